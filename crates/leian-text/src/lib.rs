@@ -1,0 +1,20 @@
+//! Legal Chinese text: normalisation, jieba analysis with a legal dictionary, the tantivy tokenizer,
+//! and parsers for what court documents write in fixed forms (numerals, case numbers, court names,
+//! statute citations).
+
+mod analyzer;
+mod case_number;
+mod citation;
+mod court;
+pub mod dict;
+mod normalize;
+mod numerals;
+mod tokenizer;
+
+pub use analyzer::{ANALYZER_VERSION, Analyzer, Term, analyzer};
+pub use case_number::{CaseNumber, PROVINCES, find_case_number, parse_case_number, province_short_name};
+pub use citation::{Citation, cited_statute_ids, find_citations, full_law_name};
+pub use court::{court_level, court_province, find_court};
+pub use normalize::{Normalized, normalize};
+pub use numerals::parse_chinese_number;
+pub use tokenizer::{LegalTokenStream, LegalTokenizer, TOKENIZER_NAME};
