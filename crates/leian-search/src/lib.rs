@@ -1,14 +1,9 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The search engine: query analysis, retrieval through a [`Store`](leian_core::Store), snippets
+//! with highlighted matches, and evaluation with trec_eval metrics.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod engine;
+pub mod eval;
+mod snippet;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use engine::{Engine, Hit, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse};
+pub use snippet::{Snippet, snippet};

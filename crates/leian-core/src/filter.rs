@@ -1,0 +1,152 @@
+//! Filters a search can carry, parsed and validated from `key=value` pairs (CLI `--filter`, HTTP
+//! `filters`). Values of closed vocabularies are checked here, so a typo is an error, not an empty
+//! result.
+
+use crate::{Authority, CourtLevel, Domain, Kind, ParseVocabError, Procedure, StatuteStatus};
+
+/// A field that can be filtered on with an exact value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FilterField {
+    Kind,
+    Domain,
+    Cause,
+    CourtLevel,
+    Province,
+    Procedure,
+    Authority,
+    Law,
+    StatuteLevel,
+    Status,
+}
+
+impl FilterField {
+    /// Name of the index field holding the value.
+    pub fn index_field(self) -> &'static str {
+        match self {
+            FilterField::Kind => "kind",
+            FilterField::Domain => "domain",
+            FilterField::Cause => "causes",
+            FilterField::CourtLevel => "court_level",
+            FilterField::Province => "province",
+            FilterField::Procedure => "procedure",
+            FilterField::Authority => "authority",
+            FilterField::Law => "law",
+            FilterField::StatuteLevel => "statute_level",
+            FilterField::Status => "status",
+        }
+    }
+}
+
+/// Every filter key accepted, for error messages.
+pub const FILTER_KEYS: &str =
+    "kind, domain, cause, court_level, province, procedure, authority, law, statute_level, status, year, year_from, year_to";
+
+/// Conditions every hit must meet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Exact values; several values of one field are alternatives (OR), fields combine with AND.
+    pub terms: Vec<(FilterField, String)>,
+    pub year_from: Option<u16>,
+    pub year_to: Option<u16>,
+}
+
+/// A filter that cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("filter '{0}' is not key=value")]
+    Syntax(String),
+    #[error("unknown filter key '{0}' (known: {FILTER_KEYS})")]
+    UnknownKey(String),
+    #[error("filter {key} needs a value")]
+    Empty { key: String },
+    #[error(transparent)]
+    Value(#[from] ParseVocabError),
+    #[error("filter {key}: '{value}' is not a year (1949-2100)")]
+    Year { key: String, value: String },
+}
+
+fn year(key: &str, value: &str) -> Result<u16, FilterError> {
+    value
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|y| (1949..=2100).contains(y))
+        .ok_or_else(|| FilterError::Year { key: key.into(), value: value.into() })
+}
+
+impl Filters {
+    /// Adds one `key`, `value` condition, normalising vocabulary values to their wire names.
+    pub fn add(&mut self, key: &str, value: &str) -> Result<(), FilterError> {
+        let key = key.trim();
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(FilterError::Empty { key: key.into() });
+        }
+        let (field, value) = match key {
+            "kind" => (FilterField::Kind, value.parse::<Kind>()?.as_str().to_string()),
+            "domain" => (FilterField::Domain, value.parse::<Domain>()?.as_str().to_string()),
+            "cause" | "causes" | "charge" => (FilterField::Cause, value.to_string()),
+            "court_level" => (FilterField::CourtLevel, value.parse::<CourtLevel>()?.as_str().to_string()),
+            "province" => (FilterField::Province, value.to_string()),
+            "procedure" => (FilterField::Procedure, value.parse::<Procedure>()?.as_str().to_string()),
+            "authority" => (FilterField::Authority, value.parse::<Authority>()?.as_str().to_string()),
+            "law" => (FilterField::Law, value.to_string()),
+            "statute_level" | "level" => (FilterField::StatuteLevel, value.to_string()),
+            "status" => (FilterField::Status, value.parse::<StatuteStatus>()?.as_str().to_string()),
+            "year" => {
+                let (from, to) = value.split_once("..").unwrap_or((value, value));
+                self.year_from = Some(year(key, from)?);
+                self.year_to = Some(year(key, to)?);
+                return Ok(());
+            }
+            "year_from" => {
+                self.year_from = Some(year(key, value)?);
+                return Ok(());
+            }
+            "year_to" => {
+                self.year_to = Some(year(key, value)?);
+                return Ok(());
+            }
+            other => return Err(FilterError::UnknownKey(other.into())),
+        };
+        self.terms.push((field, value));
+        Ok(())
+    }
+
+    /// Parses `key=value` strings.
+    pub fn parse<'a>(pairs: impl IntoIterator<Item = &'a str>) -> Result<Self, FilterError> {
+        let mut filters = Filters::default();
+        for pair in pairs {
+            let (key, value) = pair.split_once('=').ok_or_else(|| FilterError::Syntax(pair.into()))?;
+            filters.add(key, value)?;
+        }
+        Ok(filters)
+    }
+
+    /// The kind the filters pin, if any.
+    pub fn kind(&self) -> Option<Kind> {
+        self.terms.iter().find(|(f, _)| *f == FilterField::Kind).and_then(|(_, v)| v.parse().ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_normalises() {
+        let f = Filters::parse(["law=中华人民共和国刑法", "court_level=高院", "year=2016..2018"]).unwrap();
+        assert_eq!(f.terms[0], (FilterField::Law, "中华人民共和国刑法".into()));
+        assert_eq!(f.terms[1], (FilterField::CourtLevel, "high".into()));
+        assert_eq!((f.year_from, f.year_to), (Some(2016), Some(2018)));
+    }
+
+    #[test]
+    fn rejects_bad_filters() {
+        assert!(matches!(Filters::parse(["law"]), Err(FilterError::Syntax(_))));
+        assert!(matches!(Filters::parse(["colour=red"]), Err(FilterError::UnknownKey(_))));
+        assert!(matches!(Filters::parse(["domain=crimnal"]), Err(FilterError::Value(_))));
+        assert!(matches!(Filters::parse(["year=abc"]), Err(FilterError::Year { .. })));
+        assert!(matches!(Filters::parse(["province= "]), Err(FilterError::Empty { .. })));
+    }
+}

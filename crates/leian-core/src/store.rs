@@ -1,0 +1,44 @@
+//! The storage seam: what the search engine needs from wherever documents live. The embedded
+//! tantivy snapshot implements it today; a distributed database backend implements the same trait.
+
+use crate::{Document, Filters};
+
+/// A document id with the score a retriever gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub id: String,
+    pub score: f32,
+}
+
+/// Counts a store knows about its corpus.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CorpusStats {
+    pub judgments: u64,
+    pub statutes: u64,
+}
+
+/// Failure inside a store.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// Per-field weights of a lexical query. Unknown fields are ignored by a store.
+pub type FieldBoosts = [(&'static str, f32)];
+
+/// What the engine needs from storage.
+pub trait Store: Send + Sync {
+    /// BM25 candidates for analysed query `terms` (with their weights), best first.
+    fn lexical(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError>;
+
+    /// The stored document with this id.
+    fn document(&self, id: &str) -> Result<Option<Document>, StoreError>;
+
+    /// Corpus counts.
+    fn stats(&self) -> CorpusStats;
+}

@@ -1,0 +1,170 @@
+//! Building a snapshot in a scratch folder and moving it into place when complete.
+
+use crate::manifest::{Manifest, SourceRecord};
+use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
+use crate::IndexError;
+use leian_core::{CorpusStats, Document, Judgment, Statute};
+use leian_text::{ANALYZER_VERSION, LegalTokenizer, TOKENIZER_NAME, dict};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+/// Writes documents into a new snapshot; [`SnapshotBuilder::finish`] publishes it at `out`.
+pub struct SnapshotBuilder {
+    out: PathBuf,
+    scratch: PathBuf,
+    fields: Fields,
+    writer: IndexWriter,
+    stats: CorpusStats,
+    started: Instant,
+    charges_by_article: HashMap<&'static str, Vec<&'static str>>,
+}
+
+const CRIMINAL_LAW: &str = "中华人民共和国刑法";
+
+impl SnapshotBuilder {
+    /// Starts a build that will replace `out` when finished. Left-over scratch folders of
+    /// interrupted builds of the same `out` are removed.
+    pub fn create(out: &Path, threads: usize) -> Result<Self, IndexError> {
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| IndexError::io(parent, e))?;
+        let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| IndexError::Invalid(format!("bad output path {}", out.display())))?;
+        let scratch_prefix = format!(".{name}.building-");
+        if let Ok(entries) = std::fs::read_dir(parent) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&scratch_prefix) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let scratch = parent.join(format!("{scratch_prefix}{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).map_err(|e| IndexError::io(&scratch, e))?;
+        let fields = build_schema();
+        let index = Index::create_in_dir(&scratch, fields.schema.clone())?;
+        index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
+        let writer = index.writer_with_num_threads(threads.max(1), 128_000_000 * threads.max(1))?;
+        let mut charges_by_article: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for charge in dict::charges() {
+            for article in &charge.articles {
+                charges_by_article.entry(article).or_default().push(charge.name);
+            }
+        }
+        Ok(SnapshotBuilder {
+            out: out.to_path_buf(),
+            scratch,
+            fields,
+            writer,
+            stats: CorpusStats::default(),
+            started: Instant::now(),
+            charges_by_article,
+        })
+    }
+
+    fn field(&self, name: &str) -> tantivy::schema::Field {
+        self.fields.schema.get_field(name).expect("field declared in schema.rs")
+    }
+
+    fn put(&self, doc: &mut TantivyDocument, name: &str, value: Option<&str>) {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            doc.add_text(self.field(name), value);
+        }
+    }
+
+    fn base(&self, document: &Document) -> Result<TantivyDocument, IndexError> {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.fields.id, document.id());
+        doc.add_text(self.field("kind"), document.kind().as_str());
+        let json = serde_json::to_string(document).map_err(|e| IndexError::Invalid(e.to_string()))?;
+        doc.add_text(self.fields.doc, json);
+        Ok(doc)
+    }
+
+    /// Adds a judgment.
+    pub fn add_judgment(&mut self, judgment: Judgment) -> Result<(), IndexError> {
+        let document = Document::Judgment(judgment);
+        let mut doc = self.base(&document)?;
+        let Document::Judgment(j) = &document else { unreachable!("built above") };
+        self.put(&mut doc, "title", j.title.as_deref());
+        self.put(&mut doc, "facts", Some(&j.facts));
+        self.put(&mut doc, "reasoning", j.reasoning.as_deref());
+        self.put(&mut doc, "result", j.result.as_deref());
+        // The full text repeats the sections; index it only where they were not found.
+        if j.reasoning.is_none() {
+            self.put(&mut doc, "full_text", j.full_text.as_deref());
+        }
+        for cause in &j.causes {
+            self.put(&mut doc, "charges", Some(cause));
+            self.put(&mut doc, "causes", Some(cause));
+        }
+        self.put(&mut doc, "domain", j.domain.map(|d| d.as_str()));
+        self.put(&mut doc, "court_level", j.court_level.map(|d| d.as_str()));
+        self.put(&mut doc, "province", j.province.as_deref());
+        self.put(&mut doc, "procedure", j.procedure.map(|d| d.as_str()));
+        self.put(&mut doc, "authority", Some(j.authority.as_str()));
+        if let Some(year) = j.year {
+            doc.add_u64(self.fields.year, u64::from(year));
+        }
+        self.writer.add_document(doc)?;
+        self.stats.judgments += 1;
+        Ok(())
+    }
+
+    /// Adds a statute article. 刑法 articles also carry the charges they define, so that a fact
+    /// summary's `盗窃` meets the article defining 盗窃罪.
+    pub fn add_statute(&mut self, statute: Statute) -> Result<(), IndexError> {
+        let document = Document::Statute(statute);
+        let mut doc = self.base(&document)?;
+        let Document::Statute(s) = &document else { unreachable!("built above") };
+        self.put(&mut doc, "text", Some(&s.text));
+        self.put(&mut doc, "law_name", Some(&s.law));
+        self.put(&mut doc, "chapter", s.chapter.as_deref());
+        self.put(&mut doc, "law", Some(&s.law));
+        self.put(&mut doc, "statute_level", s.level.as_deref());
+        self.put(&mut doc, "status", s.status.map(|v| v.as_str()));
+        if s.law == CRIMINAL_LAW {
+            for charge in self.charges_by_article.get(s.article.as_str()).into_iter().flatten() {
+                self.put(&mut doc, "charges", Some(charge));
+            }
+        }
+        if let Some(year) = s.version_date.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<u64>().ok()) {
+            doc.add_u64(self.fields.year, year);
+        }
+        self.writer.add_document(doc)?;
+        self.stats.statutes += 1;
+        Ok(())
+    }
+
+    /// Commits, writes the manifest and moves the snapshot to `out`, replacing what was there.
+    pub fn finish(mut self, sources: Vec<SourceRecord>, statute_duplicates: usize) -> Result<Manifest, IndexError> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        let built_at = chrono::Utc::now();
+        let fingerprint: String = sources.iter().map(|s| &s.sha256[..8.min(s.sha256.len())]).collect::<Vec<_>>().join("");
+        let manifest = Manifest {
+            snapshot_id: format!("{}-{}", built_at.format("%Y%m%dT%H%M%SZ"), &fingerprint[..fingerprint.len().min(8)]),
+            leian_version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: SCHEMA_VERSION,
+            analyzer_version: ANALYZER_VERSION.into(),
+            built_at: built_at.to_rfc3339(),
+            build_seconds: self.started.elapsed().as_secs_f64(),
+            docs: self.stats.clone(),
+            sources,
+            statute_duplicates,
+        };
+        manifest.write(&self.scratch)?;
+        let retired = self.out.with_file_name(format!(
+            ".{}.retired-{}",
+            self.out.file_name().and_then(|n| n.to_str()).unwrap_or("index"),
+            std::process::id()
+        ));
+        if self.out.exists() {
+            std::fs::rename(&self.out, &retired).map_err(|e| IndexError::io(&self.out, e))?;
+        }
+        std::fs::rename(&self.scratch, &self.out).map_err(|e| IndexError::io(&self.out, e))?;
+        if retired.exists() {
+            let _ = std::fs::remove_dir_all(&retired);
+        }
+        Ok(manifest)
+    }
+}

@@ -1,0 +1,71 @@
+//! `manifest.json`: what a snapshot is and how it was made.
+
+use crate::IndexError;
+use leian_core::CorpusStats;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// One source file or folder that went into the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    pub path: String,
+    pub format: String,
+    /// SHA-256 of the file, or of the sorted file names and contents of a folder.
+    pub sha256: String,
+    pub read: usize,
+    pub skipped: usize,
+}
+
+/// The manifest of a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Unique per build: build time plus a hash of the sources.
+    pub snapshot_id: String,
+    pub leian_version: String,
+    pub schema_version: u32,
+    pub analyzer_version: String,
+    pub built_at: String,
+    pub build_seconds: f64,
+    pub docs: CorpusStats,
+    pub sources: Vec<SourceRecord>,
+    /// Statute articles dropped because another source had the same id.
+    pub statute_duplicates: usize,
+}
+
+impl Manifest {
+    pub fn read(dir: &Path) -> Result<Self, IndexError> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| IndexError::io(&path, e))?;
+        serde_json::from_str(&text).map_err(|e| IndexError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    pub(crate) fn write(&self, dir: &Path) -> Result<(), IndexError> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = serde_json::to_string_pretty(self).map_err(|e| IndexError::Invalid(e.to_string()))?;
+        std::fs::write(&path, text).map_err(|e| IndexError::io(&path, e))
+    }
+}
+
+/// SHA-256 of a file, or of a folder's sorted relative file names and contents.
+pub fn sha256_of_path(path: &Path) -> Result<String, IndexError> {
+    let mut hasher = Sha256::new();
+    if path.is_dir() {
+        let mut files: Vec<_> = walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        files.sort();
+        for file in files {
+            hasher.update(file.strip_prefix(path).unwrap_or(&file).to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(&file).map_err(|e| IndexError::io(&file, e))?);
+        }
+    } else {
+        hasher.update(std::fs::read(path).map_err(|e| IndexError::io(path, e))?);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,42 @@
+//! The tantivy schema. Text fields use the legal jieba tokenizer; filter fields are exact strings.
+
+use leian_text::TOKENIZER_NAME;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+/// Bumped when fields change; a snapshot of another version must be rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Text fields searched with BM25, judgments then statutes.
+pub const TEXT_FIELDS: &[&str] = &["title", "facts", "reasoning", "result", "full_text", "law_name", "chapter", "text", "charges"];
+
+/// Exact-value fields used by filters.
+pub const FILTER_FIELDS: &[&str] =
+    &["kind", "domain", "causes", "court_level", "province", "procedure", "authority", "law", "statute_level", "status"];
+
+/// Handles to every field.
+#[derive(Clone)]
+pub struct Fields {
+    pub schema: Schema,
+    pub id: Field,
+    pub year: Field,
+    pub doc: Field,
+}
+
+pub fn build_schema() -> Fields {
+    let mut builder = Schema::builder();
+    let id = builder.add_text_field("id", STRING | STORED);
+    let analysed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(TOKENIZER_NAME).set_index_option(IndexRecordOption::WithFreqs),
+    );
+    for name in TEXT_FIELDS {
+        builder.add_text_field(name, analysed.clone());
+    }
+    for name in FILTER_FIELDS {
+        builder.add_text_field(name, STRING | FAST);
+    }
+    let year = builder.add_u64_field("year", INDEXED | FAST);
+    let doc = builder.add_text_field("doc", STORED);
+    Fields { schema: builder.build(), id, year, doc }
+}

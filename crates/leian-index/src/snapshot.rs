@@ -1,0 +1,154 @@
+//! Opening a snapshot and answering the engine's storage questions from it.
+
+use crate::manifest::Manifest;
+use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
+use crate::IndexError;
+use leian_core::{Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Store, StoreError};
+use leian_text::{ANALYZER_VERSION, LegalTokenizer, TOKENIZER_NAME};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Index, IndexReader, TantivyDocument, Term};
+
+/// An opened, read-only snapshot.
+pub struct Snapshot {
+    dir: PathBuf,
+    fields: Fields,
+    reader: IndexReader,
+    manifest: Manifest,
+}
+
+impl Snapshot {
+    /// Opens the snapshot in `dir`, refusing one built with another schema or analyzer (its terms
+    /// would not match the queries' terms).
+    pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        if !dir.is_dir() {
+            return Err(IndexError::Invalid(format!("{}: no index here (build one with `leian index`)", dir.display())));
+        }
+        let manifest = Manifest::read(dir)?;
+        if manifest.schema_version != SCHEMA_VERSION || manifest.analyzer_version != ANALYZER_VERSION {
+            return Err(IndexError::Invalid(format!(
+                "{} was built with schema {} / analyzer {}; this leian needs schema {} / analyzer {}: rebuild it with `leian index`",
+                dir.display(),
+                manifest.schema_version,
+                manifest.analyzer_version,
+                SCHEMA_VERSION,
+                ANALYZER_VERSION
+            )));
+        }
+        let index = Index::open_in_dir(dir)?;
+        index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
+        let reader = index.reader()?;
+        Ok(Snapshot { dir: dir.to_path_buf(), fields: build_schema(), reader, manifest })
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes on disk.
+    pub fn size_bytes(&self) -> u64 {
+        walkdir::WalkDir::new(&self.dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    fn filter_clauses(&self, filters: &Filters) -> Result<Vec<(Occur, Box<dyn Query>)>, StoreError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut fields: Vec<FilterField> = filters.terms.iter().map(|(f, _)| *f).collect();
+        fields.dedup();
+        for field in fields {
+            let handle = self.fields.schema.get_field(field.index_field()).map_err(|e| StoreError(e.to_string()))?;
+            let alternatives: Vec<(Occur, Box<dyn Query>)> = filters
+                .terms
+                .iter()
+                .filter(|(f, _)| *f == field)
+                .map(|(_, value)| {
+                    let query: Box<dyn Query> =
+                        Box::new(TermQuery::new(Term::from_field_text(handle, value), IndexRecordOption::Basic));
+                    (Occur::Should, query)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+        }
+        if filters.year_from.is_some() || filters.year_to.is_some() {
+            let bound = |year: Option<u16>, inclusive: fn(Term) -> Bound<Term>| match year {
+                Some(y) => inclusive(Term::from_field_u64(self.fields.year, u64::from(y))),
+                None => Bound::Unbounded,
+            };
+            let range = RangeQuery::new(bound(filters.year_from, Bound::Included), bound(filters.year_to, Bound::Included));
+            clauses.push((Occur::Must, Box::new(range)));
+        }
+        Ok(clauses)
+    }
+
+    fn load(&self, doc: &TantivyDocument) -> Result<Document, StoreError> {
+        let json = doc.get_first(self.fields.doc).and_then(|v| v.as_str()).ok_or_else(|| StoreError("document without stored body".into()))?;
+        serde_json::from_str(json).map_err(|e| StoreError(format!("stored document unreadable: {e}")))
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl Store for Snapshot {
+    fn lexical(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (name, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
+            let Ok(field) = self.fields.schema.get_field(name) else { continue };
+            for (term, weight) in terms {
+                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost * weight))));
+            }
+        }
+        if should.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut clauses = self.filter_clauses(filters)?;
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).map_err(store_error)?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
+                let id = doc.get_first(self.fields.id).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                Ok(Candidate { id, score })
+            })
+            .collect()
+    }
+
+    fn document(&self, id: &str) -> Result<Option<Document>, StoreError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).map_err(store_error)?;
+        match top.first() {
+            Some((_, address)) => {
+                let doc: TantivyDocument = searcher.doc(*address).map_err(store_error)?;
+                self.load(&doc).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn stats(&self) -> CorpusStats {
+        self.manifest.docs.clone()
+    }
+}

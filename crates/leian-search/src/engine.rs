@@ -1,0 +1,267 @@
+//! One search: analyse the query, retrieve candidates, shape hits.
+
+use crate::snippet::{Snippet, snippet};
+use leian_core::{Document, Filters, Kind, Store, StoreError};
+use leian_text::analyzer;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How candidates are retrieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// BM25 over jieba terms.
+    Bm25,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = SearchError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "bm25" => Ok(Mode::Bm25),
+            "dense" | "hybrid" => Err(SearchError::Unavailable(format!(
+                "mode {value} needs dense vectors, which this build of leian does not compute yet; use --mode bm25"
+            ))),
+            other => Err(SearchError::Invalid(format!("unknown mode '{other}' (bm25, dense, hybrid)"))),
+        }
+    }
+}
+
+/// Ranking parameters.
+#[derive(Debug, Clone)]
+pub struct SearchConfig {
+    /// BM25 weight of each judgment field.
+    pub judgment_boosts: Vec<(&'static str, f32)>,
+    /// BM25 weight of each statute field.
+    pub statute_boosts: Vec<(&'static str, f32)>,
+    /// Most distinct query terms used (long drafts are cut to their most repeated terms).
+    pub max_query_terms: usize,
+    /// Repeated query terms weigh `1 + ln(count)` when true, once when false.
+    pub query_term_frequency: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            judgment_boosts: vec![
+                ("title", 1.0),
+                ("facts", 1.0),
+                ("reasoning", 0.5),
+                ("result", 0.3),
+                ("full_text", 0.3),
+                ("charges", 1.0),
+            ],
+            statute_boosts: vec![("text", 1.0), ("charges", 1.0), ("law_name", 0.3), ("chapter", 0.3)],
+            max_query_terms: 400,
+            query_term_frequency: true,
+        }
+    }
+}
+
+impl SearchConfig {
+    /// Overrides one field weight, e.g. `facts=1.5` (applies to whichever kind has the field).
+    pub fn set_boost(&mut self, field: &str, weight: f32) -> Result<(), SearchError> {
+        if !(0.0..=100.0).contains(&weight) {
+            return Err(SearchError::Invalid(format!("boost {field}={weight} out of range 0-100")));
+        }
+        let mut found = false;
+        for (name, value) in self.judgment_boosts.iter_mut().chain(self.statute_boosts.iter_mut()) {
+            if *name == field {
+                *value = weight;
+                found = true;
+            }
+        }
+        found.then_some(()).ok_or_else(|| SearchError::Invalid(format!("unknown field '{field}' for a boost")))
+    }
+}
+
+/// A search to run.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub text: String,
+    /// `None` searches judgments and statutes together.
+    pub kind: Option<Kind>,
+    pub mode: Mode,
+    pub top_k: usize,
+    pub filters: Filters,
+    /// Ids never returned (leave-one-out evaluation, the pending case itself).
+    pub exclude_ids: Vec<String>,
+}
+
+/// Largest `top_k` a search accepts.
+pub const MAX_TOP_K: usize = 1000;
+
+/// One ranked document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub rank: usize,
+    pub id: String,
+    pub score: f32,
+    pub kind: Kind,
+    pub title: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub court: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub law: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    pub snippet: Snippet,
+}
+
+/// Ranked hits and how they were found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    pub mode: Mode,
+    pub hits: Vec<Hit>,
+    /// Distinct analysed query terms that were searched.
+    pub query_terms: Vec<String>,
+    pub took_ms: f64,
+}
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the query has no searchable words (only punctuation, spaces or stop words)")]
+    EmptyQuery,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The search engine over one store.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    config: SearchConfig,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, config: SearchConfig) -> Self {
+        Engine { store, config }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// Weighted distinct terms of a query text.
+    pub fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
+        let mut counts: HashMap<String, (usize, usize)> = HashMap::new(); // term → (count, first position)
+        for (position, term) in analyzer().terms(text).into_iter().enumerate() {
+            counts.entry(term.text).or_insert((0, position)).0 += 1;
+        }
+        let mut terms: Vec<(String, usize, usize)> = counts.into_iter().map(|(t, (c, p))| (t, c, p)).collect();
+        // Most repeated first, then in reading order, so a cut keeps what the text dwells on.
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+        terms.truncate(self.config.max_query_terms);
+        terms
+            .into_iter()
+            .map(|(term, count, _)| {
+                let weight = if self.config.query_term_frequency { 1.0 + (count as f32).ln() } else { 1.0 };
+                (term, weight)
+            })
+            .collect()
+    }
+
+    /// Ranked ids and scores only (what evaluation needs).
+    pub fn rank(&self, request: &SearchRequest, depth: usize) -> Result<Vec<(String, f32)>, SearchError> {
+        let terms = self.query_terms(&request.text);
+        self.rank_terms(request, &terms, depth)
+    }
+
+    fn rank_terms(&self, request: &SearchRequest, terms: &[(String, f32)], depth: usize) -> Result<Vec<(String, f32)>, SearchError> {
+        if terms.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        let mut filters = request.filters.clone();
+        if let Some(kind) = request.kind {
+            filters.add("kind", kind.as_str()).map_err(|e| SearchError::Invalid(e.to_string()))?;
+        }
+        let boosts = match filters.kind() {
+            Some(Kind::Statute) => self.config.statute_boosts.clone(),
+            Some(Kind::Judgment) => self.config.judgment_boosts.clone(),
+            None => {
+                let judgment = &self.config.judgment_boosts;
+                let statute_only = self.config.statute_boosts.iter().filter(|(f, _)| !judgment.iter().any(|(g, _)| g == f));
+                judgment.iter().chain(statute_only).copied().collect()
+            }
+        };
+        let excluded: HashSet<&str> = request.exclude_ids.iter().map(String::as_str).collect();
+        let candidates = self.store.lexical(terms, &boosts, &filters, depth + excluded.len())?;
+        Ok(candidates
+            .into_iter()
+            .filter(|c| !excluded.contains(c.id.as_str()))
+            .take(depth)
+            .map(|c| (c.id, c.score))
+            .collect())
+    }
+
+    /// Runs a search and shapes the hits for people: titles, metadata, snippets.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let started = Instant::now();
+        if request.top_k == 0 || request.top_k > MAX_TOP_K {
+            return Err(SearchError::Invalid(format!("top_k must be between 1 and {MAX_TOP_K}")));
+        }
+        let terms = self.query_terms(&request.text);
+        let ranked = self.rank_terms(request, &terms, request.top_k)?;
+        let term_set: HashSet<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (rank, (id, score)) in ranked.into_iter().enumerate() {
+            let Some(document) = self.store.document(&id)? else { continue };
+            hits.push(hit(rank + 1, score, document, &term_set));
+        }
+        Ok(SearchResponse {
+            mode: request.mode,
+            hits,
+            query_terms: terms.into_iter().map(|(t, _)| t).collect(),
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+}
+
+fn hit(rank: usize, score: f32, document: Document, terms: &HashSet<String>) -> Hit {
+    let title = document.display_title();
+    match document {
+        Document::Judgment(j) => {
+            let (field, text) = match (j.facts.is_empty(), j.full_text.as_deref()) {
+                (true, Some(full)) => ("full_text", full),
+                _ => ("facts", j.facts.as_str()),
+            };
+            Hit {
+                rank,
+                snippet: snippet(field, text, terms),
+                id: j.id,
+                score,
+                kind: Kind::Judgment,
+                title,
+                causes: j.causes,
+                court: j.court,
+                year: j.year,
+                law: None,
+                article: None,
+            }
+        }
+        Document::Statute(s) => Hit {
+            rank,
+            snippet: snippet("text", &s.text, terms),
+            id: s.id,
+            score,
+            kind: Kind::Statute,
+            title,
+            causes: Vec::new(),
+            court: None,
+            year: None,
+            law: Some(s.law),
+            article: Some(s.article),
+        },
+    }
+}
