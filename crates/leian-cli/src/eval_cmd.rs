@@ -30,9 +30,8 @@ pub struct EvalArgs {
     collapse_sub_articles: bool,
     #[arg(long = "filter")]
     filters: Vec<String>,
-    /// Field weight overrides, field=weight.
-    #[arg(long = "boost")]
-    boosts: Vec<String>,
+    #[command(flatten)]
+    tuning: crate::Tuning,
     /// Write the TREC run here.
     #[arg(long)]
     run: Option<PathBuf>,
@@ -45,7 +44,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    let engine = crate::open_engine(&args.index, &args.boosts)?;
+    let engine = crate::open_engine(&args.index, &args.tuning)?;
     let queries = read_queries(&args.queries)?;
     let qrels = read_qrels(&args.qrels)?;
     let mode: Mode = args.mode.parse()?;

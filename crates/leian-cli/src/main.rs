@@ -65,18 +65,35 @@ fn main() -> ExitCode {
 }
 
 /// Parses `field=weight` boost overrides into a search configuration.
-pub(crate) fn search_config(boosts: &[String]) -> anyhow::Result<leian_search::SearchConfig> {
+/// Parses `field=weight` boosts and `key=value` ranking parameters into a search configuration.
+pub(crate) fn search_config(tuning: &Tuning) -> anyhow::Result<leian_search::SearchConfig> {
     let mut config = leian_search::SearchConfig::default();
-    for boost in boosts {
+    for boost in &tuning.boosts {
         let (field, weight) = boost.split_once('=').ok_or_else(|| anyhow::anyhow!("boost '{boost}' is not field=weight"))?;
         let weight: f32 = weight.parse().map_err(|_| anyhow::anyhow!("boost '{boost}': weight is not a number"))?;
         config.set_boost(field.trim(), weight)?;
     }
+    for param in &tuning.params {
+        let (key, value) = param.split_once('=').ok_or_else(|| anyhow::anyhow!("parameter '{param}' is not key=value"))?;
+        config.set_param(key.trim(), value.trim())?;
+    }
     Ok(config)
 }
 
+/// Ranking overrides shared by `search` and `eval`.
+#[derive(clap::Args, Default)]
+pub(crate) struct Tuning {
+    /// Field weight override, field=weight (facts, reasoning, result, full_text, title, charges,
+    /// text, law_name, chapter).
+    #[arg(long = "boost")]
+    pub boosts: Vec<String>,
+    /// Ranking parameter, key=value (query_tf=true|false, max_query_terms=N).
+    #[arg(long = "param")]
+    pub params: Vec<String>,
+}
+
 /// Opens an index snapshot as a search engine.
-pub(crate) fn open_engine(index: &std::path::Path, boosts: &[String]) -> anyhow::Result<leian_search::Engine> {
+pub(crate) fn open_engine(index: &std::path::Path, tuning: &Tuning) -> anyhow::Result<leian_search::Engine> {
     let snapshot = leian_index::Snapshot::open(index)?;
-    Ok(leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(boosts)?))
+    Ok(leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(tuning)?))
 }

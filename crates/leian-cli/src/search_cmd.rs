@@ -22,9 +22,8 @@ pub struct SearchArgs {
     /// statute_level, status, year, year_from, year_to).
     #[arg(long = "filter")]
     filters: Vec<String>,
-    /// Field weight overrides, field=weight.
-    #[arg(long = "boost")]
-    boosts: Vec<String>,
+    #[command(flatten)]
+    tuning: crate::Tuning,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -43,7 +42,7 @@ pub fn run(args: SearchArgs) -> Result<()> {
     if text.trim().is_empty() {
         bail!("the query is empty");
     }
-    let engine = crate::open_engine(&args.index, &args.boosts)?;
+    let engine = crate::open_engine(&args.index, &args.tuning)?;
     let request = SearchRequest {
         text,
         kind: args.kind,

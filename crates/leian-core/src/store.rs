@@ -39,6 +39,10 @@ pub trait Store: Send + Sync {
     /// The stored document with this id.
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError>;
 
+    /// In how many documents of `kind`-specific text field `field` the term occurs, and how many
+    /// documents have that field: the statistics behind an IDF.
+    fn document_frequency(&self, field: &str, term: &str) -> Result<(u64, u64), StoreError>;
+
     /// Corpus counts.
     fn stats(&self) -> CorpusStats;
 }

@@ -148,6 +148,19 @@ impl Store for Snapshot {
         }
     }
 
+    fn document_frequency(&self, field: &str, term: &str) -> Result<(u64, u64), StoreError> {
+        let handle = self.fields.schema.get_field(field).map_err(store_error)?;
+        let df = self.reader.searcher().doc_freq(&Term::from_field_text(handle, term)).map_err(store_error)?;
+        let docs = &self.manifest.docs;
+        // Each text field belongs to one kind of document (charges to both).
+        let population = match field {
+            "title" | "facts" | "reasoning" | "result" | "full_text" => docs.judgments,
+            "text" | "law_name" | "chapter" => docs.statutes,
+            _ => docs.judgments + docs.statutes,
+        };
+        Ok((df, population))
+    }
+
     fn stats(&self) -> CorpusStats {
         self.manifest.docs.clone()
     }
