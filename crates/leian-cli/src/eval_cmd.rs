@@ -4,7 +4,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use leian_core::{Filters, Kind};
-use leian_search::eval::{Metrics, collapse_sub_articles, mean, read_qrels, read_queries, score_query, write_run};
+use leian_search::eval::{
+    Metrics, collapse_sub_articles, mean, read_qrels, read_queries, score_query, write_run,
+};
 use leian_search::{Mode, SearchError, SearchRequest};
 use std::path::PathBuf;
 
@@ -50,7 +52,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mode: Mode = args.mode.parse()?;
     let filters = Filters::parse(args.filters.iter().map(String::as_str))?;
     let bar = ProgressBar::new(queries.len() as u64);
-    bar.set_style(ProgressStyle::with_template("evaluating {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})").expect("template"));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "evaluating {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})",
+        )
+        .expect("template"),
+    );
     let rank = |query: &leian_search::eval::EvalQuery| -> Result<Vec<(String, f32)>> {
         let request = SearchRequest {
             text: query.text.clone(),
@@ -58,16 +65,26 @@ pub fn run(args: EvalArgs) -> Result<()> {
             mode,
             top_k: args.depth,
             filters: filters.clone(),
-            exclude_ids: if args.exclude_self { vec![query.id.clone()] } else { Vec::new() },
+            exclude_ids: if args.exclude_self {
+                vec![query.id.clone()]
+            } else {
+                Vec::new()
+            },
         };
         let ranked = match engine.rank(&request, args.depth) {
             Err(SearchError::EmptyQuery) => Vec::new(),
             other => other.with_context(|| format!("query {}", query.id))?,
         };
-        Ok(if args.collapse_sub_articles { collapse_sub_articles(ranked) } else { ranked })
+        Ok(if args.collapse_sub_articles {
+            collapse_sub_articles(ranked)
+        } else {
+            ranked
+        })
     };
     // Two workers: the machine this runs on has two cores, and queries are independent.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
     let chunk = queries.len().div_ceil(workers).max(1);
     let runs: Vec<(String, Vec<(String, f32)>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = queries
@@ -85,7 +102,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("evaluation worker panicked")).collect::<Result<Vec<_>>>()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("evaluation worker panicked"))
+            .collect::<Result<Vec<_>>>()
     })?
     .into_iter()
     .flatten()
@@ -93,7 +113,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     bar.finish_and_clear();
 
     if let Some(path) = &args.run {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        );
         write_run(&mut file, &runs, &format!("leian-{}", args.mode))?;
     }
     let per_query: Vec<Metrics> = runs
@@ -106,7 +129,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
         .collect();
     let metrics = mean(&per_query);
     let unscored = queries.len() - metrics.queries;
-    eprintln!("scored {} of {} queries ({unscored} without relevant documents in the qrels, not scored)", metrics.queries, queries.len());
+    eprintln!(
+        "scored {} of {} queries ({unscored} without relevant documents in the qrels, not scored)",
+        metrics.queries,
+        queries.len()
+    );
     if args.json {
         println!("{}", serde_json::to_string(&metrics)?);
     } else {

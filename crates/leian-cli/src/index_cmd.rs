@@ -34,8 +34,10 @@ pub struct IndexArgs {
 fn progress(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner().with_message(message.to_string());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {human_pos} documents ({per_sec}, {elapsed})")
-            .expect("progress template"),
+        ProgressStyle::with_template(
+            "{spinner} {msg}: {human_pos} documents ({per_sec}, {elapsed})",
+        )
+        .expect("progress template"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
@@ -54,7 +56,9 @@ fn record(summary: &SourceSummary) -> Result<SourceRecord> {
 pub fn run(args: IndexArgs) -> Result<()> {
     let started = Instant::now();
     if !args.no_embed {
-        eprintln!("note: dense vectors are not computed by this version; building the BM25 index (as --no-embed)");
+        eprintln!(
+            "note: dense vectors are not computed by this version; building the BM25 index (as --no-embed)"
+        );
     }
     let mut builder = SnapshotBuilder::create(&args.out, args.threads)
         .with_context(|| format!("cannot start an index at {}", args.out.display()))?;
@@ -70,7 +74,12 @@ pub fn run(args: IndexArgs) -> Result<()> {
     }
     let (statutes, merge) = merge_statutes(statutes);
     let bar = ProgressBar::new(statutes.len() as u64).with_message("indexing statutes");
-    bar.set_style(ProgressStyle::with_template("{msg} {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})").expect("template"));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})",
+        )
+        .expect("template"),
+    );
     for statute in statutes {
         builder.add_statute(statute)?;
         bar.inc(1);
@@ -115,7 +124,10 @@ pub fn run(args: IndexArgs) -> Result<()> {
         }
     }
     if merge.duplicates > 0 {
-        println!("statute articles merged across sources/versions: {} duplicates dropped", merge.duplicates);
+        println!(
+            "statute articles merged across sources/versions: {} duplicates dropped",
+            merge.duplicates
+        );
     }
     let seconds = started.elapsed().as_secs_f64();
     let docs = manifest.docs.judgments + manifest.docs.statutes;

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "leian", version, about = "类案 — similar-case retrieval for Chinese courts")]
+#[command(
+    name = "leian",
+    version,
+    about = "类案 — similar-case retrieval for Chinese courts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,7 +47,10 @@ enum StatutesCommand {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LEIAN_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LEIAN_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -51,9 +58,9 @@ fn main() -> ExitCode {
         Command::Index(args) => index_cmd::run(args),
         Command::Search(args) => search_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
-        Command::Statutes { command: StatutesCommand::Fetch { cache } } => {
-            fetch::fetch_statutes(cache).map(|path| println!("{}", path.display()))
-        }
+        Command::Statutes {
+            command: StatutesCommand::Fetch { cache },
+        } => fetch::fetch_statutes(cache).map(|path| println!("{}", path.display())),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,12 +76,18 @@ fn main() -> ExitCode {
 pub(crate) fn search_config(tuning: &Tuning) -> anyhow::Result<leian_search::SearchConfig> {
     let mut config = leian_search::SearchConfig::default();
     for boost in &tuning.boosts {
-        let (field, weight) = boost.split_once('=').ok_or_else(|| anyhow::anyhow!("boost '{boost}' is not field=weight"))?;
-        let weight: f32 = weight.parse().map_err(|_| anyhow::anyhow!("boost '{boost}': weight is not a number"))?;
+        let (field, weight) = boost
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("boost '{boost}' is not field=weight"))?;
+        let weight: f32 = weight
+            .parse()
+            .map_err(|_| anyhow::anyhow!("boost '{boost}': weight is not a number"))?;
         config.set_boost(field.trim(), weight)?;
     }
     for param in &tuning.params {
-        let (key, value) = param.split_once('=').ok_or_else(|| anyhow::anyhow!("parameter '{param}' is not key=value"))?;
+        let (key, value) = param
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("parameter '{param}' is not key=value"))?;
         config.set_param(key.trim(), value.trim())?;
     }
     Ok(config)
@@ -93,7 +106,13 @@ pub(crate) struct Tuning {
 }
 
 /// Opens an index snapshot as a search engine.
-pub(crate) fn open_engine(index: &std::path::Path, tuning: &Tuning) -> anyhow::Result<leian_search::Engine> {
+pub(crate) fn open_engine(
+    index: &std::path::Path,
+    tuning: &Tuning,
+) -> anyhow::Result<leian_search::Engine> {
     let snapshot = leian_index::Snapshot::open(index)?;
-    Ok(leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(tuning)?))
+    Ok(leian_search::Engine::new(
+        std::sync::Arc::new(snapshot),
+        search_config(tuning)?,
+    ))
 }

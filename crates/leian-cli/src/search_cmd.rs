@@ -60,10 +60,22 @@ pub fn run(args: SearchArgs) -> Result<()> {
         println!("no matches");
     }
     for hit in &response.hits {
-        let causes = if hit.causes.is_empty() { String::new() } else { format!(" [{}]", hit.causes.join("、")) };
-        println!("{:>2}. {:>7.3}  {}  {}{}", hit.rank, hit.score, hit.id, hit.title, causes);
+        let causes = if hit.causes.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", hit.causes.join("、"))
+        };
+        println!(
+            "{:>2}. {:>7.3}  {}  {}{}",
+            hit.rank, hit.score, hit.id, hit.title, causes
+        );
         println!("    {}", hit.snippet.marked.replace('\n', " "));
     }
-    eprintln!("{} hits, mode {:?}, {:.1} ms", response.hits.len(), response.mode, response.took_ms);
+    eprintln!(
+        "{} hits, mode {:?}, {:.1} ms",
+        response.hits.len(),
+        response.mode,
+        response.took_ms
+    );
     Ok(())
 }

@@ -146,7 +146,9 @@ mod tests {
     fn judgment_line_of_the_shared_corpus_parses() {
         let line = r#"{"id": "cjrc-dev-1", "kind": "judgment", "domain": "civil", "causes": ["变更抚养关系纠纷"], "facts": "经审理查明:原告曹0与被告张x1", "source": "CJRC"}"#;
         let doc: Document = serde_json::from_str(line).unwrap();
-        let Document::Judgment(j) = doc else { panic!("not a judgment") };
+        let Document::Judgment(j) = doc else {
+            panic!("not a judgment")
+        };
         assert_eq!(j.domain, Some(Domain::Civil));
         assert_eq!(j.authority, Authority::Ordinary);
         assert_eq!(j.causes, vec!["变更抚养关系纠纷"]);
@@ -160,7 +162,13 @@ mod tests {
 
     #[test]
     fn statute_ids_use_arabic_numbers() {
-        assert_eq!(statute_id("中华人民共和国刑法", "133之一"), "中华人民共和国刑法第133条之一");
-        assert_eq!(statute_id("中华人民共和国刑法", "264"), "中华人民共和国刑法第264条");
+        assert_eq!(
+            statute_id("中华人民共和国刑法", "133之一"),
+            "中华人民共和国刑法第133条之一"
+        );
+        assert_eq!(
+            statute_id("中华人民共和国刑法", "264"),
+            "中华人民共和国刑法第264条"
+        );
     }
 }

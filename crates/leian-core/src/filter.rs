@@ -38,8 +38,7 @@ impl FilterField {
 }
 
 /// Every filter key accepted, for error messages.
-pub const FILTER_KEYS: &str =
-    "kind, domain, cause, court_level, province, procedure, authority, law, statute_level, status, year, year_from, year_to";
+pub const FILTER_KEYS: &str = "kind, domain, cause, court_level, province, procedure, authority, law, statute_level, status, year, year_from, year_to";
 
 /// Conditions every hit must meet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,7 +70,10 @@ fn year(key: &str, value: &str) -> Result<u16, FilterError> {
         .parse::<u16>()
         .ok()
         .filter(|y| (1949..=2100).contains(y))
-        .ok_or_else(|| FilterError::Year { key: key.into(), value: value.into() })
+        .ok_or_else(|| FilterError::Year {
+            key: key.into(),
+            value: value.into(),
+        })
 }
 
 impl Filters {
@@ -83,16 +85,34 @@ impl Filters {
             return Err(FilterError::Empty { key: key.into() });
         }
         let (field, value) = match key {
-            "kind" => (FilterField::Kind, value.parse::<Kind>()?.as_str().to_string()),
-            "domain" => (FilterField::Domain, value.parse::<Domain>()?.as_str().to_string()),
+            "kind" => (
+                FilterField::Kind,
+                value.parse::<Kind>()?.as_str().to_string(),
+            ),
+            "domain" => (
+                FilterField::Domain,
+                value.parse::<Domain>()?.as_str().to_string(),
+            ),
             "cause" | "causes" | "charge" => (FilterField::Cause, value.to_string()),
-            "court_level" => (FilterField::CourtLevel, value.parse::<CourtLevel>()?.as_str().to_string()),
+            "court_level" => (
+                FilterField::CourtLevel,
+                value.parse::<CourtLevel>()?.as_str().to_string(),
+            ),
             "province" => (FilterField::Province, value.to_string()),
-            "procedure" => (FilterField::Procedure, value.parse::<Procedure>()?.as_str().to_string()),
-            "authority" => (FilterField::Authority, value.parse::<Authority>()?.as_str().to_string()),
+            "procedure" => (
+                FilterField::Procedure,
+                value.parse::<Procedure>()?.as_str().to_string(),
+            ),
+            "authority" => (
+                FilterField::Authority,
+                value.parse::<Authority>()?.as_str().to_string(),
+            ),
             "law" => (FilterField::Law, value.to_string()),
             "statute_level" | "level" => (FilterField::StatuteLevel, value.to_string()),
-            "status" => (FilterField::Status, value.parse::<StatuteStatus>()?.as_str().to_string()),
+            "status" => (
+                FilterField::Status,
+                value.parse::<StatuteStatus>()?.as_str().to_string(),
+            ),
             "year" => {
                 let (from, to) = value.split_once("..").unwrap_or((value, value));
                 self.year_from = Some(year(key, from)?);
@@ -117,7 +137,9 @@ impl Filters {
     pub fn parse<'a>(pairs: impl IntoIterator<Item = &'a str>) -> Result<Self, FilterError> {
         let mut filters = Filters::default();
         for pair in pairs {
-            let (key, value) = pair.split_once('=').ok_or_else(|| FilterError::Syntax(pair.into()))?;
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| FilterError::Syntax(pair.into()))?;
             filters.add(key, value)?;
         }
         Ok(filters)
@@ -125,7 +147,10 @@ impl Filters {
 
     /// The kind the filters pin, if any.
     pub fn kind(&self) -> Option<Kind> {
-        self.terms.iter().find(|(f, _)| *f == FilterField::Kind).and_then(|(_, v)| v.parse().ok())
+        self.terms
+            .iter()
+            .find(|(f, _)| *f == FilterField::Kind)
+            .and_then(|(_, v)| v.parse().ok())
     }
 }
 
@@ -135,7 +160,12 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        let f = Filters::parse(["law=中华人民共和国刑法", "court_level=高院", "year=2016..2018"]).unwrap();
+        let f = Filters::parse([
+            "law=中华人民共和国刑法",
+            "court_level=高院",
+            "year=2016..2018",
+        ])
+        .unwrap();
         assert_eq!(f.terms[0], (FilterField::Law, "中华人民共和国刑法".into()));
         assert_eq!(f.terms[1], (FilterField::CourtLevel, "high".into()));
         assert_eq!((f.year_from, f.year_to), (Some(2016), Some(2018)));
@@ -143,10 +173,25 @@ mod tests {
 
     #[test]
     fn rejects_bad_filters() {
-        assert!(matches!(Filters::parse(["law"]), Err(FilterError::Syntax(_))));
-        assert!(matches!(Filters::parse(["colour=red"]), Err(FilterError::UnknownKey(_))));
-        assert!(matches!(Filters::parse(["domain=crimnal"]), Err(FilterError::Value(_))));
-        assert!(matches!(Filters::parse(["year=abc"]), Err(FilterError::Year { .. })));
-        assert!(matches!(Filters::parse(["province= "]), Err(FilterError::Empty { .. })));
+        assert!(matches!(
+            Filters::parse(["law"]),
+            Err(FilterError::Syntax(_))
+        ));
+        assert!(matches!(
+            Filters::parse(["colour=red"]),
+            Err(FilterError::UnknownKey(_))
+        ));
+        assert!(matches!(
+            Filters::parse(["domain=crimnal"]),
+            Err(FilterError::Value(_))
+        ));
+        assert!(matches!(
+            Filters::parse(["year=abc"]),
+            Err(FilterError::Year { .. })
+        ));
+        assert!(matches!(
+            Filters::parse(["province= "]),
+            Err(FilterError::Empty { .. })
+        ));
     }
 }

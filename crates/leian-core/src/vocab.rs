@@ -152,7 +152,10 @@ mod tests {
         for level in CourtLevel::ALL {
             assert_eq!(level.as_str().parse::<CourtLevel>().unwrap(), *level);
         }
-        assert_eq!("现行有效".parse::<StatuteStatus>().unwrap(), StatuteStatus::InForce);
+        assert_eq!(
+            "现行有效".parse::<StatuteStatus>().unwrap(),
+            StatuteStatus::InForce
+        );
         assert_eq!("刑事".parse::<Domain>().unwrap(), Domain::Criminal);
         let err = "crimnal".parse::<Domain>().unwrap_err();
         assert!(err.to_string().contains("criminal"), "{err}");

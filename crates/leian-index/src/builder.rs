@@ -1,8 +1,8 @@
 //! Building a snapshot in a scratch folder and moving it into place when complete.
 
+use crate::IndexError;
 use crate::manifest::{Manifest, SourceRecord};
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
-use crate::IndexError;
 use leian_core::{CorpusStats, Document, Judgment, Statute};
 use leian_text::{ANALYZER_VERSION, LegalTokenizer, TOKENIZER_NAME, dict};
 use std::collections::HashMap;
@@ -27,13 +27,23 @@ impl SnapshotBuilder {
     /// Starts a build that will replace `out` when finished. Left-over scratch folders of
     /// interrupted builds of the same `out` are removed.
     pub fn create(out: &Path, threads: usize) -> Result<Self, IndexError> {
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| IndexError::io(parent, e))?;
-        let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| IndexError::Invalid(format!("bad output path {}", out.display())))?;
+        let name = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| IndexError::Invalid(format!("bad output path {}", out.display())))?;
         let scratch_prefix = format!(".{name}.building-");
         if let Ok(entries) = std::fs::read_dir(parent) {
             for entry in entries.flatten() {
-                if entry.file_name().to_string_lossy().starts_with(&scratch_prefix) {
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&scratch_prefix)
+                {
                     let _ = std::fs::remove_dir_all(entry.path());
                 }
             }
@@ -47,7 +57,10 @@ impl SnapshotBuilder {
         let mut charges_by_article: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
         for charge in dict::charges() {
             for article in &charge.articles {
-                charges_by_article.entry(article).or_default().push(charge.name);
+                charges_by_article
+                    .entry(article)
+                    .or_default()
+                    .push(charge.name);
             }
         }
         Ok(SnapshotBuilder {
@@ -62,7 +75,10 @@ impl SnapshotBuilder {
     }
 
     fn field(&self, name: &str) -> tantivy::schema::Field {
-        self.fields.schema.get_field(name).expect("field declared in schema.rs")
+        self.fields
+            .schema
+            .get_field(name)
+            .expect("field declared in schema.rs")
     }
 
     fn put(&self, doc: &mut TantivyDocument, name: &str, value: Option<&str>) {
@@ -75,7 +91,8 @@ impl SnapshotBuilder {
         let mut doc = TantivyDocument::default();
         doc.add_text(self.fields.id, document.id());
         doc.add_text(self.field("kind"), document.kind().as_str());
-        let json = serde_json::to_string(document).map_err(|e| IndexError::Invalid(e.to_string()))?;
+        let json =
+            serde_json::to_string(document).map_err(|e| IndexError::Invalid(e.to_string()))?;
         doc.add_text(self.fields.doc, json);
         Ok(doc)
     }
@@ -84,7 +101,9 @@ impl SnapshotBuilder {
     pub fn add_judgment(&mut self, judgment: Judgment) -> Result<(), IndexError> {
         let document = Document::Judgment(judgment);
         let mut doc = self.base(&document)?;
-        let Document::Judgment(j) = &document else { unreachable!("built above") };
+        let Document::Judgment(j) = &document else {
+            unreachable!("built above")
+        };
         self.put(&mut doc, "title", j.title.as_deref());
         self.put(&mut doc, "facts", Some(&j.facts));
         self.put(&mut doc, "reasoning", j.reasoning.as_deref());
@@ -115,7 +134,9 @@ impl SnapshotBuilder {
     pub fn add_statute(&mut self, statute: Statute) -> Result<(), IndexError> {
         let document = Document::Statute(statute);
         let mut doc = self.base(&document)?;
-        let Document::Statute(s) = &document else { unreachable!("built above") };
+        let Document::Statute(s) = &document else {
+            unreachable!("built above")
+        };
         self.put(&mut doc, "text", Some(&s.text));
         self.put(&mut doc, "law_name", Some(&s.law));
         self.put(&mut doc, "chapter", s.chapter.as_deref());
@@ -123,11 +144,21 @@ impl SnapshotBuilder {
         self.put(&mut doc, "statute_level", s.level.as_deref());
         self.put(&mut doc, "status", s.status.map(|v| v.as_str()));
         if s.law == CRIMINAL_LAW {
-            for charge in self.charges_by_article.get(s.article.as_str()).into_iter().flatten() {
+            for charge in self
+                .charges_by_article
+                .get(s.article.as_str())
+                .into_iter()
+                .flatten()
+            {
                 self.put(&mut doc, "charges", Some(charge));
             }
         }
-        if let Some(year) = s.version_date.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<u64>().ok()) {
+        if let Some(year) = s
+            .version_date
+            .as_deref()
+            .and_then(|d| d.get(..4))
+            .and_then(|y| y.parse::<u64>().ok())
+        {
             doc.add_u64(self.fields.year, year);
         }
         self.writer.add_document(doc)?;
@@ -136,13 +167,25 @@ impl SnapshotBuilder {
     }
 
     /// Commits, writes the manifest and moves the snapshot to `out`, replacing what was there.
-    pub fn finish(mut self, sources: Vec<SourceRecord>, statute_duplicates: usize) -> Result<Manifest, IndexError> {
+    pub fn finish(
+        mut self,
+        sources: Vec<SourceRecord>,
+        statute_duplicates: usize,
+    ) -> Result<Manifest, IndexError> {
         self.writer.commit()?;
         self.writer.wait_merging_threads()?;
         let built_at = chrono::Utc::now();
-        let fingerprint: String = sources.iter().map(|s| &s.sha256[..8.min(s.sha256.len())]).collect::<Vec<_>>().join("");
+        let fingerprint: String = sources
+            .iter()
+            .map(|s| &s.sha256[..8.min(s.sha256.len())])
+            .collect::<Vec<_>>()
+            .join("");
         let manifest = Manifest {
-            snapshot_id: format!("{}-{}", built_at.format("%Y%m%dT%H%M%SZ"), &fingerprint[..fingerprint.len().min(8)]),
+            snapshot_id: format!(
+                "{}-{}",
+                built_at.format("%Y%m%dT%H%M%SZ"),
+                &fingerprint[..fingerprint.len().min(8)]
+            ),
             leian_version: env!("CARGO_PKG_VERSION").into(),
             schema_version: SCHEMA_VERSION,
             analyzer_version: ANALYZER_VERSION.into(),
@@ -155,7 +198,10 @@ impl SnapshotBuilder {
         manifest.write(&self.scratch)?;
         let retired = self.out.with_file_name(format!(
             ".{}.retired-{}",
-            self.out.file_name().and_then(|n| n.to_str()).unwrap_or("index"),
+            self.out
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("index"),
             std::process::id()
         ));
         if self.out.exists() {

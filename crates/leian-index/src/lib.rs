@@ -20,13 +20,19 @@ pub enum IndexError {
     #[error("index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     #[error("{path}: {source}")]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(String),
 }
 
 impl IndexError {
     pub(crate) fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
-        IndexError::Io { path: path.into(), source }
+        IndexError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

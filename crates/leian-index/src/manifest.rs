@@ -39,12 +39,14 @@ impl Manifest {
     pub fn read(dir: &Path) -> Result<Self, IndexError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| IndexError::io(&path, e))?;
-        serde_json::from_str(&text).map_err(|e| IndexError::Invalid(format!("{}: {e}", path.display())))
+        serde_json::from_str(&text)
+            .map_err(|e| IndexError::Invalid(format!("{}: {e}", path.display())))
     }
 
     pub(crate) fn write(&self, dir: &Path) -> Result<(), IndexError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = serde_json::to_string_pretty(self).map_err(|e| IndexError::Invalid(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| IndexError::Invalid(e.to_string()))?;
         std::fs::write(&path, text).map_err(|e| IndexError::io(&path, e))
     }
 }
@@ -61,11 +63,20 @@ pub fn sha256_of_path(path: &Path) -> Result<String, IndexError> {
             .collect();
         files.sort();
         for file in files {
-            hasher.update(file.strip_prefix(path).unwrap_or(&file).to_string_lossy().as_bytes());
+            hasher.update(
+                file.strip_prefix(path)
+                    .unwrap_or(&file)
+                    .to_string_lossy()
+                    .as_bytes(),
+            );
             hasher.update(std::fs::read(&file).map_err(|e| IndexError::io(&file, e))?);
         }
     } else {
         hasher.update(std::fs::read(path).map_err(|e| IndexError::io(path, e))?);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }

@@ -9,11 +9,31 @@ use tantivy::schema::{
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Text fields searched with BM25, judgments then statutes.
-pub const TEXT_FIELDS: &[&str] = &["title", "facts", "reasoning", "result", "full_text", "law_name", "chapter", "text", "charges"];
+pub const TEXT_FIELDS: &[&str] = &[
+    "title",
+    "facts",
+    "reasoning",
+    "result",
+    "full_text",
+    "law_name",
+    "chapter",
+    "text",
+    "charges",
+];
 
 /// Exact-value fields used by filters.
-pub const FILTER_FIELDS: &[&str] =
-    &["kind", "domain", "causes", "court_level", "province", "procedure", "authority", "law", "statute_level", "status"];
+pub const FILTER_FIELDS: &[&str] = &[
+    "kind",
+    "domain",
+    "causes",
+    "court_level",
+    "province",
+    "procedure",
+    "authority",
+    "law",
+    "statute_level",
+    "status",
+];
 
 /// Handles to every field.
 #[derive(Clone)]
@@ -28,7 +48,9 @@ pub fn build_schema() -> Fields {
     let mut builder = Schema::builder();
     let id = builder.add_text_field("id", STRING | STORED);
     let analysed = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(TOKENIZER_NAME).set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER_NAME)
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     for name in TEXT_FIELDS {
         builder.add_text_field(name, analysed.clone());
@@ -38,5 +60,10 @@ pub fn build_schema() -> Fields {
     }
     let year = builder.add_u64_field("year", INDEXED | FAST);
     let doc = builder.add_text_field("doc", STORED);
-    Fields { schema: builder.build(), id, year, doc }
+    Fields {
+        schema: builder.build(),
+        id,
+        year,
+        doc,
+    }
 }

@@ -1,9 +1,11 @@
 //! Opening a snapshot and answering the engine's storage questions from it.
 
+use crate::IndexError;
 use crate::manifest::Manifest;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
-use crate::IndexError;
-use leian_core::{Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Store, StoreError};
+use leian_core::{
+    Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Store, StoreError,
+};
 use leian_text::{ANALYZER_VERSION, LegalTokenizer, TOKENIZER_NAME};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -25,10 +27,15 @@ impl Snapshot {
     /// would not match the queries' terms).
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
         if !dir.is_dir() {
-            return Err(IndexError::Invalid(format!("{}: no index here (build one with `leian index`)", dir.display())));
+            return Err(IndexError::Invalid(format!(
+                "{}: no index here (build one with `leian index`)",
+                dir.display()
+            )));
         }
         let manifest = Manifest::read(dir)?;
-        if manifest.schema_version != SCHEMA_VERSION || manifest.analyzer_version != ANALYZER_VERSION {
+        if manifest.schema_version != SCHEMA_VERSION
+            || manifest.analyzer_version != ANALYZER_VERSION
+        {
             return Err(IndexError::Invalid(format!(
                 "{} was built with schema {} / analyzer {}; this leian needs schema {} / analyzer {}: rebuild it with `leian index`",
                 dir.display(),
@@ -41,7 +48,12 @@ impl Snapshot {
         let index = Index::open_in_dir(dir)?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let reader = index.reader()?;
-        Ok(Snapshot { dir: dir.to_path_buf(), fields: build_schema(), reader, manifest })
+        Ok(Snapshot {
+            dir: dir.to_path_buf(),
+            fields: build_schema(),
+            reader,
+            manifest,
+        })
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -63,19 +75,28 @@ impl Snapshot {
             .sum()
     }
 
-    fn filter_clauses(&self, filters: &Filters) -> Result<Vec<(Occur, Box<dyn Query>)>, StoreError> {
+    fn filter_clauses(
+        &self,
+        filters: &Filters,
+    ) -> Result<Vec<(Occur, Box<dyn Query>)>, StoreError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut fields: Vec<FilterField> = filters.terms.iter().map(|(f, _)| *f).collect();
         fields.dedup();
         for field in fields {
-            let handle = self.fields.schema.get_field(field.index_field()).map_err(|e| StoreError(e.to_string()))?;
+            let handle = self
+                .fields
+                .schema
+                .get_field(field.index_field())
+                .map_err(|e| StoreError(e.to_string()))?;
             let alternatives: Vec<(Occur, Box<dyn Query>)> = filters
                 .terms
                 .iter()
                 .filter(|(f, _)| *f == field)
                 .map(|(_, value)| {
-                    let query: Box<dyn Query> =
-                        Box::new(TermQuery::new(Term::from_field_text(handle, value), IndexRecordOption::Basic));
+                    let query: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(handle, value),
+                        IndexRecordOption::Basic,
+                    ));
                     (Occur::Should, query)
                 })
                 .collect();
@@ -86,15 +107,22 @@ impl Snapshot {
                 Some(y) => inclusive(Term::from_field_u64(self.fields.year, u64::from(y))),
                 None => Bound::Unbounded,
             };
-            let range = RangeQuery::new(bound(filters.year_from, Bound::Included), bound(filters.year_to, Bound::Included));
+            let range = RangeQuery::new(
+                bound(filters.year_from, Bound::Included),
+                bound(filters.year_to, Bound::Included),
+            );
             clauses.push((Occur::Must, Box::new(range)));
         }
         Ok(clauses)
     }
 
     fn load(&self, doc: &TantivyDocument) -> Result<Document, StoreError> {
-        let json = doc.get_first(self.fields.doc).and_then(|v| v.as_str()).ok_or_else(|| StoreError("document without stored body".into()))?;
-        serde_json::from_str(json).map_err(|e| StoreError(format!("stored document unreadable: {e}")))
+        let json = doc
+            .get_first(self.fields.doc)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| StoreError("document without stored body".into()))?;
+        serde_json::from_str(json)
+            .map_err(|e| StoreError(format!("stored document unreadable: {e}")))
     }
 }
 
@@ -112,10 +140,18 @@ impl Store for Snapshot {
     ) -> Result<Vec<Candidate>, StoreError> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (name, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
-            let Ok(field) = self.fields.schema.get_field(name) else { continue };
+            let Ok(field) = self.fields.schema.get_field(name) else {
+                continue;
+            };
             for (term, weight) in terms {
-                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost * weight))));
+                let query = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
+                ));
             }
         }
         if should.is_empty() || limit == 0 {
@@ -125,11 +161,17 @@ impl Store for Snapshot {
         clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).map_err(store_error)?;
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(store_error)?;
         top.into_iter()
             .map(|(score, address)| {
                 let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
-                let id = doc.get_first(self.fields.id).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                let id = doc
+                    .get_first(self.fields.id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
                 Ok(Candidate { id, score })
             })
             .collect()
@@ -137,8 +179,13 @@ impl Store for Snapshot {
 
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError> {
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).map_err(store_error)?;
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(store_error)?;
         match top.first() {
             Some((_, address)) => {
                 let doc: TantivyDocument = searcher.doc(*address).map_err(store_error)?;
@@ -150,7 +197,11 @@ impl Store for Snapshot {
 
     fn document_frequency(&self, field: &str, term: &str) -> Result<(u64, u64), StoreError> {
         let handle = self.fields.schema.get_field(field).map_err(store_error)?;
-        let df = self.reader.searcher().doc_freq(&Term::from_field_text(handle, term)).map_err(store_error)?;
+        let df = self
+            .reader
+            .searcher()
+            .doc_freq(&Term::from_field_text(handle, term))
+            .map_err(store_error)?;
         let docs = &self.manifest.docs;
         // Each text field belongs to one kind of document (charges to both).
         let population = match field {

@@ -2,7 +2,9 @@
 //! sections (facts / reasoning / result), cited articles, charges and causes.
 
 use leian_core::{Domain, Judgment};
-use leian_text::{cited_statute_ids, court_level, court_province, dict, find_case_number, find_court};
+use leian_text::{
+    cited_statute_ids, court_level, court_province, dict, find_case_number, find_court,
+};
 
 /// The three parts of a judgment that retrieval and explanations use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,11 +14,26 @@ pub struct Sections<'a> {
     pub result: Option<&'a str>,
 }
 
-const FACT_MARKERS: &[&str] = &["经审理查明", "公诉机关指控", "检察院指控", "本院查明", "诉称", "原审查明"];
+const FACT_MARKERS: &[&str] = &[
+    "经审理查明",
+    "公诉机关指控",
+    "检察院指控",
+    "本院查明",
+    "诉称",
+    "原审查明",
+];
 const REASONING_MARKERS: &[&str] = &["本院认为"];
 const RESULT_MARKERS: &[&str] = &["判决如下", "裁定如下", "决定如下"];
 /// Where the operative part ends: the appeal notice, the bench, or the date.
-const RESULT_END_MARKERS: &[&str] = &["如不服本判决", "如不服本裁定", "本判决为终审判决", "本裁定为终审裁定", "审判长", "审判员", "人民陪审员"];
+const RESULT_END_MARKERS: &[&str] = &[
+    "如不服本判决",
+    "如不服本裁定",
+    "本判决为终审判决",
+    "本裁定为终审裁定",
+    "审判长",
+    "审判员",
+    "人民陪审员",
+];
 
 fn first_of(text: &str, markers: &[&str]) -> Option<usize> {
     markers.iter().filter_map(|m| text.find(m)).min()
@@ -39,7 +56,8 @@ pub fn split_sections<'a>(text: &'a str) -> Sections<'a> {
     });
     Sections {
         facts: facts_at.and_then(|start| trim(&text[start..facts_end])),
-        reasoning: reasoning_at.and_then(|start| trim(&text[start..result_at.unwrap_or(text.len())])),
+        reasoning: reasoning_at
+            .and_then(|start| trim(&text[start..result_at.unwrap_or(text.len())])),
         result,
     }
 }
@@ -74,7 +92,10 @@ pub fn enrich(judgment: &mut Judgment) {
     }
     if let Some((case, _)) = judgment.case_number.as_deref().and_then(find_case_number) {
         judgment.year = judgment.year.or(Some(case.year));
-        judgment.province = judgment.province.take().or(case.province.map(str::to_string));
+        judgment.province = judgment
+            .province
+            .take()
+            .or(case.province.map(str::to_string));
         judgment.procedure = judgment.procedure.or(case.procedure);
         judgment.court_level = judgment.court_level.or(case.court_level);
         judgment.domain = judgment.domain.or(case.domain);
@@ -85,12 +106,19 @@ pub fn enrich(judgment: &mut Judgment) {
             judgment.province = court_province(court).map(str::to_string);
         }
     }
-    let operative: String = [judgment.reasoning.as_deref(), judgment.result.as_deref()].into_iter().flatten().collect();
+    let operative: String = [judgment.reasoning.as_deref(), judgment.result.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
     if judgment.cited_articles.is_empty() {
         judgment.cited_articles = cited_statute_ids(&operative);
     }
     if judgment.causes.is_empty() {
-        let source = if operative.is_empty() { judgment.facts.as_str() } else { operative.as_str() };
+        let source = if operative.is_empty() {
+            judgment.facts.as_str()
+        } else {
+            operative.as_str()
+        };
         judgment.causes = match judgment.domain {
             Some(Domain::Civil) => find_causes(judgment.title.as_deref().unwrap_or(source)),
             _ => find_charges(source),
@@ -125,10 +153,15 @@ pub fn find_charges(text: &str) -> Vec<String> {
         let end = at + '罪'.len_utf8();
         // Longest known charge name ending here (names run from 3 to about 25 characters).
         let starts = text[..at].char_indices().rev().take(30).map(|(i, _)| i);
-        let longest = starts.filter_map(|start| dict::charge(&text[start..end])).last();
+        let longest = starts
+            .filter_map(|start| dict::charge(&text[start..end]))
+            .last();
         if let Some(charge) = longest {
             let before = text[..end - charge.name.len()].chars().next_back();
-            let convicted = matches!(before, Some('犯' | '成' | '以' | '认' | '、' | '和' | '及' | '定'));
+            let convicted = matches!(
+                before,
+                Some('犯' | '成' | '以' | '认' | '、' | '和' | '及' | '定')
+            );
             if convicted && !found.iter().any(|f| f == charge.name) {
                 found.push(charge.name.to_string());
             }
@@ -143,7 +176,11 @@ pub fn find_causes(text: &str) -> Vec<String> {
     for (at, _) in text.match_indices("纠纷") {
         let end = at + "纠纷".len();
         let starts = text[..at].char_indices().rev().take(20).map(|(i, _)| i);
-        if let Some(cause) = starts.map(|s| &text[s..end]).filter(|c| dict::is_cause(c)).last() {
+        if let Some(cause) = starts
+            .map(|s| &text[s..end])
+            .filter(|c| dict::is_cause(c))
+            .last()
+        {
             if !found.iter().any(|f| f == cause) {
                 found.push(cause.to_string());
             }
@@ -172,7 +209,11 @@ mod tests {
 
     #[test]
     fn metadata_from_full_text() {
-        let mut j = Judgment { id: "t".into(), full_text: Some(JUDGE_TEXT.into()), ..Default::default() };
+        let mut j = Judgment {
+            id: "t".into(),
+            full_text: Some(JUDGE_TEXT.into()),
+            ..Default::default()
+        };
         enrich(&mut j);
         assert_eq!(j.court.as_deref(), Some("上海市奉贤区人民法院"));
         assert_eq!(j.case_number.as_deref(), Some("（2017）沪0120刑初684号"));
@@ -185,7 +226,11 @@ mod tests {
         // The appendix of cited text after the signature is not a citation.
         assert_eq!(
             j.cited_articles,
-            ["中华人民共和国刑法第266条", "中华人民共和国刑法第23条", "中华人民共和国刑法第67条"]
+            [
+                "中华人民共和国刑法第266条",
+                "中华人民共和国刑法第23条",
+                "中华人民共和国刑法第67条"
+            ]
         );
         assert_eq!(j.causes, ["诈骗罪"]);
     }
@@ -194,19 +239,35 @@ mod tests {
     fn civil_body_in_facts_is_split() {
         // From `cail2019fe-divorce-0000` of the shared corpus, abridged.
         let facts = "原告林某某诉称：我与被告经人介绍建立恋爱关系。本院认为：原、被告结婚多年，且婚后育有三个子女。根据《中华人民共和国婚姻法》第三十二条第二款之规定，判决如下：不准原告林某某与被告李某甲离婚。案件受理费300元，由原告负担。";
-        let mut j = Judgment { id: "t".into(), facts: facts.into(), domain: Some(Domain::Civil), ..Default::default() };
+        let mut j = Judgment {
+            id: "t".into(),
+            facts: facts.into(),
+            domain: Some(Domain::Civil),
+            ..Default::default()
+        };
         enrich(&mut j);
         assert_eq!(j.facts, "原告林某某诉称：我与被告经人介绍建立恋爱关系。");
         assert!(j.reasoning.as_deref().unwrap().starts_with("本院认为"));
-        assert!(j.result.as_deref().unwrap().contains("不准原告林某某与被告李某甲离婚"));
+        assert!(
+            j.result
+                .as_deref()
+                .unwrap()
+                .contains("不准原告林某某与被告李某甲离婚")
+        );
         assert_eq!(j.cited_articles, ["中华人民共和国婚姻法第32条"]);
     }
 
     #[test]
     fn charges_and_causes() {
-        assert_eq!(find_charges("被告人王某犯故意伤害罪、寻衅滋事罪，判处有期徒刑"), ["故意伤害罪", "寻衅滋事罪"]);
+        assert_eq!(
+            find_charges("被告人王某犯故意伤害罪、寻衅滋事罪，判处有期徒刑"),
+            ["故意伤害罪", "寻衅滋事罪"]
+        );
         assert_eq!(find_charges("其行为已构成危险驾驶罪"), ["危险驾驶罪"]);
         assert!(find_charges("犯罪嫌疑人").is_empty());
-        assert_eq!(find_causes("原告张某与被告李某民间借贷纠纷一审民事判决书"), ["民间借贷纠纷"]);
+        assert_eq!(
+            find_causes("原告张某与被告李某民间借贷纠纷一审民事判决书"),
+            ["民间借贷纠纷"]
+        );
     }
 }

@@ -33,7 +33,9 @@ impl JudgmentFormat {
             Some(JudgmentFormat::LeCaRD)
         } else if object.contains_key("fact") && object.contains_key("meta") {
             Some(JudgmentFormat::Cail2018)
-        } else if object.contains_key("id") && (object.contains_key("facts") || object.contains_key("full_text")) {
+        } else if object.contains_key("id")
+            && (object.contains_key("facts") || object.contains_key("full_text"))
+        {
             Some(JudgmentFormat::Leian)
         } else {
             None
@@ -86,12 +88,18 @@ fn id_text(value: &Value) -> Option<String> {
 fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<Judgment, String> {
     let mut judgment = match format {
         JudgmentFormat::Leian => {
-            let judgment: Judgment = serde_json::from_value(strip_kind(record)?).map_err(|e| e.to_string())?;
+            let judgment: Judgment =
+                serde_json::from_value(strip_kind(record)?).map_err(|e| e.to_string())?;
             judgment
         }
         JudgmentFormat::LeCaRD => {
             let c: LeCaRDCandidate = serde_json::from_value(record).map_err(|e| e.to_string())?;
-            let id = c.writId.as_ref().or(c.ajId.as_ref()).and_then(id_text).unwrap_or_else(|| fallback_id.to_string());
+            let id = c
+                .writId
+                .as_ref()
+                .or(c.ajId.as_ref())
+                .and_then(id_text)
+                .unwrap_or_else(|| fallback_id.to_string());
             Judgment {
                 id: format!("lecard-{id}"),
                 title: c.writName.or(c.ajName),
@@ -127,7 +135,12 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
     if judgment.id.trim().is_empty() {
         return Err("empty id".into());
     }
-    if judgment.facts.trim().is_empty() && judgment.full_text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+    if judgment.facts.trim().is_empty()
+        && judgment
+            .full_text
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+    {
         return Err("no text: facts and full_text are empty".into());
     }
     enrich(&mut judgment);
@@ -136,8 +149,15 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
 
 /// CAIL2018 writes charges without the trailing 罪 and with brackets (`[伪造、变造]居民身份证`).
 fn charge_name(accusation: &str) -> String {
-    let name: String = accusation.chars().filter(|c| !matches!(c, '[' | ']')).collect();
-    if name.ends_with('罪') { name } else { format!("{name}罪") }
+    let name: String = accusation
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']'))
+        .collect();
+    if name.ends_with('罪') {
+        name
+    } else {
+        format!("{name}罪")
+    }
 }
 
 fn strip_kind(mut record: Value) -> Result<Value, String> {
@@ -166,20 +186,36 @@ pub fn read_judgments(
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .map(|e| e.into_path())
-            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("json" | "jsonl")))
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("json" | "jsonl")
+                )
+            })
             .collect();
         files.sort();
         files
     } else {
         vec![path.to_path_buf()]
     };
-    let mut summary = SourceSummary { path: path.to_path_buf(), ..Default::default() };
+    let mut summary = SourceSummary {
+        path: path.to_path_buf(),
+        ..Default::default()
+    };
     let mut formats = Vec::new();
     for file in &files {
         let bytes = std::fs::read(file).map_err(|e| IngestError::io(file, e))?;
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("record").to_string();
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("record")
+            .to_string();
         let skip = |summary: &mut SourceSummary, line: Option<usize>, reason: String| {
-            let skip = Skip { file: file.clone(), line, reason };
+            let skip = Skip {
+                file: file.clone(),
+                line,
+                reason,
+            };
             if strict {
                 return Err(IngestError::Strict(skip));
             }
@@ -195,19 +231,29 @@ pub fn read_judgments(
                 }
             };
             let Some(format) = JudgmentFormat::of(&record) else {
-                skip(&mut summary, line_no, "unknown record format (expected Leian, LeCaRD or CAIL2018 fields)".into())?;
+                skip(
+                    &mut summary,
+                    line_no,
+                    "unknown record format (expected Leian, LeCaRD or CAIL2018 fields)".into(),
+                )?;
                 continue;
             };
             if !formats.contains(&format) {
                 formats.push(format);
             }
             let fallback_id = match line_no {
-                Some(line) if files.len() == 1 || format == JudgmentFormat::Cail2018 => format!("{stem}-{line}"),
+                Some(line) if files.len() == 1 || format == JudgmentFormat::Cail2018 => {
+                    format!("{stem}-{line}")
+                }
                 _ => stem.clone(),
             };
             match convert(record, format, &fallback_id) {
                 Ok(judgment) if !seen.insert(judgment.id.clone()) => {
-                    skip(&mut summary, line_no, format!("duplicate id {}", judgment.id))?;
+                    skip(
+                        &mut summary,
+                        line_no,
+                        format!("duplicate id {}", judgment.id),
+                    )?;
                 }
                 Ok(judgment) => {
                     summary.read += 1;
@@ -217,7 +263,11 @@ pub fn read_judgments(
             }
         }
     }
-    summary.format = formats.iter().map(|f| f.name()).collect::<Vec<_>>().join("+");
+    summary.format = formats
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join("+");
     Ok(summary)
 }
 
@@ -225,9 +275,15 @@ pub fn read_judgments(
 /// Line numbers are 1-based; `None` when the file is one document.
 fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
     let trimmed = bytes.trim_ascii_start();
-    if trimmed.first() == Some(&b'[') || (trimmed.first() == Some(&b'{') && !bytes.trim_ascii().contains(&b'\n')) {
+    if trimmed.first() == Some(&b'[')
+        || (trimmed.first() == Some(&b'{') && !bytes.trim_ascii().contains(&b'\n'))
+    {
         return match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| (Some(i + 1), Ok(v))).collect(),
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Some(i + 1), Ok(v)))
+                .collect(),
             Ok(value) => vec![(None, Ok(value))],
             Err(e) => vec![(None, Err(format!("invalid JSON: {e}")))],
         };
@@ -245,8 +301,16 @@ fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
         .map(|(i, line)| {
             let parsed = std::str::from_utf8(line)
                 .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-                .and_then(|text| serde_json::from_str::<Value>(text).map_err(|e| format!("invalid JSON: {e}")))
-                .and_then(|v| if v.is_object() { Ok(v) } else { Err("not a JSON object".into()) });
+                .and_then(|text| {
+                    serde_json::from_str::<Value>(text).map_err(|e| format!("invalid JSON: {e}"))
+                })
+                .and_then(|v| {
+                    if v.is_object() {
+                        Ok(v)
+                    } else {
+                        Err("not a JSON object".into())
+                    }
+                });
             (Some(i + 1), parsed)
         })
         .collect()
@@ -264,7 +328,9 @@ mod tests {
     }
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpus/fixtures")
+            .join(name)
     }
 
     #[test]
@@ -277,7 +343,11 @@ mod tests {
         assert_eq!(theft.court.as_deref(), Some("浙江省杭州市西湖区人民法院"));
         assert_eq!(theft.year, Some(2018));
         assert_eq!(theft.province.as_deref(), Some("浙"));
-        assert!(theft.cited_articles.contains(&"中华人民共和国刑法第264条".to_string()));
+        assert!(
+            theft
+                .cited_articles
+                .contains(&"中华人民共和国刑法第264条".to_string())
+        );
         assert!(theft.result.as_deref().unwrap().contains("有期徒刑"));
     }
 
@@ -299,16 +369,23 @@ mod tests {
         let mut file = std::fs::File::create(&path).unwrap();
         file.write_all(b"{\"id\":\"a\",\"kind\":\"judgment\",\"facts\":\"\xe8\xa2\xab\xe5\x91\x8a\xe4\xba\xba\xe7\x9b\x97\xe7\xaa\x83\"}\n").unwrap();
         file.write_all(b"{not json}\n").unwrap();
-        file.write_all(b"{\"id\":\"b\",\"facts\":\"\xff\xfe\"}\n").unwrap();
-        file.write_all(b"{\"id\":\"c\",\"kind\":\"judgment\",\"facts\":\"   \"}\n").unwrap();
-        file.write_all(b"{\"id\":\"a\",\"kind\":\"judgment\",\"facts\":\"dup\"}\n").unwrap();
-        file.write_all(b"{\"id\":5,\"kind\":\"judgment\",\"facts\":\"wrong type\"}\n").unwrap();
+        file.write_all(b"{\"id\":\"b\",\"facts\":\"\xff\xfe\"}\n")
+            .unwrap();
+        file.write_all(b"{\"id\":\"c\",\"kind\":\"judgment\",\"facts\":\"   \"}\n")
+            .unwrap();
+        file.write_all(b"{\"id\":\"a\",\"kind\":\"judgment\",\"facts\":\"dup\"}\n")
+            .unwrap();
+        file.write_all(b"{\"id\":5,\"kind\":\"judgment\",\"facts\":\"wrong type\"}\n")
+            .unwrap();
         file.write_all(b"[1,2]\n\n").unwrap();
         drop(file);
         let (docs, summary) = read(&path, false).unwrap();
         assert_eq!(docs.len(), 1);
         let lines: Vec<Option<usize>> = summary.skipped.iter().map(|s| s.line).collect();
-        assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5), Some(6), Some(7)]);
+        assert_eq!(
+            lines,
+            [Some(2), Some(3), Some(4), Some(5), Some(6), Some(7)]
+        );
         assert!(summary.skipped[1].reason.contains("UTF-8"));
         assert!(summary.skipped[3].reason.contains("duplicate"));
         assert!(matches!(read(&path, true), Err(IngestError::Strict(s)) if s.line == Some(2)));

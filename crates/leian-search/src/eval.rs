@@ -22,11 +22,17 @@ pub enum EvalError {
     #[error("{path}: {message}")]
     Format { path: String, message: String },
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 fn read_text(path: &Path) -> Result<String, EvalError> {
-    std::fs::read_to_string(path).map_err(|source| EvalError::Io { path: path.display().to_string(), source })
+    std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Reads `{"id", "text"}` lines.
@@ -48,12 +54,26 @@ pub fn read_queries(path: &Path) -> Result<Vec<EvalQuery>, EvalError> {
 pub fn read_qrels(path: &Path) -> Result<Qrels, EvalError> {
     let text = read_text(path)?;
     let mut qrels: Qrels = HashMap::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let parts: Vec<&str> = line.split_whitespace().collect();
-        let bad = |message: &str| EvalError::Format { path: format!("{}:{}", path.display(), i + 1), message: message.into() };
-        let [qid, _, doc, rel] = parts[..] else { return Err(bad("expected `QID 0 DOCID REL`")) };
-        let rel: i64 = rel.parse().map_err(|_| bad("relevance is not an integer"))?;
-        qrels.entry(qid.to_string()).or_default().insert(doc.to_string(), rel.max(0) as u32);
+        let bad = |message: &str| EvalError::Format {
+            path: format!("{}:{}", path.display(), i + 1),
+            message: message.into(),
+        };
+        let [qid, _, doc, rel] = parts[..] else {
+            return Err(bad("expected `QID 0 DOCID REL`"));
+        };
+        let rel: i64 = rel
+            .parse()
+            .map_err(|_| bad("relevance is not an integer"))?;
+        qrels
+            .entry(qid.to_string())
+            .or_default()
+            .insert(doc.to_string(), rel.max(0) as u32);
     }
     Ok(qrels)
 }
@@ -81,14 +101,22 @@ pub struct Metrics {
 
 /// Metrics of one ranked list against one query's judgments.
 pub fn score_query(ranked: &[String], judged: &HashMap<String, u32>) -> Metrics {
-    let relevant: HashSet<&str> = judged.iter().filter(|(_, g)| **g > 0).map(|(d, _)| d.as_str()).collect();
+    let relevant: HashSet<&str> = judged
+        .iter()
+        .filter(|(_, g)| **g > 0)
+        .map(|(d, _)| d.as_str())
+        .collect();
     let n_rel = relevant.len() as f64;
     if relevant.is_empty() {
         return Metrics::default();
     }
     let is_rel = |d: &String| relevant.contains(d.as_str());
     let hits_at = |k: usize| ranked.iter().take(k).filter(|d| is_rel(d)).count() as f64;
-    let mrr_10 = ranked.iter().take(10).position(is_rel).map_or(0.0, |p| 1.0 / (p as f64 + 1.0));
+    let mrr_10 = ranked
+        .iter()
+        .take(10)
+        .position(is_rel)
+        .map_or(0.0, |p| 1.0 / (p as f64 + 1.0));
     let dcg: f64 = ranked
         .iter()
         .take(10)
@@ -97,7 +125,12 @@ pub fn score_query(ranked: &[String], judged: &HashMap<String, u32>) -> Metrics 
         .sum();
     let mut grades: Vec<u32> = judged.values().copied().filter(|&g| g > 0).collect();
     grades.sort_unstable_by(|a, b| b.cmp(a));
-    let ideal: f64 = grades.iter().take(10).enumerate().map(|(i, &g)| f64::from(g) / (i as f64 + 2.0).log2()).sum();
+    let ideal: f64 = grades
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, &g)| f64::from(g) / (i as f64 + 2.0).log2())
+        .sum();
     let mut found = 0.0;
     let mut precision_sum = 0.0;
     for (i, d) in ranked.iter().enumerate() {
@@ -177,7 +210,10 @@ mod tests {
     #[test]
     fn matches_hand_computed_trec_eval_values() {
         // Relevant: a, b, c. Ranked: x a y b (c never retrieved).
-        let m = score_query(&ids(&["x", "a", "y", "b"]), &judged(&[("a", 1), ("b", 1), ("c", 1), ("z", 0)]));
+        let m = score_query(
+            &ids(&["x", "a", "y", "b"]),
+            &judged(&[("a", 1), ("b", 1), ("c", 1), ("z", 0)]),
+        );
         assert!((m.recall_5 - 2.0 / 3.0).abs() < 1e-9);
         assert!((m.mrr_10 - 0.5).abs() < 1e-9);
         assert!((m.precision_10 - 0.2).abs() < 1e-9);
@@ -204,7 +240,10 @@ mod tests {
             ("刑法第264条".to_string(), 2.0),
             ("刑法第133条".to_string(), 1.0),
         ];
-        let collapsed: Vec<String> = collapse_sub_articles(ranked).into_iter().map(|(id, _)| id).collect();
+        let collapsed: Vec<String> = collapse_sub_articles(ranked)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         assert_eq!(collapsed, ["刑法第133条", "刑法第264条"]);
     }
 }

@@ -39,21 +39,32 @@ pub fn snippet(field: &str, text: &str, query_terms: &HashSet<String>) -> Snippe
             _ => merged.push((s, e)),
         }
     }
-    let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
     let char_at = |byte: usize| boundaries.partition_point(|&b| b < byte);
     // The window start (in chars) covering the most matches.
     let mut best = (0usize, 0usize);
     for (i, &(s, _)) in merged.iter().enumerate() {
         let start_char = char_at(s).saturating_sub(10);
         let end_byte = boundaries[(start_char + WINDOW_CHARS).min(boundaries.len() - 1)];
-        let count = merged[i..].iter().take_while(|(_, e)| *e <= end_byte).count();
+        let count = merged[i..]
+            .iter()
+            .take_while(|(_, e)| *e <= end_byte)
+            .count();
         if count > best.1 {
             best = (start_char, count);
         }
     }
     let start = boundaries[best.0];
     let end = boundaries[(best.0 + WINDOW_CHARS).min(boundaries.len() - 1)];
-    let inside: Vec<(usize, usize)> = merged.iter().copied().filter(|&(s, e)| s >= start && e <= end).collect();
+    let inside: Vec<(usize, usize)> = merged
+        .iter()
+        .copied()
+        .filter(|&(s, e)| s >= start && e <= end)
+        .collect();
     let mut marked = String::with_capacity(end - start + inside.len() * 6);
     let mut at = start;
     for &(s, e) in &inside {
@@ -64,7 +75,13 @@ pub fn snippet(field: &str, text: &str, query_terms: &HashSet<String>) -> Snippe
         at = e;
     }
     marked.push_str(&text[at..end]);
-    Snippet { field: field.to_string(), start, end, highlights: merged, marked }
+    Snippet {
+        field: field.to_string(),
+        start,
+        end,
+        highlights: merged,
+        marked,
+    }
 }
 
 #[cfg(test)]
@@ -74,7 +91,10 @@ mod tests {
     #[test]
     fn marks_matches_with_offsets() {
         let text = "经审理查明，被告人王某入户盗窃现金五千元。";
-        let terms: HashSet<String> = ["盗窃", "入户盗窃", "5000"].iter().map(|s| s.to_string()).collect();
+        let terms: HashSet<String> = ["盗窃", "入户盗窃", "5000"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let s = snippet("facts", text, &terms);
         assert!(s.marked.contains("【入户盗窃】"), "{}", s.marked);
         assert!(s.marked.contains("【五千】"), "{}", s.marked);

@@ -52,9 +52,17 @@ impl Analyzer {
                 continue;
             }
             if let Some(stem) = legal_stem(word) {
-                terms.push(Term { text: stem.to_string(), start, end });
+                terms.push(Term {
+                    text: stem.to_string(),
+                    start,
+                    end,
+                });
             }
-            terms.push(Term { text: word.to_string(), start, end });
+            terms.push(Term {
+                text: word.to_string(),
+                start,
+                end,
+            });
         }
         terms
     }
@@ -62,7 +70,11 @@ impl Analyzer {
     /// Plain segmentation (jieba default mode with HMM) of already normalised text: the words a
     /// reader would see. Used for keyword display and the segmentation benchmark.
     pub fn words<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        self.jieba.cut(text, true).into_iter().map(|t| t.word).collect()
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word)
+            .collect()
     }
 
     /// Whether the dictionary (default or legal) holds `word`.
@@ -78,7 +90,9 @@ fn is_meaningful(word: &str) -> bool {
 /// The stem of a charge or cause name, so that `危险驾驶` in a fact summary meets `危险驾驶罪`
 /// in a judgment and `民间借贷` meets `民间借贷纠纷`.
 fn legal_stem(word: &str) -> Option<&str> {
-    let stem = word.strip_suffix('罪').or_else(|| word.strip_suffix("纠纷"))?;
+    let stem = word
+        .strip_suffix('罪')
+        .or_else(|| word.strip_suffix("纠纷"))?;
     (stem.chars().count() >= 2).then_some(stem)
 }
 
@@ -97,8 +111,12 @@ mod tests {
             assert_eq!(words, vec![word], "{word} was split");
         }
         let terms = texts("被告人醉酒驾驶机动车，构成危险驾驶罪");
-        for expected in ["醉酒驾驶", "危险驾驶罪", "危险驾驶", "机动车", "被告人"] {
-            assert!(terms.iter().any(|t| t == expected), "{expected} missing from {terms:?}");
+        for expected in ["醉酒驾驶", "危险驾驶罪", "危险驾驶", "机动车", "被告人"]
+        {
+            assert!(
+                terms.iter().any(|t| t == expected),
+                "{expected} missing from {terms:?}"
+            );
         }
     }
 
@@ -115,7 +133,11 @@ mod tests {
             let original = &text[term.start..term.end];
             assert!(!original.is_empty(), "{term:?}");
         }
-        let fine = analyzer().terms(text).into_iter().find(|t| t.text == "30000").unwrap();
+        let fine = analyzer()
+            .terms(text)
+            .into_iter()
+            .find(|t| t.text == "30000")
+            .unwrap();
         assert_eq!(&text[fine.start..fine.end], "三万");
     }
 

@@ -23,13 +23,40 @@ pub struct CaseNumber {
 
 /// Province short names used in case numbers, with their full names.
 pub const PROVINCES: &[(&str, &str)] = &[
-    ("京", "北京市"), ("津", "天津市"), ("冀", "河北省"), ("晋", "山西省"), ("蒙", "内蒙古自治区"),
-    ("辽", "辽宁省"), ("吉", "吉林省"), ("黑", "黑龙江省"), ("沪", "上海市"), ("苏", "江苏省"),
-    ("浙", "浙江省"), ("皖", "安徽省"), ("闽", "福建省"), ("赣", "江西省"), ("鲁", "山东省"),
-    ("豫", "河南省"), ("鄂", "湖北省"), ("湘", "湖南省"), ("粤", "广东省"), ("桂", "广西壮族自治区"),
-    ("琼", "海南省"), ("渝", "重庆市"), ("川", "四川省"), ("贵", "贵州省"), ("黔", "贵州省"),
-    ("云", "云南省"), ("滇", "云南省"), ("藏", "西藏自治区"), ("陕", "陕西省"), ("甘", "甘肃省"),
-    ("青", "青海省"), ("宁", "宁夏回族自治区"), ("新", "新疆维吾尔自治区"), ("兵", "新疆生产建设兵团"),
+    ("京", "北京市"),
+    ("津", "天津市"),
+    ("冀", "河北省"),
+    ("晋", "山西省"),
+    ("蒙", "内蒙古自治区"),
+    ("辽", "辽宁省"),
+    ("吉", "吉林省"),
+    ("黑", "黑龙江省"),
+    ("沪", "上海市"),
+    ("苏", "江苏省"),
+    ("浙", "浙江省"),
+    ("皖", "安徽省"),
+    ("闽", "福建省"),
+    ("赣", "江西省"),
+    ("鲁", "山东省"),
+    ("豫", "河南省"),
+    ("鄂", "湖北省"),
+    ("湘", "湖南省"),
+    ("粤", "广东省"),
+    ("桂", "广西壮族自治区"),
+    ("琼", "海南省"),
+    ("渝", "重庆市"),
+    ("川", "四川省"),
+    ("贵", "贵州省"),
+    ("黔", "贵州省"),
+    ("云", "云南省"),
+    ("滇", "云南省"),
+    ("藏", "西藏自治区"),
+    ("陕", "陕西省"),
+    ("甘", "甘肃省"),
+    ("青", "青海省"),
+    ("宁", "宁夏回族自治区"),
+    ("新", "新疆维吾尔自治区"),
+    ("兵", "新疆生产建设兵团"),
 ];
 
 /// The canonical short name of a province (贵 for 黔, 云 for 滇), given a short or full name.
@@ -41,7 +68,9 @@ pub fn province_short_name(name: &str) -> Option<&'static str> {
     };
     PROVINCES
         .iter()
-        .find(|(short, full)| name == *short || name == *full || name.starts_with(full.trim_end_matches(['省', '市'])))
+        .find(|(short, full)| {
+            name == *short || name == *full || name.starts_with(full.trim_end_matches(['省', '市']))
+        })
         .map(|(short, _)| canonical(short))
 }
 
@@ -62,7 +91,14 @@ pub fn find_case_number(text: &str) -> Option<(CaseNumber, &str)> {
     let case_type = caps[4].to_string();
     let sequence = caps[5].parse().ok();
     let supreme = prefix == "最高法";
-    let province = if supreme { None } else { PROVINCES.iter().find(|(s, _)| *s == prefix).map(|(s, _)| *s) };
+    let province = if supreme {
+        None
+    } else {
+        PROVINCES
+            .iter()
+            .find(|(s, _)| *s == prefix)
+            .map(|(s, _)| *s)
+    };
     let province = province.and_then(province_short_name);
     let court_level = if supreme {
         Some(CourtLevel::Supreme)
@@ -140,7 +176,10 @@ mod tests {
     #[test]
     fn old_style_and_other_levels() {
         let case = parse_case_number("（2015）嘉刑初字第1987号").unwrap();
-        assert_eq!((case.year, case.province, case.court_level), (2015, None, None));
+        assert_eq!(
+            (case.year, case.province, case.court_level),
+            (2015, None, None)
+        );
         assert_eq!(case.procedure, Some(Procedure::FirstInstance));
         let case = parse_case_number("(2019)最高法刑终1号").unwrap();
         assert_eq!(case.court_level, Some(CourtLevel::Supreme));
@@ -151,7 +190,10 @@ mod tests {
         let case = parse_case_number("（2020）川刑再5号").unwrap();
         assert_eq!(case.court_level, Some(CourtLevel::High));
         assert_eq!(case.procedure, Some(Procedure::Retrial));
-        assert_eq!(parse_case_number("（2011）荣4民初字第1929号").unwrap().year, 2011);
+        assert_eq!(
+            parse_case_number("（2011）荣4民初字第1929号").unwrap().year,
+            2011
+        );
     }
 
     #[test]

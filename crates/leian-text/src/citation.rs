@@ -34,7 +34,8 @@ impl Citation {
 
 const NUM: &str = r"[0-9零〇一二两三四五六七八九十百千]+";
 
-static LAW_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"《([^《》\n]{2,100})》").expect("law name pattern"));
+static LAW_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"《([^《》\n]{2,100})》").expect("law name pattern"));
 
 static ARTICLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -47,11 +48,13 @@ static PARAGRAPH_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"^第({NUM})款(?:第[（(]?({NUM})[）)]?项)?")).expect("paragraph pattern")
 });
 
-static SEPARATOR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:\s|、|，|,|和|及|以及|与|或者|或)*").expect("separator pattern"));
+static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\s|、|，|,|和|及|以及|与|或者|或)*").expect("separator pattern")
+});
 
-static VERSION_SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[（(][^（）()]*(?:修正|修订|修改|年)[^（）()]*[）)]$").expect("version pattern"));
+static VERSION_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[（(][^（）()]*(?:修正|修订|修改|年)[^（）()]*[）)]$").expect("version pattern")
+});
 
 fn number(text: &str) -> Option<u32> {
     match text.parse::<u32>() {
@@ -64,20 +67,40 @@ fn number(text: &str) -> Option<u32> {
 /// (`（2018年修正）`) and prefixes `中华人民共和国` to the short names of national laws
 /// (`刑法`, `民法典`, `刑事诉讼法`).
 pub fn full_law_name(written: &str) -> String {
-    let name = VERSION_SUFFIX.replace(written.trim(), "").trim().to_string();
+    let name = VERSION_SUFFIX
+        .replace(written.trim(), "")
+        .trim()
+        .to_string();
     let is_national_law_short_name = !name.starts_with("中华人民共和国")
         && (name.ends_with('法') || name.ends_with("法典"))
-        && !["关于", "规定", "解释", "决定", "条例", "办法", "意见", "最高人民", "省", "市"]
-            .iter()
-            .any(|marker| name.contains(marker));
-    if is_national_law_short_name { format!("中华人民共和国{name}") } else { name }
+        && ![
+            "关于",
+            "规定",
+            "解释",
+            "决定",
+            "条例",
+            "办法",
+            "意见",
+            "最高人民",
+            "省",
+            "市",
+        ]
+        .iter()
+        .any(|marker| name.contains(marker));
+    if is_national_law_short_name {
+        format!("中华人民共和国{name}")
+    } else {
+        name
+    }
 }
 
 /// Every article citation in `text`, in order.
 pub fn find_citations(text: &str) -> Vec<Citation> {
     let mut citations = Vec::new();
     for law_match in LAW_NAME.captures_iter(text) {
-        let (Some(whole), Some(name)) = (law_match.get(0), law_match.get(1)) else { continue };
+        let (Some(whole), Some(name)) = (law_match.get(0), law_match.get(1)) else {
+            continue;
+        };
         let law_as_written = name.as_str().to_string();
         let law = full_law_name(&law_as_written);
         let mut at = whole.end();
@@ -86,7 +109,9 @@ pub fn find_citations(text: &str) -> Vec<Citation> {
             at += SEPARATOR.find(&text[at..]).map_or(0, |m| m.end());
             let rest = &text[at..];
             if let Some(caps) = ARTICLE.captures(rest) {
-                let Some(main) = caps.get(1).and_then(|m| number(m.as_str())) else { break };
+                let Some(main) = caps.get(1).and_then(|m| number(m.as_str())) else {
+                    break;
+                };
                 let sub = caps.get(2).map(|m| m.as_str());
                 let article = match sub {
                     Some(sub) => format!("{main}之{}", sub_number_name(sub)),
@@ -104,7 +129,9 @@ pub fn find_citations(text: &str) -> Vec<Citation> {
                 });
                 previous = Some((article, citations.len() - 1));
                 at = end;
-            } else if let (Some(caps), Some((article, _))) = (PARAGRAPH_ONLY.captures(rest), previous.as_ref()) {
+            } else if let (Some(caps), Some((article, _))) =
+                (PARAGRAPH_ONLY.captures(rest), previous.as_ref())
+            {
                 // `第六十七条第一款、第三款`: a bare 款 continues the previous article.
                 let end = at + caps[0].len();
                 citations.push(Citation {
@@ -137,7 +164,14 @@ fn chinese_small_number(n: u64) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
         0..=9 => DIGITS[n as usize].to_string(),
-        10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n - 10) as usize] }),
+        10..=19 => format!(
+            "十{}",
+            if n == 10 {
+                ""
+            } else {
+                DIGITS[(n - 10) as usize]
+            }
+        ),
         _ => n.to_string(),
     }
 }
@@ -163,9 +197,19 @@ mod tests {
         let text = "依照《中华人民共和国刑法》第二百六十六条、第二十三条、第六十七条第三款之规定，判决如下：";
         let citations = find_citations(text);
         let ids: Vec<String> = citations.iter().map(Citation::statute_id).collect();
-        assert_eq!(ids, ["中华人民共和国刑法第266条", "中华人民共和国刑法第23条", "中华人民共和国刑法第67条"]);
+        assert_eq!(
+            ids,
+            [
+                "中华人民共和国刑法第266条",
+                "中华人民共和国刑法第23条",
+                "中华人民共和国刑法第67条"
+            ]
+        );
         assert_eq!(citations[2].paragraph, Some(3));
-        assert_eq!(&text[citations[2].start..citations[2].end], "第六十七条第三款");
+        assert_eq!(
+            &text[citations[2].start..citations[2].end],
+            "第六十七条第三款"
+        );
     }
 
     #[test]
@@ -173,12 +217,19 @@ mod tests {
         let text = "根据《中华人民共和国婚姻法》第三十二条第二款、《中华人民共和国民事诉讼法》第六十四条第一款、第一百三十四条之规定";
         assert_eq!(
             cited_statute_ids(text),
-            ["中华人民共和国婚姻法第32条", "中华人民共和国民事诉讼法第64条", "中华人民共和国民事诉讼法第134条"]
+            [
+                "中华人民共和国婚姻法第32条",
+                "中华人民共和国民事诉讼法第64条",
+                "中华人民共和国民事诉讼法第134条"
+            ]
         );
         let text = "依照《刑法》第一百三十三条之一第一款第（二）项、第五十二条";
         let citations = find_citations(text);
         assert_eq!(citations[0].statute_id(), "中华人民共和国刑法第133条之一");
-        assert_eq!((citations[0].paragraph, citations[0].item), (Some(1), Some(2)));
+        assert_eq!(
+            (citations[0].paragraph, citations[0].item),
+            (Some(1), Some(2))
+        );
         assert_eq!(citations[1].statute_id(), "中华人民共和国刑法第52条");
     }
 
@@ -193,7 +244,10 @@ mod tests {
     #[test]
     fn full_names() {
         assert_eq!(full_law_name("刑法"), "中华人民共和国刑法");
-        assert_eq!(full_law_name("中华人民共和国刑事诉讼法（2018年修正）"), "中华人民共和国刑事诉讼法");
+        assert_eq!(
+            full_law_name("中华人民共和国刑事诉讼法（2018年修正）"),
+            "中华人民共和国刑事诉讼法"
+        );
         assert_eq!(
             full_law_name("最高人民法院关于审理民间借贷案件适用法律若干问题的规定"),
             "最高人民法院关于审理民间借贷案件适用法律若干问题的规定"
@@ -203,7 +257,10 @@ mod tests {
 
     #[test]
     fn arabic_numbers_and_no_citations() {
-        assert_eq!(cited_statute_ids("《刑法》第264条"), ["中华人民共和国刑法第264条"]);
+        assert_eq!(
+            cited_statute_ids("《刑法》第264条"),
+            ["中华人民共和国刑法第264条"]
+        );
         assert!(find_citations("本案没有引用法条").is_empty());
         assert!(find_citations("《刑法》的规定").is_empty());
     }

@@ -15,9 +15,16 @@ pub fn court_level(name: &str) -> Option<CourtLevel> {
         CourtLevel::High
     } else if name.contains("中级人民法院") {
         CourtLevel::Intermediate
-    } else if ["海事法院", "知识产权法院", "金融法院", "互联网法院", "军事法院", "铁路运输"]
-        .iter()
-        .any(|special| name.contains(special))
+    } else if [
+        "海事法院",
+        "知识产权法院",
+        "金融法院",
+        "互联网法院",
+        "军事法院",
+        "铁路运输",
+    ]
+    .iter()
+    .any(|special| name.contains(special))
     {
         CourtLevel::Special
     } else {
@@ -36,7 +43,8 @@ pub fn court_province(name: &str) -> Option<&'static str> {
             let matches = prefix.ends_with('省')
                 || prefix.ends_with("自治区")
                 || prefix.ends_with("兵团")
-                || (prefix.ends_with('市') && ["北京市", "天津市", "上海市", "重庆市"].contains(&prefix));
+                || (prefix.ends_with('市')
+                    && ["北京市", "天津市", "上海市", "重庆市"].contains(&prefix));
             matches.then(|| province_short_name(prefix)).flatten()
         })
 }
@@ -61,7 +69,10 @@ mod tests {
     #[test]
     fn levels_from_real_court_names() {
         assert_eq!(court_level("上海市奉贤区人民法院"), Some(CourtLevel::Basic));
-        assert_eq!(court_level("上海市第一中级人民法院"), Some(CourtLevel::Intermediate));
+        assert_eq!(
+            court_level("上海市第一中级人民法院"),
+            Some(CourtLevel::Intermediate)
+        );
         assert_eq!(court_level("北京市高级人民法院"), Some(CourtLevel::High));
         assert_eq!(court_level("最高人民法院"), Some(CourtLevel::Supreme));
         assert_eq!(court_level("广州海事法院"), Some(CourtLevel::Special));
@@ -73,7 +84,10 @@ mod tests {
         assert_eq!(court_province("上海市奉贤区人民法院"), Some("沪"));
         assert_eq!(court_province("湖南省长沙市雨花区人民法院"), Some("湘"));
         assert_eq!(court_province("浙江省乐清市人民法院"), Some("浙"));
-        assert_eq!(court_province("广西壮族自治区南宁市中级人民法院"), Some("桂"));
+        assert_eq!(
+            court_province("广西壮族自治区南宁市中级人民法院"),
+            Some("桂")
+        );
         assert_eq!(court_province("常州市金坛区人民法院"), None);
     }
 

@@ -28,7 +28,10 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     let mut charge_index = HashMap::new();
     for (name, article) in lines(CHARGES_TSV).filter_map(|line| line.split_once('\t')) {
         let slot = *charge_index.entry(name).or_insert_with(|| {
-            charges.push(Charge { name, articles: Vec::new() });
+            charges.push(Charge {
+                name,
+                articles: Vec::new(),
+            });
             charges.len() - 1
         });
         charges[slot].articles.push(article);
@@ -42,7 +45,9 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
 });
 
 fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
 /// Every current criminal charge.
@@ -72,7 +77,11 @@ pub fn is_stopword(word: &str) -> bool {
 
 /// Every word the segmenter must keep whole: charges, causes, terms.
 pub(crate) fn user_words() -> impl Iterator<Item = &'static str> {
-    charges().iter().map(|c| c.name).chain(causes()).chain(lines(TERMS_TXT))
+    charges()
+        .iter()
+        .map(|c| c.name)
+        .chain(causes())
+        .chain(lines(TERMS_TXT))
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ mod numerals;
 mod tokenizer;
 
 pub use analyzer::{ANALYZER_VERSION, Analyzer, Term, analyzer};
-pub use case_number::{CaseNumber, PROVINCES, find_case_number, parse_case_number, province_short_name};
+pub use case_number::{
+    CaseNumber, PROVINCES, find_case_number, parse_case_number, province_short_name,
+};
 pub use citation::{Citation, cited_statute_ids, find_citations, full_law_name};
 pub use court::{court_level, court_province, find_court};
 pub use normalize::{Normalized, normalize};

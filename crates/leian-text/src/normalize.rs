@@ -52,9 +52,16 @@ const SINGLE_DIGIT_MEASURES: &str = "元克万亿倍岁次名人年月日个辆�
 pub fn normalize(text: &str) -> Normalized {
     let folded: Vec<Folded> = text
         .char_indices()
-        .map(|(start, c)| Folded { c: fold_char(c), start, end: start + c.len_utf8() })
+        .map(|(start, c)| Folded {
+            c: fold_char(c),
+            start,
+            end: start + c.len_utf8(),
+        })
         .collect();
-    let mut out = Normalized { text: String::with_capacity(text.len()), spans: Vec::new() };
+    let mut out = Normalized {
+        text: String::with_capacity(text.len()),
+        spans: Vec::new(),
+    };
     let push = |out: &mut Normalized, piece: &str, start: usize, end: usize| {
         out.spans.push((out.text.len(), start, end));
         out.text.push_str(piece);
@@ -62,7 +69,9 @@ pub fn normalize(text: &str) -> Normalized {
     let mut i = 0;
     let mut buf = [0u8; 4];
     while i < folded.len() {
-        if let Some((len, value)) = arabic_number(&folded[i..]).or_else(|| chinese_number(&folded[i..])) {
+        if let Some((len, value)) =
+            arabic_number(&folded[i..]).or_else(|| chinese_number(&folded[i..]))
+        {
             let (start, end) = (folded[i].start, folded[i + len - 1].end);
             push(&mut out, &value, start, end);
             i += len;
@@ -104,7 +113,9 @@ fn arabic_number(chars: &[Folded]) -> Option<(usize, String)> {
         }
     }
     let mut fraction = String::new();
-    if chars.get(i).is_some_and(|f| f.c == '.') && chars.get(i + 1).is_some_and(|f| f.c.is_ascii_digit()) {
+    if chars.get(i).is_some_and(|f| f.c == '.')
+        && chars.get(i + 1).is_some_and(|f| f.c.is_ascii_digit())
+    {
         let mut j = i + 1;
         while chars.get(j).is_some_and(|f| f.c.is_ascii_digit()) {
             fraction.push(chars[j].c);
@@ -183,7 +194,10 @@ mod tests {
 
     #[test]
     fn article_numbers_and_dates() {
-        assert_eq!(n("第二百六十六条、第二十三条、第六十七条第三款"), "第266条、第23条、第67条第3款");
+        assert_eq!(
+            n("第二百六十六条、第二十三条、第六十七条第三款"),
+            "第266条、第23条、第67条第3款"
+        );
         assert_eq!(n("二〇一七年六月二十八日"), "2017年6月28日");
     }
 

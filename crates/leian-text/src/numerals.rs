@@ -57,7 +57,9 @@ pub fn parse_chinese_number(text: &str) -> Option<u64> {
         if chars.contains(&'两') {
             return None;
         }
-        return chars.iter().try_fold(0u64, |acc, &c| acc.checked_mul(10)?.checked_add(digit_value(c)?));
+        return chars.iter().try_fold(0u64, |acc, &c| {
+            acc.checked_mul(10)?.checked_add(digit_value(c)?)
+        });
     }
     // A number starts with a digit, or with 十 (十三 = 13); never with 百/千/万/亿.
     if digit_value(chars[0]).is_none() && !matches!(chars[0], '十' | '拾') {

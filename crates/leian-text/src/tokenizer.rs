@@ -69,7 +69,10 @@ mod tests {
         let mut seen = Vec::new();
         while stream.advance() {
             let token = stream.token();
-            seen.push((token.text.clone(), text[token.offset_from..token.offset_to].to_string()));
+            seen.push((
+                token.text.clone(),
+                text[token.offset_from..token.offset_to].to_string(),
+            ));
         }
         assert!(seen.iter().any(|(t, _)| t == "盗窃罪"), "{seen:?}");
         assert!(seen.iter().all(|(_, original)| !original.is_empty()));

@@ -1,0 +1,239 @@
+//! End-to-end through the real `leian` binary: index → search → eval, on the repository's own
+//! fixtures and, when `../shared/data` is present, on the shared corpus and evaluation sets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn leian(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args(args)
+        .output()
+        .expect("leian runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = leian(args);
+    assert!(
+        out.status.success(),
+        "leian {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+#[test]
+fn fixtures_index_search_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let fixtures = root().join("corpus/fixtures");
+    let summary = ok(&[
+        "index",
+        "--corpus",
+        path(&fixtures.join("lecard")),
+        path(&fixtures.join("cail2018.jsonl")),
+        "--statutes",
+        path(&fixtures.join("lawrefbook")),
+        "--out",
+        path(&index),
+        "--no-embed",
+    ]);
+    assert!(summary.contains("5 judgments"), "{summary}");
+    assert!(
+        summary.contains("broken.json"),
+        "the broken LeCaRD file is reported: {summary}"
+    );
+    assert!(index.join("manifest.json").is_file());
+
+    let json = ok(&[
+        "search",
+        "--index",
+        path(&index),
+        "--kind",
+        "judgment",
+        "--json",
+        "被告人入户盗窃现金",
+    ]);
+    let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(response["hits"][0]["id"], "lecard-1001");
+    assert!(
+        response["hits"][0]["snippet"]["marked"]
+            .as_str()
+            .unwrap()
+            .contains("【")
+    );
+
+    let json = ok(&[
+        "search",
+        "--index",
+        path(&index),
+        "--kind",
+        "statute",
+        "--json",
+        "醉酒驾驶机动车",
+    ]);
+    let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(response["hits"][0]["id"], "中华人民共和国刑法第133条之一");
+
+    // Query-syntax characters and filters are data, not syntax.
+    ok(&[
+        "search",
+        "--index",
+        path(&index),
+        "--filter",
+        "domain=criminal",
+        "盗窃\" : ( ) [ ] ^ ~ * + 现金",
+    ]);
+    // Bad input: clear errors, no panics.
+    for bad in [
+        vec!["search", "--index", path(&index), "，。！的"],
+        vec!["search", "--index", path(&index), "   "],
+        vec![
+            "search",
+            "--index",
+            path(&index),
+            "--filter",
+            "domain=crimnal",
+            "盗窃",
+        ],
+        vec![
+            "search",
+            "--index",
+            path(&index),
+            "--filter",
+            "colour=red",
+            "盗窃",
+        ],
+        vec!["search", "--index", path(&index), "--top-k", "0", "盗窃"],
+        vec!["search", "--index", path(&index), "--mode", "fuzzy", "盗窃"],
+        vec!["search", "--index", "/nonexistent/index", "盗窃"],
+    ] {
+        let out = leian(&bad);
+        assert!(!out.status.success(), "{bad:?} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error:") && !stderr.contains("panicked"),
+            "{bad:?}: {stderr}"
+        );
+    }
+
+    let queries = dir.path().join("queries.jsonl");
+    let qrels = dir.path().join("qrels.trec");
+    std::fs::write(&queries, "{\"id\":\"q1\",\"text\":\"醉酒后驾驶机动车\"}\n{\"id\":\"q2\",\"text\":\"无标注的查询\"}\n").unwrap();
+    std::fs::write(&qrels, "q1 0 中华人民共和国刑法第133条 1\n").unwrap();
+    let run = dir.path().join("run.trec");
+    let json = ok(&[
+        "eval",
+        "--index",
+        path(&index),
+        "--queries",
+        path(&queries),
+        "--qrels",
+        path(&qrels),
+        "--kind",
+        "statute",
+        "--collapse-sub-articles",
+        "--run",
+        path(&run),
+        "--json",
+    ]);
+    let metrics: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let keys: Vec<&String> = metrics.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 8, "{keys:?}");
+    assert_eq!(
+        metrics["queries"], 1,
+        "the query without qrels is not scored"
+    );
+    assert_eq!(metrics["MRR@10"], 1.0);
+    let run = std::fs::read_to_string(run).unwrap();
+    assert!(
+        run.starts_with("q1 Q0 中华人民共和国刑法第133条 1 "),
+        "{run}"
+    );
+}
+
+/// The shared data, or `None` with a message when this checkout has none beside it.
+fn shared_data() -> Option<PathBuf> {
+    let data = root().join("../shared/data");
+    if data.join("corpus/judgments.jsonl").is_file() {
+        Some(data)
+    } else {
+        eprintln!("skipped: ../shared/data not found beside the repository");
+        None
+    }
+}
+
+#[test]
+fn shared_corpus_meets_the_bm25_references() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let summary = ok(&[
+        "index",
+        "--corpus",
+        path(&data.join("corpus/judgments.jsonl")),
+        "--statutes",
+        path(&data.join("statutes/lawrefbook/刑法")),
+        "--out",
+        path(&index),
+        "--no-embed",
+    ]);
+    assert!(summary.contains("3662 judgments"), "{summary}");
+
+    let hits = ok(&[
+        "search",
+        "--index",
+        path(&index),
+        "--kind",
+        "judgment",
+        "--filter",
+        "cause=危险驾驶罪",
+        "醉酒驾驶机动车",
+    ]);
+    assert!(hits.contains("危险驾驶罪"), "{hits}");
+
+    let eval = |set: &str, extra: &[&str]| -> serde_json::Value {
+        let queries = data.join(format!("eval/{set}/queries.jsonl"));
+        let qrels = data.join(format!("eval/{set}/qrels.trec"));
+        let mut args = vec![
+            "eval",
+            "--index",
+            path(&index),
+            "--queries",
+            path(&queries),
+            "--qrels",
+            path(&qrels),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    let statutes = eval(
+        "judge-statutes",
+        &[
+            "--kind",
+            "statute",
+            "--filter",
+            "law=中华人民共和国刑法",
+            "--collapse-sub-articles",
+            "--exclude-self",
+        ],
+    );
+    assert!(
+        statutes["R@10"].as_f64().unwrap() >= 0.348,
+        "judge-statutes {statutes}"
+    );
+    let judgments = eval("cjrc-same-cause", &["--kind", "judgment", "--exclude-self"]);
+    assert!(
+        judgments["P@10"].as_f64().unwrap() >= 0.238,
+        "cjrc-same-cause {judgments}"
+    );
+    assert_eq!(judgments["queries"], 2000);
+}
