@@ -14,6 +14,9 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQue
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
+/// One clause of a boolean query.
+type Clause = (Occur, Box<dyn Query>);
+
 /// An opened, read-only snapshot.
 pub struct Snapshot {
     dir: PathBuf,
@@ -75,11 +78,8 @@ impl Snapshot {
             .sum()
     }
 
-    fn filter_clauses(
-        &self,
-        filters: &Filters,
-    ) -> Result<Vec<(Occur, Box<dyn Query>)>, StoreError> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    fn filter_clauses(&self, filters: &Filters) -> Result<Vec<Clause>, StoreError> {
+        let mut clauses: Vec<Clause> = Vec::new();
         let mut fields: Vec<FilterField> = filters.terms.iter().map(|(f, _)| *f).collect();
         fields.dedup();
         for field in fields {
@@ -88,7 +88,7 @@ impl Snapshot {
                 .schema
                 .get_field(field.index_field())
                 .map_err(|e| StoreError(e.to_string()))?;
-            let alternatives: Vec<(Occur, Box<dyn Query>)> = filters
+            let alternatives: Vec<Clause> = filters
                 .terms
                 .iter()
                 .filter(|(f, _)| *f == field)
@@ -138,7 +138,7 @@ impl Store for Snapshot {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<Candidate>, StoreError> {
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut should: Vec<Clause> = Vec::new();
         for (name, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
             let Ok(field) = self.fields.schema.get_field(name) else {
                 continue;

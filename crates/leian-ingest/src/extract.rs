@@ -176,14 +176,12 @@ pub fn find_causes(text: &str) -> Vec<String> {
     for (at, _) in text.match_indices("纠纷") {
         let end = at + "纠纷".len();
         let starts = text[..at].char_indices().rev().take(20).map(|(i, _)| i);
-        if let Some(cause) = starts
+        let longest = starts
             .map(|s| &text[s..end])
             .filter(|c| dict::is_cause(c))
-            .last()
-        {
-            if !found.iter().any(|f| f == cause) {
-                found.push(cause.to_string());
-            }
+            .last();
+        if let Some(cause) = longest.filter(|cause| !found.iter().any(|f| f == cause)) {
+            found.push(cause.to_string());
         }
     }
     found
