@@ -4,7 +4,7 @@ use crate::IndexError;
 use crate::manifest::{Manifest, SourceRecord};
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 use leian_core::{CorpusStats, Document, Judgment, Statute};
-use leian_text::{ANALYZER_VERSION, LegalTokenizer, TOKENIZER_NAME, dict};
+use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version, dict};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -188,7 +188,7 @@ impl SnapshotBuilder {
             ),
             leian_version: env!("CARGO_PKG_VERSION").into(),
             schema_version: SCHEMA_VERSION,
-            analyzer_version: ANALYZER_VERSION.into(),
+            analyzer_version: analyzer_version(),
             built_at: built_at.to_rfc3339(),
             build_seconds: self.started.elapsed().as_secs_f64(),
             docs: self.stats.clone(),

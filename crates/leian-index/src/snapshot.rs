@@ -6,7 +6,7 @@ use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 use leian_core::{
     Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Store, StoreError,
 };
-use leian_text::{ANALYZER_VERSION, LegalTokenizer, TOKENIZER_NAME};
+use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
@@ -37,7 +37,7 @@ impl Snapshot {
         }
         let manifest = Manifest::read(dir)?;
         if manifest.schema_version != SCHEMA_VERSION
-            || manifest.analyzer_version != ANALYZER_VERSION
+            || manifest.analyzer_version != analyzer_version()
         {
             return Err(IndexError::Invalid(format!(
                 "{} was built with schema {} / analyzer {}; this leian needs schema {} / analyzer {}: rebuild it with `leian index`",
@@ -45,7 +45,7 @@ impl Snapshot {
                 manifest.schema_version,
                 manifest.analyzer_version,
                 SCHEMA_VERSION,
-                ANALYZER_VERSION
+                analyzer_version()
             )));
         }
         let index = Index::open_in_dir(dir)?;

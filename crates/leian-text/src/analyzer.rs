@@ -9,6 +9,19 @@ use std::sync::LazyLock;
 /// Changes whenever analysis output changes; an index records the version it was built with.
 pub const ANALYZER_VERSION: &str = "leian-jieba-legal/1";
 
+/// Set to `1` to analyse without the legal dictionary (jieba's own dictionary only), for measuring
+/// what the dictionary changes; indexes built so record a different analyzer version.
+pub const NO_LEGAL_DICT_ENV: &str = "LEIAN_NO_LEGAL_DICT";
+
+/// The version of the analysis this process performs.
+pub fn analyzer_version() -> String {
+    if analyzer().legal_dictionary {
+        ANALYZER_VERSION.to_string()
+    } else {
+        format!("{ANALYZER_VERSION}+no-legal-dict")
+    }
+}
+
 /// A term with the byte range it covers in the analysed (original, not normalised) text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -20,6 +33,7 @@ pub struct Term {
 /// The segmenter: jieba's default dictionary plus the legal dictionary.
 pub struct Analyzer {
     jieba: Jieba,
+    legal_dictionary: bool,
 }
 
 static ANALYZER: LazyLock<Analyzer> = LazyLock::new(Analyzer::new);
@@ -32,11 +46,14 @@ pub fn analyzer() -> &'static Analyzer {
 impl Analyzer {
     fn new() -> Self {
         let mut jieba = Jieba::new();
-        for word in dict::user_words() {
-            // A frequency from suggest_freq makes jieba keep the word whole in every context.
-            jieba.add_word(word, None, None);
+        let legal_dictionary = std::env::var(NO_LEGAL_DICT_ENV).map_or(true, |v| v != "1");
+        if legal_dictionary {
+            for word in dict::user_words() {
+                // A frequency from suggest_freq makes jieba keep the word whole in every context.
+                jieba.add_word(word, None, None);
+            }
         }
-        Analyzer { jieba }
+        Analyzer { jieba, legal_dictionary }
     }
 
     /// Search-mode terms of `text` for BM25: whole words plus the dictionary words inside them
