@@ -53,7 +53,10 @@ impl Analyzer {
                 jieba.add_word(word, None, None);
             }
         }
-        Analyzer { jieba, legal_dictionary }
+        Analyzer {
+            jieba,
+            legal_dictionary,
+        }
     }
 
     /// Search-mode terms of `text` for BM25: whole words plus the dictionary words inside them

@@ -11,7 +11,9 @@ mod normalize;
 mod numerals;
 mod tokenizer;
 
-pub use analyzer::{ANALYZER_VERSION, Analyzer, NO_LEGAL_DICT_ENV, Term, analyzer, analyzer_version};
+pub use analyzer::{
+    ANALYZER_VERSION, Analyzer, NO_LEGAL_DICT_ENV, Term, analyzer, analyzer_version,
+};
 pub use case_number::{
     CaseNumber, PROVINCES, find_case_number, parse_case_number, province_short_name,
 };
