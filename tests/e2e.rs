@@ -237,3 +237,114 @@ fn shared_corpus_meets_the_bm25_references() {
     );
     assert_eq!(judgments["queries"], 2000);
 }
+
+/// The default model, or `None` with a message (CI fetches it and sets LEIAN_REQUIRE_MODEL).
+fn model_available() -> bool {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cache = std::env::var_os("LEIAN_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or(home.join(".cache/leian"));
+    let present = cache.join("models/m3e-small/config.json").is_file();
+    if !present {
+        assert!(
+            std::env::var_os("LEIAN_REQUIRE_MODEL").is_none(),
+            "LEIAN_REQUIRE_MODEL is set but m3e-small is not in the cache"
+        );
+        eprintln!("skipped: m3e-small not in the cache (run `leian models fetch m3e-small`)");
+    }
+    present
+}
+
+#[test]
+fn dense_and_hybrid_on_fixtures() {
+    if !model_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let fixtures = root().join("corpus/fixtures");
+    let build = || {
+        ok(&[
+            "index",
+            "--corpus",
+            path(&fixtures.join("lecard")),
+            path(&fixtures.join("cail2018.jsonl")),
+            "--statutes",
+            path(&fixtures.join("lawrefbook")),
+            "--out",
+            path(&index),
+        ])
+    };
+    build();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(index.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["dense"]["model"], "m3e-small");
+    assert_eq!(manifest["dense"]["dimension"], 512);
+
+    // A rebuild reuses every cached passage vector.
+    let out = leian(&[
+        "index",
+        "--corpus",
+        path(&fixtures.join("lecard")),
+        path(&fixtures.join("cail2018.jsonl")),
+        "--statutes",
+        path(&fixtures.join("lawrefbook")),
+        "--out",
+        path(&index),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("embedded"))
+        .unwrap_or_default()
+        .to_string();
+    let (total, reused) = {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (
+            words[1].to_string(),
+            words[6].trim_start_matches('(').to_string(),
+        )
+    };
+    assert_eq!(total, reused, "second build recomputed vectors: {line}");
+
+    for mode in ["dense", "hybrid"] {
+        let json = ok(&[
+            "search",
+            "--index",
+            path(&index),
+            "--kind",
+            "judgment",
+            "--mode",
+            mode,
+            "--json",
+            "醉酒后开车被交警查获",
+        ]);
+        let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(response["mode"], mode);
+        assert_eq!(response["hits"][0]["id"], "lecard-1002", "{mode}: {json}");
+    }
+
+    // An index embedded with other weights refuses the cached model.
+    let mut changed = manifest.clone();
+    changed["dense"]["model_fingerprint"] = "0000000000000000".into();
+    std::fs::write(
+        index.join("manifest.json"),
+        serde_json::to_string(&changed).unwrap(),
+    )
+    .unwrap();
+    let out = leian(&[
+        "search",
+        "--index",
+        path(&index),
+        "--mode",
+        "hybrid",
+        "盗窃",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rebuild the index"));
+    // BM25 still answers without the model.
+    ok(&["search", "--index", path(&index), "--mode", "bm25", "盗窃"]);
+}

@@ -22,7 +22,8 @@ pub struct EvalArgs {
     qrels: PathBuf,
     #[arg(long)]
     kind: Kind,
-    #[arg(long, default_value = "bm25")]
+    /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
+    #[arg(long, default_value = "hybrid")]
     mode: String,
     /// Never count a query's own document (leave-one-out).
     #[arg(long)]
@@ -46,10 +47,13 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    let engine = crate::open_engine(&args.index, &args.tuning)?;
+    let mode: Mode = args.mode.parse()?;
+    let engine = crate::open_engine(&args.index, &args.tuning, mode)?;
+    if engine.effective_mode(mode) != mode {
+        eprintln!("note: the index has no dense vectors; evaluating {mode:?} as BM25");
+    }
     let queries = read_queries(&args.queries)?;
     let qrels = read_qrels(&args.qrels)?;
-    let mode: Mode = args.mode.parse()?;
     let filters = Filters::parse(args.filters.iter().map(String::as_str))?;
     let bar = ProgressBar::new(queries.len() as u64);
     bar.set_style(

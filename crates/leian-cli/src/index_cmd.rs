@@ -1,9 +1,11 @@
 //! `leian index`: read corpora and statutes, build a snapshot, report what was read and skipped.
 
+use crate::dense::{ModelEncoder, PassageStrategy, embed_documents};
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use leian_index::{SnapshotBuilder, SourceRecord, sha256_of_path};
+use leian_core::Document;
+use leian_index::{SnapshotBuilder, SourceRecord, dense_text, sha256_of_path};
 use leian_ingest::{SourceSummary, merge_statutes, read_judgments, read_statutes};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -29,6 +31,15 @@ pub struct IndexArgs {
     /// Indexing threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Embedding model: a name in the model cache (fetched when known) or a model folder.
+    #[arg(long, default_value = crate::models_cmd::DEFAULT_MODEL)]
+    model: String,
+    /// Tokens per embedded passage (long documents are split, not truncated).
+    #[arg(long, default_value_t = 256)]
+    passage_tokens: usize,
+    /// Tokens shared by consecutive passages.
+    #[arg(long, default_value_t = 32)]
+    passage_overlap: usize,
 }
 
 fn progress(message: &str) -> ProgressBar {
@@ -55,11 +66,16 @@ fn record(summary: &SourceSummary) -> Result<SourceRecord> {
 
 pub fn run(args: IndexArgs) -> Result<()> {
     let started = Instant::now();
-    if !args.no_embed {
-        eprintln!(
-            "note: dense vectors are not computed by this version; building the BM25 index (as --no-embed)"
-        );
+    if args.passage_tokens < 16 || args.passage_overlap >= args.passage_tokens {
+        anyhow::bail!("--passage-tokens must be at least 16 and larger than --passage-overlap");
     }
+    // Load the model first: a missing model should fail before minutes of indexing.
+    let model = if args.no_embed {
+        None
+    } else {
+        Some(ModelEncoder::load(&args.model)?)
+    };
+    let mut dense_texts: Vec<(String, String)> = Vec::new();
     let mut builder = SnapshotBuilder::create(&args.out, args.threads)
         .with_context(|| format!("cannot start an index at {}", args.out.display()))?;
     let mut summaries = Vec::new();
@@ -81,7 +97,11 @@ pub fn run(args: IndexArgs) -> Result<()> {
         .expect("template"),
     );
     for statute in statutes {
-        builder.add_statute(statute)?;
+        let document = Document::Statute(statute);
+        if model.is_some() {
+            dense_texts.push((document.id().to_string(), dense_text(&document)));
+        }
+        builder.add_document(document)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -91,8 +111,12 @@ pub fn run(args: IndexArgs) -> Result<()> {
         let bar = progress(&format!("indexing judgments {}", path.display()));
         let mut failure = None;
         let summary = read_judgments(path, args.strict, &mut seen, &mut |judgment| {
+            let document = Document::Judgment(judgment);
+            if model.is_some() {
+                dense_texts.push((document.id().to_string(), dense_text(&document)));
+            }
             if failure.is_none() {
-                failure = builder.add_judgment(judgment).err();
+                failure = builder.add_document(document).err();
             }
             bar.inc(1);
         })?;
@@ -103,6 +127,14 @@ pub fn run(args: IndexArgs) -> Result<()> {
         summaries.push(summary);
     }
 
+    if let Some(model) = &model {
+        let strategy = PassageStrategy {
+            tokens: args.passage_tokens,
+            overlap: args.passage_overlap,
+        };
+        let (vectors, info) = embed_documents(model, &dense_texts, &strategy)?;
+        builder.set_vectors(vectors, info);
+    }
     let sources = summaries.iter().map(record).collect::<Result<Vec<_>>>()?;
     let bar = progress("committing");
     let manifest = builder.finish(sources, merge.duplicates)?;

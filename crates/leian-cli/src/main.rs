@@ -1,8 +1,10 @@
 //! `leian`: index court judgments and statutes, search them, evaluate retrieval.
 
+mod dense;
 mod eval_cmd;
 mod fetch;
 mod index_cmd;
+mod models_cmd;
 mod search_cmd;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +30,11 @@ enum Command {
     Search(search_cmd::SearchArgs),
     /// Evaluate retrieval on queries.jsonl + TREC qrels.
     Eval(eval_cmd::EvalArgs),
+    /// Embedding models: fetch, import, list.
+    Models {
+        #[command(subcommand)]
+        command: models_cmd::ModelsCommand,
+    },
     /// Statute sources.
     Statutes {
         #[command(subcommand)]
@@ -58,6 +65,7 @@ fn main() -> ExitCode {
         Command::Index(args) => index_cmd::run(args),
         Command::Search(args) => search_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Models { command } => models_cmd::run(command),
         Command::Statutes {
             command: StatutesCommand::Fetch { cache },
         } => fetch::fetch_statutes(cache).map(|path| println!("{}", path.display())),
@@ -100,19 +108,36 @@ pub(crate) struct Tuning {
     /// text, law_name, chapter).
     #[arg(long = "boost")]
     pub boosts: Vec<String>,
-    /// Ranking parameter, key=value (query_tf=true|false, max_query_terms=N).
+    /// Ranking parameter, key=value: query_tf=true|false, max_query_terms=N, fact_idf_power=X,
+    /// fusion=rrf|weighted, rrf_k=K, dense_weight=W, fusion_candidates=N, cause_weight=W,
+    /// cause_voters=N.
     #[arg(long = "param")]
     pub params: Vec<String>,
 }
 
-/// Opens an index snapshot as a search engine.
+/// Opens an index snapshot as a search engine; loads the query encoder when `mode` needs it and
+/// the index has vectors.
 pub(crate) fn open_engine(
     index: &std::path::Path,
     tuning: &Tuning,
+    mode: leian_search::Mode,
 ) -> anyhow::Result<leian_search::Engine> {
     let snapshot = leian_index::Snapshot::open(index)?;
-    Ok(leian_search::Engine::new(
-        std::sync::Arc::new(snapshot),
-        search_config(tuning)?,
-    ))
+    let dense = snapshot.manifest().dense.clone();
+    let engine = leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(tuning)?);
+    match dense {
+        Some(info) if mode != leian_search::Mode::Bm25 => {
+            let encoder = dense::ModelEncoder::load(&info.model)?;
+            if encoder.fingerprint() != info.model_fingerprint {
+                anyhow::bail!(
+                    "the index was embedded with {} weights {}, the cached model has {}: rebuild the index or restore that model",
+                    info.model,
+                    info.model_fingerprint,
+                    encoder.fingerprint()
+                );
+            }
+            Ok(engine.with_encoder(std::sync::Arc::new(encoder))?)
+        }
+        _ => Ok(engine),
+    }
 }

@@ -14,7 +14,8 @@ pub struct SearchArgs {
     /// judgment or statute (default: both).
     #[arg(long)]
     kind: Option<Kind>,
-    #[arg(long, default_value = "bm25")]
+    /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
+    #[arg(long, default_value = "hybrid")]
     mode: String,
     #[arg(long, default_value_t = 10)]
     top_k: usize,
@@ -42,11 +43,12 @@ pub fn run(args: SearchArgs) -> Result<()> {
     if text.trim().is_empty() {
         bail!("the query is empty");
     }
-    let engine = crate::open_engine(&args.index, &args.tuning)?;
+    let mode = args.mode.parse::<Mode>()?;
+    let engine = crate::open_engine(&args.index, &args.tuning, mode)?;
     let request = SearchRequest {
         text,
         kind: args.kind,
-        mode: args.mode.parse::<Mode>()?,
+        mode,
         top_k: args.top_k,
         filters: Filters::parse(args.filters.iter().map(String::as_str))?,
         exclude_ids: Vec::new(),

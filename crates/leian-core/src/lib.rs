@@ -8,5 +8,5 @@ mod vocab;
 
 pub use document::{Document, Judgment, Statute, statute_id};
 pub use filter::{FILTER_KEYS, FilterError, FilterField, Filters};
-pub use store::{Candidate, CorpusStats, FieldBoosts, Store, StoreError};
+pub use store::{Candidate, CorpusStats, FieldBoosts, QueryEncoder, Store, StoreError};
 pub use vocab::{Authority, CourtLevel, Domain, Kind, ParseVocabError, Procedure, StatuteStatus};

@@ -36,6 +36,18 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Candidate>, StoreError>;
 
+    /// Dense candidates: documents whose best passage vector is most similar to the unit vector
+    /// `query`, best first. Empty when the store has no vectors.
+    fn dense(
+        &self,
+        query: &[f32],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError>;
+
+    /// Name of the model the store's vectors were made with, if it has vectors.
+    fn dense_model(&self) -> Option<String>;
+
     /// The stored document with this id.
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError>;
 
@@ -45,4 +57,11 @@ pub trait Store: Send + Sync {
 
     /// Corpus counts.
     fn stats(&self) -> CorpusStats;
+}
+
+/// Turns a query text into a unit vector with the model a store's vectors were made with.
+pub trait QueryEncoder: Send + Sync {
+    /// Model name, compared with [`Store::dense_model`].
+    fn model(&self) -> &str;
+    fn encode(&self, text: &str) -> Result<Vec<f32>, StoreError>;
 }

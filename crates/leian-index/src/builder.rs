@@ -19,6 +19,34 @@ pub struct SnapshotBuilder {
     stats: CorpusStats,
     started: Instant,
     charges_by_article: HashMap<&'static str, Vec<&'static str>>,
+    vectors: Option<(crate::VectorWriter, crate::DenseInfo)>,
+}
+
+/// The text a document is embedded from: a judgment's facts (its full text when it has no facts),
+/// a statute article with its law, number and the charges it defines.
+pub fn dense_text(document: &Document) -> String {
+    match document {
+        Document::Judgment(j) if j.facts.trim().is_empty() => {
+            j.full_text.clone().unwrap_or_default()
+        }
+        Document::Judgment(j) => j.facts.clone(),
+        Document::Statute(s) => {
+            let charges: Vec<&str> = match s.law == CRIMINAL_LAW {
+                true => dict::charges()
+                    .iter()
+                    .filter(|c| c.articles.contains(&s.article.as_str()))
+                    .map(|c| c.name)
+                    .collect(),
+                false => Vec::new(),
+            };
+            let charges = if charges.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", charges.join("、"))
+            };
+            format!("《{}》第{}条{} {}", s.law, s.article, charges, s.text)
+        }
+    }
 }
 
 const CRIMINAL_LAW: &str = "中华人民共和国刑法";
@@ -71,7 +99,13 @@ impl SnapshotBuilder {
             stats: CorpusStats::default(),
             started: Instant::now(),
             charges_by_article,
+            vectors: None,
         })
+    }
+
+    /// Attaches the dense vectors written with the snapshot.
+    pub fn set_vectors(&mut self, writer: crate::VectorWriter, info: crate::DenseInfo) {
+        self.vectors = Some((writer, info));
     }
 
     fn field(&self, name: &str) -> tantivy::schema::Field {
@@ -95,6 +129,14 @@ impl SnapshotBuilder {
             serde_json::to_string(document).map_err(|e| IndexError::Invalid(e.to_string()))?;
         doc.add_text(self.fields.doc, json);
         Ok(doc)
+    }
+
+    /// Adds a judgment or a statute article.
+    pub fn add_document(&mut self, document: Document) -> Result<(), IndexError> {
+        match document {
+            Document::Judgment(j) => self.add_judgment(j),
+            Document::Statute(s) => self.add_statute(s),
+        }
     }
 
     /// Adds a judgment.
@@ -194,7 +236,11 @@ impl SnapshotBuilder {
             docs: self.stats.clone(),
             sources,
             statute_duplicates,
+            dense: self.vectors.as_ref().map(|(_, info)| info.clone()),
         };
+        if let Some((writer, _)) = &self.vectors {
+            writer.write(&self.scratch)?;
+        }
         manifest.write(&self.scratch)?;
         let retired = self.out.with_file_name(format!(
             ".{}.retired-{}",

@@ -6,13 +6,17 @@
 //! build never damages the snapshot that is being served.
 
 mod builder;
+mod embed_cache;
 mod manifest;
 mod schema;
 mod snapshot;
+mod vectors;
 
-pub use builder::SnapshotBuilder;
+pub use builder::{SnapshotBuilder, dense_text};
+pub use embed_cache::EmbeddingCache;
 pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, sha256_of_path};
 pub use snapshot::Snapshot;
+pub use vectors::{DenseInfo, VectorWriter, Vectors, dot};
 
 /// Errors of building or opening a snapshot.
 #[derive(Debug, thiserror::Error)]

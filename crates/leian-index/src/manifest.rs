@@ -33,6 +33,9 @@ pub struct Manifest {
     pub sources: Vec<SourceRecord>,
     /// Statute articles dropped because another source had the same id.
     pub statute_duplicates: usize,
+    /// Dense vectors, when the snapshot has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dense: Option<crate::DenseInfo>,
 }
 
 impl Manifest {

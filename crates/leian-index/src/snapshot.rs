@@ -23,6 +23,7 @@ pub struct Snapshot {
     fields: Fields,
     reader: IndexReader,
     manifest: Manifest,
+    vectors: Option<crate::Vectors>,
 }
 
 impl Snapshot {
@@ -51,11 +52,16 @@ impl Snapshot {
         let index = Index::open_in_dir(dir)?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let reader = index.reader()?;
+        let vectors = match &manifest.dense {
+            Some(info) => Some(crate::Vectors::open(dir, info)?),
+            None => None,
+        };
         Ok(Snapshot {
             dir: dir.to_path_buf(),
             fields: build_schema(),
             reader,
             manifest,
+            vectors,
         })
     }
 
@@ -114,6 +120,34 @@ impl Snapshot {
             clauses.push((Occur::Must, Box::new(range)));
         }
         Ok(clauses)
+    }
+
+    /// Ids of the documents that pass `filters` (for restricting dense search).
+    fn allowed_ids(
+        &self,
+        filters: &Filters,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let clauses = self.filter_clauses(filters)?;
+        let searcher = self.reader.searcher();
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(tantivy::query::AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let found = searcher
+            .search(query.as_ref(), &tantivy::collector::DocSetCollector)
+            .map_err(store_error)?;
+        found
+            .into_iter()
+            .map(|address| {
+                let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
+                Ok(doc
+                    .get_first(self.fields.id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string())
+            })
+            .collect()
     }
 
     fn load(&self, doc: &TantivyDocument) -> Result<Document, StoreError> {
@@ -175,6 +209,41 @@ impl Store for Snapshot {
                 Ok(Candidate { id, score })
             })
             .collect()
+    }
+
+    fn dense(
+        &self,
+        query: &[f32],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let Some(vectors) = &self.vectors else {
+            return Ok(Vec::new());
+        };
+        if query.len() != vectors.dimension() {
+            return Err(StoreError(format!(
+                "query vector has {} dimensions, the index {}",
+                query.len(),
+                vectors.dimension()
+            )));
+        }
+        let hits =
+            if filters.terms.is_empty() && filters.year_from.is_none() && filters.year_to.is_none()
+            {
+                vectors.search(query, None, limit)
+            } else {
+                let allowed = self.allowed_ids(filters)?;
+                let admit = |id: &str| allowed.contains(id);
+                vectors.search(query, Some(&admit), limit)
+            };
+        Ok(hits
+            .into_iter()
+            .map(|(id, score)| Candidate { id, score })
+            .collect())
+    }
+
+    fn dense_model(&self) -> Option<String> {
+        self.manifest.dense.as_ref().map(|d| d.model.clone())
     }
 
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError> {

@@ -1,7 +1,8 @@
 //! One search: analyse the query, retrieve candidates, shape hits.
 
+use crate::fusion::{Ranked, cause_rerank, reciprocal_rank_fusion, weighted_sum};
 use crate::snippet::{Snippet, snippet};
-use leian_core::{Document, Filters, Kind, Store, StoreError};
+use leian_core::{Document, Filters, Kind, QueryEncoder, Store, StoreError};
 use leian_text::analyzer;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -14,21 +15,31 @@ use std::time::Instant;
 pub enum Mode {
     /// BM25 over jieba terms.
     Bm25,
+    /// Nearest passages by BERT embedding.
+    Dense,
+    /// BM25 and dense fused, then re-ranked by agreeing causes.
+    Hybrid,
 }
 
 impl std::str::FromStr for Mode {
     type Err = SearchError;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
+        match value.trim() {
             "bm25" => Ok(Mode::Bm25),
-            "dense" | "hybrid" => Err(SearchError::Unavailable(format!(
-                "mode {value} needs dense vectors, which this build of leian does not compute yet; use --mode bm25"
-            ))),
+            "dense" => Ok(Mode::Dense),
+            "hybrid" => Ok(Mode::Hybrid),
             other => Err(SearchError::Invalid(format!(
                 "unknown mode '{other}' (bm25, dense, hybrid)"
             ))),
         }
     }
+}
+
+/// How BM25 and dense candidates are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fusion {
+    ReciprocalRank,
+    WeightedSum,
 }
 
 /// Ranking parameters.
@@ -47,6 +58,17 @@ pub struct SearchConfig {
     /// uses (被告人, 证据, 公诉机关) say nothing about which article applies, but are rare in
     /// statutes, where plain BM25 would reward them. 0 turns this off.
     pub fact_idf_power: f32,
+    pub fusion: Fusion,
+    /// k of reciprocal-rank fusion.
+    pub rrf_k: f32,
+    /// Share of the dense score in the weighted sum.
+    pub dense_weight: f32,
+    /// Candidates taken from each retriever before fusion.
+    pub fusion_candidates: usize,
+    /// Weight of the cause-agreement re-rank of judgments (0 turns it off).
+    pub cause_weight: f32,
+    /// How many of the best fused judgments vote on causes.
+    pub cause_voters: usize,
 }
 
 impl Default for SearchConfig {
@@ -72,6 +94,12 @@ impl Default for SearchConfig {
             max_query_terms: 400,
             query_term_frequency: false,
             fact_idf_power: 1.0,
+            fusion: Fusion::ReciprocalRank,
+            rrf_k: 60.0,
+            dense_weight: 0.5,
+            fusion_candidates: 100,
+            cause_weight: 0.0,
+            cause_voters: 10,
         }
     }
 }
@@ -92,29 +120,83 @@ impl SearchConfig {
                     .filter(|p: &f32| (0.0..=10.0).contains(p))
                     .ok_or_else(invalid)?
             }
+            "fusion" => {
+                self.fusion = match value {
+                    "rrf" => Fusion::ReciprocalRank,
+                    "weighted" => Fusion::WeightedSum,
+                    _ => return Err(invalid()),
+                }
+            }
+            "rrf_k" => {
+                self.rrf_k = value
+                    .parse()
+                    .ok()
+                    .filter(|k: &f32| *k >= 0.0 && *k <= 1000.0)
+                    .ok_or_else(invalid)?
+            }
+            "dense_weight" => {
+                self.dense_weight = value
+                    .parse()
+                    .ok()
+                    .filter(|w: &f32| (0.0..=1.0).contains(w))
+                    .ok_or_else(invalid)?
+            }
+            "fusion_candidates" => {
+                self.fusion_candidates = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_TOP_K).contains(n))
+                    .ok_or_else(invalid)?
+            }
+            "cause_weight" => {
+                self.cause_weight = value
+                    .parse()
+                    .ok()
+                    .filter(|w: &f32| (0.0..=10.0).contains(w))
+                    .ok_or_else(invalid)?
+            }
+            "cause_voters" => {
+                self.cause_voters = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(invalid)?
+            }
             other => {
                 return Err(SearchError::Invalid(format!(
-                    "unknown parameter '{other}' (query_tf, max_query_terms, fact_idf_power)"
+                    "unknown parameter '{other}' (query_tf, max_query_terms, fact_idf_power, fusion, rrf_k, \
+                     dense_weight, fusion_candidates, cause_weight, cause_voters)"
                 )));
             }
         }
         Ok(())
     }
 
-    /// Overrides one field weight, e.g. `facts=1.5` (applies to whichever kind has the field).
+    /// Overrides one field weight, e.g. `facts=1.5` (every kind with that field) or
+    /// `statute.charges=0.5` / `judgment.charges=3` (one kind).
     pub fn set_boost(&mut self, field: &str, weight: f32) -> Result<(), SearchError> {
         if !(0.0..=100.0).contains(&weight) {
             return Err(SearchError::Invalid(format!(
                 "boost {field}={weight} out of range 0-100"
             )));
         }
+        let (judgments, statutes, name) = match field.split_once('.') {
+            Some(("judgment", name)) => (true, false, name),
+            Some(("statute", name)) => (false, true, name),
+            Some(_) => {
+                return Err(SearchError::Invalid(format!(
+                    "boost '{field}': prefix must be judgment. or statute."
+                )));
+            }
+            None => (true, true, field),
+        };
         let mut found = false;
-        for (name, value) in self
-            .judgment_boosts
-            .iter_mut()
-            .chain(self.statute_boosts.iter_mut())
-        {
-            if *name == field {
+        let lists = [
+            (judgments, &mut self.judgment_boosts),
+            (statutes, &mut self.statute_boosts),
+        ];
+        for (_, boosts) in lists.into_iter().filter(|(chosen, _)| *chosen) {
+            for (_, value) in boosts.iter_mut().filter(|(f, _)| *f == name) {
                 *value = weight;
                 found = true;
             }
@@ -190,11 +272,48 @@ pub enum SearchError {
 pub struct Engine {
     store: Arc<dyn Store>,
     config: SearchConfig,
+    encoder: Option<Arc<dyn QueryEncoder>>,
 }
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, config: SearchConfig) -> Self {
-        Engine { store, config }
+        Engine {
+            store,
+            config,
+            encoder: None,
+        }
+    }
+
+    /// Adds the query encoder for dense and hybrid search. It must be the model the store's
+    /// vectors were made with: vectors of different models are not comparable.
+    pub fn with_encoder(mut self, encoder: Arc<dyn QueryEncoder>) -> Result<Self, SearchError> {
+        match self.store.dense_model() {
+            Some(model) if model != encoder.model() => Err(SearchError::Invalid(format!(
+                "the index was embedded with model '{model}', not '{}': search it with the same model",
+                encoder.model()
+            ))),
+            _ => {
+                self.encoder = Some(encoder);
+                Ok(self)
+            }
+        }
+    }
+
+    /// The mode a request for `mode` is answered in: without vectors (or an encoder) dense and
+    /// hybrid requests fall back to BM25, and responses say so.
+    pub fn effective_mode(&self, mode: Mode) -> Mode {
+        match (
+            mode,
+            self.encoder.is_some() && self.store.dense_model().is_some(),
+        ) {
+            (Mode::Bm25, _) | (_, false) => Mode::Bm25,
+            (other, true) => other,
+        }
+    }
+
+    /// The model of the dense vectors, if dense search is available.
+    pub fn dense_model(&self) -> Option<String> {
+        self.encoder.as_ref().and(self.store.dense_model())
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -226,11 +345,7 @@ impl Engine {
     }
 
     /// Ranked ids and scores only (what evaluation needs).
-    pub fn rank(
-        &self,
-        request: &SearchRequest,
-        depth: usize,
-    ) -> Result<Vec<(String, f32)>, SearchError> {
+    pub fn rank(&self, request: &SearchRequest, depth: usize) -> Result<Ranked, SearchError> {
         let terms = self.query_terms(&request.text);
         self.rank_terms(request, &terms, depth)
     }
@@ -240,7 +355,7 @@ impl Engine {
         request: &SearchRequest,
         terms: &[(String, f32)],
         depth: usize,
-    ) -> Result<Vec<(String, f32)>, SearchError> {
+    ) -> Result<Ranked, SearchError> {
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
         }
@@ -250,6 +365,66 @@ impl Engine {
                 .add("kind", kind.as_str())
                 .map_err(|e| SearchError::Invalid(e.to_string()))?;
         }
+        let excluded: HashSet<&str> = request.exclude_ids.iter().map(String::as_str).collect();
+        let mode = self.effective_mode(request.mode);
+        let pool = match mode {
+            Mode::Bm25 => depth,
+            _ => depth.max(self.config.fusion_candidates),
+        } + excluded.len();
+        let lexical = match mode {
+            Mode::Dense => Vec::new(),
+            _ => self.lexical(terms, &filters, pool)?,
+        };
+        let dense = match (mode, &self.encoder) {
+            (Mode::Dense | Mode::Hybrid, Some(encoder)) => {
+                let vector = encoder.encode(&request.text)?;
+                self.store
+                    .dense(&vector, &filters, pool)?
+                    .into_iter()
+                    .map(|c| (c.id, c.score))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let drop_excluded = |list: Ranked| -> Ranked {
+            list.into_iter()
+                .filter(|(id, _)| !excluded.contains(id.as_str()))
+                .collect()
+        };
+        let (lexical, dense) = (drop_excluded(lexical), drop_excluded(dense));
+        let mut ranked = match mode {
+            Mode::Bm25 => lexical,
+            Mode::Dense => dense,
+            Mode::Hybrid => match self.config.fusion {
+                Fusion::ReciprocalRank => {
+                    reciprocal_rank_fusion(&[&lexical, &dense], self.config.rrf_k)
+                }
+                Fusion::WeightedSum => weighted_sum(&lexical, &dense, self.config.dense_weight),
+            },
+        };
+        if mode == Mode::Hybrid
+            && filters.kind() == Some(Kind::Judgment)
+            && self.config.cause_weight > 0.0
+        {
+            ranked.truncate(self.config.fusion_candidates.max(depth));
+            let causes = self.causes_of(&ranked)?;
+            ranked = cause_rerank(
+                ranked,
+                &causes,
+                self.config.cause_voters,
+                self.config.cause_weight,
+            );
+        }
+        ranked.truncate(depth);
+        Ok(ranked)
+    }
+
+    fn lexical(
+        &self,
+        terms: &[(String, f32)],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Ranked, SearchError> {
         let boosts = match filters.kind() {
             Some(Kind::Statute) => self.config.statute_boosts.clone(),
             Some(Kind::Judgment) => self.config.judgment_boosts.clone(),
@@ -270,16 +445,18 @@ impl Engine {
         } else {
             terms
         };
-        let excluded: HashSet<&str> = request.exclude_ids.iter().map(String::as_str).collect();
-        let candidates = self
-            .store
-            .lexical(terms, &boosts, &filters, depth + excluded.len())?;
-        Ok(candidates
-            .into_iter()
-            .filter(|c| !excluded.contains(c.id.as_str()))
-            .take(depth)
-            .map(|c| (c.id, c.score))
-            .collect())
+        let candidates = self.store.lexical(terms, &boosts, filters, limit)?;
+        Ok(candidates.into_iter().map(|c| (c.id, c.score)).collect())
+    }
+
+    fn causes_of(&self, ranked: &Ranked) -> Result<HashMap<String, Vec<String>>, SearchError> {
+        let mut causes = HashMap::with_capacity(ranked.len());
+        for (id, _) in ranked {
+            if let Some(Document::Judgment(j)) = self.store.document(id)? {
+                causes.insert(id.clone(), j.causes);
+            }
+        }
+        Ok(causes)
     }
 
     fn weigh_by_fact_idf(
@@ -322,7 +499,7 @@ impl Engine {
             hits.push(hit(rank + 1, score, document, &term_set));
         }
         Ok(SearchResponse {
-            mode: request.mode,
+            mode: self.effective_mode(request.mode),
             hits,
             query_terms: terms.into_iter().map(|(t, _)| t).collect(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -3,7 +3,10 @@
 
 mod engine;
 pub mod eval;
+pub mod fusion;
 mod snippet;
 
-pub use engine::{Engine, Hit, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse};
+pub use engine::{
+    Engine, Fusion, Hit, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse,
+};
 pub use snippet::{Snippet, snippet};

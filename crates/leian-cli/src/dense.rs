@@ -1,0 +1,183 @@
+//! Dense vectors for `leian index` (passages embedded with progress, through the embedding cache)
+//! and the query encoder for `leian search` / `leian eval`.
+
+use crate::fetch::cache_dir;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use leian_core::{QueryEncoder, StoreError};
+use leian_embed::{Encoder, EncoderOptions};
+use leian_index::{DenseInfo, EmbeddingCache, VectorWriter};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// A loaded model with its name and weights fingerprint.
+pub struct ModelEncoder {
+    name: String,
+    fingerprint: String,
+    encoder: Encoder,
+}
+
+impl ModelEncoder {
+    /// Loads the model named (from the cache, fetching a known model) or at a folder.
+    pub fn load(name_or_dir: &str) -> Result<Self> {
+        let dir = crate::models_cmd::resolve(name_or_dir)?;
+        let encoder = Encoder::load(&dir, EncoderOptions::default())
+            .with_context(|| format!("cannot load the model in {}", dir.display()))?;
+        let name = if Path::new(name_or_dir).join("config.json").is_file() {
+            dir.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("model")
+                .to_string()
+        } else {
+            name_or_dir.to_string()
+        };
+        Ok(ModelEncoder {
+            name,
+            fingerprint: fingerprint(&dir)?,
+            encoder,
+        })
+    }
+
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+/// SHA-256 over the model's config, tokenizer and weight files: two folders with the same name but
+/// different weights must not share cached vectors.
+fn fingerprint(dir: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for name in [
+        "config.json",
+        "tokenizer.json",
+        "model.safetensors",
+        "pytorch_model.bin",
+    ] {
+        let path = dir.join(name);
+        if path.is_file() {
+            hasher.update(name.as_bytes());
+            hasher.update(
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+impl QueryEncoder for ModelEncoder {
+    fn model(&self) -> &str {
+        &self.name
+    }
+
+    fn encode(&self, text: &str) -> Result<Vec<f32>, StoreError> {
+        let mut vectors = self
+            .encoder
+            .embed(&[text])
+            .map_err(|e| StoreError(e.to_string()))?;
+        vectors
+            .pop()
+            .ok_or_else(|| StoreError("the encoder returned no vector".into()))
+    }
+}
+
+/// Passage strategy of an index.
+pub struct PassageStrategy {
+    pub tokens: usize,
+    pub overlap: usize,
+}
+
+/// Embeds every document's passages, reusing and filling the embedding cache, with a progress bar.
+/// A killed run keeps every finished batch in the cache, so the next run picks up where it stopped.
+pub fn embed_documents(
+    model: &ModelEncoder,
+    documents: &[(String, String)],
+    strategy: &PassageStrategy,
+) -> Result<(VectorWriter, DenseInfo)> {
+    let cache_path = cache_dir(None)
+        .join("embeddings")
+        .join(format!("{}.sqlite", model.name));
+    let mut cache = EmbeddingCache::open(&cache_path, &model.fingerprint)?;
+    let mut passages: Vec<(usize, String)> = Vec::new();
+    for (ordinal, (_, text)) in documents.iter().enumerate() {
+        for passage in model
+            .encoder
+            .passages(text, strategy.tokens, strategy.overlap)?
+        {
+            passages.push((ordinal, passage.to_string()));
+        }
+    }
+    let bar = ProgressBar::new(passages.len() as u64)
+        .with_message(format!("embedding with {}", model.name));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} {bar:40} {human_pos}/{human_len} passages ({per_sec}, eta {eta})",
+        )
+        .expect("template"),
+    );
+    let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(passages.len());
+    let mut reused = 0usize;
+    const BATCH: usize = 64;
+    for chunk in passages.chunks(BATCH) {
+        let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+        let cached = cache.get_many(&texts)?;
+        let missing: Vec<&str> = texts
+            .iter()
+            .zip(&cached)
+            .filter(|(_, c)| c.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        let fresh = model.encoder.embed(&missing)?;
+        cache.put_many(
+            &missing
+                .iter()
+                .zip(&fresh)
+                .map(|(t, v)| (*t, v.as_slice()))
+                .collect::<Vec<_>>(),
+        )?;
+        reused += texts.len() - missing.len();
+        let mut fresh = fresh.into_iter();
+        for vector in cached {
+            vectors.push(match vector {
+                Some(v) => v,
+                None => fresh
+                    .next()
+                    .context("encoder returned fewer vectors than texts")?,
+            });
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    let mut writer = VectorWriter::new(model.encoder.dimension());
+    let mut rows = passages.iter().map(|(o, _)| *o).zip(vectors).peekable();
+    for (ordinal, (id, _)) in documents.iter().enumerate() {
+        let mut own = Vec::new();
+        while let Some((_, vector)) = rows.next_if(|(o, _)| *o == ordinal) {
+            own.push(vector);
+        }
+        if !own.is_empty() {
+            writer.add(id, &own)?;
+        }
+    }
+    eprintln!(
+        "embedded {} passages of {} documents ({} from the cache {})",
+        passages.len(),
+        writer.documents(),
+        reused,
+        cache_path.display()
+    );
+    let info = DenseInfo {
+        model: model.name.clone(),
+        model_fingerprint: model.fingerprint.clone(),
+        dimension: model.encoder.dimension(),
+        passage_tokens: strategy.tokens,
+        passage_overlap: strategy.overlap,
+        passages: writer.passages(),
+        documents: writer.documents(),
+    };
+    Ok((writer, info))
+}

@@ -1,0 +1,135 @@
+//! Reading a Hugging Face model directory: `config.json` and the weight files.
+
+use std::path::Path;
+
+use candle_core::{DType, Device};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::Config;
+use serde::de::DeserializeOwned;
+
+use crate::EmbedError;
+
+/// The weight file names tried in order: safetensors first because it maps without copying.
+const SAFETENSORS: &str = "model.safetensors";
+const PYTORCH: &str = "pytorch_model.bin";
+
+/// The one tensor every BERT checkpoint has; its key reveals the checkpoint's name prefix.
+const WORD_EMBEDDINGS: &str = "embeddings.word_embeddings.weight";
+
+/// Reads and parses a JSON file, naming the file in any error.
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EmbedError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|error| EmbedError::InvalidConfig {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })
+}
+
+/// `dir/name` if it is a file, else [`EmbedError::MissingFile`].
+pub(crate) fn required_file(dir: &Path, name: &str) -> Result<std::path::PathBuf, EmbedError> {
+    let path = dir.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(EmbedError::MissingFile {
+            dir: dir.to_path_buf(),
+            file: name.to_string(),
+        })
+    }
+}
+
+/// Reads `config.json`, refusing architectures the BERT code would run wrongly.
+pub(crate) fn read_bert_config(dir: &Path) -> Result<Config, EmbedError> {
+    let path = required_file(dir, "config.json")?;
+    let mut value: serde_json::Value = read_json(&path)?;
+    let field = |value: &serde_json::Value, key: &str| {
+        value.get(key).and_then(|v| v.as_str()).map(str::to_string)
+    };
+    if let Some(model_type) = field(&value, "model_type") {
+        // RoBERTa-like models differ in position ids; running them as BERT gives wrong vectors.
+        if model_type != "bert" {
+            return Err(EmbedError::UnsupportedModel(format!(
+                "model_type {model_type:?} in {} (only \"bert\" is supported)",
+                path.display()
+            )));
+        }
+    }
+    if let Some(kind) = field(&value, "position_embedding_type")
+        && kind != "absolute"
+    {
+        return Err(EmbedError::UnsupportedModel(format!(
+            "position_embedding_type {kind:?} (only \"absolute\" is supported)"
+        )));
+    }
+    // candle spells the tanh approximation differently from transformers.
+    let act = match field(&value, "hidden_act").as_deref() {
+        Some("gelu") | None => "gelu",
+        Some("gelu_new" | "gelu_pytorch_tanh" | "gelu_fast") => "geluapproximate",
+        Some("relu") => "relu",
+        Some(other) => {
+            return Err(EmbedError::UnsupportedModel(format!(
+                "hidden_act {other:?} in {}",
+                path.display()
+            )));
+        }
+    };
+    value["hidden_act"] = act.into();
+    serde_json::from_value(value).map_err(|error| EmbedError::InvalidConfig {
+        path,
+        message: error.to_string(),
+    })
+}
+
+/// A [`VarBuilder`] over the directory's weights, rooted where the BERT `embeddings` and
+/// `encoder` tensors live whatever prefix the checkpoint uses (`bert.` for pre-training heads,
+/// none for a bare `BertModel`).
+pub(crate) fn load_weights(dir: &Path) -> Result<VarBuilder<'static>, EmbedError> {
+    let device = Device::Cpu;
+    let safetensors = dir.join(SAFETENSORS);
+    let pytorch = dir.join(PYTORCH);
+    let (vb, names): (VarBuilder<'static>, Vec<String>) = if safetensors.is_file() {
+        // SAFETY: the file is memory-mapped read-only; it must not be truncated or rewritten
+        // while the encoder lives, which holds for model directories that are only read.
+        let tensors = unsafe { candle_core::safetensors::MmapedSafetensors::new(&safetensors)? };
+        let names = tensors
+            .tensors()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        let vb = VarBuilder::from_backend(Box::new(tensors), DType::F32, device);
+        (vb, names)
+    } else if pytorch.is_file() {
+        let tensors = candle_core::pickle::PthTensors::new(&pytorch, None)?;
+        let names = tensors.tensor_infos().keys().cloned().collect();
+        let vb = VarBuilder::from_backend(Box::new(tensors), DType::F32, device);
+        (vb, names)
+    } else {
+        return Err(EmbedError::MissingFile {
+            dir: dir.to_path_buf(),
+            file: format!("{SAFETENSORS} or {PYTORCH}"),
+        });
+    };
+
+    let prefix = names
+        .iter()
+        .filter_map(|name| name.strip_suffix(WORD_EMBEDDINGS))
+        // Shortest first so `bert.` wins over any nested copy of the embeddings.
+        .min_by_key(|prefix| prefix.len())
+        .map(|prefix| prefix.trim_end_matches('.').to_string())
+        .ok_or_else(|| {
+            EmbedError::UnsupportedModel(format!("no {WORD_EMBEDDINGS} tensor in the weights"))
+        })?;
+    // Old TensorFlow-converted checkpoints name LayerNorm parameters gamma/beta.
+    let vb = if names.iter().any(|name| name.ends_with("LayerNorm.gamma")) {
+        vb.rename_f(|name: &str| {
+            name.replace("LayerNorm.weight", "LayerNorm.gamma")
+                .replace("LayerNorm.bias", "LayerNorm.beta")
+        })
+    } else {
+        vb
+    };
+    Ok(if prefix.is_empty() { vb } else { vb.pp(prefix) })
+}
