@@ -29,22 +29,35 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// `leian index` over the repository's fixtures into `index`, with `extra` flags.
+fn index_fixtures(index: &Path, extra: &[&str]) -> Output {
+    let fixtures = root().join("corpus/fixtures");
+    let mut args = vec![
+        "index".to_string(),
+        "--corpus".into(),
+        path(&fixtures.join("lecard")).into(),
+        path(&fixtures.join("cail2018.jsonl")).into(),
+        "--statutes".into(),
+        path(&fixtures.join("lawrefbook")).into(),
+        "--out".into(),
+        path(index).into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    leian(&args)
+}
+
 #[test]
 fn fixtures_index_search_eval() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
-    let fixtures = root().join("corpus/fixtures");
-    let summary = ok(&[
-        "index",
-        "--corpus",
-        path(&fixtures.join("lecard")),
-        path(&fixtures.join("cail2018.jsonl")),
-        "--statutes",
-        path(&fixtures.join("lawrefbook")),
-        "--out",
-        path(&index),
-        "--no-embed",
-    ]);
+    let out = index_fixtures(&index, &["--no-embed"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("5 judgments"), "{summary}");
     assert!(
         summary.contains("broken.json"),
@@ -264,20 +277,7 @@ fn dense_and_hybrid_on_fixtures() {
     }
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
-    let fixtures = root().join("corpus/fixtures");
-    let build = || {
-        ok(&[
-            "index",
-            "--corpus",
-            path(&fixtures.join("lecard")),
-            path(&fixtures.join("cail2018.jsonl")),
-            "--statutes",
-            path(&fixtures.join("lawrefbook")),
-            "--out",
-            path(&index),
-        ])
-    };
-    build();
+    assert!(index_fixtures(&index, &[]).status.success());
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(index.join("manifest.json")).unwrap())
             .unwrap();
@@ -285,16 +285,7 @@ fn dense_and_hybrid_on_fixtures() {
     assert_eq!(manifest["dense"]["dimension"], 512);
 
     // A rebuild reuses every cached passage vector.
-    let out = leian(&[
-        "index",
-        "--corpus",
-        path(&fixtures.join("lecard")),
-        path(&fixtures.join("cail2018.jsonl")),
-        "--statutes",
-        path(&fixtures.join("lawrefbook")),
-        "--out",
-        path(&index),
-    ]);
+    let out = index_fixtures(&index, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let line = stderr
         .lines()

@@ -41,6 +41,12 @@ pub struct EvalArgs {
     /// Ranked documents kept per query (MAP is computed over them).
     #[arg(long, default_value_t = 100)]
     depth: usize,
+    /// Parallel workers (default: one per core); 1 measures single-query latency.
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Evaluate only the first N queries.
+    #[arg(long)]
+    limit: Option<usize>,
     /// Print one JSON object with the metrics.
     #[arg(long)]
     json: bool,
@@ -52,7 +58,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if engine.effective_mode(mode) != mode {
         eprintln!("note: the index has no dense vectors; evaluating {mode:?} as BM25");
     }
-    let queries = read_queries(&args.queries)?;
+    let mut queries = read_queries(&args.queries)?;
+    if let Some(limit) = args.limit {
+        queries.truncate(limit);
+    }
     let qrels = read_qrels(&args.qrels)?;
     let filters = Filters::parse(args.filters.iter().map(String::as_str))?;
     let bar = ProgressBar::new(queries.len() as u64);
@@ -85,12 +94,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
             ranked
         })
     };
-    // Two workers: the machine this runs on has two cores, and queries are independent.
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8);
+    // Queries are independent; one worker per core unless single-query latency is being measured.
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, 64);
     let chunk = queries.len().div_ceil(workers).max(1);
-    let runs: Vec<(String, Vec<(String, f32)>)> = std::thread::scope(|scope| {
+    let timed: Vec<(String, Vec<(String, f32)>, f64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = queries
             .chunks(chunk)
             .map(|part| {
@@ -99,8 +109,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 scope.spawn(move || {
                     part.iter()
                         .map(|q| {
+                            let started = std::time::Instant::now();
+                            let ranked = rank(q);
+                            let millis = started.elapsed().as_secs_f64() * 1000.0;
                             bar.inc(1);
-                            rank(q).map(|r| (q.id.clone(), r))
+                            ranked.map(|r| (q.id.clone(), r, millis))
                         })
                         .collect::<Result<Vec<_>>>()
                 })
@@ -115,6 +128,27 @@ pub fn run(args: EvalArgs) -> Result<()> {
     .flatten()
     .collect();
     bar.finish_and_clear();
+    let mut latencies: Vec<f64> = timed.iter().map(|(_, _, ms)| *ms).collect();
+    latencies.sort_by(f64::total_cmp);
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    eprintln!(
+        "per-query latency ({} workers, mode {:?}): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms over {} queries",
+        workers,
+        engine.effective_mode(mode),
+        percentile(0.50),
+        percentile(0.95),
+        percentile(0.99),
+        latencies.len()
+    );
+    let runs: Vec<(String, Vec<(String, f32)>)> = timed
+        .into_iter()
+        .map(|(id, ranked, _)| (id, ranked))
+        .collect();
 
     if let Some(path) = &args.run {
         let mut file = std::io::BufWriter::new(

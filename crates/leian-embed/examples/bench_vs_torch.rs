@@ -303,7 +303,7 @@ fn time_torch(args: &Args, file: &Path, dump: Option<&Path>) -> Result<TorchRepo
     })?;
     if !output.status.success() {
         let why = format!(
-            "{} exited with {}:\n{}",
+            "{} failed ({}):\n{}",
             script.display(),
             output.status,
             tail(&output.stderr)
@@ -443,7 +443,8 @@ fn main() -> Result<ExitCode, BoxError> {
 
         let mut torch = None;
         if missing.is_none() {
-            let dump = (*length == CHECK_LENGTH).then(|| temp.0.join("torch-128.json"));
+            let dump = (*length == CHECK_LENGTH)
+                .then(|| temp.0.join(format!("torch-{CHECK_LENGTH}.json")));
             match time_torch(&args, file, dump.as_deref()) {
                 Ok(report) => {
                     eprintln!(
@@ -522,8 +523,10 @@ fn main() -> Result<ExitCode, BoxError> {
     }
     match cosine {
         Some(value) => println!(
-            "min cosine@{CHECK_LENGTH} (leian vs sentence-transformers, {} texts): {value:.6}",
-            args.texts
+            "min cosine@{CHECK_LENGTH} (leian vs sentence-transformers, {} texts): {value:.6} \
+             (1 - cos = {:.1e})",
+            args.texts,
+            1.0 - value
         ),
         None => println!("min cosine@{CHECK_LENGTH}: n/a (no sentence-transformers vectors)"),
     }
@@ -534,7 +537,7 @@ fn main() -> Result<ExitCode, BoxError> {
     if let Some(why) = missing {
         println!();
         println!("sentence-transformers was not run: {why}");
-        println!("install it with: {INSTALL_HINT}");
+        println!("install it, from the workspace root, with: {INSTALL_HINT}");
         println!("then pass --python /tmp/refvenv/bin/python (the default once it exists)");
     }
     Ok(if failed {

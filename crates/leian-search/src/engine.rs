@@ -105,20 +105,22 @@ impl Default for SearchConfig {
 }
 
 impl SearchConfig {
-    /// Sets a ranking parameter by name: `query_tf` (true/false), `max_query_terms` (count).
+    /// Sets a ranking parameter by name (see [`SearchConfig::PARAMETERS`]).
     pub fn set_param(&mut self, key: &str, value: &str) -> Result<(), SearchError> {
         let invalid = || SearchError::Invalid(format!("bad value '{value}' for parameter {key}"));
+        fn within<T: std::str::FromStr + PartialOrd>(
+            value: &str,
+            range: std::ops::RangeInclusive<T>,
+        ) -> Option<T> {
+            value.parse().ok().filter(|v| range.contains(v))
+        }
         match key {
             "query_tf" => self.query_term_frequency = value.parse().map_err(|_| invalid())?,
             "max_query_terms" => {
-                self.max_query_terms = value.parse().ok().filter(|&n| n > 0).ok_or_else(invalid)?
+                self.max_query_terms = within(value, 1..=10_000).ok_or_else(invalid)?
             }
             "fact_idf_power" => {
-                self.fact_idf_power = value
-                    .parse()
-                    .ok()
-                    .filter(|p: &f32| (0.0..=10.0).contains(p))
-                    .ok_or_else(invalid)?
+                self.fact_idf_power = within(value, 0.0..=10.0).ok_or_else(invalid)?
             }
             "fusion" => {
                 self.fusion = match value {
@@ -127,50 +129,35 @@ impl SearchConfig {
                     _ => return Err(invalid()),
                 }
             }
-            "rrf_k" => {
-                self.rrf_k = value
-                    .parse()
-                    .ok()
-                    .filter(|k: &f32| *k >= 0.0 && *k <= 1000.0)
-                    .ok_or_else(invalid)?
-            }
-            "dense_weight" => {
-                self.dense_weight = value
-                    .parse()
-                    .ok()
-                    .filter(|w: &f32| (0.0..=1.0).contains(w))
-                    .ok_or_else(invalid)?
-            }
+            "rrf_k" => self.rrf_k = within(value, 0.0..=1000.0).ok_or_else(invalid)?,
+            "dense_weight" => self.dense_weight = within(value, 0.0..=1.0).ok_or_else(invalid)?,
             "fusion_candidates" => {
-                self.fusion_candidates = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=MAX_TOP_K).contains(n))
-                    .ok_or_else(invalid)?
+                self.fusion_candidates = within(value, 1..=MAX_TOP_K).ok_or_else(invalid)?
             }
-            "cause_weight" => {
-                self.cause_weight = value
-                    .parse()
-                    .ok()
-                    .filter(|w: &f32| (0.0..=10.0).contains(w))
-                    .ok_or_else(invalid)?
-            }
-            "cause_voters" => {
-                self.cause_voters = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(invalid)?
-            }
+            "cause_weight" => self.cause_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?,
+            "cause_voters" => self.cause_voters = within(value, 1..=100).ok_or_else(invalid)?,
             other => {
                 return Err(SearchError::Invalid(format!(
-                    "unknown parameter '{other}' (query_tf, max_query_terms, fact_idf_power, fusion, rrf_k, \
-                     dense_weight, fusion_candidates, cause_weight, cause_voters)"
+                    "unknown parameter '{other}' ({})",
+                    Self::PARAMETERS.join(", ")
                 )));
             }
         }
         Ok(())
     }
+
+    /// Names [`SearchConfig::set_param`] accepts.
+    pub const PARAMETERS: &'static [&'static str] = &[
+        "query_tf",
+        "max_query_terms",
+        "fact_idf_power",
+        "fusion",
+        "rrf_k",
+        "dense_weight",
+        "fusion_candidates",
+        "cause_weight",
+        "cause_voters",
+    ];
 
     /// Overrides one field weight, e.g. `facts=1.5` (every kind with that field) or
     /// `statute.charges=0.5` / `judgment.charges=3` (one kind).
