@@ -15,6 +15,8 @@ pub struct ModelEncoder {
     name: String,
     fingerprint: String,
     encoder: Encoder,
+    /// Query vectors are cached too when asked (evaluation runs the same queries many times).
+    query_cache: Option<std::sync::Mutex<EmbeddingCache>>,
 }
 
 impl ModelEncoder {
@@ -35,7 +37,18 @@ impl ModelEncoder {
             name,
             fingerprint: fingerprint(&dir)?,
             encoder,
+            query_cache: None,
         })
+    }
+
+    /// Caches query vectors in the model's embedding cache.
+    pub fn cache_queries(mut self) -> Result<Self> {
+        let cache = EmbeddingCache::open(
+            &cache_path(&self.name),
+            &format!("{}/query", self.fingerprint),
+        )?;
+        self.query_cache = Some(std::sync::Mutex::new(cache));
+        Ok(self)
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -83,6 +96,13 @@ impl QueryEncoder for ModelEncoder {
             .pop()
             .ok_or_else(|| StoreError("the encoder returned no vector".into()))
     }
+}
+
+/// The embedding cache file of a model.
+fn cache_path(model: &str) -> std::path::PathBuf {
+    cache_dir(None)
+        .join("embeddings")
+        .join(format!("{model}.sqlite"))
 }
 
 /// Passage strategy of an index.

@@ -54,7 +54,7 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let mode: Mode = args.mode.parse()?;
-    let engine = crate::open_engine(&args.index, &args.tuning, mode)?;
+    let engine = crate::open_engine(&args.index, &args.tuning, mode, true)?;
     if engine.effective_mode(mode) != mode {
         eprintln!("note: the index has no dense vectors; evaluating {mode:?} as BM25");
     }
@@ -100,7 +100,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .clamp(1, 64);
     let chunk = queries.len().div_ceil(workers).max(1);
-    let timed: Vec<(String, Vec<(String, f32)>, f64)> = std::thread::scope(|scope| {
+    // (query id, ranked documents, milliseconds)
+    type Timed = (String, Vec<(String, f32)>, f64);
+    let timed: Vec<Timed> = std::thread::scope(|scope| {
         let handles: Vec<_> = queries
             .chunks(chunk)
             .map(|part| {

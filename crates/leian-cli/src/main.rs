@@ -6,6 +6,7 @@ mod fetch;
 mod index_cmd;
 mod models_cmd;
 mod search_cmd;
+mod serve_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ enum Command {
     Search(search_cmd::SearchArgs),
     /// Evaluate retrieval on queries.jsonl + TREC qrels.
     Eval(eval_cmd::EvalArgs),
+    /// Serve the HTTP API over an index (loopback only until API keys exist).
+    Serve(serve_cmd::ServeArgs),
     /// Embedding models: fetch, import, list.
     Models {
         #[command(subcommand)]
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Index(args) => index_cmd::run(args),
         Command::Search(args) => search_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
         Command::Models { command } => models_cmd::run(command),
         Command::Statutes {
             command: StatutesCommand::Fetch { cache },
@@ -121,13 +125,17 @@ pub(crate) fn open_engine(
     index: &std::path::Path,
     tuning: &Tuning,
     mode: leian_search::Mode,
+    cache_queries: bool,
 ) -> anyhow::Result<leian_search::Engine> {
     let snapshot = leian_index::Snapshot::open(index)?;
     let dense = snapshot.manifest().dense.clone();
     let engine = leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(tuning)?);
     match dense {
         Some(info) if mode != leian_search::Mode::Bm25 => {
-            let encoder = dense::ModelEncoder::load(&info.model)?;
+            let mut encoder = dense::ModelEncoder::load(&info.model)?;
+            if cache_queries {
+                encoder = encoder.cache_queries()?;
+            }
             if encoder.fingerprint() != info.model_fingerprint {
                 anyhow::bail!(
                     "the index was embedded with {} weights {}, the cached model has {}: rebuild the index or restore that model",

@@ -44,7 +44,7 @@ pub fn run(args: SearchArgs) -> Result<()> {
         bail!("the query is empty");
     }
     let mode = args.mode.parse::<Mode>()?;
-    let engine = crate::open_engine(&args.index, &args.tuning, mode)?;
+    let engine = crate::open_engine(&args.index, &args.tuning, mode, false)?;
     let request = SearchRequest {
         text,
         kind: args.kind,

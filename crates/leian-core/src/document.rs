@@ -124,7 +124,10 @@ impl Document {
                     true => j.id.clone(),
                     false => j.causes.join("、"),
                 }),
-            Document::Statute(s) => format!("《{}》第{}条", s.law, s.article),
+            Document::Statute(s) => {
+                let numbered = statute_id("", &s.article);
+                format!("《{}》{numbered}", s.law)
+            }
         }
     }
 }

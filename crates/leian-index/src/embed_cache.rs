@@ -22,6 +22,9 @@ impl EmbeddingCache {
             std::fs::create_dir_all(parent).map_err(|e| IndexError::io(parent, e))?;
         }
         let db = rusqlite::Connection::open(path).map_err(sqlite(path))?;
+        // Another leian (an index build beside an evaluation) may hold the write lock for a moment.
+        db.busy_timeout(std::time::Duration::from_secs(60))
+            .map_err(sqlite(path))?;
         db.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
              CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID;",

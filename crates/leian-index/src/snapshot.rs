@@ -24,7 +24,15 @@ pub struct Snapshot {
     reader: IndexReader,
     manifest: Manifest,
     vectors: Option<crate::Vectors>,
+    /// Documents passing a filter combination, for dense search; the same few combinations
+    /// (a kind, a kind and a law) come back with every query.
+    allowed_cache: std::sync::Mutex<
+        std::collections::HashMap<String, std::sync::Arc<std::collections::HashSet<String>>>,
+    >,
 }
+
+/// Filter combinations whose allowed sets are kept.
+const ALLOWED_CACHE_ENTRIES: usize = 64;
 
 impl Snapshot {
     /// Opens the snapshot in `dir`, refusing one built with another schema or analyzer (its terms
@@ -62,6 +70,7 @@ impl Snapshot {
             reader,
             manifest,
             vectors,
+            allowed_cache: Default::default(),
         })
     }
 
@@ -120,6 +129,23 @@ impl Snapshot {
             clauses.push((Occur::Must, Box::new(range)));
         }
         Ok(clauses)
+    }
+
+    fn cached_allowed_ids(
+        &self,
+        filters: &Filters,
+    ) -> Result<std::sync::Arc<std::collections::HashSet<String>>, StoreError> {
+        let key = format!("{filters:?}");
+        if let Some(found) = self.allowed_cache.lock().map_err(store_error)?.get(&key) {
+            return Ok(found.clone());
+        }
+        let allowed = std::sync::Arc::new(self.allowed_ids(filters)?);
+        let mut cache = self.allowed_cache.lock().map_err(store_error)?;
+        if cache.len() >= ALLOWED_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, allowed.clone());
+        Ok(allowed)
     }
 
     /// Ids of the documents that pass `filters` (for restricting dense search).
@@ -232,7 +258,7 @@ impl Store for Snapshot {
             {
                 vectors.search(query, None, limit)
             } else {
-                let allowed = self.allowed_ids(filters)?;
+                let allowed = self.cached_allowed_ids(filters)?;
                 let admit = |id: &str| allowed.contains(id);
                 vectors.search(query, Some(&admit), limit)
             };

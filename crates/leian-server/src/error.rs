@@ -1,0 +1,235 @@
+//! The one error shape of the API, `{"error":{"code","message"}}`, its stable codes, and the
+//! JSON body extractor that turns axum's rejections into it.
+
+use axum::body::Body;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use leian_search::SearchError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
+
+/// Stable error codes (the `error.code` of every error response).
+pub mod code {
+    /// The query has no searchable words (empty, spaces, punctuation or stop words only).
+    pub const EMPTY_QUERY: &str = "empty_query";
+    /// Malformed JSON, wrong types, unknown fields, values out of range, bad path parameters.
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// The body is larger than the server's limit.
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// The body is not declared `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// No such route or document.
+    pub const NOT_FOUND: &str = "not_found";
+    /// The route exists but not with this method.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// The request took longer than the server's limit.
+    pub const TIMEOUT: &str = "timeout";
+    /// The server failed; the message says no more than that.
+    pub const INTERNAL: &str = "internal";
+}
+
+/// An error answered to a client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `empty_query`, `invalid_request`, `payload_too_large`,
+    /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `timeout`, `internal`.
+    pub code: String,
+    /// Human-readable explanation (English).
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A well-formed request whose values are not acceptable (422).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code::INVALID_REQUEST,
+            message,
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code::NOT_FOUND, message)
+    }
+
+    /// A server failure. The cause is logged (it never contains request bodies); the client
+    /// gets a generic message.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL,
+            "internal server error",
+        )
+    }
+
+    /// The error a bare status of a layer or of axum itself stands for.
+    pub fn from_status(status: StatusCode) -> Self {
+        let (code, message) = match status {
+            StatusCode::NOT_FOUND => (code::NOT_FOUND, "no such route"),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                code::METHOD_NOT_ALLOWED,
+                "this route does not accept this method",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                (code::PAYLOAD_TOO_LARGE, "the request body is too large")
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                code::UNSUPPORTED_MEDIA_TYPE,
+                "the request body must be application/json",
+            ),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+                (code::TIMEOUT, "the request took too long")
+            }
+            s if s.is_client_error() => (code::INVALID_REQUEST, "invalid request"),
+            _ => (code::INTERNAL, "internal server error"),
+        };
+        Self::new(status, code, message)
+    }
+
+    fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> Self {
+        match error {
+            SearchError::EmptyQuery => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                code::EMPTY_QUERY,
+                error.to_string(),
+            ),
+            SearchError::Invalid(message) => ApiError::invalid(message),
+            SearchError::Unavailable(message) => ApiError::internal(message),
+            SearchError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => code::PAYLOAD_TOO_LARGE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => code::UNSUPPORTED_MEDIA_TYPE,
+            s if s.is_server_error() => return ApiError::internal(rejection.body_text()),
+            _ => code::INVALID_REQUEST,
+        };
+        // serde_json's messages name the field, the expected type and the position; they may
+        // quote a short piece of the offending value, which goes back to its sender only.
+        let message = match &rejection {
+            JsonRejection::JsonDataError(e) => std::error::Error::source(e)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => match std::error::Error::source(e) {
+                Some(source) => format!("the body is not valid JSON (UTF-8): {source}"),
+                None => e.body_text(),
+            },
+            JsonRejection::MissingJsonContentType(_) => {
+                "the request body must be sent with Content-Type: application/json".to_string()
+            }
+            other => other.body_text(),
+        };
+        ApiError::new(status, code, message)
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        match rejection.status() {
+            s if s.is_server_error() => ApiError::internal(rejection.body_text()),
+            s => ApiError::new(s, code::INVALID_REQUEST, rejection.body_text()),
+        }
+    }
+}
+
+/// `axum::Json` whose rejections are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(rejection.into()),
+        }
+    }
+}
+
+/// Middleware: every error response that is not already JSON (axum's 405, the body limit's 413,
+/// the timeout's 503, …) gets the API's JSON error body, keeping its status and headers.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let body = serde_json::to_vec(&ApiError::from_status(status).body())
+        .expect("an error body serialises");
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Fallback for unknown routes.
+pub async fn no_route() -> ApiError {
+    ApiError::not_found("no such route")
+}

@@ -1,0 +1,291 @@
+//! `POST /v1/search`: a fact summary in, ranked judgments and statute articles out.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use axum::Json;
+use axum::extract::State;
+use leian_core::{Filters, Kind};
+use leian_search::{Hit, Mode, SearchRequest};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+use utoipa::ToSchema;
+
+/// Largest `top_k` the API accepts.
+pub const MAX_TOP_K: usize = 100;
+
+/// A search.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBody {
+    /// The fact summary (or any text) to search with.
+    #[schema(example = "被告人醉酒驾驶机动车在道路上行驶")]
+    pub text: String,
+    /// What to search; `all` searches judgments and statutes separately.
+    #[serde(default)]
+    pub kind: KindChoice,
+    /// How to rank; without vectors in the index, `dense` and `hybrid` are answered by `bm25`.
+    #[serde(default)]
+    pub mode: ModeName,
+    /// Hits per list, 1 to 100.
+    #[serde(default = "default_top_k")]
+    #[schema(default = 10, minimum = 1, maximum = 100)]
+    pub top_k: u64,
+    /// Conditions every hit must meet.
+    #[serde(default)]
+    pub filters: FilterBody,
+}
+
+fn default_top_k() -> u64 {
+    10
+}
+
+/// What a search covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KindChoice {
+    Judgment,
+    Statute,
+    #[default]
+    All,
+}
+
+/// A ranking mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeName {
+    Bm25,
+    Dense,
+    #[default]
+    Hybrid,
+}
+
+impl From<ModeName> for Mode {
+    fn from(mode: ModeName) -> Self {
+        match mode {
+            ModeName::Bm25 => Mode::Bm25,
+            ModeName::Dense => Mode::Dense,
+            ModeName::Hybrid => Mode::Hybrid,
+        }
+    }
+}
+
+impl From<Mode> for ModeName {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Bm25 => ModeName::Bm25,
+            Mode::Dense => ModeName::Dense,
+            Mode::Hybrid => ModeName::Hybrid,
+        }
+    }
+}
+
+/// Search filters. Vocabulary values accept their wire names and the usual Chinese terms
+/// (`domain`: criminal / 刑事 …); unknown values are errors, not empty results.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilterBody {
+    /// criminal, civil, administrative, … (刑事, 民事 …).
+    pub domain: Option<String>,
+    /// Cause(s) of action or charge(s); several are alternatives.
+    pub causes: Option<OneOrMany>,
+    /// supreme, high, intermediate, basic, special.
+    pub court_level: Option<String>,
+    /// Province short name (沪, 京, 粤 …).
+    pub province: Option<String>,
+    /// First year (1949-2100), inclusive.
+    pub year_from: Option<i64>,
+    /// Last year (1949-2100), inclusive.
+    pub year_to: Option<i64>,
+    /// first_instance, second_instance, retrial, …
+    pub procedure: Option<String>,
+    /// guiding, library, typical, ordinary.
+    pub authority: Option<String>,
+    /// 法律, 司法解释, 行政法规, …
+    pub statute_level: Option<String>,
+    /// in_force, amended, repealed, … (现行有效 …).
+    pub status: Option<String>,
+    /// Full law name, e.g. 中华人民共和国刑法.
+    pub law: Option<String>,
+}
+
+/// One string or a list of strings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl FilterBody {
+    /// The engine's filters, validated by [`Filters::add`].
+    pub fn to_filters(&self) -> Result<Filters, ApiError> {
+        let mut filters = Filters::default();
+        let mut add = |key: &str, value: &str| {
+            filters
+                .add(key, value)
+                .map_err(|e| ApiError::invalid(format!("filters: {e}")))
+        };
+        let strings = [
+            ("domain", &self.domain),
+            ("court_level", &self.court_level),
+            ("province", &self.province),
+            ("procedure", &self.procedure),
+            ("authority", &self.authority),
+            ("statute_level", &self.statute_level),
+            ("status", &self.status),
+            ("law", &self.law),
+        ];
+        for (key, value) in strings {
+            if let Some(value) = value {
+                add(key, value)?;
+            }
+        }
+        match &self.causes {
+            Some(OneOrMany::One(cause)) => add("causes", cause)?,
+            Some(OneOrMany::Many(causes)) => {
+                for cause in causes {
+                    add("causes", cause)?;
+                }
+            }
+            None => {}
+        }
+        for (key, year) in [("year_from", self.year_from), ("year_to", self.year_to)] {
+            if let Some(year) = year {
+                add(key, &year.to_string())?;
+            }
+        }
+        if let (Some(from), Some(to)) = (filters.year_from, filters.year_to)
+            && from > to
+        {
+            return Err(ApiError::invalid(format!(
+                "filters: year_from {from} is after year_to {to}"
+            )));
+        }
+        Ok(filters)
+    }
+}
+
+/// Ranked hits, judgments and statute articles in separate lists.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    /// The mode that answered (`bm25` when the index has no vectors).
+    pub mode: ModeName,
+    /// Server time spent, in milliseconds.
+    pub took_ms: f64,
+    /// The analysed query terms that were searched.
+    pub query_terms: Vec<String>,
+    /// Judgment hits, best first (empty when `kind` is `statute`).
+    #[schema(value_type = Vec<HitSchema>)]
+    pub judgments: Vec<Hit>,
+    /// Statute article hits, best first (empty when `kind` is `judgment`).
+    #[schema(value_type = Vec<HitSchema>)]
+    pub statutes: Vec<Hit>,
+}
+
+/// One ranked document (the engine's `Hit`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only: the engine's `Hit` is what is serialised
+pub struct HitSchema {
+    /// Rank in its list, from 1.
+    rank: u64,
+    id: String,
+    score: f32,
+    #[schema(value_type = String, example = "statute")]
+    kind: String,
+    title: String,
+    /// Judgments only.
+    causes: Option<Vec<String>>,
+    court: Option<String>,
+    year: Option<u16>,
+    /// Statutes only.
+    law: Option<String>,
+    article: Option<String>,
+    snippet: SnippetSchema,
+}
+
+/// The best window of the document's text with the query's terms marked.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct SnippetSchema {
+    /// Field the snippet comes from (`facts`, `full_text`, `text`).
+    field: String,
+    /// Byte offsets of the window in the field.
+    start: u64,
+    end: u64,
+    /// Matched spans `[start, end]`, byte offsets into the field.
+    highlights: Vec<Vec<u64>>,
+    /// The window with each match wrapped in 【】.
+    marked: String,
+}
+
+/// Searches judgments and/or statute articles with a fact summary.
+#[utoipa::path(
+    post,
+    path = "/v1/search",
+    tag = "search",
+    request_body = SearchBody,
+    responses(
+        (status = 200, description = "Ranked hits", body = SearchResult),
+        (status = 400, description = "`empty_query` or malformed JSON (`invalid_request`)", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_request`: wrong types, unknown fields, bad values", body = ErrorBody),
+        (status = 503, description = "`timeout`", body = ErrorBody),
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SearchBody>,
+) -> Result<Json<SearchResult>, ApiError> {
+    let started = Instant::now();
+    if body.top_k == 0 || body.top_k > MAX_TOP_K as u64 {
+        return Err(ApiError::invalid(format!(
+            "top_k must be between 1 and {MAX_TOP_K}"
+        )));
+    }
+    let filters = body.filters.to_filters()?;
+    let kinds: &[Kind] = match body.kind {
+        KindChoice::Judgment => &[Kind::Judgment],
+        KindChoice::Statute => &[Kind::Statute],
+        KindChoice::All => &[Kind::Judgment, Kind::Statute],
+    };
+    let mut request = SearchRequest {
+        text: body.text,
+        kind: None,
+        mode: body.mode.into(),
+        top_k: body.top_k as usize,
+        filters,
+        exclude_ids: Vec::new(),
+    };
+    let index = state.current();
+    let kinds = kinds.to_vec();
+    let (mode, query_terms, judgments, statutes) = tokio::task::spawn_blocking(move || {
+        let engine = &index.engine;
+        let mut result = (
+            engine.effective_mode(request.mode),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for kind in kinds {
+            request.kind = Some(kind);
+            let response = engine.search(&request)?;
+            result.0 = response.mode;
+            result.1 = response.query_terms;
+            match kind {
+                Kind::Judgment => result.2 = response.hits,
+                Kind::Statute => result.3 = response.hits,
+            }
+        }
+        Ok::<_, ApiError>(result)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(Json(SearchResult {
+        mode: mode.into(),
+        took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        query_terms,
+        judgments,
+        statutes,
+    }))
+}

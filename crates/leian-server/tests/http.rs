@@ -1,0 +1,682 @@
+//! The real server over loopback, on an index of the repository's fixtures (no vectors): every
+//! route, and every bad-input class of `shared/docs/QUALITY.md` (4xx JSON error or a correct
+//! result, never a 5xx, a crash or a hang).
+
+use leian_core::Document;
+use leian_index::SnapshotBuilder;
+use leian_ingest::{merge_statutes, read_judgments, read_statutes};
+use leian_search::{Engine, SearchConfig};
+use leian_server::{AppState, Limits, ServedIndex};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+const DRUNK_DRIVING: &str = "中华人民共和国刑法第133条之一";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures")
+}
+
+/// Builds the fixtures index once per test binary (what `leian index --no-embed` builds).
+fn index_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let out = temp.path().join("index");
+        let mut builder = SnapshotBuilder::create(&out, 1).expect("builder");
+        let (statutes, _) = read_statutes(&fixtures().join("lawrefbook"), false).expect("statutes");
+        let (statutes, merge) = merge_statutes(statutes);
+        for statute in statutes {
+            builder.add_document(Document::Statute(statute)).unwrap();
+        }
+        let mut seen = HashSet::new();
+        for source in ["lecard", "cail2018.jsonl"] {
+            let mut judgments = Vec::new();
+            read_judgments(&fixtures().join(source), false, &mut seen, &mut |j| {
+                judgments.push(j)
+            })
+            .expect("judgments");
+            for judgment in judgments {
+                builder.add_document(Document::Judgment(judgment)).unwrap();
+            }
+        }
+        builder
+            .finish(Vec::new(), merge.duplicates)
+            .expect("finish");
+        // Kept for the whole test run.
+        std::mem::forget(temp);
+        out
+    })
+}
+
+fn served_index() -> ServedIndex {
+    let snapshot = leian_index::Snapshot::open(index_dir()).expect("open snapshot");
+    let manifest = snapshot.manifest().clone();
+    ServedIndex {
+        engine: Engine::new(Arc::new(snapshot), SearchConfig::default()),
+        snapshot_id: manifest.snapshot_id,
+        docs: manifest.docs,
+    }
+}
+
+/// Starts a server on 127.0.0.1:0 in its own thread and runtime; returns its base URL.
+fn start(state: AppState) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            leian_server::serve(listener, state, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server started");
+    format!("http://{addr}")
+}
+
+/// The shared server with default limits.
+fn base() -> &'static str {
+    static BASE: OnceLock<String> = OnceLock::new();
+    BASE.get_or_init(|| start(AppState::new(served_index(), Limits::default())))
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// Sends `body` as `application/json`; returns the status and the parsed JSON body.
+async fn post_raw(path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    let response = client()
+        .post(format!("{}{path}", base()))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("response");
+    read(response).await
+}
+
+async fn search(body: Value) -> (StatusCode, Value) {
+    post_raw("/v1/search", serde_json::to_vec(&body).unwrap()).await
+}
+
+async fn get(path: &str) -> (StatusCode, Value) {
+    let response = client()
+        .get(format!("{}{path}", base()))
+        .send()
+        .await
+        .expect("response");
+    read(response).await
+}
+
+async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = response.bytes().await.expect("body");
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "{status}: body is not JSON ({e}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    assert!(
+        content_type.starts_with("application/json"),
+        "{status}: content-type {content_type}"
+    );
+    (status, body)
+}
+
+/// Asserts an error response: status, JSON shape and code.
+#[track_caller]
+fn assert_error(result: &(StatusCode, Value), status: StatusCode, code: &str) {
+    let (got, body) = result;
+    assert_eq!(*got, status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "body: {body}"
+    );
+}
+
+/// Percent-encodes every byte outside unreserved ASCII.
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn health_ready_and_openapi() {
+    assert_eq!(
+        get("/v1/health").await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+
+    let manifest = leian_index::Manifest::read(index_dir()).unwrap();
+    let (status, ready) = get("/v1/ready").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["snapshot_id"], manifest.snapshot_id.as_str());
+    assert_eq!(ready["docs"]["judgments"], manifest.docs.judgments);
+    assert_eq!(ready["docs"]["statutes"], manifest.docs.statutes);
+    assert!(manifest.docs.judgments > 0 && manifest.docs.statutes > 0);
+    assert_eq!(ready["model"], Value::Null);
+    assert_eq!(ready["modes"], json!(["bm25"]));
+
+    let (status, api) = get("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(api["openapi"].as_str().unwrap().starts_with('3'));
+    for path in [
+        "/v1/search",
+        "/v1/judgments/{id}",
+        "/v1/statutes/{id}",
+        "/v1/health",
+        "/v1/ready",
+    ] {
+        assert!(
+            api["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    for schema in [
+        "SearchBody",
+        "SearchResult",
+        "FilterBody",
+        "ErrorBody",
+        "HitSchema",
+        "Ready",
+    ] {
+        assert!(
+            api["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn statute_search_finds_the_drunk_driving_article() {
+    let (status, body) = search(json!({"text": "醉酒驾驶机动车", "kind": "statute"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["statutes"][0]["id"], DRUNK_DRIVING, "{body}");
+    assert_eq!(body["statutes"][0]["kind"], "statute");
+    assert_eq!(body["statutes"][0]["law"], "中华人民共和国刑法");
+    assert!(
+        body["statutes"][0]["snippet"]["marked"]
+            .as_str()
+            .unwrap()
+            .contains('【')
+    );
+    assert_eq!(body["judgments"], json!([]));
+    // Hybrid was asked (the default); an index without vectors answers with BM25 and says so.
+    assert_eq!(body["mode"], "bm25");
+    assert!(body["took_ms"].as_f64().unwrap() >= 0.0);
+    assert!(
+        body["query_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "醉酒"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn kind_all_returns_both_lists() {
+    let (status, body) =
+        search(json!({"text": "被告人醉酒驾驶机动车，入户盗窃现金", "top_k": 3})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let judgments = body["judgments"].as_array().unwrap();
+    let statutes = body["statutes"].as_array().unwrap();
+    assert!(!judgments.is_empty() && judgments.len() <= 3, "{body}");
+    assert!(!statutes.is_empty() && statutes.len() <= 3, "{body}");
+    assert!(judgments.iter().all(|h| h["kind"] == "judgment"));
+    assert!(statutes.iter().all(|h| h["kind"] == "statute"));
+
+    let (status, body) =
+        search(json!({"text": "入户盗窃现金", "kind": "judgment", "mode": "bm25"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["judgments"][0]["id"], "lecard-1001", "{body}");
+    assert_eq!(body["statutes"], json!([]));
+}
+
+#[tokio::test]
+async fn filters_apply() {
+    let (status, body) = search(json!({
+        "text": "醉酒驾驶机动车",
+        "kind": "statute",
+        "filters": {"law": "中华人民共和国刑法", "domain": "刑事"}
+    }))
+    .await;
+    // Statutes carry no domain, so the domain filter leaves nothing; the answer is still 200.
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = search(json!({
+        "text": "醉酒驾驶机动车",
+        "kind": "statute",
+        "filters": {"law": "中华人民共和国刑法"}
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let statutes = body["statutes"].as_array().unwrap();
+    assert!(!statutes.is_empty());
+    assert!(
+        statutes.iter().all(|h| h["law"] == "中华人民共和国刑法"),
+        "{body}"
+    );
+
+    for causes in [json!("盗窃"), json!(["盗窃", "危险驾驶"])] {
+        let (status, body) = search(json!({
+            "text": "被告人窃取现金",
+            "kind": "judgment",
+            "filters": {"causes": causes, "year_from": 2000, "year_to": 2100}
+        }))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn documents_by_id() {
+    let (status, doc) = get(&format!(
+        "/v1/statutes/{}",
+        encode("中华人民共和国刑法第264条")
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(doc["kind"], "statute");
+    assert_eq!(doc["id"], "中华人民共和国刑法第264条");
+    assert!(doc["text"].as_str().unwrap().contains("盗窃"));
+
+    let (status, doc) = get(&format!("/v1/statutes/{}", encode(DRUNK_DRIVING))).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(doc["article"], "133之一");
+
+    let (status, doc) = get("/v1/judgments/lecard-1001").await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(doc["kind"], "judgment");
+    assert_eq!(doc["id"], "lecard-1001");
+
+    // Unknown ids, and ids of the other kind.
+    assert_error(
+        &get("/v1/judgments/nope").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &get(&format!(
+            "/v1/judgments/{}",
+            encode("中华人民共和国刑法第264条")
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &get("/v1/statutes/lecard-1001").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    // A percent-encoded id that is not UTF-8.
+    assert_error(
+        &get("/v1/statutes/%FF%FE").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    // Unknown routes.
+    assert_error(
+        &get("/v1/nothing").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &get("/v1/statutes/").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn bad_inputs_are_json_errors_and_the_server_survives() {
+    use StatusCode as S;
+    // Empty, whitespace-only, punctuation-only, stop-words-only and query-syntax-only texts.
+    for text in ["", "   \t\n ", "，。！？……", "的", "\" : ( ) [ ] ^ ~ * +"] {
+        assert_error(
+            &search(json!({"text": text})).await,
+            S::BAD_REQUEST,
+            "empty_query",
+        );
+    }
+    // Query-syntax characters with words are text, not syntax.
+    let (status, body) = search(json!({
+        "text": "被告人\"醉酒\": (驾驶) [机动车] ^2 ~ * + AND OR NOT -危险",
+        "kind": "statute"
+    }))
+    .await;
+    assert_eq!(status, S::OK, "{body}");
+    assert_eq!(body["statutes"][0]["id"], DRUNK_DRIVING, "{body}");
+
+    // Control characters inside the text (escaped in JSON): a result or a 400, never a 5xx.
+    for text in [
+        "醉酒\u{0000}驾驶\u{0007}机动车",
+        "\u{0000}",
+        "\u{0007}\u{001b}[31m",
+        "\u{feff}\u{200b}",
+    ] {
+        let (status, body) = search(json!({"text": text})).await;
+        assert!(
+            status == S::OK || status == S::BAD_REQUEST,
+            "{status} {body}"
+        );
+        if status != S::OK {
+            assert!(body["error"]["code"].is_string(), "{body}");
+        }
+    }
+    // A raw control character inside a JSON string is malformed JSON.
+    assert_error(
+        &post_raw("/v1/search", b"{\"text\": \"a\x07b\"}".to_vec()).await,
+        S::BAD_REQUEST,
+        "invalid_request",
+    );
+
+    // Invalid UTF-8 in the body.
+    assert_error(
+        &post_raw("/v1/search", b"{\"text\": \"\xff\xfe\xfd\"}".to_vec()).await,
+        S::BAD_REQUEST,
+        "invalid_request",
+    );
+    assert_error(
+        &post_raw("/v1/search", vec![0xc3u8, 0x28, 0xa0, 0xa1]).await,
+        S::BAD_REQUEST,
+        "invalid_request",
+    );
+    // Not JSON, truncated JSON, an empty body, JSON that is not an object.
+    for body in [
+        "醉酒驾驶",
+        "{\"text\": \"醉酒",
+        "",
+        "[]",
+        "null",
+        "\"醉酒驾驶\"",
+    ] {
+        let (status, response) = post_raw("/v1/search", body.to_string()).await;
+        assert!(
+            status == S::BAD_REQUEST || status == S::UNPROCESSABLE_ENTITY,
+            "{body:?}: {status} {response}"
+        );
+        assert_eq!(response["error"]["code"], "invalid_request", "{body:?}");
+    }
+
+    // Wrong JSON types, unknown fields, out-of-range and unknown values.
+    for body in [
+        json!({"text": 5}),
+        json!({"text": null}),
+        json!({"text": ["醉酒"]}),
+        json!({}),
+        json!({"text": "醉酒", "top_k": "x"}),
+        json!({"text": "醉酒", "top_k": 1.5}),
+        json!({"text": "醉酒", "top_k": -1}),
+        json!({"text": "醉酒", "top_k": 0}),
+        json!({"text": "醉酒", "top_k": 101}),
+        json!({"text": "醉酒", "top_k": 1_000_000_000u64}),
+        json!({"text": "醉酒", "top_k": 1e300}),
+        json!({"text": "醉酒", "colour": "red"}),
+        json!({"text": "醉酒", "filters": {"colour": "red"}}),
+        json!({"text": "醉酒", "filters": {"domain": "crimnal"}}),
+        json!({"text": "醉酒", "filters": {"court_level": "galactic"}}),
+        json!({"text": "醉酒", "filters": {"status": 7}}),
+        json!({"text": "醉酒", "filters": {"causes": [1, 2]}}),
+        json!({"text": "醉酒", "filters": {"year_from": 1800}}),
+        json!({"text": "醉酒", "filters": {"year_from": "2018"}}),
+        json!({"text": "醉酒", "filters": {"year_from": 2019, "year_to": 2018}}),
+        json!({"text": "醉酒", "filters": {"province": "  "}}),
+        json!({"text": "醉酒", "filters": "domain=criminal"}),
+        json!({"text": "醉酒", "kind": "case"}),
+        json!({"text": "醉酒", "kind": "Judgment"}),
+        json!({"text": "醉酒", "mode": "magic"}),
+        json!({"text": "醉酒", "mode": null}),
+    ] {
+        let result = search(body.clone()).await;
+        // 422 for well-formed JSON with wrong values; serde reports a few type mismatches
+        // (`"mode": null`) as syntax errors, which are 400.
+        let status = match result.0 {
+            S::BAD_REQUEST => S::BAD_REQUEST,
+            _ => S::UNPROCESSABLE_ENTITY,
+        };
+        assert_error(&result, status, "invalid_request");
+    }
+    // The largest top_k is fine.
+    let (status, body) = search(json!({"text": "醉酒驾驶", "top_k": 100, "kind": "all"})).await;
+    assert_eq!(status, S::OK, "{body}");
+
+    // Missing or wrong Content-Type.
+    let response = client()
+        .post(format!("{}/v1/search", base()))
+        .body(r#"{"text": "醉酒驾驶"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &read(response).await,
+        S::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let response = client()
+        .post(format!("{}/v1/search", base()))
+        .header("content-type", "text/plain")
+        .body(r#"{"text": "醉酒驾驶"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &read(response).await,
+        S::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+
+    // GET on a POST route, POST on a GET route.
+    let result = get("/v1/search").await;
+    assert_error(&result, S::METHOD_NOT_ALLOWED, "method_not_allowed");
+    let response = client()
+        .post(format!("{}/v1/health", base()))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &read(response).await,
+        S::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+
+    // A 10 MB body, with a Content-Length and streamed without one.
+    let huge = format!(
+        "{{\"text\": \"{}\"}}",
+        "醉酒驾驶机动车".repeat(10 * 1024 * 1024 / 21)
+    );
+    assert!(huge.len() >= 10 * 1024 * 1024 - 64);
+    // (Raw connections: the server answers 413 without reading the body and closes, which
+    // reqwest reports as a broken pipe instead of the response.)
+    assert_error(
+        &raw_post("/v1/search", huge.as_bytes(), false).await,
+        S::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    assert_error(
+        &raw_post("/v1/search", huge.as_bytes(), true).await,
+        S::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    // Just under the limit is searched.
+    let long = format!(
+        "{{\"text\": \"{}\"}}",
+        "醉酒驾驶机动车".repeat(900 * 1024 / 21)
+    );
+    let (status, body) = post_raw("/v1/search", long).await;
+    assert_eq!(status, S::OK, "{body}");
+
+    // After all of that the server still answers.
+    assert_eq!(get("/v1/health").await, (S::OK, json!({"status": "ok"})));
+    let (status, body) = search(json!({"text": "醉酒驾驶机动车", "kind": "statute"})).await;
+    assert_eq!(status, S::OK);
+    assert_eq!(body["statutes"][0]["id"], DRUNK_DRIVING);
+}
+
+/// POSTs `body` as JSON over a raw connection, with a Content-Length or with
+/// `Transfer-Encoding: chunked`, reading the response while writing; returns the status and the
+/// parsed JSON body.
+async fn raw_post(path: &str, body: &[u8], chunked: bool) -> (StatusCode, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base().trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let framing = match chunked {
+        true => "Transfer-Encoding: chunked".to_string(),
+        false => format!("Content-Length: {}", body.len()),
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{framing}\r\nConnection: close\r\n\r\n"
+    );
+    let (mut reader, mut writer) = stream.split();
+    let write = async {
+        writer.write_all(head.as_bytes()).await?;
+        if !chunked {
+            return writer.write_all(body).await;
+        }
+        for chunk in body.chunks(64 * 1024) {
+            writer
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            writer.write_all(chunk).await?;
+            writer.write_all(b"\r\n").await?;
+        }
+        writer.write_all(b"0\r\n\r\n").await
+    };
+    let mut response = Vec::new();
+    let read = reader.read_to_end(&mut response);
+    // The server may answer and close before the whole body is sent: a failed write is fine.
+    let (_, read) = tokio::join!(write, read);
+    read.expect("a response");
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    // The error body is small: either plain or a single chunk.
+    let json = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body.split("\r\n").nth(1).unwrap().to_string()
+    } else {
+        body.to_string()
+    };
+    let json: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {body}"));
+    (StatusCode::from_u16(status).unwrap(), json)
+}
+
+#[tokio::test]
+async fn slow_requests_time_out_as_json() {
+    let base = start(AppState::new(
+        served_index(),
+        Limits {
+            request_timeout: Duration::from_millis(1),
+            ..Limits::default()
+        },
+    ));
+    // Analysing ~600 KB of text takes far longer than 1 ms.
+    let text = "被告人醉酒驾驶机动车在道路上行驶，血液酒精含量超标。".repeat(600 * 1024 / 78);
+    let response = client()
+        .post(format!("{base}/v1/search"))
+        .json(&json!({"text": text}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &read(response).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+    );
+}
+
+#[tokio::test]
+async fn a_swapped_index_serves_the_next_requests() {
+    let state = AppState::new(served_index(), Limits::default());
+    let base = start(state.clone());
+    let ready = |base: String| async move {
+        let response = client()
+            .get(format!("{base}/v1/ready"))
+            .send()
+            .await
+            .unwrap();
+        read(response).await.1
+    };
+    let before = ready(base.clone()).await;
+    let mut replacement = served_index();
+    replacement.snapshot_id = "replacement".into();
+    let old = state.replace(replacement);
+    assert_eq!(before["snapshot_id"], old.snapshot_id.as_str());
+    assert_eq!(ready(base).await["snapshot_id"], "replacement");
+}
+
+#[tokio::test]
+async fn graceful_shutdown_stops_the_server() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(leian_server::serve(
+        listener,
+        AppState::new(served_index(), Limits::default()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let response = client()
+        .get(format!("http://{addr}/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}
+
+#[test]
+fn only_loopback_addresses_without_api_keys() {
+    assert!(leian_server::loopback_addr("127.0.0.1:0").is_ok());
+    assert!(leian_server::loopback_addr("[::1]:8080").is_ok());
+    for addr in ["0.0.0.0:8080", "[::]:8080", "192.0.2.1:8080"] {
+        let error = leian_server::loopback_addr(addr).unwrap_err().to_string();
+        assert!(error.contains("API keys"), "{addr}: {error}");
+    }
+    assert!(leian_server::loopback_addr("not an address").is_err());
+}
