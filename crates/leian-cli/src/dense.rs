@@ -106,6 +106,7 @@ fn cache_path(model: &str) -> std::path::PathBuf {
 }
 
 /// Passage strategy of an index.
+#[derive(Debug, Clone, Copy)]
 pub struct PassageStrategy {
     pub tokens: usize,
     pub overlap: usize,
@@ -117,6 +118,7 @@ pub fn embed_documents(
     model: &ModelEncoder,
     documents: &[(String, String)],
     strategy: &PassageStrategy,
+    on_progress: &dyn Fn(usize, usize),
 ) -> Result<(VectorWriter, DenseInfo)> {
     let cache_path = cache_dir(None)
         .join("embeddings")
@@ -170,6 +172,7 @@ pub fn embed_documents(
             });
         }
         bar.inc(chunk.len() as u64);
+        on_progress(vectors.len(), passages.len());
     }
     bar.finish_and_clear();
     let mut writer = VectorWriter::new(model.encoder.dimension());
@@ -200,4 +203,25 @@ pub fn embed_documents(
         documents: writer.documents(),
     };
     Ok((writer, info))
+}
+
+/// Embeds the documents of a snapshot built without vectors (or with another model) and attaches
+/// the vectors to it in place (a new snapshot replaces it atomically). Resumable: every finished
+/// batch is in the embedding cache.
+pub fn embed_snapshot(
+    dir: &Path,
+    model: &ModelEncoder,
+    strategy: &PassageStrategy,
+    on_progress: &dyn Fn(usize, usize),
+) -> Result<leian_index::Manifest> {
+    let snapshot = leian_index::Snapshot::open(dir)?;
+    let manifest = snapshot.manifest().clone();
+    let documents: Vec<(String, String)> = snapshot
+        .documents()?
+        .iter()
+        .map(|d| (d.id().to_string(), leian_index::dense_text(d)))
+        .collect();
+    drop(snapshot);
+    let (vectors, info) = embed_documents(model, &documents, strategy, on_progress)?;
+    Ok(leian_index::attach_vectors(dir, &manifest, &vectors, info)?)
 }

@@ -31,15 +31,58 @@ pub struct IndexArgs {
     /// Indexing threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    #[command(flatten)]
+    embedding: EmbeddingArgs,
+}
+
+/// How documents are embedded.
+#[derive(Args)]
+pub struct EmbeddingArgs {
     /// Embedding model: a name in the model cache (fetched when known) or a model folder.
     #[arg(long, default_value = crate::models_cmd::DEFAULT_MODEL)]
     model: String,
     /// Tokens per embedded passage (long documents are split, not truncated).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = crate::background::DEFAULT_STRATEGY.tokens)]
     passage_tokens: usize,
     /// Tokens shared by consecutive passages.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = crate::background::DEFAULT_STRATEGY.overlap)]
     passage_overlap: usize,
+}
+
+impl EmbeddingArgs {
+    fn strategy(&self) -> Result<PassageStrategy> {
+        if self.passage_tokens < 16 || self.passage_overlap >= self.passage_tokens {
+            anyhow::bail!("--passage-tokens must be at least 16 and larger than --passage-overlap");
+        }
+        Ok(PassageStrategy {
+            tokens: self.passage_tokens,
+            overlap: self.passage_overlap,
+        })
+    }
+}
+
+#[derive(Args)]
+pub struct EmbedArgs {
+    /// Index snapshot folder to embed (replaced atomically when done).
+    #[arg(long)]
+    index: PathBuf,
+    #[command(flatten)]
+    embedding: EmbeddingArgs,
+}
+
+/// `leian embed`: vectors for a snapshot built with `--no-embed`.
+pub fn embed(args: EmbedArgs) -> Result<()> {
+    let started = Instant::now();
+    let strategy = args.embedding.strategy()?;
+    let model = ModelEncoder::load(&args.embedding.model)?;
+    let manifest = crate::dense::embed_snapshot(&args.index, &model, &strategy, &|_, _| {})?;
+    println!(
+        "index {} (snapshot {}): vectors attached in {:.1}s",
+        args.index.display(),
+        manifest.snapshot_id,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn progress(message: &str) -> ProgressBar {
@@ -66,14 +109,12 @@ fn record(summary: &SourceSummary) -> Result<SourceRecord> {
 
 pub fn run(args: IndexArgs) -> Result<()> {
     let started = Instant::now();
-    if args.passage_tokens < 16 || args.passage_overlap >= args.passage_tokens {
-        anyhow::bail!("--passage-tokens must be at least 16 and larger than --passage-overlap");
-    }
+    let strategy = args.embedding.strategy()?;
     // Load the model first: a missing model should fail before minutes of indexing.
     let model = if args.no_embed {
         None
     } else {
-        Some(ModelEncoder::load(&args.model)?)
+        Some(ModelEncoder::load(&args.embedding.model)?)
     };
     let mut dense_texts: Vec<(String, String)> = Vec::new();
     let mut builder = SnapshotBuilder::create(&args.out, args.threads)
@@ -128,11 +169,7 @@ pub fn run(args: IndexArgs) -> Result<()> {
     }
 
     if let Some(model) = &model {
-        let strategy = PassageStrategy {
-            tokens: args.passage_tokens,
-            overlap: args.passage_overlap,
-        };
-        let (vectors, info) = embed_documents(model, &dense_texts, &strategy)?;
+        let (vectors, info) = embed_documents(model, &dense_texts, &strategy, &|_, _| {})?;
         builder.set_vectors(vectors, info);
     }
     let sources = summaries.iter().map(record).collect::<Result<Vec<_>>>()?;

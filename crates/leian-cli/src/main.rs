@@ -1,5 +1,6 @@
 //! `leian`: index court judgments and statutes, search them, evaluate retrieval.
 
+mod background;
 mod dense;
 mod eval_cmd;
 mod fetch;
@@ -31,8 +32,15 @@ enum Command {
     Search(search_cmd::SearchArgs),
     /// Evaluate retrieval on queries.jsonl + TREC qrels.
     Eval(eval_cmd::EvalArgs),
-    /// Serve the HTTP API over an index (loopback only until API keys exist).
+    /// Serve the HTTP API over an index (loopback only without API keys).
     Serve(serve_cmd::ServeArgs),
+    /// Add dense vectors to an index built with --no-embed (resumable through the cache).
+    Embed(index_cmd::EmbedArgs),
+    /// API keys for the server.
+    Keys {
+        #[command(subcommand)]
+        command: serve_cmd::KeysCommand,
+    },
     /// Embedding models: fetch, import, list.
     Models {
         #[command(subcommand)]
@@ -69,6 +77,8 @@ fn main() -> ExitCode {
         Command::Search(args) => search_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Embed(args) => index_cmd::embed(args),
+        Command::Keys { command } => serve_cmd::keys(command),
         Command::Models { command } => models_cmd::run(command),
         Command::Statutes {
             command: StatutesCommand::Fetch { cache },

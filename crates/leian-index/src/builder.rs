@@ -55,29 +55,7 @@ impl SnapshotBuilder {
     /// Starts a build that will replace `out` when finished. Left-over scratch folders of
     /// interrupted builds of the same `out` are removed.
     pub fn create(out: &Path, threads: usize) -> Result<Self, IndexError> {
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| IndexError::io(parent, e))?;
-        let name = out
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| IndexError::Invalid(format!("bad output path {}", out.display())))?;
-        let scratch_prefix = format!(".{name}.building-");
-        if let Ok(entries) = std::fs::read_dir(parent) {
-            for entry in entries.flatten() {
-                if entry
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(&scratch_prefix)
-                {
-                    let _ = std::fs::remove_dir_all(entry.path());
-                }
-            }
-        }
-        let scratch = parent.join(format!("{scratch_prefix}{}", std::process::id()));
-        std::fs::create_dir_all(&scratch).map_err(|e| IndexError::io(&scratch, e))?;
+        let scratch = crate::swap::scratch_dir(out)?;
         let fields = build_schema();
         let index = Index::create_in_dir(&scratch, fields.schema.clone())?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
@@ -225,7 +203,8 @@ impl SnapshotBuilder {
         let manifest = Manifest {
             snapshot_id: format!(
                 "{}-{}",
-                built_at.format("%Y%m%dT%H%M%SZ"),
+                // Milliseconds: two builds in one second are still two snapshots.
+                built_at.format("%Y%m%dT%H%M%S%3fZ"),
                 &fingerprint[..fingerprint.len().min(8)]
             ),
             leian_version: env!("CARGO_PKG_VERSION").into(),
@@ -242,21 +221,7 @@ impl SnapshotBuilder {
             writer.write(&self.scratch)?;
         }
         manifest.write(&self.scratch)?;
-        let retired = self.out.with_file_name(format!(
-            ".{}.retired-{}",
-            self.out
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("index"),
-            std::process::id()
-        ));
-        if self.out.exists() {
-            std::fs::rename(&self.out, &retired).map_err(|e| IndexError::io(&self.out, e))?;
-        }
-        std::fs::rename(&self.scratch, &self.out).map_err(|e| IndexError::io(&self.out, e))?;
-        if retired.exists() {
-            let _ = std::fs::remove_dir_all(&retired);
-        }
+        crate::swap::move_into_place(&self.scratch, &self.out)?;
         Ok(manifest)
     }
 }

@@ -10,12 +10,14 @@ mod embed_cache;
 mod manifest;
 mod schema;
 mod snapshot;
+mod swap;
 mod vectors;
 
 pub use builder::{SnapshotBuilder, dense_text};
 pub use embed_cache::EmbeddingCache;
 pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, sha256_of_path};
 pub use snapshot::Snapshot;
+pub use swap::attach_vectors;
 pub use vectors::{DenseInfo, VectorWriter, Vectors, dot};
 
 /// Errors of building or opening a snapshot.

@@ -82,6 +82,25 @@ impl Snapshot {
         &self.dir
     }
 
+    /// Every stored document, in index order (for embedding a snapshot after it was built).
+    pub fn documents(&self) -> Result<Vec<Document>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut documents = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(8)
+                .map_err(|e| IndexError::io(&self.dir, e))?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let doc = doc?;
+                documents.push(
+                    self.load(&doc)
+                        .map_err(|e| IndexError::Invalid(e.to_string()))?,
+                );
+            }
+        }
+        Ok(documents)
+    }
+
     /// Bytes on disk.
     pub fn size_bytes(&self) -> u64 {
         walkdir::WalkDir::new(&self.dir)

@@ -21,6 +21,7 @@ pub struct DocumentBody(pub Document);
     get,
     path = "/v1/judgments/{id}",
     tag = "documents",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Judgment id (URL-encoded), e.g. `lecard-1001`")),
     responses(
         (status = 200, description = "The stored judgment", body = DocumentBody),
@@ -39,6 +40,7 @@ pub async fn judgment(
     get,
     path = "/v1/statutes/{id}",
     tag = "documents",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Article id (URL-encoded), e.g. `中华人民共和国刑法第264条`")),
     responses(
         (status = 200, description = "The stored statute article", body = DocumentBody),

@@ -28,6 +28,16 @@ pub mod code {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// The request took longer than the server's limit.
     pub const TIMEOUT: &str = "timeout";
+    /// A route that needs an API key was called without `Authorization: Bearer KEY` (401).
+    pub const MISSING_API_KEY: &str = "missing_api_key";
+    /// The API key is not one of the server's (401).
+    pub const INVALID_API_KEY: &str = "invalid_api_key";
+    /// The key's scope does not cover the route: a read key on an admin route (403).
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The key's rate limit is spent; `Retry-After` says when to come back (429).
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The new index snapshot could not be loaded; the previous one keeps serving (422).
+    pub const RELOAD_FAILED: &str = "reload_failed";
     /// The server failed; the message says no more than that.
     pub const INTERNAL: &str = "internal";
 }
@@ -50,7 +60,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `empty_query`, `invalid_request`, `payload_too_large`,
-    /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `timeout`, `internal`.
+    /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `timeout`,
+    /// `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`, `reload_failed`,
+    /// `internal`.
     pub code: String,
     /// Human-readable explanation (English).
     pub message: String,

@@ -26,10 +26,12 @@ pub struct Ready {
     pub model: Option<String>,
     /// Modes answered as asked (`dense` and `hybrid` need vectors and the model).
     pub modes: Vec<ModeName>,
+    /// Work running in the background, e.g. embedding progress before hybrid search is on.
+    pub background: Option<String>,
 }
 
 /// Documents in the served snapshot.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DocCounts {
     pub judgments: u64,
     pub statutes: u64,
@@ -69,5 +71,6 @@ pub async fn ready(State(state): State<AppState>) -> Json<Ready> {
         },
         model,
         modes,
+        background: state.activity(),
     })
 }

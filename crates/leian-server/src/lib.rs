@@ -1,31 +1,41 @@
 //! The Leian HTTP API (axum): `POST /v1/search`, `GET /v1/judgments/{id}`,
-//! `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready` and `GET /openapi.json`.
+//! `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready`, `POST /v1/admin/reload`,
+//! `GET /metrics` and `GET /openapi.json`; API keys with scopes and rate limits ([`auth`]), CORS,
+//! the configuration file ([`config`]).
 //!
 //! The served index sits behind an [`ArcSwap`], so a new snapshot can replace it while requests
 //! in flight finish on the old one ([`AppState::replace`]). Every error is
 //! `{"error":{"code","message"}}` with a stable code ([`error::code`]). Requests are logged with
 //! method, route, status and latency only: fact summaries are personal data and are never logged.
 
+pub mod admin_api;
+pub mod auth;
+pub mod config;
 pub mod documents_api;
 pub mod error;
 pub mod health_api;
+pub mod metrics;
 pub mod search_api;
 
 use arc_swap::ArcSwap;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware;
 use axum::routing::{get, post};
 use leian_core::CorpusStats;
 use leian_search::Engine;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
+
+/// The runtime the server runs on (built by [`runtime`]).
+pub use tokio::runtime::Runtime;
 
 /// Default request body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -37,7 +47,13 @@ pub struct ServedIndex {
     pub engine: Engine,
     pub snapshot_id: String,
     pub docs: CorpusStats,
+    /// The snapshot folder it was opened from (reloaded by default).
+    pub path: PathBuf,
 }
+
+/// Opens the snapshot in a folder; the command line supplies it (it knows the model cache and
+/// the ranking settings). Errors are for the operator: shown in the reload response and logs.
+pub type IndexLoader = Arc<dyn Fn(&Path) -> Result<ServedIndex, String> + Send + Sync>;
 
 /// Request limits.
 #[derive(Debug, Clone)]
@@ -57,7 +73,30 @@ impl Default for Limits {
     }
 }
 
-/// What every handler shares: the current index (swappable) and the limits.
+/// Everything about the server but the index.
+#[derive(Default)]
+pub struct Settings {
+    pub limits: Limits,
+    /// API keys; none means development mode (loopback only, no authentication).
+    pub keys: auth::KeyRing,
+    /// Origins allowed to call from a browser; none sends no CORS headers.
+    pub cors_origins: Vec<HeaderValue>,
+    /// Log fact summaries at debug level.
+    pub log_queries: bool,
+    /// How `POST /v1/admin/reload` and SIGHUP open a snapshot; without one, reloading is refused.
+    pub loader: Option<IndexLoader>,
+}
+
+impl From<Limits> for Settings {
+    fn from(limits: Limits) -> Self {
+        Settings {
+            limits,
+            ..Settings::default()
+        }
+    }
+}
+
+/// What every handler shares: the current index (swappable), settings and metrics.
 #[derive(Clone)]
 pub struct AppState {
     shared: Arc<Shared>,
@@ -65,17 +104,51 @@ pub struct AppState {
 
 struct Shared {
     index: ArcSwap<ServedIndex>,
-    limits: Limits,
+    settings: Settings,
+    metrics: metrics::Metrics,
+    /// One reload at a time: two concurrent ones would race to be the last swap.
+    reloading: tokio::sync::Mutex<()>,
+    /// What the server does in the background (embedding), for `/v1/ready`.
+    activity: std::sync::Mutex<Option<String>>,
+}
+
+/// The outcome of a reload.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Reloaded {
+    /// Snapshot served from now on.
+    pub snapshot_id: String,
+    /// Snapshot it replaced.
+    pub previous_snapshot_id: String,
+    /// Folder it was loaded from.
+    pub index: String,
+    pub docs: health_api::DocCounts,
+    /// Embedding model of the new snapshot, null without vectors.
+    pub model: Option<String>,
+    pub took_ms: f64,
 }
 
 impl AppState {
-    pub fn new(index: ServedIndex, limits: Limits) -> Self {
-        AppState {
+    pub fn new(index: ServedIndex, settings: impl Into<Settings>) -> Self {
+        let state = AppState {
             shared: Arc::new(Shared {
                 index: ArcSwap::from_pointee(index),
-                limits,
+                settings: settings.into(),
+                metrics: metrics::Metrics::default(),
+                reloading: tokio::sync::Mutex::new(()),
+                activity: std::sync::Mutex::new(None),
             }),
-        }
+        };
+        state.record_index();
+        state
+    }
+
+    fn record_index(&self) {
+        let index = self.current();
+        self.shared.metrics.index_loaded(
+            index.docs.judgments,
+            index.docs.statutes,
+            metrics::dir_size(&index.path),
+        );
     }
 
     /// The index serving now. Hold the `Arc` for a whole request, so a swap in the middle of it
@@ -87,11 +160,91 @@ impl AppState {
     /// Serves `index` from now on and returns the one it replaces; requests already running
     /// finish on the old one, which is dropped with its last request.
     pub fn replace(&self, index: ServedIndex) -> Arc<ServedIndex> {
-        self.shared.index.swap(Arc::new(index))
+        let old = self.shared.index.swap(Arc::new(index));
+        self.record_index();
+        old
+    }
+
+    /// Opens the snapshot in `folder` (default: the folder being served, which `leian index
+    /// --out` replaces atomically) and swaps it in. A snapshot that fails to load leaves the old
+    /// one serving; the error is returned and logged.
+    pub async fn reload(&self, folder: Option<PathBuf>) -> Result<Reloaded, String> {
+        let _one_at_a_time = self.shared.reloading.lock().await;
+        let started = Instant::now();
+        let outcome = async {
+            let loader = self
+                .shared
+                .settings
+                .loader
+                .clone()
+                .ok_or("this server was started without a way to reload")?;
+            let folder = folder.unwrap_or_else(|| self.current().path.clone());
+            tokio::task::spawn_blocking(move || loader(&folder))
+                .await
+                .map_err(|e| format!("loading the snapshot failed: {e}"))?
+        }
+        .await;
+        self.shared.metrics.reload(outcome.is_ok());
+        let index = outcome.inspect_err(|error| {
+            tracing::error!(%error, "reload failed; the previous snapshot keeps serving");
+        })?;
+        let reloaded = Reloaded {
+            snapshot_id: index.snapshot_id.clone(),
+            previous_snapshot_id: String::new(),
+            index: index.path.display().to_string(),
+            docs: health_api::DocCounts {
+                judgments: index.docs.judgments,
+                statutes: index.docs.statutes,
+            },
+            model: index.engine.dense_model(),
+            took_ms: 0.0,
+        };
+        let previous = self.replace(index);
+        let reloaded = Reloaded {
+            previous_snapshot_id: previous.snapshot_id.clone(),
+            took_ms: (started.elapsed().as_secs_f64() * 1e4).round() / 10.0,
+            ..reloaded
+        };
+        tracing::warn!(
+            snapshot = %reloaded.snapshot_id,
+            previous = %reloaded.previous_snapshot_id,
+            took_ms = reloaded.took_ms,
+            "reloaded the index"
+        );
+        Ok(reloaded)
+    }
+
+    /// Says what runs in the background (`None` when nothing does).
+    pub fn set_activity(&self, activity: Option<String>) {
+        *self
+            .shared
+            .activity
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = activity;
+    }
+
+    pub fn activity(&self) -> Option<String> {
+        self.shared
+            .activity
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn limits(&self) -> &Limits {
-        &self.shared.limits
+        &self.shared.settings.limits
+    }
+
+    pub fn keys(&self) -> &auth::KeyRing {
+        &self.shared.settings.keys
+    }
+
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.shared.metrics
+    }
+
+    pub fn log_queries(&self) -> bool {
+        self.shared.settings.log_queries
     }
 }
 
@@ -107,15 +260,39 @@ impl AppState {
         documents_api::statute,
         health_api::health,
         health_api::ready,
+        admin_api::reload,
     ),
-    components(schemas(error::ErrorBody, search_api::HitSchema, search_api::SnippetSchema)),
+    components(schemas(error::ErrorBody, Reloaded, search_api::HitSchema, search_api::SnippetSchema)),
+    modifiers(&BearerAuth),
     tags(
         (name = "search", description = "Similar judgments and applicable statute articles for a fact summary"),
         (name = "documents", description = "Stored documents by id"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "admin", description = "Operations (admin scope): reload the index"),
     )
 )]
 struct ApiDoc;
+
+/// Declares the `Authorization: Bearer KEY` scheme the routes refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key from `leian keys new` (read or admin scope). Not needed when the server runs without keys (loopback development mode).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI description of this API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -129,48 +306,48 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
     axum::Json(OPENAPI_JSON.clone())
 }
 
-/// The API's routes with their middleware: JSON errors everywhere, request logging, the time
-/// limit and the body limit of `state.limits()`.
+/// The API's routes with their middleware. From the outside in: CORS (answers preflights
+/// itself), metrics and the request log, JSON errors, API keys, the time limit and the body
+/// limit.
 pub fn router(state: AppState) -> Router {
     let limits = state.limits().clone();
-    Router::new()
+    let cors_origins = state.shared.settings.cors_origins.clone();
+    let router = Router::new()
         .route("/v1/search", post(search_api::search))
         .route("/v1/judgments/{id}", get(documents_api::judgment))
         .route("/v1/statutes/{id}", get(documents_api::statute))
         .route("/v1/health", get(health_api::health))
         .route("/v1/ready", get(health_api::ready))
+        .route("/v1/admin/reload", post(admin_api::reload))
+        .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi_json))
         .fallback(error::no_route)
-        .with_state(state)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(RequestBodyLimitLayer::new(limits.body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .layer(middleware::from_fn(error::json_errors))
-        .layer(middleware::from_fn(log_request))
-}
-
-/// Logs method, route template, status and latency; never the body, the query string or the
-/// raw path.
-async fn log_request(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "(no route)".to_string());
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-    if response.status().is_server_error() {
-        tracing::warn!(%method, %route, status, latency_ms, "request");
-    } else {
-        tracing::info!(%method, %route, status, latency_ms, "request");
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
+        .with_state(state);
+    if cors_origins.is_empty() {
+        return router;
     }
-    response
+    router.layer(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(cors_origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(3600)),
+    )
 }
 
 /// Why the server could not start.
@@ -179,16 +356,17 @@ pub enum ServeError {
     #[error("cannot resolve address '{0}': {1}")]
     Resolve(String, String),
     #[error(
-        "refusing to listen on {0}: API keys are required for non-loopback binding, and API keys are not implemented yet; bind to 127.0.0.1 or [::1]"
+        "refusing to listen on {0} without API keys: anyone who can connect could search. Configure keys (`leian keys new`, then leian.toml [[keys]] or LEIAN_API_KEYS) or bind to 127.0.0.1 / [::1]"
     )]
     NotLoopback(String),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// Resolves `addr` (`127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`) and refuses anything that
-/// is not a loopback address: without API keys, the read routes are open to whoever can connect.
-pub fn loopback_addr(addr: &str) -> Result<SocketAddr, ServeError> {
+/// Resolves `addr` (`127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`, `0.0.0.0:8080`). Without
+/// API keys, anything that is not a loopback address is refused: the read routes would be open
+/// to whoever can connect.
+pub fn listen_addr(addr: &str, has_keys: bool) -> Result<SocketAddr, ServeError> {
     let resolved: Vec<SocketAddr> = addr
         .to_socket_addrs()
         .map_err(|e| ServeError::Resolve(addr.to_string(), e.to_string()))?
@@ -198,7 +376,7 @@ pub fn loopback_addr(addr: &str) -> Result<SocketAddr, ServeError> {
             addr.to_string(),
             "no address".to_string(),
         )),
-        Some(_) if resolved.iter().any(|a| !a.ip().is_loopback()) => {
+        Some(_) if !has_keys && resolved.iter().any(|a| !a.ip().is_loopback()) => {
             Err(ServeError::NotLoopback(addr.to_string()))
         }
         Some(first) => Ok(*first),
@@ -240,32 +418,52 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Runs the server on `addr` (which must be loopback, see [`loopback_addr`]) until Ctrl-C or
-/// SIGTERM: builds the runtime, binds, prints the URL, serves.
-pub fn run(addr: SocketAddr, index: ServedIndex, limits: Limits) -> Result<(), ServeError> {
-    if !addr.ip().is_loopback() {
-        return Err(ServeError::NotLoopback(addr.to_string()));
-    }
+/// Reloads the index on every SIGHUP, like `POST /v1/admin/reload` without a body.
+#[cfg(unix)]
+pub fn reload_on_sighup(state: AppState) -> std::io::Result<()> {
+    let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            // Success and failure are both logged by `reload`.
+            let _ = state.reload(None).await;
+        }
+    });
+    Ok(())
+}
+
+/// Builds the runtime the server runs on.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Searches run on the blocking pool; more threads than cores only queue CPU work.
         .max_blocking_threads(cores * 2)
-        .build()?;
+        .build()
+}
+
+/// Runs the server on `addr` until Ctrl-C or SIGTERM: binds, prints the URL, serves, reloads on
+/// SIGHUP. Tasks spawned on `runtime` before (background embedding) keep running beside it.
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+    state: AppState,
+) -> Result<(), ServeError> {
+    if state.keys().is_empty() && !addr.ip().is_loopback() {
+        return Err(ServeError::NotLoopback(addr.to_string()));
+    }
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        let snapshot = index.snapshot_id.clone();
-        tracing::warn!(
-            "no API keys are configured: the read routes are unauthenticated (listening on loopback only)"
-        );
+        if state.keys().is_empty() {
+            tracing::warn!(
+                "no API keys are configured: every route is open without authentication (listening on loopback only)"
+            );
+        }
+        #[cfg(unix)]
+        reload_on_sighup(state.clone())?;
+        let snapshot = state.current().snapshot_id.clone();
         println!("leian: serving snapshot {snapshot} on http://{local}/ (Ctrl-C to stop)");
-        serve(
-            listener,
-            AppState::new(index, limits),
-            shutdown_signal(),
-        )
-        .await?;
+        serve(listener, state, shutdown_signal()).await?;
         println!("leian: stopped");
         Ok(())
     })

@@ -170,6 +170,8 @@ impl FilterBody {
 pub struct SearchResult {
     /// The mode that answered (`bm25` when the index has no vectors).
     pub mode: ModeName,
+    /// The index snapshot that answered.
+    pub snapshot_id: String,
     /// Server time spent, in milliseconds.
     pub took_ms: f64,
     /// The analysed query terms that were searched.
@@ -223,6 +225,7 @@ pub struct SnippetSchema {
     post,
     path = "/v1/search",
     tag = "search",
+    security((), ("bearer" = [])),
     request_body = SearchBody,
     responses(
         (status = 200, description = "Ranked hits", body = SearchResult),
@@ -244,6 +247,10 @@ pub async fn search(
         )));
     }
     let filters = body.filters.to_filters()?;
+    if state.log_queries() {
+        // Opt-in only (`log_queries` in leian.toml): fact summaries are personal data.
+        tracing::debug!(text = %body.text, "search query");
+    }
     let kinds: &[Kind] = match body.kind {
         KindChoice::Judgment => &[Kind::Judgment],
         KindChoice::Statute => &[Kind::Statute],
@@ -258,6 +265,7 @@ pub async fn search(
         exclude_ids: Vec::new(),
     };
     let index = state.current();
+    let snapshot_id = index.snapshot_id.clone();
     let kinds = kinds.to_vec();
     let (mode, query_terms, judgments, statutes) = tokio::task::spawn_blocking(move || {
         let engine = &index.engine;
@@ -283,6 +291,7 @@ pub async fn search(
     .map_err(ApiError::internal)??;
     Ok(Json(SearchResult {
         mode: mode.into(),
+        snapshot_id,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
         query_terms,
         judgments,

@@ -2,100 +2,21 @@
 //! route, and every bad-input class of `shared/docs/QUALITY.md` (4xx JSON error or a correct
 //! result, never a 5xx, a crash or a hang).
 
-use leian_core::Document;
-use leian_index::SnapshotBuilder;
-use leian_ingest::{merge_statutes, read_judgments, read_statutes};
-use leian_search::{Engine, SearchConfig};
-use leian_server::{AppState, Limits, ServedIndex};
+mod common;
+
+use common::{assert_error, client, read, served_index, start};
+use leian_server::{AppState, Limits};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 const DRUNK_DRIVING: &str = "中华人民共和国刑法第133条之一";
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures")
-}
-
-/// Builds the fixtures index once per test binary (what `leian index --no-embed` builds).
-fn index_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let temp = tempfile::tempdir().expect("temp dir");
-        let out = temp.path().join("index");
-        let mut builder = SnapshotBuilder::create(&out, 1).expect("builder");
-        let (statutes, _) = read_statutes(&fixtures().join("lawrefbook"), false).expect("statutes");
-        let (statutes, merge) = merge_statutes(statutes);
-        for statute in statutes {
-            builder.add_document(Document::Statute(statute)).unwrap();
-        }
-        let mut seen = HashSet::new();
-        for source in ["lecard", "cail2018.jsonl"] {
-            let mut judgments = Vec::new();
-            read_judgments(&fixtures().join(source), false, &mut seen, &mut |j| {
-                judgments.push(j)
-            })
-            .expect("judgments");
-            for judgment in judgments {
-                builder.add_document(Document::Judgment(judgment)).unwrap();
-            }
-        }
-        builder
-            .finish(Vec::new(), merge.duplicates)
-            .expect("finish");
-        // Kept for the whole test run.
-        std::mem::forget(temp);
-        out
-    })
-}
-
-fn served_index() -> ServedIndex {
-    let snapshot = leian_index::Snapshot::open(index_dir()).expect("open snapshot");
-    let manifest = snapshot.manifest().clone();
-    ServedIndex {
-        engine: Engine::new(Arc::new(snapshot), SearchConfig::default()),
-        snapshot_id: manifest.snapshot_id,
-        docs: manifest.docs,
-    }
-}
-
-/// Starts a server on 127.0.0.1:0 in its own thread and runtime; returns its base URL.
-fn start(state: AppState) -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            leian_server::serve(listener, state, std::future::pending())
-                .await
-                .unwrap();
-        });
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server started");
-    format!("http://{addr}")
-}
 
 /// The shared server with default limits.
 fn base() -> &'static str {
     static BASE: OnceLock<String> = OnceLock::new();
     BASE.get_or_init(|| start(AppState::new(served_index(), Limits::default())))
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
 }
 
 /// Sends `body` as `application/json`; returns the status and the parsed JSON body.
@@ -123,41 +44,6 @@ async fn get(path: &str) -> (StatusCode, Value) {
     read(response).await
 }
 
-async fn read(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = response.bytes().await.expect("body");
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-        panic!(
-            "{status}: body is not JSON ({e}): {}",
-            String::from_utf8_lossy(&bytes)
-        )
-    });
-    assert!(
-        content_type.starts_with("application/json"),
-        "{status}: content-type {content_type}"
-    );
-    (status, body)
-}
-
-/// Asserts an error response: status, JSON shape and code.
-#[track_caller]
-fn assert_error(result: &(StatusCode, Value), status: StatusCode, code: &str) {
-    let (got, body) = result;
-    assert_eq!(*got, status, "body: {body}");
-    assert_eq!(body["error"]["code"], code, "body: {body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "body: {body}"
-    );
-}
-
 /// Percent-encodes every byte outside unreserved ASCII.
 fn encode(segment: &str) -> String {
     segment
@@ -178,7 +64,7 @@ async fn health_ready_and_openapi() {
         (StatusCode::OK, json!({"status": "ok"}))
     );
 
-    let manifest = leian_index::Manifest::read(index_dir()).unwrap();
+    let manifest = leian_index::Manifest::read(common::index_dir()).unwrap();
     let (status, ready) = get("/v1/ready").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["status"], "ready");
@@ -198,6 +84,7 @@ async fn health_ready_and_openapi() {
         "/v1/statutes/{id}",
         "/v1/health",
         "/v1/ready",
+        "/v1/admin/reload",
     ] {
         assert!(
             api["paths"][path].is_object(),
@@ -672,11 +559,14 @@ async fn graceful_shutdown_stops_the_server() {
 
 #[test]
 fn only_loopback_addresses_without_api_keys() {
-    assert!(leian_server::loopback_addr("127.0.0.1:0").is_ok());
-    assert!(leian_server::loopback_addr("[::1]:8080").is_ok());
+    assert!(leian_server::listen_addr("127.0.0.1:0", false).is_ok());
+    assert!(leian_server::listen_addr("[::1]:8080", false).is_ok());
     for addr in ["0.0.0.0:8080", "[::]:8080", "192.0.2.1:8080"] {
-        let error = leian_server::loopback_addr(addr).unwrap_err().to_string();
+        let error = leian_server::listen_addr(addr, false)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("API keys"), "{addr}: {error}");
+        assert!(leian_server::listen_addr(addr, true).is_ok(), "{addr}");
     }
-    assert!(leian_server::loopback_addr("not an address").is_err());
+    assert!(leian_server::listen_addr("not an address", false).is_err());
 }

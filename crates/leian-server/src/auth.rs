@@ -1,0 +1,331 @@
+//! API keys: hashed at rest, sent as `Authorization: Bearer KEY`, each with a scope (`read` or
+//! `admin`, admin includes read) and its own rate limit.
+//!
+//! Keys are 256-bit random strings, so a plain SHA-256 is enough to store them: a slow password
+//! hash only matters for guessable secrets. The server never holds a key in clear after start-up.
+
+use crate::AppState;
+use crate::error::{ApiError, code};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+/// Requests a minute a key may send when its entry names no limit.
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 600;
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Search, documents, citation check, reports, readiness and metrics.
+    Read,
+    /// Everything, and `/v1/admin/*` (reload).
+    Admin,
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "read" => Ok(Scope::Read),
+            "admin" => Ok(Scope::Admin),
+            other => Err(format!("unknown scope '{other}' (read or admin)")),
+        }
+    }
+}
+
+/// One key as configured: in `leian.toml` (`[[keys]]`) or in `LEIAN_API_KEYS`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// Who holds it (logged instead of the key), e.g. `wps-plugin`.
+    pub name: String,
+    /// `sha256:` and the hex SHA-256 of the key, as `leian keys new` prints it.
+    pub hash: String,
+    pub scope: Scope,
+    /// Requests a minute (burst included); default [`DEFAULT_RATE_PER_MINUTE`].
+    #[serde(default)]
+    pub rate_per_minute: Option<u32>,
+}
+
+impl KeyConfig {
+    /// Parses the compact form used in `LEIAN_API_KEYS`: `name:scope:sha256:HEX[:rate]`.
+    pub fn parse_compact(entry: &str) -> Result<KeyConfig, String> {
+        let parts: Vec<&str> = entry.trim().split(':').collect();
+        let (name, scope, algorithm, digest, rate) = match parts.as_slice() {
+            [name, scope, algorithm, digest] => (name, scope, algorithm, digest, None),
+            [name, scope, algorithm, digest, rate] => {
+                let rate: u32 = rate
+                    .parse()
+                    .map_err(|_| format!("key '{name}': rate '{rate}' is not a whole number"))?;
+                (name, scope, algorithm, digest, Some(rate))
+            }
+            _ => {
+                return Err(format!(
+                    "'{}' is not name:scope:sha256:HEX[:rate_per_minute]",
+                    redact(entry)
+                ));
+            }
+        };
+        Ok(KeyConfig {
+            name: name.to_string(),
+            hash: format!("{algorithm}:{digest}"),
+            scope: scope.parse()?,
+            rate_per_minute: rate,
+        })
+    }
+}
+
+/// Shows only the shape of a malformed entry: it may be a key pasted by mistake.
+fn redact(entry: &str) -> String {
+    format!("<{} characters>", entry.chars().count())
+}
+
+/// The configured keys, by digest.
+#[derive(Default)]
+pub struct KeyRing {
+    keys: HashMap<[u8; 32], Key>,
+}
+
+struct Key {
+    name: String,
+    scope: Scope,
+    limiter: DefaultDirectRateLimiter,
+}
+
+impl KeyRing {
+    /// Checks every entry (digest format, unique names and digests, positive rates).
+    pub fn new(configs: &[KeyConfig]) -> Result<KeyRing, String> {
+        let mut keys = HashMap::new();
+        let mut names = std::collections::HashSet::new();
+        for config in configs {
+            if config.name.trim().is_empty() {
+                return Err("an API key entry has an empty name".to_string());
+            }
+            if !names.insert(config.name.as_str()) {
+                return Err(format!("two API keys are named '{}'", config.name));
+            }
+            let digest = parse_digest(&config.hash)
+                .map_err(|e| format!("API key '{}': {e}", config.name))?;
+            let rate = config.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE);
+            let rate = NonZeroU32::new(rate).ok_or_else(|| {
+                format!(
+                    "API key '{}': rate_per_minute must be positive",
+                    config.name
+                )
+            })?;
+            let key = Key {
+                name: config.name.clone(),
+                scope: config.scope,
+                limiter: RateLimiter::direct(Quota::per_minute(rate)),
+            };
+            if keys.insert(digest, key).is_some() {
+                return Err(format!(
+                    "API key '{}' has the same hash as another key",
+                    config.name
+                ));
+            }
+        }
+        Ok(KeyRing { keys })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+fn parse_digest(hash: &str) -> Result<[u8; 32], String> {
+    let hex_digest = hash
+        .strip_prefix("sha256:")
+        .ok_or("the hash must start with 'sha256:' (see `leian keys new`)")?;
+    let bytes = hex::decode(hex_digest).map_err(|_| "the hash is not hexadecimal")?;
+    bytes
+        .try_into()
+        .map_err(|_| "a SHA-256 hash has 64 hex digits".to_string())
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// The stored form of `key`: `sha256:HEX`.
+pub fn hash_key(key: &str) -> String {
+    format!("sha256:{}", hex::encode(digest(key)))
+}
+
+/// A new random key (`leian_` and 64 hex digits, 256 bits from the OS).
+pub fn generate_key() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    Ok(format!("leian_{}", hex::encode(bytes)))
+}
+
+/// Who made a request, for the logs (never the key itself).
+#[derive(Debug, Clone)]
+pub struct Caller(pub String);
+
+/// The scope a path needs; `None` for the public ones.
+fn required_scope(path: &str) -> Option<Scope> {
+    match path {
+        "/v1/health" | "/openapi.json" => None,
+        p if p.starts_with("/v1/admin/") => Some(Scope::Admin),
+        _ => Some(Scope::Read),
+    }
+}
+
+/// Middleware: checks the bearer key, its scope and its rate limit. With no keys configured the
+/// server is in development mode (loopback only, see `lib.rs`) and lets every request through.
+pub async fn authorize(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let keys = state.keys();
+    if keys.is_empty() {
+        return next.run(request).await;
+    }
+    let Some(needed) = required_scope(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(presented) = presented.filter(|k| !k.is_empty()) else {
+        return unauthorized(
+            code::MISSING_API_KEY,
+            "this route needs an API key: send Authorization: Bearer KEY",
+        );
+    };
+    let Some(key) = keys.keys.get(&digest(presented)) else {
+        return unauthorized(code::INVALID_API_KEY, "the API key is not valid");
+    };
+    if key.scope < needed {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            code::FORBIDDEN,
+            format!(
+                "the key '{}' has the read scope; this route needs admin",
+                key.name
+            ),
+        )
+        .into_response();
+    }
+    if let Err(not_until) = key.limiter.check() {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        let seconds = wait.as_secs() + 1;
+        state.metrics().rate_limited(&key.name);
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RATE_LIMITED,
+            format!(
+                "the key '{}' sent too many requests; retry in {seconds} s",
+                key.name
+            ),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return response;
+    }
+    let caller = Caller(key.name.clone());
+    request.extensions_mut().insert(caller.clone());
+    let mut response = next.run(request).await;
+    // For the request log, which runs outside this middleware.
+    response.extensions_mut().insert(caller);
+    response
+}
+
+fn unauthorized(code: &'static str, message: &str) -> Response {
+    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, code, message).into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_entries_parse_and_bad_ones_do_not_echo_the_entry() {
+        let hash = hash_key("secret");
+        let entry = format!("plugin:read:{hash}:120");
+        let config = KeyConfig::parse_compact(&entry).unwrap();
+        assert_eq!(config.name, "plugin");
+        assert_eq!(config.scope, Scope::Read);
+        assert_eq!(config.rate_per_minute, Some(120));
+        assert_eq!(config.hash, hash);
+        let error = KeyConfig::parse_compact("leian_0123456789abcdef").unwrap_err();
+        assert!(!error.contains("0123456789"), "{error}");
+        assert!(KeyConfig::parse_compact(&format!("a:owner:{hash}")).is_err());
+    }
+
+    #[test]
+    fn key_rings_reject_bad_entries() {
+        let good = KeyConfig {
+            name: "a".into(),
+            hash: hash_key("k1"),
+            scope: Scope::Read,
+            rate_per_minute: None,
+        };
+        assert_eq!(KeyRing::new(std::slice::from_ref(&good)).unwrap().len(), 1);
+        let same_name = KeyConfig {
+            hash: hash_key("k2"),
+            ..good.clone()
+        };
+        assert!(KeyRing::new(&[good.clone(), same_name]).is_err());
+        let same_hash = KeyConfig {
+            name: "b".into(),
+            ..good.clone()
+        };
+        assert!(KeyRing::new(&[good.clone(), same_hash]).is_err());
+        for hash in ["k1", "sha256:zz", "sha256:abcd", "md5:00"] {
+            let bad = KeyConfig {
+                hash: hash.into(),
+                ..good.clone()
+            };
+            assert!(KeyRing::new(&[bad]).is_err(), "{hash}");
+        }
+        let zero = KeyConfig {
+            rate_per_minute: Some(0),
+            ..good
+        };
+        assert!(KeyRing::new(&[zero]).is_err());
+    }
+
+    #[test]
+    fn generated_keys_are_random_and_hash_stably() {
+        let a = generate_key().unwrap();
+        let b = generate_key().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "leian_".len() + 64);
+        assert_eq!(hash_key(&a), hash_key(&a));
+        assert!(parse_digest(&hash_key(&a)).is_ok());
+    }
+
+    #[test]
+    fn admin_routes_need_admin_and_health_needs_nothing() {
+        assert_eq!(required_scope("/v1/admin/reload"), Some(Scope::Admin));
+        assert_eq!(required_scope("/v1/search"), Some(Scope::Read));
+        assert_eq!(required_scope("/metrics"), Some(Scope::Read));
+        assert_eq!(required_scope("/v1/health"), None);
+        assert!(Scope::Admin > Scope::Read);
+    }
+}

@@ -1,0 +1,427 @@
+//! Running the server for real: API keys and scopes, rate limits, CORS, metrics, and swapping
+//! the index under load.
+
+mod common;
+
+use common::{assert_error, client, open_index, read, start};
+use leian_server::auth::{KeyConfig, KeyRing, Scope, hash_key};
+use leian_server::{AppState, Limits, Settings};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+const READ_KEY: &str = "leian_test_read_key";
+const ADMIN_KEY: &str = "leian_test_admin_key";
+const LIMITED_KEY: &str = "leian_test_limited_key";
+
+fn keys() -> KeyRing {
+    let key = |name: &str, key: &str, scope, rate| KeyConfig {
+        name: name.into(),
+        hash: hash_key(key),
+        scope,
+        rate_per_minute: rate,
+    };
+    KeyRing::new(&[
+        // High enough for the load test; the limit itself is tested with "tiny".
+        key("plugin", READ_KEY, Scope::Read, Some(1_000_000)),
+        key("ops", ADMIN_KEY, Scope::Admin, None),
+        key("tiny", LIMITED_KEY, Scope::Read, Some(3)),
+    ])
+    .unwrap()
+}
+
+fn settings() -> Settings {
+    Settings {
+        limits: Limits::default(),
+        keys: keys(),
+        cors_origins: vec!["https://wps.court.example".parse().unwrap()],
+        log_queries: false,
+        loader: Some(Arc::new(|dir: &Path| open_index(dir))),
+    }
+}
+
+/// A server with keys over a private copy of the fixtures index (so it can be rebuilt).
+fn secured_server() -> (String, AppState, tempfile::TempDir) {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("index");
+    common::build_fixtures_index(&dir, 0);
+    let state = AppState::new(open_index(&dir).unwrap(), settings());
+    (start(state.clone()), state, temp)
+}
+
+async fn call(
+    method: reqwest::Method,
+    url: String,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = client().request(method, url);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    read(request.send().await.unwrap()).await
+}
+
+async fn search(base: &str, key: Option<&str>) -> (StatusCode, Value) {
+    call(
+        reqwest::Method::POST,
+        format!("{base}/v1/search"),
+        key,
+        Some(json!({"text": "醉酒驾驶机动车", "kind": "statute"})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn keys_scopes_and_their_errors() {
+    let (base, _state, _temp) = secured_server();
+    // Public routes.
+    let (status, _) = call(
+        reqwest::Method::GET,
+        format!("{base}/v1/health"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        reqwest::Method::GET,
+        format!("{base}/openapi.json"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Missing, malformed and wrong keys.
+    assert_error(
+        &search(&base, None).await,
+        StatusCode::UNAUTHORIZED,
+        "missing_api_key",
+    );
+    let response = client()
+        .post(format!("{base}/v1/search"))
+        .header("authorization", format!("Basic {READ_KEY}"))
+        .json(&json!({"text": "醉酒驾驶"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["www-authenticate"].to_str().unwrap(),
+        "Bearer"
+    );
+    assert_error(
+        &read(response).await,
+        StatusCode::UNAUTHORIZED,
+        "missing_api_key",
+    );
+    assert_error(
+        &search(&base, Some("leian_not_a_key")).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_api_key",
+    );
+    for route in ["/v1/ready", "/metrics", "/v1/statutes/x"] {
+        let (status, _) = client()
+            .get(format!("{base}{route}"))
+            .send()
+            .await
+            .map(|r| (r.status(), ()))
+            .unwrap();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{route}");
+    }
+
+    // Read and admin keys on read routes.
+    for key in [READ_KEY, ADMIN_KEY] {
+        let (status, body) = search(&base, Some(key)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["statutes"][0]["id"], "中华人民共和国刑法第133条之一");
+    }
+
+    // The admin route: a read key is forbidden, the admin key reloads.
+    let reload = format!("{base}/v1/admin/reload");
+    assert_error(
+        &call(reqwest::Method::POST, reload.clone(), None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "missing_api_key",
+    );
+    assert_error(
+        &call(reqwest::Method::POST, reload.clone(), Some(READ_KEY), None).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let (status, body) = call(reqwest::Method::POST, reload.clone(), Some(ADMIN_KEY), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Bad reload bodies and a snapshot that does not load: 4xx, the old snapshot keeps serving.
+    assert_error(
+        &call(
+            reqwest::Method::POST,
+            reload.clone(),
+            Some(ADMIN_KEY),
+            Some(json!({"index": 7})),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    let (_, before) = call(
+        reqwest::Method::GET,
+        format!("{base}/v1/ready"),
+        Some(READ_KEY),
+        None,
+    )
+    .await;
+    assert_error(
+        &call(
+            reqwest::Method::POST,
+            reload,
+            Some(ADMIN_KEY),
+            Some(json!({"index": "/nonexistent/leian-index"})),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reload_failed",
+    );
+    let (_, after) = call(
+        reqwest::Method::GET,
+        format!("{base}/v1/ready"),
+        Some(READ_KEY),
+        None,
+    )
+    .await;
+    assert_eq!(before["snapshot_id"], after["snapshot_id"]);
+    assert_eq!(search(&base, Some(READ_KEY)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn each_key_has_its_own_rate_limit() {
+    let (base, _state, _temp) = secured_server();
+    for _ in 0..3 {
+        assert_eq!(search(&base, Some(LIMITED_KEY)).await.0, StatusCode::OK);
+    }
+    let response = client()
+        .post(format!("{base}/v1/search"))
+        .bearer_auth(LIMITED_KEY)
+        .json(&json!({"text": "醉酒驾驶"}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_error(
+        &read(response).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    );
+    // Another key is not affected.
+    assert_eq!(search(&base, Some(READ_KEY)).await.0, StatusCode::OK);
+
+    let metrics = client()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(READ_KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"leian_rate_limited_requests_total{key="tiny"} 1"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn cors_answers_listed_origins_only() {
+    let (base, _state, _temp) = secured_server();
+    let preflight = |origin: &'static str| {
+        client()
+            .request(reqwest::Method::OPTIONS, format!("{base}/v1/search"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://wps.court.example").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://wps.court.example"
+    );
+    let allowed_headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed_headers.contains("authorization"),
+        "{allowed_headers}"
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    // Actual requests carry the header for the listed origin.
+    let response = client()
+        .post(format!("{base}/v1/search"))
+        .header("origin", "https://wps.court.example")
+        .bearer_auth(READ_KEY)
+        .json(&json!({"text": "醉酒驾驶"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://wps.court.example"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let (base, _state, _temp) = secured_server();
+    search(&base, Some(READ_KEY)).await;
+    search(&base, None).await;
+    let response = client()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(READ_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"leian_http_requests_total{method="POST",route="/v1/search",status="200"} 1"#,
+        r#"leian_http_requests_total{method="POST",route="/v1/search",status="401"} 1"#,
+        r#"leian_http_request_duration_seconds_bucket{"#,
+        r#"leian_index_documents{kind="judgment"}"#,
+        "leian_index_bytes ",
+    ] {
+        assert!(text.contains(expected), "missing {expected}:\n{text}");
+    }
+    assert!(!text.contains("leian_index_bytes 0\n"), "{text}");
+}
+
+/// Snapshot id each of `clients` tasks saw last, and the failures, while `swap` runs.
+async fn under_load<F: Future<Output = ()>>(
+    base: &str,
+    clients: usize,
+    swap: F,
+) -> (usize, usize, Vec<String>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for client_number in 0..clients {
+        let (stop, failures, answered) = (stop.clone(), failures.clone(), answered.clone());
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let kind = if client_number % 2 == 0 {
+                    "judgment"
+                } else {
+                    "all"
+                };
+                let response = client()
+                    .post(format!("{base}/v1/search"))
+                    .bearer_auth(READ_KEY)
+                    .json(&json!({"text": "被告人醉酒驾驶机动车", "kind": kind}))
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == StatusCode::OK => {
+                        let body: Value = r.json().await.unwrap();
+                        let id = body["snapshot_id"].as_str().unwrap().to_string();
+                        if seen.last() != Some(&id) {
+                            seen.push(id);
+                        }
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    other => {
+                        if failures.fetch_add(1, Ordering::Relaxed) == 0 {
+                            eprintln!("first failed request: {other:?}");
+                        }
+                    }
+                }
+            }
+            seen
+        }));
+    }
+    swap.await;
+    stop.store(true, Ordering::Relaxed);
+    let mut last = Vec::new();
+    for task in tasks {
+        let seen = task.await.unwrap();
+        last.push(seen.last().cloned().unwrap_or_default());
+    }
+    (
+        failures.load(Ordering::Relaxed),
+        answered.load(Ordering::Relaxed),
+        last,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reloading_twice_under_load_fails_no_request() {
+    let (base, state, temp) = secured_server();
+    let first = state.current().snapshot_id.clone();
+    let other: PathBuf = temp.path().join("other");
+    common::build_fixtures_index(&other, 1);
+    let reload = |body: Option<Value>| {
+        call(
+            reqwest::Method::POST,
+            format!("{base}/v1/admin/reload"),
+            Some(ADMIN_KEY),
+            body,
+        )
+    };
+    let mut ids = vec![first.clone()];
+    let (failures, answered, last_seen) = under_load(&base, 6, async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // 1: `leian index` rebuilt the served folder; reload it.
+        let served = temp.path().join("index");
+        tokio::task::spawn_blocking(move || common::build_fixtures_index(&served, 2))
+            .await
+            .unwrap();
+        let (status, body) = reload(None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["previous_snapshot_id"], first.as_str());
+        ids.push(body["snapshot_id"].as_str().unwrap().to_string());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // 2: switch to another folder.
+        let (status, body) = reload(Some(json!({"index": other.to_str().unwrap()}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["previous_snapshot_id"], ids[1].as_str());
+        ids.push(body["snapshot_id"].as_str().unwrap().to_string());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    })
+    .await;
+    assert_eq!(failures, 0, "failed requests during the swaps");
+    assert!(answered > 20, "only {answered} requests answered");
+    assert_eq!(ids.len(), 3);
+    assert!(ids[0] != ids[1] && ids[1] != ids[2], "{ids:?}");
+    for last in &last_seen {
+        assert_eq!(last, &ids[2], "every client ends on the newest snapshot");
+    }
+    let judgments = |dir: &Path| leian_index::Manifest::read(dir).unwrap().docs.judgments;
+    assert_eq!(
+        state.current().docs.judgments,
+        judgments(&other),
+        "the served snapshot is the other folder's"
+    );
+}
