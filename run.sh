@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Command 1: build, fetch the default statutes and model, index them with a judgment corpus, run
-# sample searches.
-#   ./run.sh                 BM25 index, ready in about a minute
-#   LEIAN_EMBED=1 ./run.sh   also embed every passage with m3e-small for dense and hybrid search
-#                            (tens of minutes on 2 cores; interrupt and re-run to resume)
-#   LEIAN_CORPUS=FILE        judgments (default ../shared/data/corpus/judgments.jsonl, else the fixtures)
-#   LEIAN_INDEX=DIR          where the index goes (default ./leian-index)
+# Command 1: build, fetch the default statutes and model, index them with a judgment corpus, and
+# serve the HTTP API. BM25 answers as soon as the index is built (about a minute); the passages
+# are embedded with m3e-small in the background (resumable: an interrupted run continues where
+# it stopped) and the server switches to hybrid search when they are ready — /v1/ready shows the
+# progress, every search response says which mode answered.
+#   LEIAN_CORPUS=FILE   judgments (default ../shared/data/corpus/judgments.jsonl, else the fixtures)
+#   LEIAN_INDEX=DIR     where the index goes (default ./leian-index)
+#   LEIAN_ADDR=ADDR     where the server listens (default 127.0.0.1:8080)
+#   LEIAN_EMBED=0       BM25 only: no model, no background embedding
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release -p leian-cli
@@ -17,15 +19,16 @@ if [ ! -e "$corpus" ]; then
   corpus="corpus/fixtures/lecard corpus/fixtures/cail2018.jsonl"
 fi
 index=${LEIAN_INDEX:-./leian-index}
-embed=--no-embed
-if [ "${LEIAN_EMBED:-0}" = 1 ]; then
+serve_flags=()
+if [ "${LEIAN_EMBED:-1}" != 0 ]; then
   "$leian" models fetch m3e-small >/dev/null
-  embed=
+  serve_flags+=(--embed-in-background)
 fi
-# shellcheck disable=SC2086  # $corpus may hold several paths; $embed may be empty
-"$leian" index --corpus $corpus --statutes "$laws_db" --out "$index" $embed
+# shellcheck disable=SC2086  # $corpus may hold several paths
+"$leian" index --corpus $corpus --statutes "$laws_db" --out "$index" --no-embed
 query='被告人酒后驾驶机动车，经鉴定血液酒精含量为152mg/100ml，属醉酒驾驶'
-echo "--- judgments for: $query"
-"$leian" search --index "$index" --kind judgment --top-k 5 "$query"
 echo "--- statutes for: $query"
-"$leian" search --index "$index" --kind statute --top-k 5 "$query"
+"$leian" search --index "$index" --kind statute --top-k 3 "$query"
+addr=${LEIAN_ADDR:-127.0.0.1:8080}
+echo "--- serving; try: curl -s http://$addr/v1/search -H 'content-type: application/json' -d '{\"text\": \"$query\"}'"
+exec "$leian" serve --index "$index" --addr "$addr" "${serve_flags[@]}"

@@ -339,3 +339,187 @@ fn dense_and_hybrid_on_fixtures() {
     // BM25 still answers without the model.
     ok(&["search", "--index", path(&index), "--mode", "bm25", "盗窃"]);
 }
+
+/// A `leian serve` process, stopped (SIGTERM) when dropped.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// Polls `url` until `done` holds for its JSON body (or `seconds` pass).
+fn wait_for(
+    url: &str,
+    key: &str,
+    seconds: u64,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Ok(response) = http().get(url).bearer_auth(key).send()
+            && let Ok(body) = response.json::<serde_json::Value>()
+            && done(&body)
+        {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {url}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// `leian serve` as an operator runs it: a config file with a hashed admin key, a read key in
+/// the environment, background embedding (when the model is there), SIGHUP after a rebuild.
+#[test]
+fn serve_with_config_keys_background_embedding_and_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    assert!(index_fixtures(&index, &["--no-embed"]).status.success());
+    let admin_key = "leian_e2e_admin";
+    let read_key = "leian_e2e_read";
+    let hash = |key: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
+            .args(["keys", "hash"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{key}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let port = free_port();
+    let config = dir.path().join("leian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "index = \"{}\"\naddr = \"127.0.0.1:{port}\"\n\n[[keys]]\nname = \"ops\"\nhash = \"{}\"\nscope = \"admin\"\n",
+            path(&index),
+            hash(admin_key)
+        ),
+    )
+    .unwrap();
+    let embed = model_available();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leian"));
+    command
+        .args(["serve", "--config", path(&config)])
+        .env("LEIAN_API_KEYS", format!("plugin:read:{}", hash(read_key)))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if embed {
+        command.arg("--embed-in-background");
+    }
+    let mut server = Server {
+        child: command.spawn().unwrap(),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let mut stdout = std::io::BufReader::new(server.child.stdout.take().unwrap());
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first_line).unwrap();
+    assert!(
+        first_line.contains(&format!("on http://127.0.0.1:{port}/")),
+        "{first_line}"
+    );
+
+    let search = |key: Option<&str>| {
+        let mut request = http()
+            .post(format!("{}/v1/search", server.base))
+            .json(&serde_json::json!({"text": "醉酒后开车被交警查获", "kind": "judgment"}));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().unwrap();
+        (
+            response.status().as_u16(),
+            response.json::<serde_json::Value>().unwrap(),
+        )
+    };
+    assert_eq!(search(None).0, 401);
+    assert_eq!(search(Some("leian_wrong")).0, 401);
+    let (status, body) = search(Some(read_key));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["judgments"][0]["id"], "lecard-1002");
+
+    let ready_url = format!("{}/v1/ready", server.base);
+    if embed {
+        // BM25 answered above; the vectors arrive in the background, then hybrid answers.
+        let ready = wait_for(&ready_url, read_key, 300, |r| r["model"] == "m3e-small");
+        assert_eq!(
+            ready["modes"],
+            serde_json::json!(["bm25", "dense", "hybrid"])
+        );
+        let (_, body) = search(Some(read_key));
+        assert_eq!(body["mode"], "hybrid", "{body}");
+        assert_eq!(body["judgments"][0]["id"], "lecard-1002");
+    }
+
+    // A rebuild, then SIGHUP: the server switches to the new snapshot.
+    let before = wait_for(&ready_url, read_key, 10, |_| true)["snapshot_id"].clone();
+    assert!(index_fixtures(&index, &["--no-embed"]).status.success());
+    let rebuilt = leian_manifest_id(&index);
+    assert_ne!(serde_json::Value::from(rebuilt.clone()), before);
+    Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    wait_for(&ready_url, read_key, 60, |r| {
+        r["snapshot_id"] == rebuilt.as_str()
+    });
+
+    // The admin route needs the admin key.
+    let reload = |key: &str| {
+        http()
+            .post(format!("{}/v1/admin/reload", server.base))
+            .bearer_auth(key)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(reload(read_key), 403);
+    assert_eq!(reload(admin_key), 200);
+    let metrics = http()
+        .get(format!("{}/metrics", server.base))
+        .bearer_auth(read_key)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains(r#"leian_index_reloads_total{outcome="ok"}"#),
+        "{metrics}"
+    );
+}
+
+fn leian_manifest_id(index: &Path) -> String {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(index.join("manifest.json")).unwrap())
+            .unwrap();
+    manifest["snapshot_id"].as_str().unwrap().to_string()
+}

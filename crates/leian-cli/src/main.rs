@@ -106,13 +106,46 @@ pub(crate) fn search_config(tuning: &Tuning) -> anyhow::Result<leian_search::Sea
             .map_err(|_| anyhow::anyhow!("boost '{boost}': weight is not a number"))?;
         config.set_boost(field.trim(), weight)?;
     }
-    for param in &tuning.params {
-        let (key, value) = param
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("parameter '{param}' is not key=value"))?;
-        config.set_param(key.trim(), value.trim())?;
+    for (key, value) in tuning.parsed_params()? {
+        if key != QUERY_TOKENS {
+            config.set_param(key, value)?;
+        }
     }
     Ok(config)
+}
+
+/// The parameter that sets how many tokens of a query are encoded (the encoder's, not the
+/// ranking's).
+const QUERY_TOKENS: &str = "query_tokens";
+
+impl Tuning {
+    fn parsed_params(&self) -> anyhow::Result<Vec<(&str, &str)>> {
+        self.params
+            .iter()
+            .map(|param| {
+                param
+                    .split_once('=')
+                    .map(|(k, v)| (k.trim(), v.trim()))
+                    .ok_or_else(|| anyhow::anyhow!("parameter '{param}' is not key=value"))
+            })
+            .collect()
+    }
+
+    /// Query tokens to encode: `--param query_tokens=N`, default [`dense::DEFAULT_QUERY_TOKENS`].
+    fn query_tokens(&self) -> anyhow::Result<usize> {
+        match self
+            .parsed_params()?
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == QUERY_TOKENS)
+        {
+            Some((_, value)) => match value.parse::<usize>() {
+                Ok(tokens) if (16..=512).contains(&tokens) => Ok(tokens),
+                _ => anyhow::bail!("query_tokens must be a whole number from 16 to 512"),
+            },
+            None => Ok(dense::DEFAULT_QUERY_TOKENS),
+        }
+    }
 }
 
 /// Ranking overrides shared by `search` and `eval`.
@@ -124,7 +157,7 @@ pub(crate) struct Tuning {
     pub boosts: Vec<String>,
     /// Ranking parameter, key=value: query_tf=true|false, max_query_terms=N, fact_idf_power=X,
     /// fusion=rrf|weighted, rrf_k=K, dense_weight=W, fusion_candidates=N, cause_weight=W,
-    /// cause_voters=N.
+    /// cause_voters=N, query_tokens=N (16-512: tokens of the query that are embedded).
     #[arg(long = "param")]
     pub params: Vec<String>,
 }
@@ -142,7 +175,8 @@ pub(crate) fn open_engine(
     let engine = leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(tuning)?);
     match dense {
         Some(info) if mode != leian_search::Mode::Bm25 => {
-            let mut encoder = dense::ModelEncoder::load(&info.model)?;
+            let mut encoder =
+                dense::ModelEncoder::load(&info.model)?.with_query_tokens(tuning.query_tokens()?);
             if cache_queries {
                 encoder = encoder.cache_queries()?;
             }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Load benchmark: starts `leian serve` on an index, runs the load_bench client (concurrency 1, 8,
+# 32; BM25 and hybrid) over loopback, stops the server. Prints a Markdown table.
+#   bench/load.sh INDEX [QUERIES]     (QUERIES default: the cjrc-same-cause dev queries)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+index=${1:?usage: bench/load.sh INDEX [QUERIES]}
+queries=${2:-../shared/data/eval/cjrc-same-cause/queries.jsonl}
+port=${LEIAN_BENCH_PORT:-8097}
+cargo build --release -q -p leian-cli
+cargo build --release -q -p leian-server --example load_bench
+target/release/leian serve --index "$index" --addr "127.0.0.1:$port" 2>/tmp/leian-load-bench.log &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 120); do
+  curl -sf "http://127.0.0.1:$port/v1/ready" >/dev/null && break
+  sleep 0.5
+done
+nproc_note="$(nproc) cores, $(uname -m)"
+echo "server: $index on $nproc_note; client on the same machine"
+target/release/examples/load_bench --url "http://127.0.0.1:$port" --queries "$queries" \
+  --modes "${LEIAN_BENCH_MODES:-bm25,hybrid}" --concurrency 1,8,32 \
+  --requests "${LEIAN_BENCH_REQUESTS:-300}" --seconds "${LEIAN_BENCH_SECONDS:-60}"
