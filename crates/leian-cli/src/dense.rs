@@ -176,6 +176,7 @@ pub fn embed_documents(
     );
     let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(passages.len());
     let mut reused = 0usize;
+    let mut last_line = std::time::Instant::now();
     const BATCH: usize = 64;
     for chunk in passages.chunks(BATCH) {
         let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
@@ -206,6 +207,17 @@ pub fn embed_documents(
         }
         bar.inc(chunk.len() as u64);
         on_progress(vectors.len(), passages.len());
+        if bar.is_hidden() && last_line.elapsed() >= std::time::Duration::from_secs(30) {
+            // No terminal (a service, a CI log): a plain line now and then instead of a bar.
+            last_line = std::time::Instant::now();
+            eprintln!(
+                "embedding with {}: {}/{} passages ({} from the cache)",
+                model.name,
+                vectors.len(),
+                passages.len(),
+                reused
+            );
+        }
     }
     bar.finish_and_clear();
     let mut writer = VectorWriter::new(model.encoder.dimension());
