@@ -15,6 +15,13 @@ use std::io::BufRead;
 const CRIMINAL_LAW_ARTICLE: &str = "中华人民共和国刑法第";
 /// Pairs printed: at least this many judgments state the circumstance and cite the article.
 const MIN_SUPPORT: usize = 3;
+/// Pairs selected for the table: cited by at least this share of the judgments stating the
+/// circumstance, and at least this many times the article's base rate.
+const MIN_RATE: f64 = 0.3;
+const MIN_LIFT: f64 = 2.0;
+/// Or cited by nearly every judgment stating it, above the base rate (自首 and 坦白 → 67, which
+/// almost every criminal judgment cites, so its lift stays small).
+const NEAR_CERTAIN_RATE: f64 = 0.9;
 
 fn general_article(id: &str) -> Option<u32> {
     let number = id.strip_prefix(CRIMINAL_LAW_ARTICLE)?;
@@ -60,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("{judgments} judgments with cited articles");
     println!("circumstance\tstated\tarticle\tcited when stated\tbase rate\tlift");
+    let mut selected = Vec::new();
     for name in CIRCUMSTANCES {
         let n = stated.get(name).copied().unwrap_or(0);
         if n == 0 {
@@ -79,7 +87,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{name}\t{n}\t{article}\t{rate:.2}\t{base_rate:.2}\t{:.2}",
                 rate / base_rate
             );
+            let lift = rate / base_rate;
+            if (rate >= MIN_RATE && lift >= MIN_LIFT) || (rate >= NEAR_CERTAIN_RATE && lift > 1.0) {
+                selected.push(format!("    (\"{name}\", {article}, {rate:.2}),"));
+            }
         }
+    }
+    println!(
+        "\nselected (share >= {MIN_RATE} and lift >= {MIN_LIFT}, or share >= {NEAR_CERTAIN_RATE}), for CIRCUMSTANCE_ARTICLES:"
+    );
+    for row in selected {
+        println!("{row}");
     }
     Ok(())
 }

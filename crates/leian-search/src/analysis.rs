@@ -344,6 +344,27 @@ static ISSUE_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 /// Longest disputed-issue statement read after its cue, in bytes of UTF-8 (about 100 characters).
 const DISPUTE_MAX_BYTES: usize = 300;
 
+/// Sentences that list the evidence (`上述事实，…有证人证言、辨认笔录…等证据证实，足以认定`): the same
+/// procedural words in every criminal judgment, which say nothing about what happened.
+static EVIDENCE_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:上述|以上)(?:犯罪)?事实|证据(?:予以)?(?:证实|证明|在案|佐证|印证)|足以认定")
+        .expect("evidence sentence pattern")
+});
+
+/// The text without its evidence-listing sentences: what the case is about, for finding similar
+/// cases and articles. Returns the whole text when every sentence lists evidence.
+pub fn case_narrative(text: &str) -> String {
+    let narrative: String = text
+        .split_inclusive(['。', '；'])
+        .filter(|sentence| !EVIDENCE_SENTENCE.is_match(sentence))
+        .collect();
+    if narrative.trim().is_empty() {
+        text.to_string()
+    } else {
+        narrative
+    }
+}
+
 /// Analyses a fact summary on its own (no similar cases consulted).
 pub fn analyze_text(text: &str) -> Analysis {
     Analysis {
@@ -940,6 +961,17 @@ mod tests {
         assert_eq!(a.disputed_issues[0].text, "被告是否存在不当得利行为");
         // A mention of 争议焦点 that states none.
         assert!(analyze_text("根据本案争议的焦点、结合证据").disputed_issues.is_empty());
+    }
+
+    #[test]
+    fn evidence_lists_are_left_out_of_the_narrative() {
+        // judge-ff08a56d
+        let text = "被告人张3冒名“张2”的身份，欲骗取现金人民币10万元，被当场识破未得手。 上述事实，被告人张3在开庭审理过程中亦无异议，且有被害人刘某某、徐某某的陈述，证人汪某的证言，辨认笔录等证据证实，足以认定。";
+        assert_eq!(
+            case_narrative(text),
+            "被告人张3冒名“张2”的身份，欲骗取现金人民币10万元，被当场识破未得手。"
+        );
+        assert_eq!(case_narrative("足以认定。"), "足以认定。");
     }
 
     #[test]

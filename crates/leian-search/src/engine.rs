@@ -73,6 +73,9 @@ pub struct SearchConfig {
     pub cause_weight: f32,
     /// How many of the best fused judgments vote on causes.
     pub cause_voters: usize,
+    /// Statute linking and query analysis: search similar judgments and articles with the text
+    /// without its evidence-listing sentences (see `analysis::case_narrative`).
+    pub link_narrative_only: bool,
     /// Statute linking: judgments retrieved to find the voters below.
     pub link_pool: usize,
     /// Statute linking: the most similar judgments that cite articles and vote for them.
@@ -133,6 +136,7 @@ impl Default for SearchConfig {
             fusion_candidates: 100,
             cause_weight: 0.5,
             cause_voters: 10,
+            link_narrative_only: true,
             link_pool: 200,
             link_voters: 30,
             link_vote_decay: 0.0,
@@ -185,6 +189,9 @@ impl SearchConfig {
             }
             "cause_weight" => self.cause_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?,
             "cause_voters" => self.cause_voters = within(value, 1..=100).ok_or_else(invalid)?,
+            "link_narrative_only" => {
+                self.link_narrative_only = value.parse().map_err(|_| invalid())?
+            }
             "link_pool" => self.link_pool = within(value, 1..=MAX_TOP_K).ok_or_else(invalid)?,
             "link_voters" => self.link_voters = within(value, 1..=MAX_TOP_K).ok_or_else(invalid)?,
             "link_vote_decay" => {
@@ -240,6 +247,7 @@ impl SearchConfig {
         "fusion_candidates",
         "cause_weight",
         "cause_voters",
+        "link_narrative_only",
         "link_pool",
         "link_voters",
         "link_vote_decay",

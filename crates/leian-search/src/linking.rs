@@ -9,7 +9,7 @@
 //! recommended; an article the similar cases cite that is amended, repealed or unknown to the
 //! index is reported as flagged instead.
 
-use crate::analysis::{Analysis, Candidate, analyze_text};
+use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative};
 use crate::engine::{Engine, MAX_TOP_K, Mode, SearchError, SearchRequest};
 use crate::fusion::Ranked;
 use crate::snippet::{Snippet, snippet};
@@ -25,10 +25,42 @@ const GENERAL_PART_LAST_ARTICLE: u32 = 101;
 
 /// General-part articles that a stated circumstance calls for, with the share of the development
 /// judgments stating it that cite the article. Measured on the 501 JuDGE judgments of the shared
-/// corpus with `cargo run --release -p leian-search --example circumstance_articles` (pairs with
-/// a share of at least 0.3 and a lift of at least 1.5 over the article's base rate; README,
-/// "Statute linking").
-const CIRCUMSTANCE_ARTICLES: &[(&str, u32, f32)] = &[];
+/// corpus with `cargo run --release -p leian-search --example circumstance_articles`: pairs cited
+/// by at least 30% of the judgments stating the circumstance at twice the article's base rate or
+/// more, or by at least 90% of them (自首 and 坦白 → 67, which nearly every judgment cites).
+/// Some pairs are correlations rather than legal consequences (自首 → 72: surrendering makes
+/// probation likelier); they are kept because they predict what a court cites.
+const CIRCUMSTANCE_ARTICLES: &[(&str, u32, f32)] = &[
+    ("自首", 67, 0.91),
+    ("自首", 72, 0.51),
+    ("坦白", 67, 0.93),
+    ("立功", 67, 1.00),
+    ("立功", 52, 0.75),
+    ("立功", 53, 0.75),
+    ("立功", 68, 0.75),
+    ("累犯", 65, 0.95),
+    ("毒品再犯", 52, 1.00),
+    ("毒品再犯", 53, 1.00),
+    ("毒品再犯", 64, 1.00),
+    ("毒品再犯", 65, 1.00),
+    ("毒品再犯", 67, 1.00),
+    ("前科", 67, 0.90),
+    ("前科", 65, 0.35),
+    ("退赃退赔", 25, 0.40),
+    ("未遂", 23, 0.73),
+    ("中止", 67, 1.00),
+    ("共同犯罪", 25, 0.66),
+    ("从犯", 25, 0.60),
+    ("从犯", 27, 0.30),
+    ("缓刑考验期内犯罪", 69, 1.00),
+    ("缓刑考验期内犯罪", 77, 1.00),
+    ("缓刑", 72, 0.63),
+    ("缓刑", 73, 0.46),
+    ("数罪", 69, 1.00),
+    ("未成年", 17, 0.36),
+    ("精神障碍", 18, 0.40),
+    ("精神障碍", 23, 0.30),
+];
 
 /// The kind of article, in reading order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -254,7 +286,12 @@ impl Engine {
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
         }
-        let neighbours = self.similar_judgments(text, &terms, mode, exclude_ids)?;
+        let narrative = case_narrative(text);
+        let search_terms = match self.config.link_narrative_only {
+            true => self.query_terms(&narrative),
+            false => terms,
+        };
+        let neighbours = self.similar_judgments(&narrative, &search_terms, mode, exclude_ids)?;
         Ok(self.analysis_with_votes(text, &neighbours))
     }
 
@@ -369,9 +406,15 @@ impl Engine {
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
         }
+        // Similar cases and articles are sought with what happened, not with the evidence list.
+        let narrative = case_narrative(&request.text);
+        let search_terms = match config.link_narrative_only {
+            true => self.query_terms(&narrative),
+            false => terms.clone(),
+        };
         let mode = self.effective_mode(request.mode);
         let neighbours =
-            self.similar_judgments(&request.text, &terms, request.mode, &request.exclude_ids)?;
+            self.similar_judgments(&narrative, &search_terms, request.mode, &request.exclude_ids)?;
         let analysis = self.analysis_with_votes(&request.text, &neighbours);
 
         let mut evidence: HashMap<String, Evidence> = HashMap::new();
@@ -399,12 +442,13 @@ impl Engine {
         }
         // 2. Direct retrieval of article text.
         let direct_request = SearchRequest {
+            text: narrative,
             kind: Some(Kind::Statute),
             ..request.clone()
         };
         let direct = match config.link_direct_candidates {
             0 => Vec::new(),
-            n => self.rank_terms(&direct_request, &terms, n)?,
+            n => self.rank_terms(&direct_request, &search_terms, n)?,
         };
         let best = direct.first().map_or(1.0, |(_, s)| s.max(f32::EPSILON));
         for (rank, (id, score)) in direct.iter().enumerate() {
