@@ -185,11 +185,7 @@ impl Snapshot {
     /// block of the document store is decompressed once).
     fn read_statute_catalog(&self) -> Result<StatuteCatalog, StoreError> {
         let searcher = self.reader.searcher();
-        let kind = self
-            .fields
-            .schema
-            .get_field("kind")
-            .map_err(store_error)?;
+        let kind = self.fields.schema.get_field("kind").map_err(store_error)?;
         let query = TermQuery::new(
             Term::from_field_text(kind, leian_core::Kind::Statute.as_str()),
             IndexRecordOption::Basic,

@@ -115,8 +115,20 @@ const LOOSE: &str = r"[0-9０-９零〇一二两三四五六七八九十百千�
 const NUM: &str = r"[0-9０-９零〇一二两三四五六七八九十百千]+";
 /// Word endings of statute names: 法, 法典, 条例, 规定, 解释 ….
 const STATUTE_ENDINGS: &[&str] = &[
-    "法", "法典", "条例", "规定", "解释", "决定", "办法", "细则", "规则", "批复", "纪要", "通知",
-    "准则", "修正案",
+    "法",
+    "法典",
+    "条例",
+    "规定",
+    "解释",
+    "决定",
+    "办法",
+    "细则",
+    "规则",
+    "批复",
+    "纪要",
+    "通知",
+    "准则",
+    "修正案",
 ];
 
 static ARTICLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -159,14 +171,16 @@ const BASIS_WORDS: &str = r"(?:依照|依据|根据|按照|违反|适用|参照|
 
 /// A law name without marks, after a word that introduces a legal basis.
 static BARE_LAW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"{BASIS_WORDS}({})\s*第", bare_name_pattern()))
-        .expect("bare law pattern")
+    Regex::new(&format!(r"{BASIS_WORDS}({})\s*第", bare_name_pattern())).expect("bare law pattern")
 });
 
 /// A law name without marks continuing a list of articles: `…第264条、刑事诉讼法第15条`.
 static BARE_LAW_IN_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^(?:{BASIS_WORDS})?({})\s*第", bare_name_pattern()))
-        .expect("listed law pattern")
+    Regex::new(&format!(
+        r"^(?:{BASIS_WORDS})?({})\s*第",
+        bare_name_pattern()
+    ))
+    .expect("listed law pattern")
 });
 
 /// `该法第…`: the law named before. (Not `同法`: it is also the end of `合同法`.)
@@ -279,9 +293,11 @@ pub fn find_draft_citations(text: &str) -> Vec<DraftCitation> {
 
 /// `本法`, `上述规定`: words that refer to a law without naming it.
 fn is_self_reference(name: &str) -> bool {
-    ["本", "该", "此", "其", "上述", "前述", "有关", "相关", "以上", "下列", "法律", "法规"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    [
+        "本", "该", "此", "其", "上述", "前述", "有关", "相关", "以上", "下列", "法律", "法规",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
 }
 
 #[derive(Debug, Clone)]
@@ -428,8 +444,7 @@ fn read_articles(
             (ITEM_ONLY.captures(rest), previous.clone())
         {
             end = here + caps[0].len();
-            let reference =
-                continued_reference(article, number, None, Some(&caps[1]), paragraph);
+            let reference = continued_reference(article, number, None, Some(&caps[1]), paragraph);
             out.push(law.citation(start, end, reference));
         } else if let Some(caps) = BARE_LAW_IN_LIST
             .captures(rest)
@@ -570,7 +585,8 @@ mod tests {
 
     #[test]
     fn items_sub_articles_and_arabic_numbers() {
-        let found = spans("《刑法》第133条之一第一款第（二）项、第（三）项，《民法典》第１０７９条");
+        let found =
+            spans("《刑法》第133条之一第一款第（二）项、第（三）项，《民法典》第１０７９条");
         assert_eq!(found[0].2, article("133之一", Some(1), Some(2)));
         assert_eq!(found[1].0, "第（三）项");
         assert_eq!(found[1].2, article("133之一", Some(1), Some(3)));
@@ -581,8 +597,20 @@ mod tests {
     #[test]
     fn ranges() {
         let found = spans("《刑法》第二十五条至第二十七条、第五十二至五十三条、第十条至第五条");
-        assert_eq!(found[0].2, Reference::Range { first: 25, last: 27 });
-        assert_eq!(found[1].2, Reference::Range { first: 52, last: 53 });
+        assert_eq!(
+            found[0].2,
+            Reference::Range {
+                first: 25,
+                last: 27
+            }
+        );
+        assert_eq!(
+            found[1].2,
+            Reference::Range {
+                first: 52,
+                last: 53
+            }
+        );
         assert_eq!(
             found[2].2,
             Reference::Malformed(Malformation::ReversedRange { first: 10, last: 5 })
@@ -614,7 +642,9 @@ mod tests {
 
     #[test]
     fn names_without_marks_and_same_law_words() {
-        let found = spans("被告人的行为违反刑法第一百三十三条之一、道路交通安全法第九十一条，根据该法第二十二条");
+        let found = spans(
+            "被告人的行为违反刑法第一百三十三条之一、道路交通安全法第九十一条，根据该法第二十二条",
+        );
         assert_eq!(found[0].0, "刑法第一百三十三条之一");
         assert_eq!(found[0].2, article("133之一", None, None));
         assert!(!find_draft_citations("违反刑法第一百三十三条之一")[0].marked);
@@ -627,7 +657,9 @@ mod tests {
 
     #[test]
     fn whole_laws_nested_titles_and_version_notes() {
-        let found = spans("原《婚姻法》已失效。依照《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》第八条");
+        let found = spans(
+            "原《婚姻法》已失效。依照《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》第八条",
+        );
         assert_eq!(found[0].0, "《婚姻法》");
         assert_eq!(found[0].2, Reference::Law);
         assert_eq!(

@@ -26,5 +26,5 @@ pub use draft_citation::{
 };
 pub use normalize::{Normalized, normalize};
 pub use numerals::parse_chinese_number;
-pub use repeal::repealed_instruments;
+pub use repeal::{repeal_effective_date, repealed_instruments};
 pub use tokenizer::{LegalTokenStream, LegalTokenizer, TOKENIZER_NAME};

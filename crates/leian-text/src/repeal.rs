@@ -7,8 +7,14 @@ use crate::draft_citation::marked_names;
 use regex::Regex;
 use std::sync::LazyLock;
 
-static REPEAL_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:同时|予以|即行|一并|起|停止执行并)废止").expect("repeal pattern"));
+static REPEAL_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:同时|予以|即行|一并|起|停止执行并)废止").expect("repeal pattern")
+});
+
+/// `本法自2021年1月1日起施行`: when the repealing instrument, and so the repeal, took effect.
+static IN_FORCE_FROM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起").expect("date pattern")
+});
 
 /// A document number after a title: `（法释〔2000〕8号）`.
 static DOCUMENT_NUMBER: LazyLock<Regex> =
@@ -40,15 +46,19 @@ pub fn repealed_instruments(text: &str) -> Vec<String> {
             let mut after = &sentence[end..];
             after = &after[DOCUMENT_NUMBER.find(after).map_or(0, |m| m.end())..];
             let after = after.trim_start();
-            let listed = ["、", "，", ",", "和", "及", "与", "同时", "予以", "即行", "一并", "自", "废止", "停止"]
-                .iter()
-                .any(|w| after.starts_with(w));
+            let listed = [
+                "、", "，", ",", "和", "及", "与", "同时", "予以", "即行", "一并", "自", "废止",
+                "停止",
+            ]
+            .iter()
+            .any(|w| after.starts_with(w));
             if !listed {
                 continue;
             }
-            let issuer = ISSUERS
-                .iter()
-                .find(|issuer| name.starts_with("关于") && sentence[..start].ends_with(*issuer));
+            let issuer = name
+                .starts_with("关于")
+                .then(|| issuer_before(&sentence[..start]))
+                .flatten();
             let name = match issuer {
                 Some(issuer) => format!("{issuer}{name}"),
                 None => name,
@@ -61,8 +71,27 @@ pub fn repealed_instruments(text: &str) -> Vec<String> {
     repealed
 }
 
+/// The issuer named shortly before a title: `最高人民法院《关于…》`, also with a date between
+/// (`最高人民法院2012年12月20日发布的《关于…》`).
+fn issuer_before(before: &str) -> Option<&'static str> {
+    const NEAR_CHARS: usize = 20;
+    ISSUERS.iter().copied().find(|issuer| {
+        before.rfind(issuer).is_some_and(|at| {
+            let between = &before[at + issuer.len()..];
+            between.chars().count() <= NEAR_CHARS && !between.contains(['《', '》'])
+        })
+    })
+}
+
+/// The date a repeal clause's instrument takes effect (`本法自2021年1月1日起施行` → `2021-01-01`).
+pub fn repeal_effective_date(text: &str) -> Option<String> {
+    let caps = IN_FORCE_FROM.captures(text)?;
+    Some(format!("{}-{:0>2}-{:0>2}", &caps[1], &caps[2], &caps[3]))
+}
+
 #[cfg(test)]
 mod tests {
+    use super::repeal_effective_date;
     use super::repealed_instruments as r;
 
     #[test]
@@ -72,13 +101,23 @@ mod tests {
         assert_eq!(repealed.len(), 9);
         assert_eq!(repealed[0], "中华人民共和国婚姻法");
         assert!(repealed.contains(&"中华人民共和国合同法".to_string()));
+        assert_eq!(repeal_effective_date(text).as_deref(), Some("2021-01-01"));
+        assert_eq!(repeal_effective_date("本法自公布之日起施行"), None);
     }
 
     #[test]
     fn issuers_numbers_and_what_is_not_repealed() {
         assert_eq!(
-            r("本解释自2016年4月11日起施行。最高人民法院《关于审理毒品案件定罪量刑标准有关问题的解释》（法释〔2000〕13号）同时废止；之前发布的司法解释与本解释不一致的，以本解释为准。"),
+            r(
+                "本解释自2016年4月11日起施行。最高人民法院《关于审理毒品案件定罪量刑标准有关问题的解释》（法释〔2000〕13号）同时废止；之前发布的司法解释与本解释不一致的，以本解释为准。"
+            ),
             ["最高人民法院关于审理毒品案件定罪量刑标准有关问题的解释"]
+        );
+        assert_eq!(
+            r(
+                "本解释自2021年3月1日起施行。最高人民法院2012年12月20日发布的《关于适用〈中华人民共和国刑事诉讼法〉的解释》（法释〔2012〕21号）同时废止。"
+            ),
+            ["最高人民法院关于适用〈中华人民共和国刑事诉讼法〉的解释"]
         );
         assert_eq!(
             r("本法自公布之日起施行，《中华人民共和国民事诉讼法（试行）》同时废止。"),
@@ -86,7 +125,9 @@ mod tests {
         );
         // The amending decision is named too, but only the amended regulation is repealed.
         assert_eq!(
-            r("本条例自2022年4月1日起施行。2006年9月15日通过，根据2018年3月30日通过的《关于修改〈北京市大气污染防治条例〉等七部地方性法规的决定》修正的《北京市实施〈中华人民共和国种子法〉办法》同时废止。"),
+            r(
+                "本条例自2022年4月1日起施行。2006年9月15日通过，根据2018年3月30日通过的《关于修改〈北京市大气污染防治条例〉等七部地方性法规的决定》修正的《北京市实施〈中华人民共和国种子法〉办法》同时废止。"
+            ),
             ["北京市实施〈中华人民共和国种子法〉办法"]
         );
         assert!(r("《中华人民共和国刑法》第三条同时废止。").is_empty());
