@@ -167,7 +167,10 @@ fn describe(reason: &LinkReason) -> String {
         }
         LinkReason::Circumstance {
             name, rate, text, ..
-        } => format!("the facts state {name} (「{text}」; cited in {:.0}% of such cases)", rate * 100.0),
+        } => format!(
+            "the facts state {name} (「{text}」; cited in {:.0}% of such cases)",
+            rate * 100.0
+        ),
         LinkReason::MatchedTerms { rank, terms, .. } => {
             format!("text matches #{rank}: {}", terms.join(" "))
         }

@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(|((c, _), count)| c == name && **count >= MIN_SUPPORT)
             .map(|((_, a), count)| (*a, *count))
             .collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.1));
         for (article, count) in rows {
             let rate = count as f64 / n as f64;
             let base_rate = base[&article] as f64 / judgments as f64;

@@ -10,6 +10,7 @@
 use leian_text::{dict, normalize, parse_chinese_number};
 use regex::Regex;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Everything the analysis found, in the order of the text within each list.
@@ -272,8 +273,24 @@ pub const CIRCUMSTANCES: &[&str] = &[
 /// Words that deny what follows them within the same clause (`未取得被害人谅解`, `拒不退赃`,
 /// `不构成自首`). Bare 不 is left out: `不久后投案` is no denial.
 const NEGATIONS: &[&str] = &[
-    "未", "没有", "无", "拒不", "拒绝", "不构成", "不属于", "不具有", "不具备", "不能认定",
-    "不应认定", "不认定", "不予", "不是", "不符合", "不成立", "否认", "不能",
+    "未",
+    "没有",
+    "无",
+    "拒不",
+    "拒绝",
+    "不构成",
+    "不属于",
+    "不具有",
+    "不具备",
+    "不能认定",
+    "不应认定",
+    "不认定",
+    "不予",
+    "不是",
+    "不符合",
+    "不成立",
+    "否认",
+    "不能",
 ];
 
 /// How far back (in characters, within the clause) a negation reaches.
@@ -292,9 +309,8 @@ static CIRCUMSTANCE_PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::n
 });
 
 /// Amounts in normalised text (Chinese numerals and 万 already written as Arabic digits).
-static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d+(?:\.\d+)?)(万|亿)?(余|多)?元").expect("amount pattern")
-});
+static AMOUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+(?:\.\d+)?)(万|亿)?(余|多)?元").expect("amount pattern"));
 
 /// Weights: grams, kilograms (公斤 = 千克), milligrams.
 static WEIGHT: LazyLock<Regex> = LazyLock::new(|| {
@@ -314,9 +330,8 @@ static BLOOD_ALCOHOL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("blood alcohol pattern")
 });
 
-static INJURY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(轻微伤|轻伤|重伤)(?:([一二12])级)?").expect("injury pattern")
-});
+static INJURY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(轻微伤|轻伤|重伤)(?:([一二12])级)?").expect("injury pattern"));
 
 static DISABILITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:伤残)?([一二三四五六七八九十]|10|[1-9])级(?:伤残|残)|伤残(?:等级)?(?:为)?([一二三四五六七八九十]|10|[1-9])级")
@@ -469,6 +484,26 @@ fn charge_wordings(name: &str) -> Vec<String> {
     wordings
 }
 
+static CHARGE_BY_WORDING: LazyLock<HashMap<String, &'static dict::Charge>> = LazyLock::new(|| {
+    let mut by_wording = HashMap::new();
+    for charge in dict::charges() {
+        for wording in charge_wordings(charge.name) {
+            let with_suffix = match wording.ends_with('罪') {
+                true => wording,
+                false => format!("{wording}罪"),
+            };
+            by_wording.entry(with_suffix).or_insert(charge);
+        }
+    }
+    by_wording
+});
+
+/// The dictionary charge a judgment's charge name stands for: the official name, or a short form
+/// courts and data sets write (`贩卖毒品罪` for 走私、贩卖、运输、制造毒品罪).
+pub fn resolve_charge(name: &str) -> Option<&'static dict::Charge> {
+    dict::charge(name).or_else(|| CHARGE_BY_WORDING.get(name).copied())
+}
+
 /// Civil causes of action named in the text, whole (`民间借贷纠纷`) or without `纠纷`.
 fn causes_in(text: &str) -> Vec<Candidate> {
     let mut found: Vec<Candidate> = Vec::new();
@@ -521,9 +556,30 @@ fn score_text_candidates(mut found: Vec<Candidate>) -> Vec<Candidate> {
     found
 }
 
+/// Decimal amounts in 万/亿 with more decimals than the multiplier has zeros (`8.58865万元`):
+/// normalisation leaves them as written and rewrites their decimals alone, so they are read from
+/// the original text.
+static FINE_DECIMAL_AMOUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+\.\d+)(万|亿)(余|多)?元").expect("decimal amount pattern"));
+
 fn amounts_in(text: &str) -> Vec<Amount> {
     let normalized = normalize(text);
-    AMOUNT
+    let fine: Vec<Amount> = FINE_DECIMAL_AMOUNT
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let whole = caps.get(0)?;
+            let value: f64 = caps[1].parse().ok()?;
+            let multiplier = if &caps[2] == "万" { 1e4 } else { 1e8 };
+            Some(Amount {
+                yuan: value * multiplier,
+                approximate: caps.get(3).is_some(),
+                text: whole.as_str().to_string(),
+                start: whole.start(),
+                end: whole.end(),
+            })
+        })
+        .collect();
+    let mut amounts: Vec<Amount> = AMOUNT
         .captures_iter(&normalized.text)
         .filter_map(|caps| {
             let whole = caps.get(0)?;
@@ -534,6 +590,9 @@ fn amounts_in(text: &str) -> Vec<Amount> {
                 _ => 1.0,
             };
             let (start, end) = normalized.original_range(whole.start(), whole.end());
+            if fine.iter().any(|f| start < f.end && f.start < end) {
+                return None;
+            }
             Some(Amount {
                 yuan,
                 approximate: caps.get(3).is_some(),
@@ -542,7 +601,10 @@ fn amounts_in(text: &str) -> Vec<Amount> {
                 end,
             })
         })
-        .collect()
+        .collect();
+    amounts.extend(fine);
+    amounts.sort_by_key(|a| a.start);
+    amounts
 }
 
 fn quantities_in(text: &str) -> Vec<Quantity> {
@@ -643,9 +705,9 @@ fn quantities_in(text: &str) -> Vec<Quantity> {
 /// The drug named in the same sentence as a weight: the nearest before it (`查获甲基苯丙胺12克`)
 /// within 40 characters, else right after it (`55.29克冰毒`).
 fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
-    let sentence_start = text[..start]
-        .rfind(['。', '；', ';', '\n'])
-        .map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+    let sentence_start = text[..start].rfind(['。', '；', ';', '\n']).map_or(0, |i| {
+        i + text[i..].chars().next().map_or(1, char::len_utf8)
+    });
     let before_start = text[..start]
         .char_indices()
         .rev()
@@ -720,9 +782,14 @@ fn disputed_issues_in(text: &str) -> Vec<DisputedIssue> {
             if trimmed.chars().count() < 4 {
                 continue;
             }
-            let offset = from + s + (piece.len() - piece.trim_start_matches(|c: char| {
-                c.is_whitespace() || matches!(c, '，' | ',' | '、' | '：' | ':' | '。')
-            }).len());
+            let offset = from
+                + s
+                + (piece.len()
+                    - piece
+                        .trim_start_matches(|c: char| {
+                            c.is_whitespace() || matches!(c, '，' | ',' | '、' | '：' | ':' | '。')
+                        })
+                        .len());
             issues.push(DisputedIssue {
                 text: trimmed.to_string(),
                 start: offset,
@@ -757,15 +824,33 @@ mod tests {
         let (s, e) = (a.charges[0].start.unwrap(), a.charges[0].end.unwrap());
         assert_eq!(&text[s..e], "诈骗罪");
         // judge-fad80e6e: 入户盗窃 names the charge by its stem
-        let a = analyze_text("利用自备工具撬门入户盗窃，窃得被害人弓某某放置于房间三楼储藏室内的多件金银首饰后逃逸");
+        let a = analyze_text(
+            "利用自备工具撬门入户盗窃，窃得被害人弓某某放置于房间三楼储藏室内的多件金银首饰后逃逸",
+        );
         assert_eq!(a.charges[0].name, "盗窃罪");
         // A longer charge name is not also counted as the shorter one inside it.
         let a = analyze_text("其行为已构成故意伤害罪");
         assert_eq!(a.charges.len(), 1);
         assert_eq!(a.charges[0].name, "故意伤害罪");
-        assert!(analyze_text("辩护人认为被告人不构成盗窃罪")
-            .charges
-            .is_empty());
+        assert!(
+            analyze_text("辩护人认为被告人不构成盗窃罪")
+                .charges
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn short_charge_names_resolve_to_the_dictionary() {
+        assert_eq!(resolve_charge("盗窃罪").unwrap().name, "盗窃罪");
+        assert_eq!(
+            resolve_charge("贩卖毒品罪").unwrap().name,
+            "走私、贩卖、运输、制造毒品罪"
+        );
+        assert_eq!(
+            resolve_charge("容留卖淫罪").unwrap().name,
+            "引诱、容留、介绍卖淫罪"
+        );
+        assert!(resolve_charge("民间借贷纠纷").is_none());
     }
 
     #[test]
@@ -796,7 +881,9 @@ mod tests {
         assert!(a.amounts[0].approximate);
         // cjrc-dev-540: decimal 万
         let a = analyze_text("8.58865万元无法返还");
+        assert_eq!(a.amounts.len(), 1);
         assert!((a.amounts[0].yuan - 85_886.5).abs() < 1e-6);
+        assert_eq!(a.amounts[0].text, "8.58865万元");
         assert!(analyze_text("价值100美元").amounts.is_empty());
     }
 
@@ -836,9 +923,11 @@ mod tests {
             }
         );
         // cjrc-dev-970: pork is weighed too, but is no drug
-        assert!(analyze_text("依法扣押死因不明的猪肉产品7710千克")
-            .quantities
-            .is_empty());
+        assert!(
+            analyze_text("依法扣押死因不明的猪肉产品7710千克")
+                .quantities
+                .is_empty()
+        );
     }
 
     #[test]
@@ -852,7 +941,10 @@ mod tests {
                 mg_per_100ml: 222.8
             }
         );
-        assert_eq!(&text[a.quantities[0].start..a.quantities[0].end], "222.8mg/100ml");
+        assert_eq!(
+            &text[a.quantities[0].start..a.quantities[0].end],
+            "222.8mg/100ml"
+        );
         // cjrc-dev-802: full-width letters; cjrc-test-534: Chinese units
         let a = analyze_text("郭某某血液中的乙醇含量为210.94ｍｇ／100ｍｌ");
         assert_eq!(
@@ -899,18 +991,25 @@ mod tests {
         );
         // cjrc-dev-197
         let a = analyze_text("结论为:胸11椎体压缩性骨折的后果为十级伤残");
-        assert_eq!(a.quantities[0].value, QuantityValue::Disability { grade: 10 });
+        assert_eq!(
+            a.quantities[0].value,
+            QuantityValue::Disability { grade: 10 }
+        );
     }
 
     #[test]
     fn circumstances_and_their_denials() {
         // cjrc-dev-514
-        let a = analyze_text("二被告人已主动赔偿了受害人陈某某的全部损失并取得谅解。公诉机关同时认定二被告人有自首情节。");
+        let a = analyze_text(
+            "二被告人已主动赔偿了受害人陈某某的全部损失并取得谅解。公诉机关同时认定二被告人有自首情节。",
+        );
         assert!(!circumstance(&a, "取得谅解").unwrap().negated);
         assert!(!circumstance(&a, "自首").unwrap().negated);
         assert!(!circumstance(&a, "赔偿").unwrap().negated);
         // judge-661c38e7
-        let a = analyze_text("刘某系累犯、毒品再犯，应当从重处罚；其归案后坦白犯罪事实，可以从轻处罚。");
+        let a = analyze_text(
+            "刘某系累犯、毒品再犯，应当从重处罚；其归案后坦白犯罪事实，可以从轻处罚。",
+        );
         for name in ["累犯", "毒品再犯", "坦白"] {
             assert!(circumstance(&a, name).is_some(), "{name}");
         }
@@ -934,9 +1033,15 @@ mod tests {
         let a = analyze_text("辩护人提出被告人系自首，经查，被告人不构成自首。");
         let first = circumstance(&a, "自首").unwrap();
         assert!(!first.negated);
-        assert!(a.circumstances.iter().any(|c| c.name == "自首" && c.negated));
+        assert!(
+            a.circumstances
+                .iter()
+                .any(|c| c.name == "自首" && c.negated)
+        );
         // judge-fcbfabe0
-        let a = analyze_text("被告人李晓东对公诉机关指控的犯罪事实、罪名及提出的量刑建议均无异议，并自愿认罪认罚，且签字具结。");
+        let a = analyze_text(
+            "被告人李晓东对公诉机关指控的犯罪事实、罪名及提出的量刑建议均无异议，并自愿认罪认罚，且签字具结。",
+        );
         assert!(circumstance(&a, "认罪认罚").is_some());
     }
 
@@ -948,7 +1053,12 @@ mod tests {
         let issues: Vec<&str> = a.disputed_issues.iter().map(|i| i.text.as_str()).collect();
         assert_eq!(
             issues,
-            ["本案借款人是谁", "借款合同的效力", "是否约定利息", "担保合同的效力"]
+            [
+                "本案借款人是谁",
+                "借款合同的效力",
+                "是否约定利息",
+                "担保合同的效力"
+            ]
         );
         for issue in &a.disputed_issues {
             assert_eq!(&text[issue.start..issue.end], issue.text);
@@ -957,10 +1067,16 @@ mod tests {
         let a = analyze_text("本案争议的焦点是：原、被告之间是否存在劳动关系。根据上述证据分析");
         assert_eq!(a.disputed_issues[0].text, "原、被告之间是否存在劳动关系");
         // cjrc-dev-118: no punctuation before the next statement
-        let a = analyze_text("本案的争议焦点为被告是否存在不当得利行为原告段x0认为,被告王x2与受害人王x5不是夫妻");
+        let a = analyze_text(
+            "本案的争议焦点为被告是否存在不当得利行为原告段x0认为,被告王x2与受害人王x5不是夫妻",
+        );
         assert_eq!(a.disputed_issues[0].text, "被告是否存在不当得利行为");
         // A mention of 争议焦点 that states none.
-        assert!(analyze_text("根据本案争议的焦点、结合证据").disputed_issues.is_empty());
+        assert!(
+            analyze_text("根据本案争议的焦点、结合证据")
+                .disputed_issues
+                .is_empty()
+        );
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl Default for SearchConfig {
             link_narrative_only: true,
             link_pool: 200,
             link_voters: 30,
-            link_vote_decay: 0.0,
+            link_vote_decay: 0.5,
             link_direct_weight: 0.2,
             link_direct_candidates: 50,
             link_charge_weight: 0.5,
@@ -218,7 +218,9 @@ impl SearchConfig {
             "link_general_min" => {
                 self.link_general_min = within(value, 0.0..=100.0).ok_or_else(invalid)?
             }
-            "charge_voters" => self.charge_voters = within(value, 0..=MAX_TOP_K).ok_or_else(invalid)?,
+            "charge_voters" => {
+                self.charge_voters = within(value, 0..=MAX_TOP_K).ok_or_else(invalid)?
+            }
             "charge_vote_decay" => {
                 self.charge_vote_decay = within(value, 0.0..=10.0).ok_or_else(invalid)?
             }

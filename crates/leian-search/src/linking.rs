@@ -9,12 +9,12 @@
 //! recommended; an article the similar cases cite that is amended, repealed or unknown to the
 //! index is reported as flagged instead.
 
-use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative};
+use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
 use crate::engine::{Engine, MAX_TOP_K, Mode, SearchError, SearchRequest};
 use crate::fusion::Ranked;
 use crate::snippet::{Snippet, snippet};
 use leian_core::{Document, FilterField, Filters, Kind, Statute, StatuteStatus, statute_id};
-use leian_text::{analyzer, dict};
+use leian_text::analyzer;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -253,7 +253,7 @@ fn repair_sub_article(cited: &str, causes: &[String]) -> String {
     };
     let articles: Vec<&str> = causes
         .iter()
-        .filter_map(|c| dict::charge(c))
+        .filter_map(|c| resolve_charge(c))
         .flat_map(|c| c.articles.iter().copied())
         .collect();
     if articles.contains(&number) {
@@ -350,10 +350,12 @@ impl Engine {
             total += weight;
             let share = weight / judgment.causes.len() as f32;
             for cause in &judgment.causes {
-                if dict::charge(cause).is_some() {
-                    *charge_votes.entry(cause).or_default() += share;
-                } else {
-                    *cause_votes.entry(cause).or_default() += share;
+                match resolve_charge(cause) {
+                    Some(charge) => *charge_votes.entry(charge.name).or_default() += share,
+                    None if cause.ends_with('罪') => {
+                        *charge_votes.entry(cause).or_default() += share
+                    }
+                    None => *cause_votes.entry(cause).or_default() += share,
                 }
             }
         }
@@ -373,7 +375,7 @@ impl Engine {
                         name: name.to_string(),
                         score: (1.0 - text_weight) * share,
                         articles: if charges {
-                            dict::charge(name)
+                            resolve_charge(name)
                                 .map(|c| c.articles.iter().map(|a| a.to_string()).collect())
                                 .unwrap_or_default()
                         } else {
@@ -413,8 +415,12 @@ impl Engine {
             false => terms.clone(),
         };
         let mode = self.effective_mode(request.mode);
-        let neighbours =
-            self.similar_judgments(&narrative, &search_terms, request.mode, &request.exclude_ids)?;
+        let neighbours = self.similar_judgments(
+            &narrative,
+            &search_terms,
+            request.mode,
+            &request.exclude_ids,
+        )?;
         let analysis = self.analysis_with_votes(&request.text, &neighbours);
 
         let mut evidence: HashMap<String, Evidence> = HashMap::new();
@@ -548,7 +554,11 @@ impl Engine {
     }
 
     /// Ranked statute ids and scores from statute linking (what evaluation needs).
-    pub fn rank_linked(&self, request: &SearchRequest, depth: usize) -> Result<Ranked, SearchError> {
+    pub fn rank_linked(
+        &self,
+        request: &SearchRequest,
+        depth: usize,
+    ) -> Result<Ranked, SearchError> {
         let linked = self.link(request, depth)?;
         Ok(linked
             .ranked
@@ -573,7 +583,13 @@ impl Engine {
         let linked = self.link(request, request.top_k)?;
         let term_set: HashSet<String> = linked.terms.iter().map(|(t, _)| t.clone()).collect();
         let reasons = |evidence: &Evidence, statute: Option<&Statute>| {
-            self.reasons(evidence, statute, &linked.analysis, linked.voters, &term_set)
+            self.reasons(
+                evidence,
+                statute,
+                &linked.analysis,
+                linked.voters,
+                &term_set,
+            )
         };
         let hits = linked
             .ranked
@@ -711,10 +727,15 @@ mod tests {
     #[test]
     fn filters_apply_to_articles_as_the_index_would() {
         let theft = statute(CRIMINAL_LAW, "264", Some(StatuteStatus::InForce));
-        let pass = |pairs: &[&str]| statute_passes(&Filters::parse(pairs.iter().copied()).unwrap(), &theft);
+        let pass = |pairs: &[&str]| {
+            statute_passes(&Filters::parse(pairs.iter().copied()).unwrap(), &theft)
+        };
         assert!(pass(&[]));
         assert!(pass(&["law=中华人民共和国刑法"]));
-        assert!(pass(&["law=中华人民共和国民法典", "law=中华人民共和国刑法"]));
+        assert!(pass(&[
+            "law=中华人民共和国民法典",
+            "law=中华人民共和国刑法"
+        ]));
         assert!(!pass(&["law=中华人民共和国民法典"]));
         assert!(pass(&["status=现行有效", "kind=statute"]));
         assert!(!pass(&["status=repealed"]));
@@ -729,7 +750,11 @@ mod tests {
         assert!(is_general_part(&statute(CRIMINAL_LAW, "101", None)));
         assert!(!is_general_part(&statute(CRIMINAL_LAW, "102", None)));
         assert!(!is_general_part(&statute(CRIMINAL_LAW, "133之一", None)));
-        assert!(!is_general_part(&statute("中华人民共和国刑事诉讼法", "15", None)));
+        assert!(!is_general_part(&statute(
+            "中华人民共和国刑事诉讼法",
+            "15",
+            None
+        )));
     }
 
     #[test]
@@ -755,7 +780,10 @@ mod tests {
     fn the_circumstance_table_names_known_circumstances_and_general_articles() {
         for (name, article, rate) in CIRCUMSTANCE_ARTICLES {
             assert!(crate::analysis::CIRCUMSTANCES.contains(name), "{name}");
-            assert!((1..=GENERAL_PART_LAST_ARTICLE).contains(article), "{article}");
+            assert!(
+                (1..=GENERAL_PART_LAST_ARTICLE).contains(article),
+                "{article}"
+            );
             assert!((0.0..=1.0).contains(rate));
         }
     }
