@@ -1,5 +1,6 @@
 //! `leian`: index court judgments and statutes, search them, evaluate retrieval.
 
+mod check_cmd;
 mod dense;
 mod eval_cmd;
 mod fetch;
@@ -33,6 +34,9 @@ enum Command {
     Eval(eval_cmd::EvalArgs),
     /// Serve the HTTP API over an index (loopback only until API keys exist).
     Serve(serve_cmd::ServeArgs),
+    /// Check every statute citation of a draft against an index; exit status 0 when all are
+    /// valid, 1 when any is not, 2 when the check cannot run.
+    Check(check_cmd::CheckArgs),
     /// Embedding models: fetch, import, list.
     Models {
         #[command(subcommand)]
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
         Command::Search(args) => search_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        // Its exit status says whether problems were found, so it reports its own errors.
+        Command::Check(args) => return check_cmd::run(args),
         Command::Models { command } => models_cmd::run(command),
         Command::Statutes {
             command: StatutesCommand::Fetch { cache },

@@ -1,11 +1,13 @@
-//! The Leian HTTP API (axum): `POST /v1/search`, `GET /v1/judgments/{id}`,
-//! `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready` and `GET /openapi.json`.
+//! The Leian HTTP API (axum): `POST /v1/search`, `POST /v1/citations/check`,
+//! `GET /v1/judgments/{id}`, `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready` and
+//! `GET /openapi.json`.
 //!
 //! The served index sits behind an [`ArcSwap`], so a new snapshot can replace it while requests
 //! in flight finish on the old one ([`AppState::replace`]). Every error is
 //! `{"error":{"code","message"}}` with a stable code ([`error::code`]). Requests are logged with
 //! method, route, status and latency only: fact summaries are personal data and are never logged.
 
+pub mod citations_api;
 pub mod documents_api;
 pub mod error;
 pub mod health_api;
@@ -103,14 +105,21 @@ impl AppState {
     ),
     paths(
         search_api::search,
+        citations_api::check,
         documents_api::judgment,
         documents_api::statute,
         health_api::health,
         health_api::ready,
     ),
-    components(schemas(error::ErrorBody, search_api::HitSchema, search_api::SnippetSchema)),
+    components(schemas(
+        error::ErrorBody,
+        search_api::HitSchema,
+        search_api::SnippetSchema,
+        citations_api::CheckedCitationSchema
+    )),
     tags(
         (name = "search", description = "Similar judgments and applicable statute articles for a fact summary"),
+        (name = "citations", description = "Statute citations of a draft checked against the index"),
         (name = "documents", description = "Stored documents by id"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -135,6 +144,7 @@ pub fn router(state: AppState) -> Router {
     let limits = state.limits().clone();
     Router::new()
         .route("/v1/search", post(search_api::search))
+        .route("/v1/citations/check", post(citations_api::check))
         .route("/v1/judgments/{id}", get(documents_api::judgment))
         .route("/v1/statutes/{id}", get(documents_api::statute))
         .route("/v1/health", get(health_api::health))
