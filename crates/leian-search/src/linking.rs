@@ -268,6 +268,24 @@ fn repair_sub_article(cited: &str, causes: &[String]) -> String {
     }
 }
 
+/// A cause field that joins several charges (`危险驾驶罪、妨害作证罪`) split into them; a charge
+/// whose own name has `、` (`走私、贩卖、运输、制造毒品罪`) stays whole.
+fn split_joined_charges(cause: &str) -> Vec<&str> {
+    if resolve_charge(cause).is_some() || !cause.contains("罪、") {
+        return vec![cause];
+    }
+    let mut parts = Vec::new();
+    let mut rest = cause;
+    while let Some(at) = rest.find("罪、") {
+        let end = at + "罪".len();
+        parts.push(&rest[..end]);
+        rest = &rest[end + "、".len()..];
+    }
+    parts.push(rest);
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
 /// Vote weight of the judgment at `rank` (0-based): `1 / (1 + rank)^decay`.
 fn voter_weight(rank: usize, decay: f32) -> f32 {
     (1.0 + rank as f32).powf(-decay)
@@ -348,8 +366,13 @@ impl Engine {
         {
             let weight = voter_weight(rank, config.charge_vote_decay);
             total += weight;
-            let share = weight / judgment.causes.len() as f32;
-            for cause in &judgment.causes {
+            let causes: Vec<&str> = judgment
+                .causes
+                .iter()
+                .flat_map(|c| split_joined_charges(c))
+                .collect();
+            let share = weight / causes.len() as f32;
+            for cause in causes {
                 match resolve_charge(cause) {
                     Some(charge) => *charge_votes.entry(charge.name).or_default() += share,
                     None if cause.ends_with('罪') => {
@@ -786,6 +809,19 @@ mod tests {
             );
             assert!((0.0..=1.0).contains(rate));
         }
+    }
+
+    #[test]
+    fn joined_charges_are_split() {
+        assert_eq!(
+            split_joined_charges("危险驾驶罪、妨害作证罪"),
+            ["危险驾驶罪", "妨害作证罪"]
+        );
+        assert_eq!(
+            split_joined_charges("走私、贩卖、运输、制造毒品罪"),
+            ["走私、贩卖、运输、制造毒品罪"]
+        );
+        assert_eq!(split_joined_charges("民间借贷纠纷"), ["民间借贷纠纷"]);
     }
 
     #[test]
