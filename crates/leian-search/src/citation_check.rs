@@ -76,7 +76,7 @@ pub struct CheckedCitation {
     pub start: usize,
     pub end: usize,
     /// Full official law name, also when the draft used a short one; for an unknown law, the
-    /// name as the draft wrote it, completed like a short national law name.
+    /// name as the draft wrote it.
     pub law: String,
     /// The article in canonical form (`第67条第3款`); `null` for the law as a whole or when the
     /// reference is malformed.
@@ -171,8 +171,8 @@ fn name_key(name: &str) -> String {
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
-            '〈' | '<' => '《',
-            '〉' | '>' => '》',
+            '〈' | '<' | '﹤' | '＜' => '《',
+            '〉' | '>' | '﹥' | '＞' => '》',
             '(' => '（',
             ')' => '）',
             c => c,
@@ -285,17 +285,14 @@ impl LawDirectory {
     fn check(&self, text: &str, citation: &DraftCitation) -> Option<CheckedCitation> {
         let resolved = self.resolve(&citation.law_as_written);
         let known = !matches!(resolved, Resolved::Unknown);
-        if !known
-            && (!citation.marked
-                || !(looks_like_statute_name(&citation.law_as_written)
-                    || self.resembles_a_law(&citation.law_as_written)))
-        {
+        if !known && !self.is_statute_citation(citation) {
             return None;
         }
         let law_name = match &resolved {
             Resolved::Law(law) => law.name.clone(),
             Resolved::RepealedOnly(repeal) => repeal.law.clone(),
-            Resolved::Unknown => citation.law.clone(),
+            // No official name to give: completing it would invent a law.
+            Resolved::Unknown => citation.law_as_written.clone(),
         };
         let (article, verdict) = match &citation.reference {
             Reference::Malformed(problem) => (
@@ -401,7 +398,7 @@ impl LawDirectory {
                         ),
                         suggestions: vec![cited(name, &leian_core::statute_id("", article))],
                     },
-                    None => article_status(law, found),
+                    None => article_status(law, found, reference),
                 },
             },
             Reference::Range { first, last } => {
@@ -432,6 +429,22 @@ impl LawDirectory {
                 Verdict::new(CitationStatus::Malformed, problem.describe())
             }
         }
+    }
+
+    /// Whether an unknown title is meant as a statute. A title alone must read like a law's
+    /// (`《不存在法》`): drafts name many documents (`《道路交通事故认定书》`, `《关于…的通知》`)
+    /// as evidence. With an article after it, a statute-like ending will do, or a short title
+    /// close to a known law's (`《刑罚》第264条`); contracts (`《借款合同》第五条`) are neither.
+    fn is_statute_citation(&self, citation: &DraftCitation) -> bool {
+        let name = &citation.law_as_written;
+        if !citation.marked {
+            return false;
+        }
+        if citation.reference == Reference::Law {
+            let name = full_law_name(name);
+            return name.ends_with('法') || name.ends_with("法典");
+        }
+        looks_like_statute_name(name) || self.resembles_a_law(name)
     }
 
     /// Whether a title that does not read like a statute's (`《刑罚》`) is still a misspelt law
@@ -491,9 +504,10 @@ impl Verdict {
 }
 
 /// The verdict for an article that exists, from its own status.
-fn article_status(law: &CatalogLaw, article: &CatalogArticle) -> Verdict {
+fn article_status(law: &CatalogLaw, article: &CatalogArticle, cited: &Reference) -> Verdict {
     let name = &law.name;
     let numbered = leian_core::statute_id("", &article.article);
+    let cited = canonical_reference(cited).unwrap_or_else(|| numbered.clone());
     match article.status {
         Some(StatuteStatus::Repealed) => Verdict::new(
             CitationStatus::Repealed,
@@ -533,10 +547,9 @@ fn article_status(law: &CatalogLaw, article: &CatalogArticle) -> Verdict {
                     .unwrap_or_default()
             ),
         ),
-        Some(StatuteStatus::InForce) | None => Verdict::new(
-            CitationStatus::Valid,
-            format!("《{name}》{numbered}现行有效"),
-        ),
+        Some(StatuteStatus::InForce) | None => {
+            Verdict::new(CitationStatus::Valid, format!("《{name}》{cited}现行有效"))
+        }
     }
 }
 
@@ -650,6 +663,13 @@ fn canonical_reference(reference: &Reference) -> Option<String> {
 /// How alike two law names are, 0 to 1: character bigrams in common (Sørensen–Dice) for names
 /// that share words in another order or length, edit distance for typos in short names.
 fn name_similarity(a: &str, b: &str) -> f64 {
+    // An abbreviation keeps the title's characters in order (`民诉法解释` in
+    // `最高人民法院关于适用《中华人民共和国民事诉讼法》的解释`); shorter titles fit it better.
+    let a_chars = a.chars().count();
+    let b_chars = b.chars().count();
+    if a_chars >= 3 && a_chars < b_chars && is_subsequence(a, b) {
+        return 0.5 + 0.5 * a_chars as f64 / b_chars as f64;
+    }
     let dice = strsim::sorensen_dice(a, b);
     let edit = strsim::normalized_levenshtein(a, b);
     // A name that contains the other whole (`民间借贷规定` in the full interpretation title is
@@ -660,6 +680,12 @@ fn name_similarity(a: &str, b: &str) -> f64 {
         0.0
     };
     (dice.max(edit) + contained).min(1.0)
+}
+
+/// Whether the characters of `short` appear in `long` in the same order.
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut long = long.chars();
+    short.chars().all(|c| long.any(|l| l == c))
 }
 
 #[cfg(test)]
@@ -702,6 +728,14 @@ mod tests {
         );
         assert!(name_similarity("刑事诉讼法", "刑事诉讼法") > 0.99);
         assert!(name_similarity("刑诉法", "刑事诉讼法") > name_similarity("刑诉法", "民法典"));
+        let interpretation = "最高人民法院关于适用《中华人民共和国民事诉讼法》的解释";
+        assert!(
+            name_similarity("民诉法解释", interpretation) > name_similarity("民诉法解释", "民法典")
+        );
+        assert_eq!(
+            name_key("最高人民法院关于适用﹤中华人民共和国民事诉讼法﹥的解释"),
+            name_key(interpretation)
+        );
         assert_eq!(sub_number("133之一"), 1);
         assert_eq!(sub_number("133"), 0);
     }

@@ -51,8 +51,8 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `empty_query`, `empty_text`, `invalid_request`, `payload_too_large`,
-    /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `timeout`, `internal`.
+    /// Stable machine-readable code: `empty_query`, `empty_text`, `invalid_request`,
+    /// `payload_too_large`, `unsupported_media_type`, `not_found`, `method_not_allowed`, `timeout`, `internal`.
     pub code: String,
     /// Human-readable explanation (English).
     pub message: String,

@@ -72,9 +72,11 @@ struct Shared {
 
 impl AppState {
     pub fn new(index: ServedIndex, limits: Limits) -> Self {
+        let index = Arc::new(index);
+        warm_up(index.clone());
         AppState {
             shared: Arc::new(Shared {
-                index: ArcSwap::from_pointee(index),
+                index: ArcSwap::new(index),
                 limits,
             }),
         }
@@ -89,12 +91,24 @@ impl AppState {
     /// Serves `index` from now on and returns the one it replaces; requests already running
     /// finish on the old one, which is dropped with its last request.
     pub fn replace(&self, index: ServedIndex) -> Arc<ServedIndex> {
-        self.shared.index.swap(Arc::new(index))
+        let index = Arc::new(index);
+        warm_up(index.clone());
+        self.shared.index.swap(index)
     }
 
     pub fn limits(&self) -> &Limits {
         &self.shared.limits
     }
+}
+
+/// Reads the statute catalog of a newly served index in the background (seconds for a full
+/// statute collection), so that the first citation check does not wait for it.
+fn warm_up(index: Arc<ServedIndex>) {
+    std::thread::spawn(move || {
+        if let Err(error) = index.engine.store().statute_catalog() {
+            tracing::warn!(%error, "reading the statute catalog failed");
+        }
+    });
 }
 
 #[derive(OpenApi)]

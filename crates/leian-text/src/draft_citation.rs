@@ -113,6 +113,9 @@ impl Malformation {
 /// and `第十十条` are reported rather than skipped.
 const LOOSE: &str = r"[0-9０-９零〇一二两三四五六七八九十百千万a-zA-Zｘ]*";
 const NUM: &str = r"[0-9０-９零〇一二两三四五六七八九十百千]+";
+/// A compressed list of 款 or 项 numbers (`第一、四、七款`, `第（二）、（三）项`): the
+/// separators and brackets after the first number.
+const MORE: &str = r"(?:\s*[）)]?\s*[、，,]\s*[（(]?\s*[0-9０-９零〇一二两三四五六七八九十百千]+)*";
 /// Word endings of statute names: 法, 法典, 条例, 规定, 解释 ….
 const STATUTE_ENDINGS: &[&str] = &[
     "法",
@@ -133,7 +136,7 @@ const STATUTE_ENDINGS: &[&str] = &[
 
 static ARTICLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^第\s*({LOOSE})\s*条(?:之([0-9０-９零〇一二三四五六七八九十]+))?(?:\s*第\s*({LOOSE})\s*款)?(?:\s*第\s*[（(]?\s*({LOOSE})\s*[）)]?\s*项)?"
+        r"^第\s*({LOOSE})\s*条(?:之([0-9０-９零〇一二三四五六七八九十]+))?(?:\s*第\s*({LOOSE}{MORE})\s*款)?(?:\s*第\s*[（(]?\s*({LOOSE}{MORE})\s*[）)]?\s*项)?"
     ))
     .expect("article pattern")
 });
@@ -147,13 +150,13 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
 
 static PARAGRAPH_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^第\s*({LOOSE})\s*款(?:\s*第\s*[（(]?\s*({LOOSE})\s*[）)]?\s*项)?"
+        r"^第\s*({LOOSE}{MORE})\s*款(?:\s*第\s*[（(]?\s*({LOOSE}{MORE})\s*[）)]?\s*项)?"
     ))
     .expect("paragraph pattern")
 });
 
 static ITEM_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^第\s*[（(]?\s*({LOOSE})\s*[）)]?\s*项")).expect("item pattern")
+    Regex::new(&format!(r"^第\s*[（(]?\s*({LOOSE}{MORE})\s*[）)]?\s*项")).expect("item pattern")
 });
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -494,6 +497,13 @@ fn continued_reference(
     item: Option<&str>,
     inherited_paragraph: Option<u32>,
 ) -> Reference {
+    // A compressed list (`第一、四、七款`) is checked at the level above it: one reference can
+    // name one paragraph or item.
+    let is_list = |numbers: &&str| numbers.contains(['、', '，', ',']);
+    if paragraph.as_ref().is_some_and(is_list) {
+        return continued_reference(article, number, None, None, None);
+    }
+    let item = item.filter(|i| !is_list(i));
     let paragraph = match paragraph.map(|p| parse_number(p, Unit::Paragraph)) {
         None => inherited_paragraph,
         Some(Ok(p)) => Some(p),
@@ -592,6 +602,17 @@ mod tests {
         assert_eq!(found[1].2, article("133之一", Some(1), Some(3)));
         assert_eq!(found[2].1, "中华人民共和国民法典");
         assert_eq!(found[2].2, article("1079", None, None));
+    }
+
+    #[test]
+    fn compressed_lists_are_checked_one_level_up() {
+        let found = spans(
+            "《刑法》第三百四十七条第一、四、七款、第六十七条第三款，第一百三十三条之一第一款第（一）、（二）项",
+        );
+        assert_eq!(found[0].0, "《刑法》第三百四十七条第一、四、七款");
+        assert_eq!(found[0].2, article("347", None, None));
+        assert_eq!(found[1].2, article("67", Some(3), None));
+        assert_eq!(found[2].2, article("133之一", Some(1), None));
     }
 
     #[test]
