@@ -28,6 +28,10 @@ pub struct EvalArgs {
     /// Never count a query's own document (leave-one-out).
     #[arg(long)]
     exclude_self: bool,
+    /// Statutes: rank by direct retrieval only, without statute linking (the votes of similar
+    /// judgments, likely charges and stated circumstances).
+    #[arg(long)]
+    no_linking: bool,
     /// Map …第N条之X to …第N条 in the run before scoring.
     #[arg(long)]
     collapse_sub_articles: bool,
@@ -84,7 +88,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 Vec::new()
             },
         };
-        let ranked = match engine.rank(&request, args.depth) {
+        let linking = args.kind == Kind::Statute && !args.no_linking;
+        let ranked = match if linking {
+            engine.rank_linked(&request, args.depth)
+        } else {
+            engine.rank(&request, args.depth)
+        } {
             Err(SearchError::EmptyQuery) => Vec::new(),
             other => other.with_context(|| format!("query {}", query.id))?,
         };

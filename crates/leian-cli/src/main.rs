@@ -1,6 +1,7 @@
 //! `leian`: index court judgments and statutes, search them, evaluate retrieval.
 
 mod background;
+mod check_cmd;
 mod dense;
 mod eval_cmd;
 mod fetch;
@@ -41,6 +42,9 @@ enum Command {
         #[command(subcommand)]
         command: serve_cmd::KeysCommand,
     },
+    /// Check every statute citation of a draft against an index; exit status 0 when all are
+    /// valid, 1 when any is not, 2 when the check cannot run.
+    Check(check_cmd::CheckArgs),
     /// Embedding models: fetch, import, list.
     Models {
         #[command(subcommand)]
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_cmd::run(args),
         Command::Embed(args) => index_cmd::embed(args),
         Command::Keys { command } => serve_cmd::keys(command),
+        // Its exit status says whether problems were found, so it reports its own errors.
+        Command::Check(args) => return check_cmd::run(args),
         Command::Models { command } => models_cmd::run(command),
         Command::Statutes {
             command: StatutesCommand::Fetch { cache },

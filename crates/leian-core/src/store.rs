@@ -1,7 +1,8 @@
 //! The storage seam: what the search engine needs from wherever documents live. The embedded
 //! tantivy snapshot implements it today; a distributed database backend implements the same trait.
 
-use crate::{Document, Filters};
+use crate::{Document, Filters, StatuteCatalog};
+use std::sync::Arc;
 
 /// A document id with the score a retriever gave it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +58,10 @@ pub trait Store: Send + Sync {
 
     /// Corpus counts.
     fn stats(&self) -> CorpusStats;
+
+    /// Every statute the store holds, by law, without text (see [`StatuteCatalog`]). Stores build
+    /// it once and hand out the same one: citation checking asks for it with every draft.
+    fn statute_catalog(&self) -> Result<Arc<StatuteCatalog>, StoreError>;
 }
 
 /// Turns a query text into a unit vector with the model a store's vectors were made with.

@@ -4,7 +4,8 @@ use crate::IndexError;
 use crate::manifest::Manifest;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 use leian_core::{
-    Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Store, StoreError,
+    Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, StatuteCatalog, Store,
+    StoreError,
 };
 use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version};
 use std::ops::Bound;
@@ -29,6 +30,9 @@ pub struct Snapshot {
     allowed_cache: std::sync::Mutex<
         std::collections::HashMap<String, std::sync::Arc<std::collections::HashSet<String>>>,
     >,
+    /// Built on first use: opening a snapshot to search should not pay for reading every
+    /// statute article.
+    statute_catalog: std::sync::OnceLock<std::sync::Arc<StatuteCatalog>>,
 }
 
 /// Filter combinations whose allowed sets are kept.
@@ -71,6 +75,7 @@ impl Snapshot {
             manifest,
             vectors,
             allowed_cache: Default::default(),
+            statute_catalog: Default::default(),
         })
     }
 
@@ -193,6 +198,32 @@ impl Snapshot {
                     .to_string())
             })
             .collect()
+    }
+
+    /// Reads every stored statute article into a catalog, in index order (so each compressed
+    /// block of the document store is decompressed once).
+    fn read_statute_catalog(&self) -> Result<StatuteCatalog, StoreError> {
+        let searcher = self.reader.searcher();
+        let kind = self.fields.schema.get_field("kind").map_err(store_error)?;
+        let query = TermQuery::new(
+            Term::from_field_text(kind, leian_core::Kind::Statute.as_str()),
+            IndexRecordOption::Basic,
+        );
+        let mut addresses: Vec<_> = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)
+            .map_err(store_error)?
+            .into_iter()
+            .collect();
+        addresses.sort_by_key(|a| (a.segment_ord, a.doc_id));
+        let mut catalog = StatuteCatalog::default();
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
+            if let Document::Statute(statute) = self.load(&doc)? {
+                catalog.add(&statute);
+            }
+        }
+        catalog.finish();
+        Ok(catalog)
     }
 
     fn load(&self, doc: &TantivyDocument) -> Result<Document, StoreError> {
@@ -328,5 +359,14 @@ impl Store for Snapshot {
 
     fn stats(&self) -> CorpusStats {
         self.manifest.docs.clone()
+    }
+
+    fn statute_catalog(&self) -> Result<std::sync::Arc<StatuteCatalog>, StoreError> {
+        if let Some(catalog) = self.statute_catalog.get() {
+            return Ok(catalog.clone());
+        }
+        // Two first requests at once may both read; one result is kept, and both are equal.
+        let catalog = std::sync::Arc::new(self.read_statute_catalog()?);
+        Ok(self.statute_catalog.get_or_init(|| catalog).clone())
     }
 }

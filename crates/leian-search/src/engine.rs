@@ -73,6 +73,35 @@ pub struct SearchConfig {
     pub cause_weight: f32,
     /// How many of the best fused judgments vote on causes.
     pub cause_voters: usize,
+    /// Statute linking and query analysis: search similar judgments and articles with the text
+    /// without its evidence-listing sentences (see `analysis::case_narrative`).
+    pub link_narrative_only: bool,
+    /// Statute linking: judgments retrieved to find the voters below.
+    pub link_pool: usize,
+    /// Statute linking: the most similar judgments that cite articles and vote for them.
+    pub link_voters: usize,
+    /// Statute linking: a voter at rank r (0-based) weighs `1 / (1 + r)^decay`; 0 is a plain vote.
+    pub link_vote_decay: f32,
+    /// Statute linking: weight of direct retrieval (score relative to the best article).
+    pub link_direct_weight: f32,
+    /// Statute linking: articles taken from direct retrieval.
+    pub link_direct_candidates: usize,
+    /// Statute linking: weight of a likely charge's score for the articles defining it.
+    pub link_charge_weight: f32,
+    /// Statute linking: charges below this score do not bring their articles in.
+    pub link_min_charge_score: f32,
+    /// Statute linking: weight of a stated circumstance's measured rate for its article.
+    pub link_circumstance_weight: f32,
+    /// Statute linking: support a specific (分则) article needs to be listed first.
+    pub link_specific_min: f32,
+    /// Statute linking: support a general-part article needs to be listed next.
+    pub link_general_min: f32,
+    /// Query analysis: judgments (with causes) that vote on the charges and causes of action.
+    pub charge_voters: usize,
+    /// Query analysis: a voter at rank r weighs `1 / (1 + r)^decay`.
+    pub charge_vote_decay: f32,
+    /// Query analysis: share of the text's own mentions in a charge's score (the rest is the vote).
+    pub charge_text_weight: f32,
 }
 
 impl Default for SearchConfig {
@@ -107,6 +136,20 @@ impl Default for SearchConfig {
             fusion_candidates: 100,
             cause_weight: 0.5,
             cause_voters: 10,
+            link_narrative_only: true,
+            link_pool: 200,
+            link_voters: 30,
+            link_vote_decay: 0.5,
+            link_direct_weight: 0.2,
+            link_direct_candidates: 50,
+            link_charge_weight: 0.5,
+            link_min_charge_score: 0.1,
+            link_circumstance_weight: 0.5,
+            link_specific_min: 0.3,
+            link_general_min: 0.3,
+            charge_voters: 30,
+            charge_vote_decay: 0.5,
+            charge_text_weight: 0.3,
         }
     }
 }
@@ -146,6 +189,44 @@ impl SearchConfig {
             }
             "cause_weight" => self.cause_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?,
             "cause_voters" => self.cause_voters = within(value, 1..=100).ok_or_else(invalid)?,
+            "link_narrative_only" => {
+                self.link_narrative_only = value.parse().map_err(|_| invalid())?
+            }
+            "link_pool" => self.link_pool = within(value, 1..=MAX_TOP_K).ok_or_else(invalid)?,
+            "link_voters" => self.link_voters = within(value, 1..=MAX_TOP_K).ok_or_else(invalid)?,
+            "link_vote_decay" => {
+                self.link_vote_decay = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "link_direct_weight" => {
+                self.link_direct_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "link_direct_candidates" => {
+                self.link_direct_candidates = within(value, 0..=MAX_TOP_K).ok_or_else(invalid)?
+            }
+            "link_charge_weight" => {
+                self.link_charge_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "link_min_charge_score" => {
+                self.link_min_charge_score = within(value, 0.0..=1.0).ok_or_else(invalid)?
+            }
+            "link_circumstance_weight" => {
+                self.link_circumstance_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "link_specific_min" => {
+                self.link_specific_min = within(value, 0.0..=100.0).ok_or_else(invalid)?
+            }
+            "link_general_min" => {
+                self.link_general_min = within(value, 0.0..=100.0).ok_or_else(invalid)?
+            }
+            "charge_voters" => {
+                self.charge_voters = within(value, 0..=MAX_TOP_K).ok_or_else(invalid)?
+            }
+            "charge_vote_decay" => {
+                self.charge_vote_decay = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "charge_text_weight" => {
+                self.charge_text_weight = within(value, 0.0..=1.0).ok_or_else(invalid)?
+            }
             other => {
                 return Err(SearchError::Invalid(format!(
                     "unknown parameter '{other}' ({})",
@@ -168,6 +249,20 @@ impl SearchConfig {
         "fusion_candidates",
         "cause_weight",
         "cause_voters",
+        "link_narrative_only",
+        "link_pool",
+        "link_voters",
+        "link_vote_decay",
+        "link_direct_weight",
+        "link_direct_candidates",
+        "link_charge_weight",
+        "link_min_charge_score",
+        "link_circumstance_weight",
+        "link_specific_min",
+        "link_general_min",
+        "charge_voters",
+        "charge_vote_decay",
+        "charge_text_weight",
     ];
 
     /// Overrides one field weight, e.g. `facts=1.5` (every kind with that field) or
@@ -268,8 +363,8 @@ pub enum SearchError {
 /// The search engine over one store.
 #[derive(Clone)]
 pub struct Engine {
-    store: Arc<dyn Store>,
-    config: SearchConfig,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: SearchConfig,
     encoder: Option<Arc<dyn QueryEncoder>>,
 }
 
@@ -348,7 +443,7 @@ impl Engine {
         self.rank_terms(request, &terms, depth)
     }
 
-    fn rank_terms(
+    pub(crate) fn rank_terms(
         &self,
         request: &SearchRequest,
         terms: &[(String, f32)],

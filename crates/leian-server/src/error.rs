@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 pub mod code {
     /// The query has no searchable words (empty, spaces, punctuation or stop words only).
     pub const EMPTY_QUERY: &str = "empty_query";
+    /// The draft sent for a citation check is empty or blank.
+    pub const EMPTY_TEXT: &str = "empty_text";
     /// Malformed JSON, wrong types, unknown fields, values out of range, bad path parameters.
     pub const INVALID_REQUEST: &str = "invalid_request";
     /// The body is larger than the server's limit.
@@ -59,10 +61,10 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `empty_query`, `invalid_request`, `payload_too_large`,
-    /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `timeout`,
-    /// `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`, `reload_failed`,
-    /// `internal`.
+    /// Stable machine-readable code: `empty_query`, `empty_text`, `invalid_request`,
+    /// `payload_too_large`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
+    /// `timeout`, `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`,
+    /// `reload_failed`, `internal`.
     pub code: String,
     /// Human-readable explanation (English).
     pub message: String,

@@ -1,7 +1,7 @@
-//! The Leian HTTP API (axum): `POST /v1/search`, `GET /v1/judgments/{id}`,
-//! `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready`, `POST /v1/admin/reload`,
-//! `GET /metrics` and `GET /openapi.json`; API keys with scopes and rate limits ([`auth`]), CORS,
-//! the configuration file ([`config`]).
+//! The Leian HTTP API (axum): `POST /v1/search`, `POST /v1/citations/check`,
+//! `GET /v1/judgments/{id}`, `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready`,
+//! `POST /v1/admin/reload`, `GET /metrics`, `GET /openapi.json` and the API page `GET /api`;
+//! API keys with scopes and rate limits ([`auth`]), CORS, the configuration file ([`config`]).
 //!
 //! The served index sits behind an [`ArcSwap`], so a new snapshot can replace it while requests
 //! in flight finish on the old one ([`AppState::replace`]). Every error is
@@ -10,6 +10,7 @@
 
 pub mod admin_api;
 pub mod auth;
+pub mod citations_api;
 pub mod config;
 pub mod documents_api;
 pub mod error;
@@ -129,9 +130,11 @@ pub struct Reloaded {
 
 impl AppState {
     pub fn new(index: ServedIndex, settings: impl Into<Settings>) -> Self {
+        let index = Arc::new(index);
+        warm_up(index.clone());
         let state = AppState {
             shared: Arc::new(Shared {
-                index: ArcSwap::from_pointee(index),
+                index: ArcSwap::new(index),
                 settings: settings.into(),
                 metrics: metrics::Metrics::default(),
                 reloading: tokio::sync::Mutex::new(()),
@@ -160,7 +163,9 @@ impl AppState {
     /// Serves `index` from now on and returns the one it replaces; requests already running
     /// finish on the old one, which is dropped with its last request.
     pub fn replace(&self, index: ServedIndex) -> Arc<ServedIndex> {
-        let old = self.shared.index.swap(Arc::new(index));
+        let index = Arc::new(index);
+        warm_up(index.clone());
+        let old = self.shared.index.swap(index);
         self.record_index();
         old
     }
@@ -248,6 +253,16 @@ impl AppState {
     }
 }
 
+/// Reads the statute catalog of a newly served index in the background (seconds for a full
+/// statute collection), so that the first citation check does not wait for it.
+fn warm_up(index: Arc<ServedIndex>) {
+    std::thread::spawn(move || {
+        if let Err(error) = index.engine.store().statute_catalog() {
+            tracing::warn!(%error, "reading the statute catalog failed");
+        }
+    });
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -256,16 +271,24 @@ impl AppState {
     ),
     paths(
         search_api::search,
+        citations_api::check,
         documents_api::judgment,
         documents_api::statute,
         health_api::health,
         health_api::ready,
         admin_api::reload,
     ),
-    components(schemas(error::ErrorBody, Reloaded, search_api::HitSchema, search_api::SnippetSchema)),
+    components(schemas(
+        error::ErrorBody,
+        Reloaded,
+        search_api::HitSchema,
+        search_api::SnippetSchema,
+        citations_api::CheckedCitationSchema
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "search", description = "Similar judgments and applicable statute articles for a fact summary"),
+        (name = "citations", description = "Statute citations of a draft checked against the index"),
         (name = "documents", description = "Stored documents by id"),
         (name = "health", description = "Liveness and readiness"),
         (name = "admin", description = "Operations (admin scope): reload the index"),
@@ -319,6 +342,7 @@ pub fn router(state: AppState) -> Router {
     let cors_origins = state.shared.settings.cors_origins.clone();
     let router = Router::new()
         .route("/v1/search", post(search_api::search))
+        .route("/v1/citations/check", post(citations_api::check))
         .route("/v1/judgments/{id}", get(documents_api::judgment))
         .route("/v1/statutes/{id}", get(documents_api::statute))
         .route("/v1/health", get(health_api::health))

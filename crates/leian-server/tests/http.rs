@@ -80,6 +80,7 @@ async fn health_ready_and_openapi() {
     assert!(api["openapi"].as_str().unwrap().starts_with('3'));
     for path in [
         "/v1/search",
+        "/v1/citations/check",
         "/v1/judgments/{id}",
         "/v1/statutes/{id}",
         "/v1/health",
@@ -93,6 +94,8 @@ async fn health_ready_and_openapi() {
     }
     for schema in [
         "SearchBody",
+        "CheckBody",
+        "CitationReportSchema",
         "SearchResult",
         "FilterBody",
         "ErrorBody",
@@ -569,4 +572,106 @@ fn only_loopback_addresses_without_api_keys() {
         assert!(leian_server::listen_addr(addr, true).is_ok(), "{addr}");
     }
     assert!(leian_server::listen_addr("not an address", false).is_err());
+}
+
+async fn check_citations(body: Value) -> (StatusCode, Value) {
+    post_raw("/v1/citations/check", serde_json::to_vec(&body).unwrap()).await
+}
+
+#[tokio::test]
+async fn citation_check_classifies_each_citation() {
+    let text = "本院认为——依照《中华人民共和国刑法》第二百六十四条、第六十七条第二款、第99999条，《不存在法》第1条，《刑法》第零条之规定";
+    let (status, body) = check_citations(json!({"text": text})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let citations = body["citations"].as_array().unwrap();
+    let statuses: Vec<&str> = citations
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "valid",
+            "valid",
+            "article_not_found",
+            "law_not_found",
+            "malformed"
+        ],
+        "{body}"
+    );
+    for citation in citations {
+        let (start, end) = (
+            citation["start"].as_u64().unwrap() as usize,
+            citation["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[start..end], citation["text"], "{citation}");
+        assert!(!citation["message"].as_str().unwrap().is_empty());
+        assert!(citation["suggestions"].is_array());
+    }
+    assert_eq!(citations[0]["law"], "中华人民共和国刑法");
+    assert_eq!(citations[1]["article"], "第67条第2款");
+    assert_eq!(
+        citations[2]["suggestions"][0],
+        "《中华人民共和国刑法》第264条"
+    );
+    assert_eq!(citations[4]["article"], Value::Null);
+
+    let (status, body) = check_citations(json!({"text": "原告与被告系朋友关系。"})).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"citations": []})));
+}
+
+#[tokio::test]
+async fn citation_check_rejects_bad_input() {
+    use StatusCode as S;
+    for text in ["", "  \n\t　"] {
+        assert_error(
+            &check_citations(json!({"text": text})).await,
+            S::BAD_REQUEST,
+            "empty_text",
+        );
+    }
+    for body in [
+        json!({}),
+        json!({"text": 42}),
+        json!({"text": ["《刑法》第264条"]}),
+        json!({"text": "《刑法》第264条", "top_k": 5}),
+    ] {
+        assert_error(
+            &check_citations(body).await,
+            S::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        );
+    }
+    assert_error(
+        &post_raw("/v1/citations/check", b"{\"text\": \"\xff\xfe\"}".to_vec()).await,
+        S::BAD_REQUEST,
+        "invalid_request",
+    );
+    let response = client()
+        .post(format!("{}/v1/citations/check", base()))
+        .body("{\"text\": \"《刑法》第264条\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &read(response).await,
+        S::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let huge = json!({"text": "《刑法》第264条".repeat(100_000)});
+    assert_error(
+        &check_citations(huge).await,
+        S::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    // Control and query-syntax characters are text.
+    let (status, body) =
+        check_citations(json!({"text": "\u{0000}《刑法》\u{0007}第264条\" : ( ) [ ] ^ ~ *"})).await;
+    assert_eq!(status, S::OK, "{body}");
+    // A draft with many citations is answered, and the server is still up.
+    let many = json!({"text": "《刑法》第264条、第67条，".repeat(2_000)});
+    let (status, body) = check_citations(many).await;
+    assert_eq!(status, S::OK);
+    assert_eq!(body["citations"].as_array().unwrap().len(), 4_000);
+    assert_eq!(get("/v1/health").await.0, S::OK);
 }

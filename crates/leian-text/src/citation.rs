@@ -153,14 +153,14 @@ pub fn find_citations(text: &str) -> Vec<Citation> {
 }
 
 /// `之一` keeps its Chinese numeral: statute books write `第一百三十三条之一`, and ids follow them.
-fn sub_number_name(sub: &str) -> String {
+pub(crate) fn sub_number_name(sub: &str) -> String {
     match sub.parse::<u64>() {
         Ok(n) => chinese_small_number(n),
         Err(_) => sub.to_string(),
     }
 }
 
-fn chinese_small_number(n: u64) -> String {
+pub(crate) fn chinese_small_number(n: u64) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
         0..=9 => DIGITS[n as usize].to_string(),

@@ -7,8 +7,10 @@ mod case_number;
 mod citation;
 mod court;
 pub mod dict;
+mod draft_citation;
 mod normalize;
 mod numerals;
+mod repeal;
 mod tokenizer;
 
 pub use analyzer::{
@@ -19,6 +21,10 @@ pub use case_number::{
 };
 pub use citation::{Citation, cited_statute_ids, find_citations, full_law_name};
 pub use court::{court_level, court_province, find_court};
+pub use draft_citation::{
+    DraftCitation, Malformation, Reference, Unit, find_draft_citations, looks_like_statute_name,
+};
 pub use normalize::{Normalized, normalize};
 pub use numerals::parse_chinese_number;
+pub use repeal::{repeal_effective_date, repealed_instruments};
 pub use tokenizer::{LegalTokenStream, LegalTokenizer, TOKENIZER_NAME};

@@ -1,0 +1,96 @@
+//! `leian check`: every statute citation of a draft checked against an index.
+//!
+//! Exit status: 0 when every citation is valid (or there is none), 1 when at least one is not,
+//! 2 when the check could not run (bad arguments, unreadable or empty input, no index).
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use leian_search::{CitationReport, CitationStatus, check_citations};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status when a citation has a problem.
+const PROBLEMS_FOUND: u8 = 1;
+/// Exit status when the check could not run (clap uses it for bad arguments too).
+const CANNOT_CHECK: u8 = 2;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    index: PathBuf,
+    /// Print the report as JSON (the shape of `POST /v1/citations/check`).
+    #[arg(long)]
+    json: bool,
+    /// The draft, UTF-8 text; `-` reads standard input.
+    file: PathBuf,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    match check(&args) {
+        Ok(report) if report.problems() == 0 => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(PROBLEMS_FOUND),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(CANNOT_CHECK)
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<CitationReport> {
+    let text = read_draft(&args.file)?;
+    let snapshot = leian_index::Snapshot::open(&args.index)?;
+    let report = check_citations(&snapshot, &text)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(report)
+}
+
+fn read_draft(file: &PathBuf) -> Result<String> {
+    let bytes = if file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+        bytes
+    } else {
+        std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 text (invalid byte at {})",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    if text.trim().is_empty() {
+        bail!("{}: the draft is empty", file.display());
+    }
+    Ok(text)
+}
+
+/// One line per citation, its suggestions below it, then the counts.
+fn print_report(report: &CitationReport) {
+    for citation in &report.citations {
+        let mark = if citation.status == CitationStatus::Valid {
+            "ok"
+        } else {
+            "!!"
+        };
+        println!(
+            "{mark} {:<17} {}  [{}..{}]  {}",
+            citation.status.as_str(),
+            citation.text,
+            citation.start,
+            citation.end,
+            citation.message
+        );
+        if !citation.suggestions.is_empty() {
+            println!("   建议: {}", citation.suggestions.join("；"));
+        }
+    }
+    println!("{}", report.summary());
+}

@@ -1,0 +1,833 @@
+//! Statute linking (法条关联检索, SPC guidance on similar-case search, Art. 5): statute articles for
+//! a fact summary, from what the most similar judgments cite, from direct retrieval of article
+//! text, from the charges the facts most likely involve and from the sentencing circumstances
+//! they state.
+//!
+//! Articles are listed the way a judge reads a statute list: first the specific (分则) articles of
+//! the charges the case most likely involves, then the general-part (总则, 刑法 art. 1–101)
+//! articles its circumstances call for, then the rest by support. Only articles in force are
+//! recommended; an article the similar cases cite that is amended, repealed or unknown to the
+//! index is reported as flagged instead.
+
+use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
+use crate::engine::{Engine, MAX_TOP_K, Mode, SearchError, SearchRequest};
+use crate::fusion::Ranked;
+use crate::snippet::{Snippet, snippet};
+use leian_core::{Document, FilterField, Filters, Kind, Statute, StatuteStatus, statute_id};
+use leian_text::analyzer;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+/// The criminal law, whose first 101 articles are its general part.
+pub const CRIMINAL_LAW: &str = "中华人民共和国刑法";
+const GENERAL_PART_LAST_ARTICLE: u32 = 101;
+
+/// General-part articles that a stated circumstance calls for, with the share of the development
+/// judgments stating it that cite the article. Measured on the 501 JuDGE judgments of the shared
+/// corpus with `cargo run --release -p leian-search --example circumstance_articles`: pairs cited
+/// by at least 30% of the judgments stating the circumstance at twice the article's base rate or
+/// more, or by at least 90% of them (自首 and 坦白 → 67, which nearly every judgment cites).
+/// Some pairs are correlations rather than legal consequences (自首 → 72: surrendering makes
+/// probation likelier); they are kept because they predict what a court cites.
+const CIRCUMSTANCE_ARTICLES: &[(&str, u32, f32)] = &[
+    ("自首", 67, 0.91),
+    ("自首", 72, 0.51),
+    ("坦白", 67, 0.93),
+    ("立功", 67, 1.00),
+    ("立功", 52, 0.75),
+    ("立功", 53, 0.75),
+    ("立功", 68, 0.75),
+    ("累犯", 65, 0.95),
+    ("毒品再犯", 52, 1.00),
+    ("毒品再犯", 53, 1.00),
+    ("毒品再犯", 64, 1.00),
+    ("毒品再犯", 65, 1.00),
+    ("毒品再犯", 67, 1.00),
+    ("前科", 67, 0.90),
+    ("前科", 65, 0.35),
+    ("退赃退赔", 25, 0.40),
+    ("未遂", 23, 0.73),
+    ("中止", 67, 1.00),
+    ("共同犯罪", 25, 0.66),
+    ("从犯", 25, 0.60),
+    ("从犯", 27, 0.30),
+    ("缓刑考验期内犯罪", 69, 1.00),
+    ("缓刑考验期内犯罪", 77, 1.00),
+    ("缓刑", 72, 0.63),
+    ("缓刑", 73, 0.46),
+    ("数罪", 69, 1.00),
+    ("未成年", 17, 0.36),
+    ("精神障碍", 18, 0.40),
+    ("精神障碍", 23, 0.30),
+];
+
+/// The kind of article, in reading order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// A specific (分则) article of a charge the case likely involves, or of another law.
+    Specific,
+    /// A general-part article (刑法 1–101) the case's circumstances or similar cases call for.
+    General,
+    /// Weaker candidates, by support.
+    Other,
+}
+
+/// Why an article is recommended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LinkReason {
+    /// Similar judgments cite it: their vote share and the best of them.
+    CitedBySimilarCases {
+        share: f32,
+        citing: usize,
+        voters: usize,
+        cases: Vec<CitingCase>,
+    },
+    /// It defines a charge the facts likely involve.
+    PredictedCharge {
+        charge: String,
+        score: f32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        start: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        end: Option<usize>,
+    },
+    /// A circumstance stated in the facts calls for it (`rate`: share of development judgments
+    /// stating it that cite the article).
+    Circumstance {
+        name: &'static str,
+        rate: f32,
+        text: String,
+        start: usize,
+        end: usize,
+    },
+    /// Its text matches the query's terms (direct retrieval rank and score).
+    MatchedTerms {
+        rank: usize,
+        score: f32,
+        terms: Vec<String>,
+    },
+}
+
+/// A similar judgment that cites a recommended article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitingCase {
+    pub id: String,
+    /// Rank among the voting judgments (1 = most similar).
+    pub rank: usize,
+    pub score: f32,
+}
+
+/// A recommended article.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedStatute {
+    pub rank: usize,
+    pub id: String,
+    /// The integer part is the tier (2 specific, 1 general, 0 other); the fraction grows with the
+    /// support, so scores fall with rank.
+    pub score: f32,
+    /// Combined support: vote share + weighted direct, charge and circumstance evidence.
+    pub support: f32,
+    pub tier: Tier,
+    pub title: String,
+    pub law: String,
+    pub article: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatuteStatus>,
+    pub reasons: Vec<LinkReason>,
+    pub snippet: Snippet,
+}
+
+/// An article the evidence points to that is not recommended because it is not in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlaggedStatute {
+    pub id: String,
+    /// `None`: the index does not hold the article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatuteStatus>,
+    pub note: String,
+    pub reasons: Vec<LinkReason>,
+}
+
+/// The answer to a statute-linking request.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatuteLinks {
+    pub mode: Mode,
+    pub hits: Vec<LinkedStatute>,
+    pub flagged: Vec<FlaggedStatute>,
+    /// What was read from the query: charges, amounts, circumstances ….
+    pub analysis: Analysis,
+    pub query_terms: Vec<String>,
+    pub took_ms: f64,
+}
+
+/// Evidence gathered for one candidate article.
+#[derive(Debug, Default, Clone)]
+struct Evidence {
+    vote: f32,
+    /// (voter rank, judgment id, retrieval score) of the voters citing it.
+    citing: Vec<(usize, String, f32)>,
+    /// (rank, score, score relative to the best) in direct statute retrieval.
+    direct: Option<(usize, f32, f32)>,
+    /// Index into the analysis' charges and the charge's score.
+    charge: Option<(usize, f32)>,
+    /// Index into the analysis' circumstances and the measured rate.
+    circumstance: Option<(usize, f32)>,
+}
+
+/// A scored candidate that passed the filters and is in force.
+struct Scored {
+    id: String,
+    support: f32,
+    tier: Tier,
+    evidence: Evidence,
+    statute: Statute,
+}
+
+/// Everything linking computed, before shaping for people or for evaluation.
+struct Linked {
+    mode: Mode,
+    ranked: Vec<Scored>,
+    flagged: Vec<(String, Option<StatuteStatus>, Evidence)>,
+    analysis: Analysis,
+    voters: usize,
+    terms: Vec<(String, f32)>,
+}
+
+impl Scored {
+    /// Monotone with rank: the tier, plus the support squashed into 0..1.
+    fn score(&self) -> f32 {
+        let level = match self.tier {
+            Tier::Specific => 2.0,
+            Tier::General => 1.0,
+            Tier::Other => 0.0,
+        };
+        level + self.support / (1.0 + self.support)
+    }
+}
+
+/// Whether a statute article meets the filters, as the index would decide: statutes carry law,
+/// level, status and a version year, and nothing of the judgment-only fields.
+fn statute_passes(filters: &Filters, statute: &Statute) -> bool {
+    let mut fields: HashMap<FilterField, bool> = HashMap::new();
+    for (field, value) in &filters.terms {
+        let matches = match field {
+            FilterField::Kind => value == Kind::Statute.as_str(),
+            FilterField::Law => &statute.law == value,
+            FilterField::StatuteLevel => statute.level.as_deref() == Some(value.as_str()),
+            FilterField::Status => statute.status.map(|s| s.as_str()) == Some(value.as_str()),
+            _ => false,
+        };
+        // Several values of one field are alternatives.
+        *fields.entry(*field).or_default() |= matches;
+    }
+    let year = statute
+        .version_date
+        .as_deref()
+        .and_then(|d| d.get(..4))
+        .and_then(|y| y.parse::<u16>().ok());
+    let in_years = match (filters.year_from, filters.year_to, year) {
+        (None, None, _) => true,
+        (_, _, None) => false,
+        (from, to, Some(y)) => from.is_none_or(|f| y >= f) && to.is_none_or(|t| y <= t),
+    };
+    in_years && fields.values().all(|&m| m)
+}
+
+fn is_general_part(statute: &Statute) -> bool {
+    statute.law == CRIMINAL_LAW && statute.number <= GENERAL_PART_LAST_ARTICLE
+}
+
+/// Maps a judgment's citation of `第N条` to `第N条之X` when the judgment was decided under a
+/// charge defined in `N之X` and none defined in `N`: sources such as JuDGE label added articles
+/// by their whole number (`危险驾驶罪` cites 133, meaning 133之一).
+fn repair_sub_article(cited: &str, causes: &[String]) -> String {
+    let Some(number) = cited.strip_prefix(CRIMINAL_LAW).and_then(|rest| {
+        rest.strip_prefix('第')
+            .and_then(|r| r.strip_suffix('条'))
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+    }) else {
+        return cited.to_string();
+    };
+    let articles: Vec<&str> = causes
+        .iter()
+        .filter_map(|c| resolve_charge(c))
+        .flat_map(|c| c.articles.iter().copied())
+        .collect();
+    if articles.contains(&number) {
+        return cited.to_string();
+    }
+    match articles
+        .iter()
+        .find(|a| a.split_once('之').is_some_and(|(n, _)| n == number))
+    {
+        Some(sub) => statute_id(CRIMINAL_LAW, sub),
+        None => cited.to_string(),
+    }
+}
+
+/// A cause field that joins several charges (`危险驾驶罪、妨害作证罪`) split into them; a charge
+/// whose own name has `、` (`走私、贩卖、运输、制造毒品罪`) stays whole.
+fn split_joined_charges(cause: &str) -> Vec<&str> {
+    if resolve_charge(cause).is_some() || !cause.contains("罪、") {
+        return vec![cause];
+    }
+    let mut parts = Vec::new();
+    let mut rest = cause;
+    while let Some(at) = rest.find("罪、") {
+        let end = at + "罪".len();
+        parts.push(&rest[..end]);
+        rest = &rest[end + "、".len()..];
+    }
+    parts.push(rest);
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+/// Vote weight of the judgment at `rank` (0-based): `1 / (1 + rank)^decay`.
+fn voter_weight(rank: usize, decay: f32) -> f32 {
+    (1.0 + rank as f32).powf(-decay)
+}
+
+impl Engine {
+    /// Analyses a fact summary: [`analyze_text`], with the charges and causes of action of the
+    /// most similar judgments voted in. `exclude_ids` never vote (the pending case itself).
+    pub fn analyze(
+        &self,
+        text: &str,
+        mode: Mode,
+        exclude_ids: &[String],
+    ) -> Result<Analysis, SearchError> {
+        let terms = self.query_terms(text);
+        if terms.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        let narrative = case_narrative(text);
+        let search_terms = match self.config.link_narrative_only {
+            true => self.query_terms(&narrative),
+            false => terms,
+        };
+        let neighbours = self.similar_judgments(&narrative, &search_terms, mode, exclude_ids)?;
+        Ok(self.analysis_with_votes(text, &neighbours))
+    }
+
+    /// Similar judgments (id, score, document), best first.
+    fn similar_judgments(
+        &self,
+        text: &str,
+        terms: &[(String, f32)],
+        mode: Mode,
+        exclude_ids: &[String],
+    ) -> Result<Vec<(String, f32, leian_core::Judgment)>, SearchError> {
+        let config = &self.config;
+        let request = SearchRequest {
+            text: text.to_string(),
+            kind: Some(Kind::Judgment),
+            mode,
+            top_k: config.link_pool,
+            filters: Filters::default(),
+            exclude_ids: exclude_ids.to_vec(),
+        };
+        let ranked = self.rank_terms(&request, terms, config.link_pool)?;
+        let mut judgments = Vec::new();
+        let (mut citing, mut decided) = (0, 0);
+        for (id, score) in ranked {
+            if citing >= config.link_voters && decided >= config.charge_voters {
+                break;
+            }
+            if let Some(Document::Judgment(j)) = self.store.document(&id)? {
+                citing += usize::from(!j.cited_articles.is_empty());
+                decided += usize::from(!j.causes.is_empty());
+                judgments.push((id, score, j));
+            }
+        }
+        Ok(judgments)
+    }
+
+    /// The text's analysis with charge and cause votes of the `charge_voters` best judgments that
+    /// name their causes, combined with the text's own mentions.
+    fn analysis_with_votes(
+        &self,
+        text: &str,
+        neighbours: &[(String, f32, leian_core::Judgment)],
+    ) -> Analysis {
+        let config = &self.config;
+        let mut analysis = analyze_text(text);
+        let mut charge_votes: HashMap<&str, f32> = HashMap::new();
+        let mut cause_votes: HashMap<&str, f32> = HashMap::new();
+        let mut total = 0.0;
+        for (rank, (_, _, judgment)) in neighbours
+            .iter()
+            .filter(|(_, _, j)| !j.causes.is_empty())
+            .take(config.charge_voters)
+            .enumerate()
+        {
+            let weight = voter_weight(rank, config.charge_vote_decay);
+            total += weight;
+            let causes: Vec<&str> = judgment
+                .causes
+                .iter()
+                .flat_map(|c| split_joined_charges(c))
+                .collect();
+            let share = weight / causes.len() as f32;
+            for cause in causes {
+                match resolve_charge(cause) {
+                    Some(charge) => *charge_votes.entry(charge.name).or_default() += share,
+                    None if cause.ends_with('罪') => {
+                        *charge_votes.entry(cause).or_default() += share
+                    }
+                    None => *cause_votes.entry(cause).or_default() += share,
+                }
+            }
+        }
+        let text_weight = config.charge_text_weight;
+        let merge = |found: &mut Vec<Candidate>, votes: HashMap<&str, f32>, charges: bool| {
+            for candidate in found.iter_mut() {
+                candidate.score *= text_weight;
+            }
+            for (name, vote) in votes {
+                let share = vote / total;
+                match found.iter_mut().find(|c| c.name == name) {
+                    Some(candidate) => {
+                        candidate.similar_case_share = share;
+                        candidate.score += (1.0 - text_weight) * share;
+                    }
+                    None => found.push(Candidate {
+                        name: name.to_string(),
+                        score: (1.0 - text_weight) * share,
+                        articles: if charges {
+                            resolve_charge(name)
+                                .map(|c| c.articles.iter().map(|a| a.to_string()).collect())
+                                .unwrap_or_default()
+                        } else {
+                            Vec::new()
+                        },
+                        mentions: 0,
+                        similar_case_share: share,
+                        start: None,
+                        end: None,
+                    }),
+                }
+            }
+            found.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.name.cmp(&b.name)));
+        };
+        if total > 0.0 {
+            merge(&mut analysis.charges, charge_votes, true);
+            merge(&mut analysis.causes, cause_votes, false);
+        }
+        analysis
+    }
+
+    fn link(&self, request: &SearchRequest, depth: usize) -> Result<Linked, SearchError> {
+        if matches!(request.kind, Some(Kind::Judgment)) {
+            return Err(SearchError::Invalid(
+                "statute linking recommends statutes; the request asks for judgments".into(),
+            ));
+        }
+        let config = &self.config;
+        let terms = self.query_terms(&request.text);
+        if terms.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        // Similar cases and articles are sought with what happened, not with the evidence list.
+        let narrative = case_narrative(&request.text);
+        let search_terms = match config.link_narrative_only {
+            true => self.query_terms(&narrative),
+            false => terms.clone(),
+        };
+        let mode = self.effective_mode(request.mode);
+        let neighbours = self.similar_judgments(
+            &narrative,
+            &search_terms,
+            request.mode,
+            &request.exclude_ids,
+        )?;
+        let analysis = self.analysis_with_votes(&request.text, &neighbours);
+
+        let mut evidence: HashMap<String, Evidence> = HashMap::new();
+        // 1. The vote of the most similar judgments that cite articles.
+        let voters: Vec<&(String, f32, leian_core::Judgment)> = neighbours
+            .iter()
+            .filter(|(_, _, j)| !j.cited_articles.is_empty())
+            .take(config.link_voters)
+            .collect();
+        let total: f32 = (0..voters.len())
+            .map(|r| voter_weight(r, config.link_vote_decay))
+            .sum();
+        for (rank, (id, score, judgment)) in voters.iter().enumerate() {
+            let weight = voter_weight(rank, config.link_vote_decay) / total;
+            let cited: HashSet<String> = judgment
+                .cited_articles
+                .iter()
+                .map(|a| repair_sub_article(a, &judgment.causes))
+                .collect();
+            for article in cited {
+                let entry = evidence.entry(article).or_default();
+                entry.vote += weight;
+                entry.citing.push((rank + 1, id.clone(), *score));
+            }
+        }
+        // 2. Direct retrieval of article text.
+        let direct_request = SearchRequest {
+            text: narrative,
+            kind: Some(Kind::Statute),
+            ..request.clone()
+        };
+        let direct = match config.link_direct_candidates {
+            0 => Vec::new(),
+            n => self.rank_terms(&direct_request, &search_terms, n)?,
+        };
+        let best = direct.first().map_or(1.0, |(_, s)| s.max(f32::EPSILON));
+        for (rank, (id, score)) in direct.iter().enumerate() {
+            evidence.entry(id.clone()).or_default().direct = Some((rank + 1, *score, score / best));
+        }
+        // 3. The articles of the likely charges.
+        for (index, charge) in analysis.charges.iter().enumerate() {
+            if charge.score < config.link_min_charge_score {
+                continue;
+            }
+            for article in &charge.articles {
+                let entry = evidence
+                    .entry(statute_id(CRIMINAL_LAW, article))
+                    .or_default();
+                if entry.charge.is_none_or(|(_, s)| s < charge.score) {
+                    entry.charge = Some((index, charge.score));
+                }
+            }
+        }
+        // 4. The general-part articles the stated circumstances call for.
+        for (index, circumstance) in analysis.circumstances.iter().enumerate() {
+            if circumstance.negated {
+                continue;
+            }
+            for &(name, article, rate) in CIRCUMSTANCE_ARTICLES {
+                if name != circumstance.name {
+                    continue;
+                }
+                let entry = evidence
+                    .entry(statute_id(CRIMINAL_LAW, &article.to_string()))
+                    .or_default();
+                if entry.circumstance.is_none_or(|(_, r)| r < rate) {
+                    entry.circumstance = Some((index, rate));
+                }
+            }
+        }
+
+        let excluded: HashSet<&str> = request.exclude_ids.iter().map(String::as_str).collect();
+        let mut ranked = Vec::new();
+        let mut flagged = Vec::new();
+        for (id, evidence) in evidence {
+            if excluded.contains(id.as_str()) {
+                continue;
+            }
+            let statute = match self.store.document(&id)? {
+                Some(Document::Statute(statute)) => statute,
+                _ => {
+                    flagged.push((id, None, evidence));
+                    continue;
+                }
+            };
+            if !statute_passes(&request.filters, &statute) {
+                continue;
+            }
+            if statute
+                .status
+                .is_some_and(|status| status != StatuteStatus::InForce)
+            {
+                flagged.push((id, statute.status, evidence));
+                continue;
+            }
+            let support = evidence.vote
+                + config.link_direct_weight * evidence.direct.map_or(0.0, |d| d.2)
+                + config.link_charge_weight * evidence.charge.map_or(0.0, |c| c.1)
+                + config.link_circumstance_weight * evidence.circumstance.map_or(0.0, |c| c.1);
+            let tier = match is_general_part(&statute) {
+                false if support >= config.link_specific_min => Tier::Specific,
+                true if support >= config.link_general_min => Tier::General,
+                _ => Tier::Other,
+            };
+            ranked.push(Scored {
+                id,
+                support,
+                tier,
+                evidence,
+                statute,
+            });
+        }
+        ranked.sort_by(|a, b| {
+            a.tier
+                .cmp(&b.tier)
+                .then(b.support.total_cmp(&a.support))
+                .then(a.id.cmp(&b.id))
+        });
+        ranked.truncate(depth);
+        // Flagged articles matter when similar cases rely on them; the others are noise.
+        flagged.retain(|(_, _, e)| e.vote > 0.0 || e.charge.is_some());
+        flagged.sort_by(|a, b| b.2.vote.total_cmp(&a.2.vote).then(a.0.cmp(&b.0)));
+        Ok(Linked {
+            mode,
+            ranked,
+            flagged,
+            analysis,
+            voters: voters.len(),
+            terms,
+        })
+    }
+
+    /// Ranked statute ids and scores from statute linking (what evaluation needs).
+    pub fn rank_linked(
+        &self,
+        request: &SearchRequest,
+        depth: usize,
+    ) -> Result<Ranked, SearchError> {
+        let linked = self.link(request, depth)?;
+        Ok(linked
+            .ranked
+            .into_iter()
+            .map(|s| {
+                let score = s.score();
+                (s.id, score)
+            })
+            .collect())
+    }
+
+    /// Recommends statute articles for a fact summary, each with the reasons for it (see the
+    /// module documentation). `request.kind` must be statutes or unset; `request.filters` apply
+    /// to the articles; `request.exclude_ids` are neither recommended nor allowed to vote.
+    pub fn link_statutes(&self, request: &SearchRequest) -> Result<StatuteLinks, SearchError> {
+        let started = Instant::now();
+        if request.top_k == 0 || request.top_k > MAX_TOP_K {
+            return Err(SearchError::Invalid(format!(
+                "top_k must be between 1 and {MAX_TOP_K}"
+            )));
+        }
+        let linked = self.link(request, request.top_k)?;
+        let term_set: HashSet<String> = linked.terms.iter().map(|(t, _)| t.clone()).collect();
+        let reasons = |evidence: &Evidence, statute: Option<&Statute>| {
+            self.reasons(
+                evidence,
+                statute,
+                &linked.analysis,
+                linked.voters,
+                &term_set,
+            )
+        };
+        let hits = linked
+            .ranked
+            .iter()
+            .enumerate()
+            .map(|(rank, scored)| LinkedStatute {
+                rank: rank + 1,
+                id: scored.id.clone(),
+                score: scored.score(),
+                support: scored.support,
+                tier: scored.tier,
+                title: Document::Statute(scored.statute.clone()).display_title(),
+                law: scored.statute.law.clone(),
+                article: scored.statute.article.clone(),
+                status: scored.statute.status,
+                reasons: reasons(&scored.evidence, Some(&scored.statute)),
+                snippet: snippet("text", &scored.statute.text, &term_set),
+            })
+            .collect();
+        let flagged = linked
+            .flagged
+            .iter()
+            .map(|(id, status, evidence)| FlaggedStatute {
+                id: id.clone(),
+                status: *status,
+                note: match status {
+                    None => "cited by similar cases but not in the index: check the statute source"
+                        .into(),
+                    Some(status) => format!(
+                        "not recommended: this version is {}; cite the version in force",
+                        status.as_str()
+                    ),
+                },
+                reasons: reasons(evidence, None),
+            })
+            .collect();
+        Ok(StatuteLinks {
+            mode: linked.mode,
+            hits,
+            flagged,
+            query_terms: linked.terms.iter().map(|(t, _)| t.clone()).collect(),
+            analysis: linked.analysis,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn reasons(
+        &self,
+        evidence: &Evidence,
+        statute: Option<&Statute>,
+        analysis: &Analysis,
+        voters: usize,
+        terms: &HashSet<String>,
+    ) -> Vec<LinkReason> {
+        /// Citing cases listed per article; the count says how many there are in all.
+        const CASES_LISTED: usize = 5;
+        let mut reasons = Vec::new();
+        if let Some((index, score)) = evidence.charge {
+            let charge = &analysis.charges[index];
+            reasons.push(LinkReason::PredictedCharge {
+                charge: charge.name.clone(),
+                score,
+                start: charge.start,
+                end: charge.end,
+            });
+        }
+        if !evidence.citing.is_empty() {
+            reasons.push(LinkReason::CitedBySimilarCases {
+                share: evidence.vote,
+                citing: evidence.citing.len(),
+                voters,
+                cases: evidence
+                    .citing
+                    .iter()
+                    .take(CASES_LISTED)
+                    .map(|(rank, id, score)| CitingCase {
+                        id: id.clone(),
+                        rank: *rank,
+                        score: *score,
+                    })
+                    .collect(),
+            });
+        }
+        if let Some((index, rate)) = evidence.circumstance {
+            let circumstance = &analysis.circumstances[index];
+            reasons.push(LinkReason::Circumstance {
+                name: circumstance.name,
+                rate,
+                text: circumstance.text.clone(),
+                start: circumstance.start,
+                end: circumstance.end,
+            });
+        }
+        if let (Some((rank, score, _)), Some(statute)) = (evidence.direct, statute) {
+            let mut matched: Vec<String> = Vec::new();
+            for term in analyzer().terms(&statute.text) {
+                if terms.contains(&term.text) && !matched.contains(&term.text) {
+                    matched.push(term.text);
+                }
+            }
+            reasons.push(LinkReason::MatchedTerms {
+                rank,
+                score,
+                terms: matched,
+            });
+        }
+        reasons
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statute(law: &str, article: &str, status: Option<StatuteStatus>) -> Statute {
+        Statute {
+            id: statute_id(law, article),
+            law: law.into(),
+            article: article.into(),
+            number: article
+                .split('之')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            text: String::new(),
+            level: Some("法律".into()),
+            chapter: None,
+            status,
+            effective_date: None,
+            version_date: Some("2020-12-26".into()),
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn filters_apply_to_articles_as_the_index_would() {
+        let theft = statute(CRIMINAL_LAW, "264", Some(StatuteStatus::InForce));
+        let pass = |pairs: &[&str]| {
+            statute_passes(&Filters::parse(pairs.iter().copied()).unwrap(), &theft)
+        };
+        assert!(pass(&[]));
+        assert!(pass(&["law=中华人民共和国刑法"]));
+        assert!(pass(&[
+            "law=中华人民共和国民法典",
+            "law=中华人民共和国刑法"
+        ]));
+        assert!(!pass(&["law=中华人民共和国民法典"]));
+        assert!(pass(&["status=现行有效", "kind=statute"]));
+        assert!(!pass(&["status=repealed"]));
+        assert!(!pass(&["domain=criminal"]));
+        assert!(pass(&["year=2020"]));
+        assert!(!pass(&["year=2016..2018"]));
+    }
+
+    #[test]
+    fn general_part_is_criminal_law_up_to_101() {
+        assert!(is_general_part(&statute(CRIMINAL_LAW, "67", None)));
+        assert!(is_general_part(&statute(CRIMINAL_LAW, "101", None)));
+        assert!(!is_general_part(&statute(CRIMINAL_LAW, "102", None)));
+        assert!(!is_general_part(&statute(CRIMINAL_LAW, "133之一", None)));
+        assert!(!is_general_part(&statute(
+            "中华人民共和国刑事诉讼法",
+            "15",
+            None
+        )));
+    }
+
+    #[test]
+    fn whole_number_labels_of_added_articles_are_repaired() {
+        let drunk = vec!["危险驾驶罪".to_string()];
+        assert_eq!(
+            repair_sub_article("中华人民共和国刑法第133条", &drunk),
+            "中华人民共和国刑法第133条之一"
+        );
+        assert_eq!(
+            repair_sub_article("中华人民共和国刑法第67条", &drunk),
+            "中华人民共和国刑法第67条"
+        );
+        // 交通肇事罪 is defined in 133 itself.
+        let both = vec!["交通肇事罪".to_string(), "危险驾驶罪".to_string()];
+        assert_eq!(
+            repair_sub_article("中华人民共和国刑法第133条", &both),
+            "中华人民共和国刑法第133条"
+        );
+    }
+
+    #[test]
+    fn the_circumstance_table_names_known_circumstances_and_general_articles() {
+        for (name, article, rate) in CIRCUMSTANCE_ARTICLES {
+            assert!(crate::analysis::CIRCUMSTANCES.contains(name), "{name}");
+            assert!(
+                (1..=GENERAL_PART_LAST_ARTICLE).contains(article),
+                "{article}"
+            );
+            assert!((0.0..=1.0).contains(rate));
+        }
+    }
+
+    #[test]
+    fn joined_charges_are_split() {
+        assert_eq!(
+            split_joined_charges("危险驾驶罪、妨害作证罪"),
+            ["危险驾驶罪", "妨害作证罪"]
+        );
+        assert_eq!(
+            split_joined_charges("走私、贩卖、运输、制造毒品罪"),
+            ["走私、贩卖、运输、制造毒品罪"]
+        );
+        assert_eq!(split_joined_charges("民间借贷纠纷"), ["民间借贷纠纷"]);
+    }
+
+    #[test]
+    fn vote_weights_decay_with_rank() {
+        assert_eq!(voter_weight(0, 1.0), 1.0);
+        assert_eq!(voter_weight(3, 0.0), 1.0);
+        assert!((voter_weight(3, 1.0) - 0.25).abs() < 1e-6);
+    }
+}
