@@ -5,6 +5,8 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use leian_core::{Filters, Kind};
+use leian_search::analysis::Analysis;
+use leian_search::linking::{FlaggedStatute, LinkedStatute};
 use leian_search::{Hit, Mode, SearchRequest};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -33,6 +35,14 @@ pub struct SearchBody {
     /// Conditions every hit must meet.
     #[serde(default)]
     pub filters: FilterBody,
+    /// Statutes: recommend articles by the votes of the most similar judgments, the likely
+    /// charges and the detected circumstances (法条关联), not only by their wording. Default true.
+    #[serde(default = "default_linking")]
+    pub linking: bool,
+}
+
+fn default_linking() -> bool {
+    true
 }
 
 fn default_top_k() -> u64 {
@@ -179,9 +189,36 @@ pub struct SearchResult {
     /// Judgment hits, best first (empty when `kind` is `statute`).
     #[schema(value_type = Vec<HitSchema>)]
     pub judgments: Vec<Hit>,
-    /// Statute article hits, best first (empty when `kind` is `judgment`).
+    /// Statute article hits, best first (empty when `kind` is `judgment`). With linking, each
+    /// also has `tier` (specific / general / other), `support`, `status` and `reasons` (which
+    /// similar cases cite it, which charge or circumstance calls for it, which terms matched).
     #[schema(value_type = Vec<HitSchema>)]
-    pub statutes: Vec<Hit>,
+    pub statutes: StatuteHits,
+    /// Articles the evidence points to that are not recommended because they are not in force
+    /// (repealed, amended, or missing from the index), with a note.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub flagged_statutes: Vec<FlaggedStatute>,
+    /// What was read from the fact summary: charges / causes, amounts (yuan), quantities,
+    /// circumstances, disputed issues — with byte offsets into `text`.
+    #[schema(value_type = Object)]
+    pub analysis: Analysis,
+}
+
+/// Statute hits: linked recommendations, or direct retrieval when `linking` is false.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum StatuteHits {
+    Linked(Vec<LinkedHit>),
+    Direct(Vec<Hit>),
+}
+
+/// A linked article with the `kind` every hit carries.
+#[derive(Debug, Serialize)]
+pub struct LinkedHit {
+    kind: Kind,
+    #[serde(flatten)]
+    statute: LinkedStatute,
 }
 
 /// One ranked document (the engine's `Hit`).
@@ -267,34 +304,70 @@ pub async fn search(
     let index = state.current();
     let snapshot_id = index.snapshot_id.clone();
     let kinds = kinds.to_vec();
-    let (mode, query_terms, judgments, statutes) = tokio::task::spawn_blocking(move || {
+    let linking = body.linking;
+    let answer = tokio::task::spawn_blocking(move || {
         let engine = &index.engine;
-        let mut result = (
-            engine.effective_mode(request.mode),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        );
+        let mut answer = Answer {
+            mode: engine.effective_mode(request.mode),
+            query_terms: Vec::new(),
+            judgments: Vec::new(),
+            statutes: StatuteHits::Direct(Vec::new()),
+            flagged: Vec::new(),
+            analysis: None,
+        };
         for kind in kinds {
             request.kind = Some(kind);
+            if kind == Kind::Statute && linking {
+                let links = engine.link_statutes(&request)?;
+                answer.mode = links.mode;
+                answer.query_terms = links.query_terms;
+                answer.statutes = StatuteHits::Linked(
+                    links
+                        .hits
+                        .into_iter()
+                        .map(|statute| LinkedHit {
+                            kind: Kind::Statute,
+                            statute,
+                        })
+                        .collect(),
+                );
+                answer.flagged = links.flagged;
+                answer.analysis = Some(links.analysis);
+                continue;
+            }
             let response = engine.search(&request)?;
-            result.0 = response.mode;
-            result.1 = response.query_terms;
+            answer.mode = response.mode;
+            answer.query_terms = response.query_terms;
             match kind {
-                Kind::Judgment => result.2 = response.hits,
-                Kind::Statute => result.3 = response.hits,
+                Kind::Judgment => answer.judgments = response.hits,
+                Kind::Statute => answer.statutes = StatuteHits::Direct(response.hits),
             }
         }
-        Ok::<_, ApiError>(result)
+        if answer.analysis.is_none() {
+            answer.analysis = Some(engine.analyze(&request.text, request.mode, &[])?);
+        }
+        Ok::<_, ApiError>(answer)
     })
     .await
     .map_err(ApiError::internal)??;
     Ok(Json(SearchResult {
-        mode: mode.into(),
+        mode: answer.mode.into(),
         snapshot_id,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
-        query_terms,
-        judgments,
-        statutes,
+        query_terms: answer.query_terms,
+        judgments: answer.judgments,
+        statutes: answer.statutes,
+        flagged_statutes: answer.flagged,
+        analysis: answer.analysis.unwrap_or_default(),
     }))
+}
+
+/// What the engine answered, gathered on the blocking pool.
+struct Answer {
+    mode: Mode,
+    query_terms: Vec<String>,
+    judgments: Vec<Hit>,
+    statutes: StatuteHits,
+    flagged: Vec<FlaggedStatute>,
+    analysis: Option<Analysis>,
 }

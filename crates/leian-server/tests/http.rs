@@ -123,6 +123,19 @@ async fn statute_search_finds_the_drunk_driving_article() {
             .contains('【')
     );
     assert_eq!(body["judgments"], json!([]));
+    // Linked by default: each article says why it is recommended.
+    let reasons = body["statutes"][0]["reasons"].as_array().unwrap();
+    assert!(
+        reasons.iter().any(|r| r["kind"] == "matched_terms"),
+        "{body}"
+    );
+    assert_eq!(body["statutes"][0]["tier"], "specific", "{body}");
+    assert!(body["analysis"]["charges"].is_array(), "{body}");
+    // Direct retrieval only when asked.
+    let (_, direct) =
+        search(json!({"text": "醉酒驾驶机动车", "kind": "statute", "linking": false})).await;
+    assert_eq!(direct["statutes"][0]["id"], DRUNK_DRIVING, "{direct}");
+    assert!(direct["statutes"][0].get("reasons").is_none(), "{direct}");
     // Hybrid was asked (the default); an index without vectors answers with BM25 and says so.
     assert_eq!(body["mode"], "bm25");
     assert!(body["took_ms"].as_f64().unwrap() >= 0.0);
@@ -264,7 +277,8 @@ async fn bad_inputs_are_json_errors_and_the_server_survives() {
     // Query-syntax characters with words are text, not syntax.
     let (status, body) = search(json!({
         "text": "被告人\"醉酒\": (驾驶) [机动车] ^2 ~ * + AND OR NOT -危险",
-        "kind": "statute"
+        "kind": "statute",
+        "linking": false
     }))
     .await;
     assert_eq!(status, S::OK, "{body}");
@@ -658,9 +672,10 @@ async fn citation_check_rejects_bad_input() {
         S::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
     );
-    let huge = json!({"text": "《刑法》第264条".repeat(100_000)});
+    // Sent raw: the server may answer 413 before the client has written the whole body.
+    let huge = serde_json::to_vec(&json!({"text": "《刑法》第264条".repeat(100_000)})).unwrap();
     assert_error(
-        &check_citations(huge).await,
+        &raw_post("/v1/citations/check", &huge, false).await,
         S::PAYLOAD_TOO_LARGE,
         "payload_too_large",
     );
