@@ -31,6 +31,8 @@ pub struct ServeArgs {
     /// Model for --embed-in-background [default: m3e-small]: a cached name or a model folder.
     #[arg(long)]
     pub model: Option<String>,
+    #[command(flatten)]
+    pub tuning: crate::Tuning,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -69,7 +71,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         leian_server::config::parse_origins(&config.cors_origins).map_err(anyhow::Error::msg)?;
     let embed_in_background = args.embed_in_background || config.embed_in_background == Some(true);
 
-    let index = load_index(&index_dir)?;
+    let tuning = std::sync::Arc::new(args.tuning);
+    let index = load_index(&index_dir, &tuning)?;
     let needs_vectors = index.engine.dense_model().is_none();
     let settings = leian_server::Settings {
         limits: leian_server::Limits {
@@ -79,8 +82,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         keys,
         cors_origins,
         log_queries: config.log_queries,
-        loader: Some(std::sync::Arc::new(|dir: &Path| {
-            load_index(dir).map_err(|e| format!("{e:#}"))
+        loader: Some(std::sync::Arc::new(move |dir: &Path| {
+            load_index(dir, &tuning).map_err(|e| format!("{e:#}"))
         })),
     };
     let state = leian_server::AppState::new(index, settings);
@@ -97,16 +100,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Opens a snapshot for serving, with the query encoder when it has vectors.
-fn load_index(dir: &Path) -> anyhow::Result<leian_server::ServedIndex> {
+fn load_index(dir: &Path, tuning: &crate::Tuning) -> anyhow::Result<leian_server::ServedIndex> {
     let manifest = leian_index::Manifest::read(dir)
         .with_context(|| format!("cannot open the index {}", dir.display()))?;
     // Query texts are personal data: no on-disk query embedding cache.
-    let engine = crate::open_engine(
-        dir,
-        &crate::Tuning::default(),
-        leian_search::Mode::Hybrid,
-        false,
-    )?;
+    let engine = crate::open_engine(dir, tuning, leian_search::Mode::Hybrid, false)?;
     Ok(leian_server::ServedIndex {
         engine,
         snapshot_id: manifest.snapshot_id,
