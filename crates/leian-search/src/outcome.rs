@@ -1,0 +1,918 @@
+//! Outcome distribution of a set of judgments: the sentences of criminal judgments (有期徒刑
+//! months, 拘役, 管制, 无期徒刑, 死刑, probation, fines) and whether civil claims were supported,
+//! parsed from the operative part (判决如下 …), with counts and quantiles for the judge.
+//!
+//! Parsing is deliberately conservative: a judgment whose result cannot be read is counted as
+//! `unparsed`, never guessed, so the judge knows what the figures rest on.
+
+use leian_core::{Domain, Judgment};
+use leian_text::parse_chinese_number;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// The principal penalty (主刑) of one defendant, or the absence of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Penalty {
+    /// 死刑 (立即执行).
+    Death,
+    /// 死刑，缓期二年执行.
+    DeathSuspended,
+    /// 无期徒刑.
+    Life,
+    /// 有期徒刑.
+    FixedTerm,
+    /// 拘役.
+    CriminalDetention,
+    /// 管制.
+    PublicSurveillance,
+    /// 单处罚金: a fine and no principal penalty.
+    FineOnly,
+    /// 免予刑事处罚.
+    Exempt,
+}
+
+/// The sentence of one defendant. For several charges (数罪并罚) it is the executed sentence
+/// (决定执行 …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sentence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defendant: Option<String>,
+    pub penalty: Penalty,
+    /// Term of 有期徒刑, 拘役 or 管制 in months (the one `penalty` names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_months: Option<u32>,
+    /// 缓刑 probation period in months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probation_months: Option<u32>,
+    /// 罚金 in yuan, when the amount is stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_yuan: Option<u64>,
+    /// A fine was imposed (with or without a stated amount).
+    pub fined: bool,
+}
+
+/// Whether a civil judgment supported the claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CivilOutcome {
+    /// Orders in the claimant's favour and nothing rejected.
+    Supported,
+    /// Some orders, the other claims rejected (驳回…其他诉讼请求).
+    PartlySupported,
+    /// All claims rejected (驳回原告…诉讼请求, 不准…离婚).
+    Rejected,
+    /// Second instance: 驳回上诉，维持原判.
+    AppealDismissed,
+}
+
+/// What could be read from one judgment's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outcome {
+    Criminal { sentences: Vec<Sentence> },
+    Civil { outcome: CivilOutcome },
+}
+
+/// The operative part of a judgment: its `result`, or the text after the last 判决如下 in the
+/// full text or facts; cut before the appeal notice and the signatures.
+pub fn result_section(judgment: &Judgment) -> Option<&str> {
+    let text = match judgment.result.as_deref() {
+        Some(result) => result,
+        None => [judgment.full_text.as_deref(), Some(judgment.facts.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(|text| {
+                ["判决如下", "裁定如下"]
+                    .iter()
+                    .filter_map(|marker| text.rfind(marker))
+                    .max()
+                    .map(|start| &text[start..])
+            })?,
+    };
+    Some(cut_tail(text))
+}
+
+fn cut_tail(text: &str) -> &str {
+    let end = ["如不服本判决", "如不服本裁定", "审判长", "审判员", "附："]
+        .iter()
+        .filter_map(|marker| text.find(marker))
+        .min()
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// Parses the outcome of a judgment from its result section; criminal or civil by its domain
+/// (or, without one, by whether the result sentences a 被告人).
+pub fn parse_outcome(judgment: &Judgment) -> Option<Outcome> {
+    let result = result_section(judgment)?;
+    let criminal = match judgment.domain {
+        Some(Domain::Criminal) => true,
+        Some(Domain::Civil) => false,
+        _ => result.contains("判处") || result.contains("免予刑事处罚"),
+    };
+    if criminal {
+        let sentences = parse_sentences(result);
+        (!sentences.is_empty()).then_some(Outcome::Criminal { sentences })
+    } else {
+        parse_civil(result).map(|outcome| Outcome::Civil { outcome })
+    }
+}
+
+static DEFENDANT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:被告人|被告单位|上诉人|原审被告人)[）)]?([^，。；、：:\s的（()）]{1,12}?)犯[^，。；]{1,20}?罪")
+        .unwrap()
+});
+
+/// The sentence of every defendant in a criminal result section, in order.
+pub fn parse_sentences(result: &str) -> Vec<Sentence> {
+    let result = cut_tail(result);
+    let starts: Vec<(usize, String)> = DEFENDANT
+        .captures_iter(result)
+        .map(|c| (c.get(0).unwrap().start(), c[1].to_string()))
+        .collect();
+    // A defendant named again right after (原审被告人X … 上诉人X) continues the same segment.
+    let mut boundaries: Vec<(usize, String)> = Vec::new();
+    for (start, name) in starts {
+        if boundaries
+            .last()
+            .is_none_or(|(_, previous)| *previous != name)
+        {
+            boundaries.push((start, name));
+        }
+    }
+    let mut segments: Vec<(Option<String>, &str)> = boundaries
+        .iter()
+        .enumerate()
+        .map(|(i, (start, name))| {
+            let end = boundaries
+                .get(i + 1)
+                .map_or(result.len(), |(next, _)| *next);
+            (Some(name.clone()), &result[*start..end])
+        })
+        .collect();
+    if segments.is_empty() && (result.contains("判处") || result.contains("免予刑事处罚")) {
+        segments.push((None, result));
+    }
+    segments
+        .into_iter()
+        .filter_map(|(defendant, text)| {
+            parse_one(text).map(|mut s| {
+                s.defendant = defendant;
+                s
+            })
+        })
+        .collect()
+}
+
+/// Months in `年` / `个月` form at the start of `text`: `三年六个月`, `一年零六个月`, `十个月`,
+/// `3年6个月`, `二年`.
+fn parse_months(text: &str) -> Option<u32> {
+    let number: String = text
+        .chars()
+        .take_while(|&c| {
+            c.is_ascii_digit() || leian_numeral(c) || matches!(c, '年' | '个' | '月' | '零')
+        })
+        .collect();
+    let mut months = 0u32;
+    let mut found = false;
+    let mut rest = number.as_str();
+    if let Some((years, after)) = rest.split_once('年') {
+        months += 12 * parse_count(years)?;
+        rest = after.trim_start_matches('零');
+        found = true;
+    }
+    if let Some((count, _)) = rest.split_once('月') {
+        let count = count.trim_end_matches('个');
+        months += parse_count(count)?;
+        found = true;
+    }
+    found.then_some(months)
+}
+
+fn leian_numeral(c: char) -> bool {
+    "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟".contains(c)
+}
+
+fn parse_count(text: &str) -> Option<u32> {
+    if text.chars().all(|c| c.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        parse_chinese_number(text).and_then(|n| u32::try_from(n).ok())
+    }
+}
+
+/// An amount in yuan at the start of `text` (after 罚金, 人民币 skipped): `五千元`, `76000元`,
+/// `二万二千元`, `1.5万元`, `20,000元`.
+pub fn parse_yuan(text: &str) -> Option<u64> {
+    let text = text.trim_start_matches(['：', ':', ' ']);
+    let text = text.strip_prefix("人民币").unwrap_or(text);
+    let amount: String = text
+        .chars()
+        .take_while(|&c| c.is_ascii_digit() || leian_numeral(c) || matches!(c, '.' | ',' | '，'))
+        .filter(|&c| c != ',' && c != '，')
+        .collect();
+    let after = &text[text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || leian_numeral(c) || matches!(c, '.' | ',' | '，')))
+        .map_or(text.len(), |(i, _)| i)..];
+    if !after.starts_with('元') || amount.is_empty() {
+        return None;
+    }
+    if amount.chars().any(|c| c.is_ascii_digit()) {
+        // Arabic digits, possibly with a 万 suffix (1.5万).
+        let (digits, factor) = match amount.strip_suffix('万') {
+            Some(digits) => (digits, 10_000.0),
+            None => (amount.as_str(), 1.0),
+        };
+        let value: f64 = digits.parse().ok()?;
+        Some((value * factor).round() as u64)
+    } else {
+        parse_chinese_number(&amount)
+    }
+}
+
+/// The sentence in one defendant's segment; the executed sentence when there are several.
+fn parse_one(segment: &str) -> Option<Sentence> {
+    let cleaned = without_parentheticals(segment);
+    let clauses: Vec<&str> = cleaned.split(['。', '；', ';']).collect();
+    let clause = clauses
+        .iter()
+        .rev()
+        .find(|clause| clause.contains("决定执行"))
+        .or_else(|| {
+            clauses.iter().find(|clause| {
+                ["判处", "免予刑事处罚", "罚金"]
+                    .iter()
+                    .any(|word| clause.contains(word))
+            })
+        })?;
+    let text = match clause.rfind("决定执行") {
+        Some(i) => &clause[i..],
+        None => clause,
+    };
+    let mut sentence = Sentence {
+        defendant: None,
+        penalty: Penalty::FineOnly,
+        term_months: None,
+        probation_months: None,
+        fine_yuan: None,
+        fined: false,
+    };
+    let principal = [
+        ("死刑，缓期", Penalty::DeathSuspended),
+        ("死刑,缓期", Penalty::DeathSuspended),
+        ("死刑缓期", Penalty::DeathSuspended),
+        ("死刑", Penalty::Death),
+        ("无期徒刑", Penalty::Life),
+        ("有期徒刑", Penalty::FixedTerm),
+        ("拘役", Penalty::CriminalDetention),
+        ("管制", Penalty::PublicSurveillance),
+        ("免予刑事处罚", Penalty::Exempt),
+    ]
+    .iter()
+    .filter_map(|(word, penalty)| text.find(word).map(|i| (i, *word, *penalty)))
+    // The earliest mention; at the same position the longer (more specific) word.
+    .min_by_key(|(i, word, _)| (*i, usize::MAX - word.len()));
+    if let Some((i, word, penalty)) = principal {
+        sentence.penalty = penalty;
+        if matches!(
+            penalty,
+            Penalty::FixedTerm | Penalty::CriminalDetention | Penalty::PublicSurveillance
+        ) {
+            sentence.term_months = parse_months(&text[i + word.len()..]);
+            sentence.term_months?;
+        }
+    }
+    if let Some(i) = text.find("缓刑") {
+        let after = &text[i + "缓刑".len()..];
+        sentence.probation_months = parse_months(after);
+    }
+    if let Some(i) = text.find("罚金") {
+        sentence.fined = true;
+        sentence.fine_yuan = parse_yuan(&text[i + "罚金".len()..]);
+    }
+    if principal.is_none() && !sentence.fined {
+        return None;
+    }
+    Some(sentence)
+}
+
+/// `text` without parentheticals (刑期从… / 缓刑考验期… / 罚金已缴纳).
+fn without_parentheticals(text: &str) -> String {
+    let mut kept = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    kept
+}
+
+/// Whether a civil result supported the claims; `None` when it decides nothing recognisable.
+pub fn parse_civil(result: &str) -> Option<CivilOutcome> {
+    // Costs and enforcement notices are not claims.
+    let end = [
+        "案件受理费",
+        "本案受理费",
+        "受理费",
+        "诉讼费",
+        "负有金钱给付义务",
+        "如果未按本判决",
+        "如未按本判决",
+    ]
+    .iter()
+    .filter_map(|marker| result.find(marker))
+    .min()
+    .unwrap_or(result.len());
+    let text = cut_tail(&result[..end]);
+    let text = text
+        .trim_start_matches("判决如下")
+        .trim_start_matches(['：', ':', ' ']);
+    if text.contains("驳回上诉") {
+        return Some(CivilOutcome::AppealDismissed);
+    }
+    let rejects_rest = ["其他", "其余", "其它", "剩余", "超出部分", "过高部分"];
+    let mut rejected_all = false;
+    let mut rejected_some = false;
+    for (i, _) in text.match_indices("驳回") {
+        let clause = text[i..]
+            .split(['。', '；', ';'])
+            .next()
+            .unwrap_or_default();
+        if rejects_rest.iter().any(|word| clause.contains(word)) && !clause.contains("离婚及其他")
+        {
+            rejected_some = true;
+        } else {
+            rejected_all = true;
+        }
+    }
+    let refused_divorce = text.contains("不准") && text.contains("离婚");
+    // Orders other than the rejection itself.
+    let orders = text
+        .split(['。', '；', ';'])
+        .map(|clause| {
+            clause.trim_start_matches(|c: char| {
+                leian_numeral(c) || c.is_ascii_digit() || "、.．，, ".contains(c)
+            })
+        })
+        .filter(|clause| !clause.is_empty())
+        .filter(|clause| !clause.starts_with("驳回") && !clause.starts_with("不准"))
+        .count();
+    if refused_divorce || (rejected_all && orders == 0) {
+        Some(CivilOutcome::Rejected)
+    } else if rejected_some || rejected_all {
+        // Some orders were made, the rest rejected.
+        Some(match orders {
+            0 => CivilOutcome::Rejected,
+            _ => CivilOutcome::PartlySupported,
+        })
+    } else if orders > 0 {
+        Some(CivilOutcome::Supported)
+    } else {
+        None
+    }
+}
+
+/// Five-number summary of a sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantiles {
+    pub count: usize,
+    pub min: f64,
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+    pub max: f64,
+}
+
+impl Quantiles {
+    /// Linear-interpolation quantiles (the `R-7` / NumPy default); `None` for an empty sample.
+    pub fn of(values: &[f64]) -> Option<Quantiles> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            let position = q * (sorted.len() - 1) as f64;
+            let low = position.floor() as usize;
+            let high = position.ceil() as usize;
+            sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
+        };
+        Some(Quantiles {
+            count: sorted.len(),
+            min: sorted[0],
+            p25: at(0.25),
+            median: at(0.5),
+            p75: at(0.75),
+            max: sorted[sorted.len() - 1],
+        })
+    }
+}
+
+/// Counts per penalty category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PenaltyCounts {
+    pub death: usize,
+    pub death_suspended: usize,
+    pub life: usize,
+    pub fixed_term: usize,
+    pub criminal_detention: usize,
+    pub public_surveillance: usize,
+    pub fine_only: usize,
+    pub exempt: usize,
+}
+
+/// Counts of civil outcomes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CivilCounts {
+    pub supported: usize,
+    pub partly_supported: usize,
+    pub rejected: usize,
+    pub appeal_dismissed: usize,
+}
+
+/// The outcome distribution of a set of judgments. Criminal figures are per defendant (a
+/// judgment with three defendants contributes three sentences); `parsed` / `unparsed` count
+/// judgments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeDistribution {
+    /// Judgments whose result could be read.
+    pub parsed: usize,
+    /// Judgments without a readable result (no result section, or none of the known forms).
+    pub unparsed: usize,
+    /// Ids of the unparsed judgments, so the judge can read them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unparsed_ids: Vec<String>,
+    pub criminal_judgments: usize,
+    pub defendants: usize,
+    pub penalties: PenaltyCounts,
+    /// 有期徒刑 terms in months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prison_months: Option<Quantiles>,
+    /// 拘役 terms in months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detention_months: Option<Quantiles>,
+    /// 管制 terms in months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surveillance_months: Option<Quantiles>,
+    /// Defendants given probation (缓刑).
+    pub probation: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probation_months: Option<Quantiles>,
+    /// Defendants fined (stated amount or not).
+    pub fined: usize,
+    /// Stated fines in yuan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_yuan: Option<Quantiles>,
+    pub civil_judgments: usize,
+    pub civil: CivilCounts,
+}
+
+impl OutcomeDistribution {
+    pub fn from_judgments(judgments: &[&Judgment]) -> OutcomeDistribution {
+        let mut distribution = OutcomeDistribution::default();
+        let (mut prison, mut detention, mut surveillance, mut probation, mut fines) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for judgment in judgments {
+            match parse_outcome(judgment) {
+                None => {
+                    distribution.unparsed += 1;
+                    distribution.unparsed_ids.push(judgment.id.clone());
+                }
+                Some(Outcome::Civil { outcome }) => {
+                    distribution.parsed += 1;
+                    distribution.civil_judgments += 1;
+                    let civil = &mut distribution.civil;
+                    *match outcome {
+                        CivilOutcome::Supported => &mut civil.supported,
+                        CivilOutcome::PartlySupported => &mut civil.partly_supported,
+                        CivilOutcome::Rejected => &mut civil.rejected,
+                        CivilOutcome::AppealDismissed => &mut civil.appeal_dismissed,
+                    } += 1;
+                }
+                Some(Outcome::Criminal { sentences }) => {
+                    distribution.parsed += 1;
+                    distribution.criminal_judgments += 1;
+                    for sentence in sentences {
+                        distribution.defendants += 1;
+                        let counts = &mut distribution.penalties;
+                        *match sentence.penalty {
+                            Penalty::Death => &mut counts.death,
+                            Penalty::DeathSuspended => &mut counts.death_suspended,
+                            Penalty::Life => &mut counts.life,
+                            Penalty::FixedTerm => &mut counts.fixed_term,
+                            Penalty::CriminalDetention => &mut counts.criminal_detention,
+                            Penalty::PublicSurveillance => &mut counts.public_surveillance,
+                            Penalty::FineOnly => &mut counts.fine_only,
+                            Penalty::Exempt => &mut counts.exempt,
+                        } += 1;
+                        if let Some(months) = sentence.term_months {
+                            match sentence.penalty {
+                                Penalty::FixedTerm => prison.push(f64::from(months)),
+                                Penalty::CriminalDetention => detention.push(f64::from(months)),
+                                Penalty::PublicSurveillance => surveillance.push(f64::from(months)),
+                                _ => {}
+                            }
+                        }
+                        if let Some(months) = sentence.probation_months {
+                            distribution.probation += 1;
+                            probation.push(f64::from(months));
+                        }
+                        if sentence.fined {
+                            distribution.fined += 1;
+                        }
+                        if let Some(yuan) = sentence.fine_yuan {
+                            fines.push(yuan as f64);
+                        }
+                    }
+                }
+            }
+        }
+        distribution.prison_months = Quantiles::of(&prison);
+        distribution.detention_months = Quantiles::of(&detention);
+        distribution.surveillance_months = Quantiles::of(&surveillance);
+        distribution.probation_months = Quantiles::of(&probation);
+        distribution.fine_yuan = Quantiles::of(&fines);
+        distribution
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(result: &str) -> Sentence {
+        let sentences = parse_sentences(result);
+        assert_eq!(sentences.len(), 1, "{result}: {sentences:?}");
+        sentences.into_iter().next().unwrap()
+    }
+
+    fn civil(result: &str) -> Option<CivilOutcome> {
+        let judgment = Judgment {
+            domain: Some(Domain::Civil),
+            facts: format!("本院认为，……判决如下：{result}"),
+            ..Judgment::default()
+        };
+        match parse_outcome(&judgment) {
+            Some(Outcome::Civil { outcome }) => Some(outcome),
+            None => None,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Criminal results below are copied from JuDGE full texts in the shared corpus (the id of
+    // each is in the comment).
+
+    #[test]
+    fn fixed_term_and_fine() {
+        // judge-ff08a56d
+        let s = one(
+            "判决如下： 被告人张3犯诈骗罪，判处有期徒刑七个月，并处罚金人民币三万元。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2017年4月28日起至2017年11月27日止。罚金于本判决生效后10日内缴纳。）",
+        );
+        assert_eq!(s.defendant.as_deref(), Some("张3"));
+        assert_eq!(s.penalty, Penalty::FixedTerm);
+        assert_eq!(s.term_months, Some(7));
+        assert_eq!(s.fine_yuan, Some(30_000));
+        assert!(s.fined);
+        assert_eq!(s.probation_months, None);
+        // judge-47aada65
+        let s = one("被告人董某某犯盗窃罪，判处有期徒刑十个月，并处罚金二万二千元。");
+        assert_eq!((s.term_months, s.fine_yuan), (Some(10), Some(22_000)));
+        // judge-75f5d603: Arabic amount
+        let s = one(
+            "判决如下： 被告人蔡文彬犯盗窃罪，判处有期徒刑三年，并处罚金人民币2000元。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2010年12月17日起至2013年12月16日止；罚金限判决生效后十日内缴纳。）",
+        );
+        assert_eq!((s.term_months, s.fine_yuan), (Some(36), Some(2_000)));
+    }
+
+    #[test]
+    fn years_and_months_without_fine() {
+        // judge-211091c2
+        let s = one(
+            "判决如下： 被告人王立涛犯强奸罪，判处有期徒刑三年六个月。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2013年6月27日起至2016年12月18日止）。",
+        );
+        assert_eq!(s.term_months, Some(42));
+        assert!(!s.fined);
+        assert_eq!(s.fine_yuan, None);
+        // judge-fcbfabe0: 一年零六个月
+        let s = one(
+            "判决如下： 被告人李晓东犯交通肇事罪，判处有期徒刑一年零六个月。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，扣除前已羁押的8日，即自2018年2月28日起至2019年8月19日止。）",
+        );
+        assert_eq!(s.term_months, Some(18));
+        // judge-187859b7: the term runs into the parenthesis
+        let s = one(
+            "判决如下： 被告人陈光乐犯强奸罪，判处有期徒刑五年六个月（刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2018年1月12日起至2023年7月11日止）。",
+        );
+        assert_eq!(s.term_months, Some(66));
+    }
+
+    #[test]
+    fn probation() {
+        // judge-bb11ed63
+        let s = one(
+            "判决如下： 被告人刘汉月犯敲诈勒索罪，判处有期徒刑一年六个月，缓刑二年，并处罚金人民币二千元。 （缓刑考验期从判决确定之日起计算，罚金于判决生效后十日缴清。）",
+        );
+        assert_eq!(s.term_months, Some(18));
+        assert_eq!(s.probation_months, Some(24));
+        assert_eq!(s.fine_yuan, Some(2_000));
+        // judge-a428caf5: 拘役 with 宣告缓刑
+        let s = one(
+            "判决如下： 被告人张某甲犯危险驾驶罪，判处拘役二个月，宣告缓刑三个月，并处罚金人民币500元（已缴纳）。 （缓刑考验期限，自本判决确定之日起计算）。",
+        );
+        assert_eq!(s.penalty, Penalty::CriminalDetention);
+        assert_eq!(s.term_months, Some(2));
+        assert_eq!(s.probation_months, Some(3));
+        assert_eq!(s.fine_yuan, Some(500));
+        // judge-87fc7a38: probation and fine around a parenthesis
+        let s = one(
+            "判决如下： 被告人徐某甲犯危险驾驶罪，判处拘役一个月，缓刑二个月（缓刑考验期限，从判决确定之日起计算），并处罚金人民币二千元（罚金于本判决发生法律效力之日起10日内一次性缴纳）。",
+        );
+        assert_eq!(
+            (s.term_months, s.probation_months, s.fine_yuan),
+            (Some(1), Some(2), Some(2_000))
+        );
+    }
+
+    #[test]
+    fn criminal_detention_is_reported_separately() {
+        // judge-3640a78f
+        let s = one(
+            "判决如下： 被告人鲁某犯盗窃罪，判处拘役五个月，并处罚金人民币三千元。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2017年9月19日起至2018年2月18日止。罚金应自判决生效之次日起十日内缴纳。）",
+        );
+        assert_eq!(s.penalty, Penalty::CriminalDetention);
+        assert_eq!((s.term_months, s.fine_yuan), (Some(5), Some(3_000)));
+    }
+
+    #[test]
+    fn public_surveillance_fine_only_and_exemption() {
+        // judge-cf6d4169: 管制; the later 没收 item is not read
+        let s = one(
+            "判决如下： 一、被告人刘绍萍犯开设赌场罪，判处管制一年，并处罚金人民币二万元上缴国库。 （管制的刑期，从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期二日。罚金限判决生效之日起十日内缴纳。） 二、扣押的二台用于赌博的麻将机予以没收。",
+        );
+        assert_eq!(s.penalty, Penalty::PublicSurveillance);
+        assert_eq!((s.term_months, s.fine_yuan), (Some(12), Some(20_000)));
+        // judge-016900e7: fine alone
+        let s = one("判决如下： 被告人冯某犯盗窃罪，判处罚金人民币五千元（罚金已缴纳）。");
+        assert_eq!(s.penalty, Penalty::FineOnly);
+        assert_eq!((s.term_months, s.fine_yuan), (None, Some(5_000)));
+        // judge-fb364f6a: two defendants exempted
+        let sentences = parse_sentences(
+            "判决如下： 一、被告人许某某犯滥用职权罪，判处免予刑事处罚。 二、被告人孔某某犯玩忽职守罪，判处免予刑事处罚。",
+        );
+        assert_eq!(sentences.len(), 2);
+        assert!(sentences.iter().all(|s| s.penalty == Penalty::Exempt));
+        assert_eq!(sentences[1].defendant.as_deref(), Some("孔某某"));
+    }
+
+    #[test]
+    fn several_charges_use_the_executed_sentence() {
+        // judge-23e8e218
+        let s = one(
+            "判决如下： 被告人魏某犯开设赌场罪，判处有期徒刑十个月，并处罚金人民币二万元，犯非法持有枪支罪，判处有期徒刑一年，数罪并罚，决定执行有期徒刑一年六个月，并处罚金人民币二万元。 （刑期自判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2013年12月2日起至2015年6月1日止。罚金限于本判决生效后十日内缴纳。）",
+        );
+        assert_eq!(s.term_months, Some(18));
+        assert_eq!(s.fine_yuan, Some(20_000));
+        // judge-e451d580: the executed term is garbled in the source (有期徒刑六个；) and is not
+        // guessed from the single charges.
+        assert!(parse_sentences("判决如下： 一、撤销固始县人民法院（2018）豫1525刑初433号刑事判决，即； 二、上诉人（原审被告人）王杰文犯贪污罪，免予刑事处罚；犯非国家工作人员受贿罪，判处有期徒刑六个月；数罪并罚，决定执行有期徒刑六个； 三、对上诉人（原审被告人）王杰文的违法所得，予以追缴。").is_empty());
+    }
+
+    #[test]
+    fn several_defendants() {
+        // judge-b89d7fe1
+        let sentences = parse_sentences(
+            "判决如下： 一、被告人雷冰青犯开设赌场罪，判处有期徒刑三年二个月，并处罚金人民币76000元。罚金限本判决生效之日起十日内缴纳。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2018年6月11日起至2021年8月10日止。） 二、被告人周文雅犯开设赌场罪，判处有期徒刑二年二个月，并处罚金人民币46000元。罚金限本判决生效之日起十日内缴纳。",
+        );
+        let got: Vec<_> = sentences
+            .iter()
+            .map(|s| (s.defendant.as_deref().unwrap(), s.term_months, s.fine_yuan))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("雷冰青", Some(38), Some(76_000)),
+                ("周文雅", Some(26), Some(46_000))
+            ]
+        );
+        // judge-cc640dfd
+        let sentences = parse_sentences(
+            "判决如下： 一、被告人解梦祥犯交通肇事罪，判处有期徒刑三年，缓刑四年。 （缓刑考验期从判决确定之日起计算）。 二、被告人葛文斌犯窝藏罪，判处有期徒刑十个月，缓刑一年。 （缓刑考验期从判决确定之日起计算）。 三、被告人付天亮犯窝藏罪，判处有期徒刑九个月，缓刑一年。",
+        );
+        let got: Vec<_> = sentences
+            .iter()
+            .map(|s| (s.term_months, s.probation_months))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(36), Some(48)),
+                (Some(10), Some(12)),
+                (Some(9), Some(12))
+            ]
+        );
+        // judge-3dcdbe93: 被告人张方的犯罪所得 is not a second defendant
+        let s = one(
+            "判决如下： 一、被告人张方犯协助组织卖淫罪，判处有期徒刑三年，并处罚金人民币九千元。 （刑期从判决执行之日起计算。） 二、被告人张方的犯罪所得人民币一万八千元，依法予以追缴，上缴国库。",
+        );
+        assert_eq!((s.term_months, s.fine_yuan), (Some(36), Some(9_000)));
+    }
+
+    #[test]
+    fn appeal_judgment_names_the_appellant() {
+        // judge-23966d41
+        let s = one(
+            "判决如下： 一、维持河南省汝州市人民法院（2017）豫0482刑初531号刑事判决中对被告人陈文杰犯包庇罪的判决部分； 二、撤销河南省汝州市人民法院（2017）豫0482刑初531号刑事判决中对被告人陈文杰犯帮助毁灭证据罪的判决和数罪并罚部分； 三、上诉人（原审被告人）陈文杰犯包庇罪，判处有期徒刑一年。 （刑期自判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2017年5月12日至2018年5月11日止。） 本判决为终审判决。",
+        );
+        assert_eq!(s.defendant.as_deref(), Some("陈文杰"));
+        assert_eq!(s.term_months, Some(12));
+    }
+
+    #[test]
+    fn life_death_and_unstated_fine() {
+        // Constructed in the standard wording (the shared corpus has no such sentence).
+        let s = one("被告人甲犯故意杀人罪，判处死刑，缓期二年执行，剥夺政治权利终身。");
+        assert_eq!(s.penalty, Penalty::DeathSuspended);
+        let s = one("被告人乙犯贩卖毒品罪，判处死刑，剥夺政治权利终身，并处没收个人全部财产。");
+        assert_eq!(s.penalty, Penalty::Death);
+        let s = one("被告人丙犯抢劫罪，判处无期徒刑，剥夺政治权利终身，并处罚金。");
+        assert_eq!(s.penalty, Penalty::Life);
+        assert!(s.fined);
+        assert_eq!(s.fine_yuan, None);
+        assert_eq!(s.term_months, None);
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_yuan("人民币五千元"), Some(5_000));
+        assert_eq!(parse_yuan("人民币1.5万元"), Some(15_000));
+        assert_eq!(parse_yuan("人民币20,000元"), Some(20_000));
+        assert_eq!(parse_yuan("二万二千元"), Some(22_000));
+        assert_eq!(parse_yuan("，犯"), None);
+    }
+
+    // Civil results below are copied from CAIL2019 element-recognition and CJRC texts in the
+    // shared corpus.
+
+    #[test]
+    fn civil_rejected() {
+        // cail2019fe-divorce-0000
+        assert_eq!(
+            civil("不准原告林某某与被告李某甲离婚。案件受理费300元，由原告负担。"),
+            Some(CivilOutcome::Rejected)
+        );
+        // cail2019fe-divorce-0013
+        assert_eq!(
+            civil("驳回原告春某某的诉讼请求；案件受理费150元，减半收取，由原告春某某负担75元；"),
+            Some(CivilOutcome::Rejected)
+        );
+        // cail2019fe-divorce-0007: 离婚及其他诉讼请求 is every claim
+        assert_eq!(
+            civil(
+                "驳回原告张某要求与被告陆某甲离婚及其他诉讼请求。案件受理费240元，依法减半收取120元，由原告张某负担。"
+            ),
+            Some(CivilOutcome::Rejected)
+        );
+        // cail2019fe-divorce-0017
+        assert_eq!(
+            civil(
+                "驳回原告漆某某要求与被告邓治明离婚的诉讼请求。案件受理费300元，由原告漆某某负担。"
+            ),
+            Some(CivilOutcome::Rejected)
+        );
+    }
+
+    #[test]
+    fn civil_partly_supported() {
+        // cail2019fe-divorce-0027
+        assert_eq!(
+            civil(
+                "一、被告张某于本判决生效之日起十日内支付原告朱某应分得的养老保险金、住房公积金共计36101.5元；二、驳回原告朱某的其他诉讼请求。案件受理费1963元，减半收取982元，由原告朱某负担553元，被告张某负担429元。"
+            ),
+            Some(CivilOutcome::PartlySupported)
+        );
+        // cail2019fe-divorce-0011
+        assert_eq!(
+            civil(
+                "一、准予原告麦某与被告张某甲离婚。二、双方所生育的儿子张某乙由原告麦某抚养，被告张某甲从2015年10月起每月支付抚养费1000元至儿子张某乙年满18周岁止，限被告张某甲于每月15日前支付。三、限被告张某甲于本判决生效后10日内一次性给予原告麦某经济帮助费10000元。四、驳回原告麦某的其他诉讼请求。如未按本判决指定的期间履行给付金钱义务，应当依照《中华人民共和国民事诉讼法》第二百五十三条的规定加倍支付迟延履行期间的债务利息。"
+            ),
+            Some(CivilOutcome::PartlySupported)
+        );
+        // cjrc-test-170 (a prior judgment quoted in the facts; items run together)
+        assert_eq!(
+            parse_civil(
+                "判决:“一、被告天xxxxxxxx2于判决生效后十日内赔偿原告万x0医疗费129544.40元、误工费24566元、住院伙食补助费5000元、护理费4641.37元、营养费5000元、交通费2000元,合计170751.77元二、驳回原告万x0的其他诉讼请求”"
+            ),
+            Some(CivilOutcome::PartlySupported)
+        );
+    }
+
+    #[test]
+    fn civil_supported_and_appeal() {
+        // cail2019fe-divorce-0004
+        assert_eq!(
+            civil(
+                "准予原告张某甲与被告宽某某解除婚姻关系。案件受理费300元，公告费600元，由原告张某甲承担。在本判决生效前，原、被告不得另行结婚。"
+            ),
+            Some(CivilOutcome::Supported)
+        );
+        // cail2019fe-divorce-0014
+        assert_eq!(
+            civil(
+                "一、准予原告朱某某与被告刘某某离婚。二、夫妻共同财产位于围场镇环城西路226号房院一处归被告刘某某所有。三、夫妻共同债务69500.00元由原告负责偿还19950.00元，被告负责偿还49550.00元。四、原告给付被告精神损害抚慰金10000.00元，于本判决生效后七日内履行完毕。案件受理费300.00元，由原告承担。"
+            ),
+            Some(CivilOutcome::Supported)
+        );
+        // cjrc-dev-174
+        assert_eq!(
+            parse_civil("判决驳回上诉,维持原判"),
+            Some(CivilOutcome::AppealDismissed)
+        );
+    }
+
+    #[test]
+    fn result_section_from_full_text() {
+        let judgment = Judgment {
+            id: "judge-ff08a56d".into(),
+            domain: Some(Domain::Criminal),
+            full_text: Some("本院认为，被告人张3……判决如下： 被告人张3犯诈骗罪，判处有期徒刑七个月，并处罚金人民币三万元。 如不服本判决，可在接到判决书的第二日起十日内，通过本院或者直接向上海市第一中级人民法院提出上诉。 审判员李晓杰 附：相关法律条文 《中华人民共和国刑法》 第二百六十六条诈骗公私财物，数额较大的，处三年以下有期徒刑、拘役或者管制".into()),
+            ..Judgment::default()
+        };
+        let section = result_section(&judgment).unwrap();
+        assert!(section.starts_with("判决如下"));
+        assert!(!section.contains("如不服"));
+        match parse_outcome(&judgment) {
+            Some(Outcome::Criminal { sentences }) => assert_eq!(sentences[0].term_months, Some(7)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn distribution_counts_and_quantiles() {
+        let criminal = |id: &str, result: &str| Judgment {
+            id: id.into(),
+            domain: Some(Domain::Criminal),
+            result: Some(result.into()),
+            ..Judgment::default()
+        };
+        let judgments = [
+            criminal(
+                "a",
+                "被告人甲犯盗窃罪，判处有期徒刑六个月，并处罚金人民币二千元。",
+            ),
+            criminal(
+                "b",
+                "被告人乙犯盗窃罪，判处有期徒刑一年，缓刑一年，并处罚金人民币三千元。",
+            ),
+            criminal(
+                "c",
+                "被告人丙犯盗窃罪，判处有期徒刑三年，并处罚金人民币一万元。",
+            ),
+            criminal("d", "被告人丁犯盗窃罪，判处拘役四个月，并处罚金。"),
+            criminal("e", "被告人戊犯盗窃罪，判处罚金人民币五千元。"),
+            criminal("f", "本案移送审查起诉。"),
+            Judgment {
+                id: "g".into(),
+                domain: Some(Domain::Civil),
+                result: Some("判决如下：驳回原告的诉讼请求。".into()),
+                ..Judgment::default()
+            },
+            Judgment {
+                id: "h".into(),
+                ..Judgment::default()
+            },
+        ];
+        let refs: Vec<&Judgment> = judgments.iter().collect();
+        let d = OutcomeDistribution::from_judgments(&refs);
+        assert_eq!((d.parsed, d.unparsed), (6, 2));
+        assert_eq!(d.unparsed_ids, vec!["f", "h"]);
+        assert_eq!((d.criminal_judgments, d.defendants), (5, 5));
+        assert_eq!(d.penalties.fixed_term, 3);
+        assert_eq!(d.penalties.criminal_detention, 1);
+        assert_eq!(d.penalties.fine_only, 1);
+        let prison = d.prison_months.as_ref().unwrap();
+        assert_eq!(
+            (prison.count, prison.min, prison.median, prison.max),
+            (3, 6.0, 12.0, 36.0)
+        );
+        assert_eq!(prison.p25, 9.0);
+        assert_eq!(prison.p75, 24.0);
+        assert_eq!(d.detention_months.as_ref().unwrap().median, 4.0);
+        assert_eq!(d.probation, 1);
+        assert_eq!(d.fined, 5);
+        let fine = d.fine_yuan.as_ref().unwrap();
+        assert_eq!(
+            (fine.count, fine.min, fine.median, fine.max),
+            (4, 2000.0, 4000.0, 10000.0)
+        );
+        assert_eq!(d.civil.rejected, 1);
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["prison_months"]["median"], 12.0);
+        assert_eq!(json["penalties"]["criminal_detention"], 1);
+    }
+}
