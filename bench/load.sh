@@ -9,7 +9,8 @@ queries=${2:-../shared/data/eval/cjrc-same-cause/queries.jsonl}
 port=${LEIAN_BENCH_PORT:-8097}
 cargo build --release -q -p leian-cli
 cargo build --release -q -p leian-server --example load_bench
-target/release/leian serve --index "$index" --addr "127.0.0.1:$port" 2>/tmp/leian-load-bench.log &
+# shellcheck disable=SC2086  # extra server flags, e.g. --param query_tokens=128
+target/release/leian serve --index "$index" --addr "127.0.0.1:$port" ${LEIAN_SERVE_ARGS:-} 2>/tmp/leian-load-bench.log &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 120); do

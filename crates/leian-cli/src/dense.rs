@@ -22,7 +22,7 @@ pub struct ModelEncoder {
 }
 
 /// Query tokens encoded by default; chosen on the dev sets (README, "Query length").
-pub const DEFAULT_QUERY_TOKENS: usize = 512;
+pub const DEFAULT_QUERY_TOKENS: usize = 128;
 
 impl ModelEncoder {
     /// Loads the model named (from the cache, fetching a known model) or at a folder.

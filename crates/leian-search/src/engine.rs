@@ -366,7 +366,13 @@ pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: SearchConfig,
     encoder: Option<Arc<dyn QueryEncoder>>,
+    /// The last few query vectors: one request encodes the same text for judgments, statutes
+    /// and linking, and encoding is most of a hybrid search's time. Memory only, a few entries.
+    recent_vectors: Arc<std::sync::Mutex<std::collections::VecDeque<(String, Arc<Vec<f32>>)>>>,
 }
+
+/// Query vectors kept by [`Engine`].
+const RECENT_VECTORS: usize = 16;
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, config: SearchConfig) -> Self {
@@ -374,7 +380,40 @@ impl Engine {
             store,
             config,
             encoder: None,
+            recent_vectors: Default::default(),
         }
+    }
+
+    /// The query vector of `text`, from the recent ones when it was just encoded.
+    fn query_vector(
+        &self,
+        encoder: &dyn QueryEncoder,
+        text: &str,
+    ) -> Result<Arc<Vec<f32>>, SearchError> {
+        let recent = |vectors: &std::collections::VecDeque<(String, Arc<Vec<f32>>)>| {
+            vectors
+                .iter()
+                .find(|(t, _)| t == text)
+                .map(|(_, v)| v.clone())
+        };
+        if let Some(vector) = recent(
+            &self
+                .recent_vectors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ) {
+            return Ok(vector);
+        }
+        let vector = Arc::new(encoder.encode(text)?);
+        let mut vectors = self
+            .recent_vectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if vectors.len() >= RECENT_VECTORS {
+            vectors.pop_front();
+        }
+        vectors.push_back((text.to_string(), vector.clone()));
+        Ok(vector)
     }
 
     /// Adds the query encoder for dense and hybrid search. It must be the model the store's
@@ -470,7 +509,7 @@ impl Engine {
         };
         let dense = match (mode, &self.encoder) {
             (Mode::Dense | Mode::Hybrid, Some(encoder)) => {
-                let vector = encoder.encode(&request.text)?;
+                let vector = self.query_vector(encoder.as_ref(), &request.text)?;
                 self.store
                     .dense(&vector, &filters, pool)?
                     .into_iter()

@@ -344,7 +344,8 @@ pub async fn search(
             }
         }
         if answer.analysis.is_none() {
-            answer.analysis = Some(engine.analyze(&request.text, request.mode, &[])?);
+            // BM25 neighbours are enough to vote for charges, and cost no query encoding.
+            answer.analysis = Some(engine.analyze(&request.text, Mode::Bm25, &[])?);
         }
         Ok::<_, ApiError>(answer)
     })
