@@ -6,6 +6,7 @@ pub mod authority;
 pub mod citation_check;
 mod engine;
 pub mod eval;
+pub mod explain;
 pub mod fusion;
 pub mod linking;
 pub mod outcome;
