@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fusion;
 pub mod linking;
 pub mod outcome;
+pub mod research;
 mod snippet;
 
 pub use authority::{
@@ -21,7 +22,9 @@ pub use citation_check::{
 pub use engine::{
     Engine, Fusion, Hit, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse,
 };
+pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with};
 pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_outcome,
 };
+pub use research::{Research, ResearchHit, ResearchRequest, ResearchStatutes};
 pub use snippet::{Snippet, snippet};
