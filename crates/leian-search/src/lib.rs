@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fusion;
 pub mod linking;
 pub mod outcome;
+pub mod report;
 pub mod research;
 mod snippet;
 
@@ -26,5 +27,6 @@ pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with
 pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_outcome,
 };
+pub use report::{Platform, Report, ReportFormat, ReportMeta};
 pub use research::{Research, ResearchHit, ResearchRequest, ResearchStatutes};
 pub use snippet::{Snippet, snippet};
