@@ -159,23 +159,22 @@ pub fn explain_with(query: &str, query_analysis: &Analysis, judgment: &Judgment)
     }
 }
 
-/// The court's reasoning: `reasoning`, or the full text from 本院认为 to the operative part,
-/// without the closing `依照《…》…的规定` clause.
+/// The court's reasoning: `reasoning`, or the full text from 本院认为 to the operative part;
+/// either without the closing `依照《…》…的规定` clause.
 pub fn reasoning_section(judgment: &Judgment) -> Option<&str> {
-    if let Some(reasoning) = judgment.reasoning.as_deref().map(str::trim)
-        && !reasoning.is_empty()
-    {
-        return Some(reasoning);
-    }
-    let text = judgment.full_text.as_deref()?;
-    let start = text.find("本院认为")?;
-    let section = &text[start..];
-    let end = ["判决如下", "裁定如下"]
-        .iter()
-        .filter_map(|marker| section.find(marker))
-        .min()
-        .unwrap_or(section.len());
-    let section = &section[..end];
+    let section = match judgment.reasoning.as_deref().map(str::trim) {
+        Some(reasoning) if !reasoning.is_empty() => reasoning,
+        _ => {
+            let text = judgment.full_text.as_deref()?;
+            let section = &text[text.find("本院认为")?..];
+            let end = ["判决如下", "裁定如下"]
+                .iter()
+                .filter_map(|marker| section.find(marker))
+                .min()
+                .unwrap_or(section.len());
+            &section[..end]
+        }
+    };
     let legal_basis = ["据此", "依照《", "根据《"]
         .iter()
         .filter_map(|marker| section.rfind(marker))
