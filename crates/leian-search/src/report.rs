@@ -523,6 +523,9 @@ pub fn describe_reason(reason: &LinkReason) -> String {
             "案情载有「{text}」（{name}；载有该情节的案例 {:.0}% 引用本条）",
             rate * 100.0
         ),
+        LinkReason::MatchedTerms { terms, rank, .. } if terms.is_empty() => {
+            format!("直接检索条文排名第 {rank}")
+        }
         LinkReason::MatchedTerms { terms, .. } => {
             format!("条文与案情用语相符：{}", terms.join("、"))
         }
