@@ -172,6 +172,82 @@ fn fixtures_index_search_eval() {
     );
 }
 
+/// Every item of the SPC guidance Art. 8 a 类案检索报告 states.
+const ART8_ITEMS: &[&str] = &[
+    "检索人",
+    "检索法院",
+    "检索时间",
+    "检索平台",
+    "检索方法",
+    "基本案情",
+    "争议焦点",
+    "检索结果",
+    "裁判要点",
+    "参照",
+    "参考",
+    "不予参考",
+    "理由",
+    "推荐法条",
+    "裁判结果分布",
+];
+
+#[test]
+fn report_in_markdown_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    assert!(index_fixtures(&index, &["--no-embed"]).status.success());
+    let facts = "被告人李某于2023年5月入户盗窃，窃得现金人民币3000元，到案后如实供述。";
+    let snapshot = leian_manifest_id(&index);
+    let markdown = ok(&[
+        "report",
+        "--index",
+        path(&index),
+        "--court",
+        "上海市浦东新区人民法院",
+        "--searcher",
+        "法官助理王五",
+        "--format",
+        "markdown",
+        facts,
+    ]);
+    let html_file = dir.path().join("report.html");
+    ok(&[
+        "report",
+        "--index",
+        path(&index),
+        "--court",
+        "上海市浦东新区人民法院",
+        "--searcher",
+        "法官助理王五",
+        "--format",
+        "html",
+        "--out",
+        path(&html_file),
+        facts,
+    ]);
+    let html = std::fs::read_to_string(&html_file).unwrap();
+    for report in [&markdown, &html] {
+        for item in ART8_ITEMS {
+            assert!(report.contains(item), "missing {item}:\n{report}");
+        }
+        for expected in [
+            "法官助理王五",
+            "上海市浦东新区人民法院",
+            snapshot.as_str(),
+            "关键词检索",
+            "法条关联案件检索",
+            "lecard-1001",
+            "入户盗窃",
+        ] {
+            assert!(report.contains(expected), "missing {expected}:\n{report}");
+        }
+    }
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<style>"));
+    assert!(!html.contains("<script") && !html.contains("<link"));
+    let out = leian(&["report", "--index", path(&index), "--format", "pdf", facts]);
+    assert!(!out.status.success());
+}
+
 /// The shared data, or `None` with a message when this checkout has none beside it.
 fn shared_data() -> Option<PathBuf> {
     let data = root().join("../shared/data");

@@ -7,6 +7,7 @@ mod eval_cmd;
 mod fetch;
 mod index_cmd;
 mod models_cmd;
+mod report_cmd;
 mod search_cmd;
 mod serve_cmd;
 
@@ -31,6 +32,8 @@ enum Command {
     Index(index_cmd::IndexArgs),
     /// Search an index with a fact summary.
     Search(search_cmd::SearchArgs),
+    /// Write a 类案检索报告 (similar-case search report, SPC guidance Art. 8) for a fact summary.
+    Report(report_cmd::ReportArgs),
     /// Evaluate retrieval on queries.jsonl + TREC qrels.
     Eval(eval_cmd::EvalArgs),
     /// Serve the HTTP API over an index (loopback only without API keys).
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Index(args) => index_cmd::run(args),
         Command::Search(args) => search_cmd::run(args),
+        Command::Report(args) => report_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Embed(args) => index_cmd::embed(args),

@@ -6,9 +6,12 @@ pub mod authority;
 pub mod citation_check;
 mod engine;
 pub mod eval;
+pub mod explain;
 pub mod fusion;
 pub mod linking;
 pub mod outcome;
+pub mod report;
+pub mod research;
 mod snippet;
 
 pub use authority::{
@@ -20,7 +23,10 @@ pub use citation_check::{
 pub use engine::{
     Engine, Fusion, Hit, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse,
 };
+pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with};
 pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_outcome,
 };
+pub use report::{Platform, Report, ReportFormat, ReportMeta};
+pub use research::{Research, ResearchHit, ResearchRequest, ResearchStatutes};
 pub use snippet::{Snippet, snippet};
