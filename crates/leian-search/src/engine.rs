@@ -368,8 +368,11 @@ pub struct Engine {
     encoder: Option<Arc<dyn QueryEncoder>>,
     /// The last few query vectors: one request encodes the same text for judgments, statutes
     /// and linking, and encoding is most of a hybrid search's time. Memory only, a few entries.
-    recent_vectors: Arc<std::sync::Mutex<std::collections::VecDeque<(String, Arc<Vec<f32>>)>>>,
+    recent_vectors: Arc<std::sync::Mutex<RecentVectors>>,
 }
+
+/// Recently encoded query texts and their vectors, oldest first.
+type RecentVectors = std::collections::VecDeque<(String, Arc<Vec<f32>>)>;
 
 /// Query vectors kept by [`Engine`].
 const RECENT_VECTORS: usize = 16;
@@ -390,7 +393,7 @@ impl Engine {
         encoder: &dyn QueryEncoder,
         text: &str,
     ) -> Result<Arc<Vec<f32>>, SearchError> {
-        let recent = |vectors: &std::collections::VecDeque<(String, Arc<Vec<f32>>)>| {
+        let recent = |vectors: &RecentVectors| {
             vectors
                 .iter()
                 .find(|(t, _)| t == text)

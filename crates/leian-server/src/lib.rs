@@ -16,6 +16,7 @@ pub mod documents_api;
 pub mod error;
 pub mod health_api;
 pub mod metrics;
+pub mod report_api;
 pub mod search_api;
 
 use arc_swap::ArcSwap;
@@ -271,6 +272,7 @@ fn warm_up(index: Arc<ServedIndex>) {
     ),
     paths(
         search_api::search,
+        report_api::report,
         citations_api::check,
         documents_api::judgment,
         documents_api::statute,
@@ -343,6 +345,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/v1/search", post(search_api::search))
         .route("/v1/citations/check", post(citations_api::check))
+        .route("/v1/report", post(report_api::report))
         .route("/v1/judgments/{id}", get(documents_api::judgment))
         .route("/v1/statutes/{id}", get(documents_api::statute))
         .route("/v1/health", get(health_api::health))

@@ -6,8 +6,10 @@ use axum::Json;
 use axum::extract::State;
 use leian_core::{Filters, Kind};
 use leian_search::analysis::Analysis;
+use leian_search::authority::{AuthorityTier, CourtContext};
 use leian_search::linking::{FlaggedStatute, LinkedStatute};
-use leian_search::{Hit, Mode, SearchRequest};
+use leian_search::outcome::OutcomeDistribution;
+use leian_search::{Explanation, Hit, Mode, ResearchHit, ResearchRequest, SearchRequest};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use utoipa::ToSchema;
@@ -39,6 +41,48 @@ pub struct SearchBody {
     /// charges and the detected circumstances (法条关联), not only by their wording. Default true.
     #[serde(default = "default_linking")]
     pub linking: bool,
+    /// The requesting court: judgments are ranked and grouped by the SPC's authority order
+    /// relative to it (guiding cases, case library, SPC, its province's high court, the court
+    /// one level up and itself, others).
+    #[serde(default)]
+    pub court: Option<CourtBody>,
+}
+
+/// The court asking; every field optional (level and province are read from the name).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CourtBody {
+    /// Full court name, e.g. `上海市浦东新区人民法院`.
+    pub name: Option<String>,
+    /// Province, short (`沪`) or full (`上海市`).
+    pub province: Option<String>,
+    /// supreme, high, intermediate, basic, special (or 最高, 高级, 中级, 基层, 专门).
+    pub level: Option<String>,
+}
+
+impl CourtBody {
+    pub fn to_context(&self) -> Result<CourtContext, ApiError> {
+        let level = match &self.level {
+            Some(level) => Some(
+                level
+                    .parse()
+                    .map_err(|e| ApiError::invalid(format!("court.level: {e}")))?,
+            ),
+            None => None,
+        };
+        for (field, value) in [("name", &self.name), ("province", &self.province)] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(ApiError::invalid(format!(
+                    "court.{field} must not be empty"
+                )));
+            }
+        }
+        Ok(CourtContext {
+            court: self.name.clone(),
+            province: self.province.clone(),
+            level,
+        })
+    }
 }
 
 fn default_linking() -> bool {
@@ -186,9 +230,17 @@ pub struct SearchResult {
     pub took_ms: f64,
     /// The analysed query terms that were searched.
     pub query_terms: Vec<String>,
-    /// Judgment hits, best first (empty when `kind` is `statute`).
+    /// Judgment hits in authority order (tier, then score; `rank` is the retrieval rank), each
+    /// with its `authority` (tier, must_follow / reference, recent, reason), `explanation`
+    /// (shared and missing elements, matched spans in both texts, reasoning and result
+    /// excerpts) and `case_number` (empty when `kind` is `statute`).
     #[schema(value_type = Vec<HitSchema>)]
-    pub judgments: Vec<Hit>,
+    pub judgments: Vec<JudgmentHit>,
+    /// Outcomes of the similar judgments: sentences (months, probation, fines) or civil
+    /// supported / partly / rejected, as counts and quantiles (absent when `kind` is `statute`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub outcome: Option<OutcomeDistribution>,
     /// Statute article hits, best first (empty when `kind` is `judgment`). With linking, each
     /// also has `tier` (specific / general / other), `support`, `status` and `reasons` (which
     /// similar cases cite it, which charge or circumstance calls for it, which terms matched).
@@ -211,6 +263,28 @@ pub struct SearchResult {
 pub enum StatuteHits {
     Linked(Vec<LinkedHit>),
     Direct(Vec<Hit>),
+}
+
+/// A judgment hit with its authority tier and explanation.
+#[derive(Debug, Serialize)]
+pub struct JudgmentHit {
+    #[serde(flatten)]
+    hit: Hit,
+    authority: AuthorityTier,
+    explanation: Explanation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case_number: Option<String>,
+}
+
+impl From<ResearchHit> for JudgmentHit {
+    fn from(research: ResearchHit) -> Self {
+        JudgmentHit {
+            hit: research.hit,
+            authority: research.authority,
+            explanation: research.explanation,
+            case_number: research.case_number,
+        }
+    }
 }
 
 /// A linked article with the `kind` every hit carries.
@@ -288,12 +362,8 @@ pub async fn search(
         // Opt-in only (`log_queries` in leian.toml): fact summaries are personal data.
         tracing::debug!(text = %body.text, "search query");
     }
-    let kinds: &[Kind] = match body.kind {
-        KindChoice::Judgment => &[Kind::Judgment],
-        KindChoice::Statute => &[Kind::Statute],
-        KindChoice::All => &[Kind::Judgment, Kind::Statute],
-    };
-    let mut request = SearchRequest {
+    let court = body.court.as_ref().map(CourtBody::to_context).transpose()?;
+    let request = SearchRequest {
         text: body.text,
         kind: None,
         mode: body.mode.into(),
@@ -303,72 +373,109 @@ pub async fn search(
     };
     let index = state.current();
     let snapshot_id = index.snapshot_id.clone();
-    let kinds = kinds.to_vec();
-    let linking = body.linking;
-    let answer = tokio::task::spawn_blocking(move || {
-        let engine = &index.engine;
-        let mut answer = Answer {
-            mode: engine.effective_mode(request.mode),
-            query_terms: Vec::new(),
-            judgments: Vec::new(),
-            statutes: StatuteHits::Direct(Vec::new()),
-            flagged: Vec::new(),
-            analysis: None,
-        };
-        for kind in kinds {
-            request.kind = Some(kind);
-            if kind == Kind::Statute && linking {
-                let links = engine.link_statutes(&request)?;
-                answer.mode = links.mode;
-                answer.query_terms = links.query_terms;
-                answer.statutes = StatuteHits::Linked(
-                    links
-                        .hits
-                        .into_iter()
-                        .map(|statute| LinkedHit {
-                            kind: Kind::Statute,
-                            statute,
-                        })
-                        .collect(),
-                );
-                answer.flagged = links.flagged;
-                answer.analysis = Some(links.analysis);
-                continue;
-            }
-            let response = engine.search(&request)?;
-            answer.mode = response.mode;
-            answer.query_terms = response.query_terms;
-            match kind {
-                Kind::Judgment => answer.judgments = response.hits,
-                Kind::Statute => answer.statutes = StatuteHits::Direct(response.hits),
-            }
-        }
-        if answer.analysis.is_none() {
-            // BM25 neighbours are enough to vote for charges, and cost no query encoding.
-            answer.analysis = Some(engine.analyze(&request.text, Mode::Bm25, &[])?);
-        }
-        Ok::<_, ApiError>(answer)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let (kind, linking) = (body.kind, body.linking);
+    let answer =
+        tokio::task::spawn_blocking(move || answer(&index.engine, request, kind, linking, court))
+            .await
+            .map_err(ApiError::internal)??;
     Ok(Json(SearchResult {
         mode: answer.mode.into(),
         snapshot_id,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
         query_terms: answer.query_terms,
         judgments: answer.judgments,
+        outcome: answer.outcome,
         statutes: answer.statutes,
         flagged_statutes: answer.flagged,
-        analysis: answer.analysis.unwrap_or_default(),
+        analysis: answer.analysis,
     }))
+}
+
+/// Runs the searches a request asks for: judgments with their authority, explanations and
+/// outcomes (the engine's research), statutes linked or retrieved directly, the analysis.
+fn answer(
+    engine: &leian_search::Engine,
+    mut request: SearchRequest,
+    kind: KindChoice,
+    linking: bool,
+    court: Option<CourtContext>,
+) -> Result<Answer, ApiError> {
+    let wants_statutes = kind != KindChoice::Judgment;
+    let mut answer = Answer {
+        mode: engine.effective_mode(request.mode),
+        query_terms: Vec::new(),
+        judgments: Vec::new(),
+        outcome: None,
+        statutes: StatuteHits::Direct(Vec::new()),
+        flagged: Vec::new(),
+        analysis: Analysis::default(),
+    };
+    let mut analysed = false;
+    if kind != KindChoice::Statute {
+        let research = engine.research(&ResearchRequest {
+            text: request.text.clone(),
+            mode: request.mode,
+            top_k: request.top_k,
+            filters: request.filters.clone(),
+            exclude_ids: Vec::new(),
+            court,
+            current_year: None,
+            linking: linking && wants_statutes,
+            statute_top_k: request.top_k,
+        })?;
+        answer.mode = research.mode;
+        answer.query_terms = research.query_terms;
+        answer.judgments = research.judgments.into_iter().map(Into::into).collect();
+        answer.outcome = Some(research.outcome);
+        answer.analysis = research.analysis;
+        analysed = true;
+        if let Some(statutes) = research.statutes {
+            answer.statutes = linked(statutes.hits);
+            answer.flagged = statutes.flagged;
+            return Ok(answer);
+        }
+    }
+    if wants_statutes {
+        request.kind = Some(Kind::Statute);
+        if linking {
+            let links = engine.link_statutes(&request)?;
+            answer.mode = links.mode;
+            answer.query_terms = links.query_terms;
+            answer.statutes = linked(links.hits);
+            answer.flagged = links.flagged;
+            answer.analysis = links.analysis;
+            return Ok(answer);
+        }
+        let response = engine.search(&request)?;
+        answer.mode = response.mode;
+        answer.query_terms = response.query_terms;
+        answer.statutes = StatuteHits::Direct(response.hits);
+    }
+    if !analysed {
+        // BM25 neighbours are enough to vote for charges, and cost no query encoding.
+        answer.analysis = engine.analyze(&request.text, Mode::Bm25, &[])?;
+    }
+    Ok(answer)
+}
+
+fn linked(hits: Vec<LinkedStatute>) -> StatuteHits {
+    StatuteHits::Linked(
+        hits.into_iter()
+            .map(|statute| LinkedHit {
+                kind: Kind::Statute,
+                statute,
+            })
+            .collect(),
+    )
 }
 
 /// What the engine answered, gathered on the blocking pool.
 struct Answer {
     mode: Mode,
     query_terms: Vec<String>,
-    judgments: Vec<Hit>,
+    judgments: Vec<JudgmentHit>,
+    outcome: Option<OutcomeDistribution>,
     statutes: StatuteHits,
     flagged: Vec<FlaggedStatute>,
-    analysis: Option<Analysis>,
+    analysis: Analysis,
 }

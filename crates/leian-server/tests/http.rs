@@ -86,6 +86,8 @@ async fn health_ready_and_openapi() {
         "/v1/health",
         "/v1/ready",
         "/v1/admin/reload",
+        "/v1/report",
+        "/v1/citations/check",
     ] {
         assert!(
             api["paths"][path].is_object(),
@@ -689,4 +691,95 @@ async fn citation_check_rejects_bad_input() {
     assert_eq!(status, S::OK);
     assert_eq!(body["citations"].as_array().unwrap().len(), 4_000);
     assert_eq!(get("/v1/health").await.0, S::OK);
+}
+
+#[tokio::test]
+async fn judgments_come_with_authority_explanations_and_outcomes() {
+    let (status, body) = search(json!({
+        "text": "被告人醉酒驾驶机动车，血液酒精含量为152mg/100ml，到案后如实供述",
+        "kind": "all",
+        "court": {"name": "上海市浦东新区人民法院"}
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = &body["judgments"][0];
+    assert!(first["id"].is_string(), "{body}");
+    assert!(first["authority"]["tier"].is_string(), "{body}");
+    assert!(first["authority"]["binding"].is_string(), "{body}");
+    assert!(first["explanation"]["query_spans"].is_array(), "{body}");
+    assert!(first["explanation"]["shared_elements"].is_array(), "{body}");
+    assert!(body["outcome"]["parsed"].is_u64(), "{body}");
+    assert!(
+        !body["analysis"]["quantities"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{body}"
+    );
+    assert!(body["statutes"][0]["reasons"].is_array(), "{body}");
+
+    for court in [
+        json!({"level": "galactic"}),
+        json!({"name": ""}),
+        json!({"city": "上海"}),
+    ] {
+        assert_error(
+            &search(json!({"text": "醉酒驾驶", "court": court})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        );
+    }
+}
+
+#[tokio::test]
+async fn reports_hold_every_art8_item_in_both_formats() {
+    for format in ["markdown", "html"] {
+        let (status, body) = post_raw(
+            "/v1/report",
+            serde_json::to_vec(&json!({
+                "text": "被告人入户盗窃现金，数额较大，到案后如实供述",
+                "searcher": "王法官",
+                "court": {"name": "上海市浦东新区人民法院"},
+                "format": format
+            }))
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["format"], format);
+        let content = body["content"].as_str().unwrap();
+        for item in leian_search::report::ART8_ITEMS {
+            assert!(content.contains(item), "{format}: missing {item}");
+        }
+        assert!(content.contains("王法官") && content.contains("上海市浦东新区人民法院"));
+        assert!(content.contains(body["snapshot_id"].as_str().unwrap()));
+    }
+    for (body, status, code) in [
+        (
+            json!({"text": "盗窃", "format": "pdf"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json!({"text": "  "}),
+            StatusCode::BAD_REQUEST,
+            "empty_query",
+        ),
+        (
+            json!({"text": "盗窃", "top_k": 0}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json!({"text": "盗窃", "judge": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+    ] {
+        assert_error(
+            &post_raw("/v1/report", serde_json::to_vec(&body).unwrap()).await,
+            status,
+            code,
+        );
+    }
 }
