@@ -90,6 +90,9 @@ pub struct SearchConfig {
     pub link_charge_weight: f32,
     /// Statute linking: charges below this score do not bring their articles in.
     pub link_min_charge_score: f32,
+    /// Statute linking: when the most likely charge scores at least this, its own articles
+    /// lead the list (a judge reads the charge's article first); above 1, never.
+    pub link_lead_charge_min: f32,
     /// Statute linking: weight of a stated circumstance's measured rate for its article.
     pub link_circumstance_weight: f32,
     /// Statute linking: support a specific (分则) article needs to be listed first.
@@ -144,6 +147,7 @@ impl Default for SearchConfig {
             link_direct_candidates: 50,
             link_charge_weight: 0.5,
             link_min_charge_score: 0.1,
+            link_lead_charge_min: 0.0,
             link_circumstance_weight: 0.5,
             link_specific_min: 0.3,
             link_general_min: 0.3,
@@ -209,6 +213,9 @@ impl SearchConfig {
             "link_min_charge_score" => {
                 self.link_min_charge_score = within(value, 0.0..=1.0).ok_or_else(invalid)?
             }
+            "link_lead_charge_min" => {
+                self.link_lead_charge_min = within(value, 0.0..=2.0).ok_or_else(invalid)?
+            }
             "link_circumstance_weight" => {
                 self.link_circumstance_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?
             }
@@ -257,6 +264,7 @@ impl SearchConfig {
         "link_direct_candidates",
         "link_charge_weight",
         "link_min_charge_score",
+        "link_lead_charge_min",
         "link_circumstance_weight",
         "link_specific_min",
         "link_general_min",

@@ -182,6 +182,8 @@ struct Scored {
     id: String,
     support: f32,
     tier: Tier,
+    /// An article of the most likely charge: first in its tier.
+    leads: bool,
     evidence: Evidence,
     statute: Statute,
 }
@@ -204,7 +206,8 @@ impl Scored {
             Tier::General => 1.0,
             Tier::Other => 0.0,
         };
-        level + self.support / (1.0 + self.support)
+        let lead = if self.leads { 0.5 } else { 0.0 };
+        level + lead + 0.5 * self.support / (1.0 + self.support)
     }
 }
 
@@ -548,17 +551,23 @@ impl Engine {
                 true if support >= config.link_general_min => Tier::General,
                 _ => Tier::Other,
             };
+            let leads = evidence
+                .charge
+                .is_some_and(|(index, score)| index == 0 && score >= config.link_lead_charge_min);
             ranked.push(Scored {
                 id,
                 support,
                 tier,
+                leads,
                 evidence,
                 statute,
             });
         }
+        // The articles of the most likely charge lead their tier when it is likely enough.
         ranked.sort_by(|a, b| {
             a.tier
                 .cmp(&b.tier)
+                .then(b.leads.cmp(&a.leads))
                 .then(b.support.total_cmp(&a.support))
                 .then(a.id.cmp(&b.id))
         });
