@@ -1,51 +1,11 @@
 //! End-to-end through the real `leian` binary: index → search → eval, on the repository's own
 //! fixtures and, when `../shared/data` is present, on the shared corpus and evaluation sets.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn leian(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leian"))
-        .args(args)
-        .output()
-        .expect("leian runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = leian(args);
-    assert!(
-        out.status.success(),
-        "leian {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
-
-/// `leian index` over the repository's fixtures into `index`, with `extra` flags.
-fn index_fixtures(index: &Path, extra: &[&str]) -> Output {
-    let fixtures = root().join("corpus/fixtures");
-    let mut args = vec![
-        "index".to_string(),
-        "--corpus".into(),
-        path(&fixtures.join("lecard")).into(),
-        path(&fixtures.join("cail2018.jsonl")).into(),
-        "--statutes".into(),
-        path(&fixtures.join("lawrefbook")).into(),
-        "--out".into(),
-        path(index).into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    leian(&args)
-}
+use std::process::Command;
+use support::*;
 
 #[test]
 fn fixtures_index_search_eval() {
@@ -248,17 +208,6 @@ fn report_in_markdown_and_html() {
     assert!(!out.status.success());
 }
 
-/// The shared data, or `None` with a message when this checkout has none beside it.
-fn shared_data() -> Option<PathBuf> {
-    let data = root().join("../shared/data");
-    if data.join("corpus/judgments.jsonl").is_file() {
-        Some(data)
-    } else {
-        eprintln!("skipped: ../shared/data not found beside the repository");
-        None
-    }
-}
-
 #[test]
 fn shared_corpus_meets_the_bm25_references() {
     let Some(data) = shared_data() else { return };
@@ -425,59 +374,6 @@ fn dense_and_hybrid_on_fixtures() {
     ok(&["search", "--index", path(&index), "--mode", "bm25", "盗窃"]);
 }
 
-/// A `leian serve` process, stopped (SIGTERM) when dropped.
-struct Server {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
-
-/// Polls `url` until `done` holds for its JSON body (or `seconds` pass).
-fn wait_for(
-    url: &str,
-    key: &str,
-    seconds: u64,
-    done: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    loop {
-        if let Ok(response) = http().get(url).bearer_auth(key).send()
-            && let Ok(body) = response.json::<serde_json::Value>()
-            && done(&body)
-        {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "gave up waiting for {url}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
-
 /// `leian serve` as an operator runs it: a config file with a hashed admin key, a read key in
 /// the environment, background embedding (when the model is there), SIGHUP after a rebuild.
 #[test]
@@ -487,18 +383,7 @@ fn serve_with_config_keys_background_embedding_and_sighup() {
     assert!(index_fixtures(&index, &["--no-embed"]).status.success());
     let admin_key = "leian_e2e_admin";
     let read_key = "leian_e2e_read";
-    let hash = |key: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
-            .args(["keys", "hash"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        writeln!(child.stdin.take().unwrap(), "{key}").unwrap();
-        let out = child.wait_with_output().unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let hash = key_hash;
     let port = free_port();
     let config = dir.path().join("leian.toml");
     std::fs::write(

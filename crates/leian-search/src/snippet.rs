@@ -17,6 +17,9 @@ pub struct Snippet {
     pub highlights: Vec<(usize, usize)>,
     /// The window with each match wrapped in 【】.
     pub marked: String,
+    /// The window as stored: `highlights` minus `start` index into it. Clients that draw
+    /// their own marks need it, since the text itself may hold 【】 (guiding cases' headings).
+    pub text: String,
 }
 
 /// Characters a snippet window holds.
@@ -81,6 +84,7 @@ pub fn snippet(field: &str, text: &str, query_terms: &HashSet<String>) -> Snippe
         end,
         highlights: merged,
         marked,
+        text: text[start..end].to_string(),
     }
 }
 

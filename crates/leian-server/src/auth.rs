@@ -177,7 +177,8 @@ pub struct Caller(pub String);
 /// The scope a path needs; `None` for the public ones.
 fn required_scope(path: &str) -> Option<Scope> {
     match path {
-        "/v1/health" | "/openapi.json" | "/api" => None,
+        "/v1/health" | "/openapi.json" => None,
+        p if crate::web::is_asset(p) => None,
         p if p.starts_with("/v1/admin/") => Some(Scope::Admin),
         _ => Some(Scope::Read),
     }

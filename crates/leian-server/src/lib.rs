@@ -18,6 +18,7 @@ pub mod health_api;
 pub mod metrics;
 pub mod report_api;
 pub mod search_api;
+pub mod web;
 
 use arc_swap::ArcSwap;
 use axum::Router;
@@ -331,11 +332,6 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
     axum::Json(OPENAPI_JSON.clone())
 }
 
-/// A readable page of the API, rendered in the browser from `/openapi.json`.
-async fn api_page() -> axum::response::Html<&'static str> {
-    axum::response::Html(include_str!("api_page.html"))
-}
-
 /// The API's routes with their middleware. From the outside in: CORS (answers preflights
 /// itself), metrics and the request log, JSON errors, API keys, the time limit and the body
 /// limit.
@@ -353,7 +349,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/reload", post(admin_api::reload))
         .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi_json))
-        .route("/api", get(api_page))
+        .merge(web::routes())
         .fallback(error::no_route)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(RequestBodyLimitLayer::new(limits.body_bytes))

@@ -329,6 +329,8 @@ pub struct SnippetSchema {
     highlights: Vec<Vec<u64>>,
     /// The window with each match wrapped in 【】.
     marked: String,
+    /// The window as stored; `highlights` minus `start` are byte offsets into it.
+    text: String,
 }
 
 /// Searches judgments and/or statute articles with a fact summary.

@@ -97,6 +97,20 @@ async fn keys_scopes_and_their_errors() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    // The page and the plugin client load without a key (their API calls then need one).
+    for (asset, content_type) in [
+        ("/", "text/html"),
+        ("/assets/app.js", "text/javascript"),
+        ("/assets/app.css", "text/css"),
+        ("/leian-client.js", "text/javascript"),
+        ("/taskpane.html", "text/html"),
+        ("/api", "text/html"),
+    ] {
+        let response = client().get(format!("{base}{asset}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+        let served = response.headers()["content-type"].to_str().unwrap();
+        assert!(served.starts_with(content_type), "{asset}: {served}");
+    }
 
     // Missing, malformed and wrong keys.
     assert_error(

@@ -1,0 +1,168 @@
+// leian-client.js — a small client for the Leian HTTP API, for drafting plugins (an Office / WPS
+// task pane is a web page) and for Leian's own page. An ES module without dependencies, so a
+// court can copy it next to its plugin and run fully offline.
+//
+//   import { LeianClient } from "./leian-client.js";
+//   const leian = new LeianClient({ baseUrl: "http://127.0.0.1:8080", apiKey: "…" });
+//   const result = await leian.search({ text: "被告人醉酒驾驶机动车…", court: { name: "…人民法院" } });
+//
+// Every failure is thrown as a LeianError whose `message` is a plain Chinese sentence for the
+// judge; `code` is the API's stable error code (or `network`, `bad_response`, `aborted`).
+
+/** Plain words for the API's stable error codes. */
+const MESSAGES = {
+  empty_query: "请输入案情摘要：当前文本没有可检索的词语。",
+  empty_text: "请先粘贴要检查的文书内容。",
+  invalid_request: "请求内容有误",
+  payload_too_large: "文本过长，超出服务器允许的大小，请缩短后重试。",
+  unsupported_media_type: "请求格式不被服务器接受。",
+  not_found: "未找到请求的内容。",
+  method_not_allowed: "服务器不支持该操作。",
+  timeout: "服务器处理超时，请稍后重试或缩短文本。",
+  missing_api_key: "服务器要求 API 密钥：请在“设置”中填写管理员发放的密钥。",
+  invalid_api_key: "API 密钥无效：请核对“设置”中的密钥，或向管理员申请新的密钥。",
+  forbidden: "该 API 密钥无权执行此操作。",
+  rate_limited: "请求过于频繁，请稍候再试。",
+  reload_failed: "索引重新加载失败，服务器仍使用原索引。",
+  internal: "服务器内部错误，请稍后重试；若持续出现，请联系管理员。",
+  network: "无法连接到 Leian 服务器，请确认服务已启动、地址正确。",
+  bad_response: "服务器返回了无法识别的内容。",
+  aborted: "请求已取消。",
+};
+
+/** An API failure, with a message a judge can read. */
+export class LeianError extends Error {
+  constructor({ code, status = 0, detail = "", retryAfter = null }) {
+    let message = MESSAGES[code] || `服务器返回错误（HTTP ${status}）。`;
+    if (code === "invalid_request" && detail) message += `：${detail}`;
+    if (code === "rate_limited" && retryAfter) message = `请求过于频繁，请 ${retryAfter} 秒后再试。`;
+    super(message);
+    this.name = "LeianError";
+    /** Stable error code from the API, or `network` / `bad_response` / `aborted`. */
+    this.code = code;
+    /** HTTP status (0 when no response arrived). */
+    this.status = status;
+    /** The server's own (English) explanation, for logs and support. */
+    this.detail = detail;
+    /** Seconds to wait, for `rate_limited`. */
+    this.retryAfter = retryAfter;
+  }
+}
+
+export class LeianClient {
+  /**
+   * @param {object} [options]
+   * @param {string} [options.baseUrl] server address; defaults to the page's own origin
+   * @param {string} [options.apiKey] key from `leian keys new` (omit in development mode)
+   * @param {number} [options.timeoutMs] per-request limit (default 60 s)
+   * @param {typeof fetch} [options.fetch] fetch implementation (tests, older hosts)
+   */
+  constructor({ baseUrl = "", apiKey = "", timeoutMs = 60000, fetch: fetchImpl } = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.apiKey = apiKey;
+    this.timeoutMs = timeoutMs;
+    this.fetchImpl = fetchImpl || globalThis.fetch.bind(globalThis);
+  }
+
+  /** Similar judgments and statute articles for a fact summary (`POST /v1/search`). */
+  search(body, options) {
+    return this.request("POST", "/v1/search", body, options);
+  }
+
+  /** The 类案检索报告 as `{format, content, snapshot_id, mode}` (`POST /v1/report`). */
+  report(body, options) {
+    return this.request("POST", "/v1/report", body, options);
+  }
+
+  /** Every statute citation of a draft, checked (`POST /v1/citations/check`). */
+  checkCitations(text, options) {
+    return this.request("POST", "/v1/citations/check", { text }, options);
+  }
+
+  judgment(id, options) {
+    return this.request("GET", `/v1/judgments/${encodeURIComponent(id)}`, undefined, options);
+  }
+
+  statute(id, options) {
+    return this.request("GET", `/v1/statutes/${encodeURIComponent(id)}`, undefined, options);
+  }
+
+  /** Snapshot, document counts, available modes and background embedding progress. */
+  ready(options) {
+    return this.request("GET", "/v1/ready", undefined, options);
+  }
+
+  health(options) {
+    return this.request("GET", "/v1/health", undefined, options);
+  }
+
+  async request(method, path, body, { signal } = {}) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort("timeout"), this.timeoutMs);
+    const onAbort = () => controller.abort("aborted");
+    signal?.addEventListener("abort", onAbort);
+    let response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
+    } catch (cause) {
+      const reason = controller.signal.reason;
+      const code = reason === "timeout" ? "timeout" : reason === "aborted" ? "aborted" : "network";
+      throw new LeianError({ code, detail: String(cause) });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    let payload = null;
+    try {
+      payload = await response.json();
+    } catch {
+      // Not JSON: a proxy's error page, for instance; the status still tells what happened.
+    }
+    if (response.ok) {
+      if (payload === null) throw new LeianError({ code: "bad_response", status: response.status });
+      return payload;
+    }
+    const error = payload && payload.error ? payload.error : {};
+    const retryAfter = Number(response.headers.get("Retry-After")) || null;
+    throw new LeianError({
+      code: error.code || (response.status >= 500 ? "internal" : "bad_response"),
+      status: response.status,
+      detail: error.message || "",
+      retryAfter,
+    });
+  }
+}
+
+/**
+ * Splits `text` at byte offsets (the API reports UTF-8 byte offsets) into parts
+ * `{text, marked}`, so a page can wrap the marked ones in <mark> without HTML injection.
+ * @param {string} text
+ * @param {Array<[number, number]>} spans byte ranges into `text`, any order, may overlap
+ */
+export function splitByByteSpans(text, spans) {
+  const bytes = new TextEncoder().encode(text);
+  const decoder = new TextDecoder();
+  const sorted = spans
+    .map(([start, end]) => [Math.max(0, start), Math.min(bytes.length, end)])
+    .filter(([start, end]) => start < end)
+    .sort((a, b) => a[0] - b[0]);
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of sorted) {
+    if (end <= at) continue;
+    const from = Math.max(start, at);
+    if (from > at) parts.push({ text: decoder.decode(bytes.subarray(at, from)), marked: false });
+    parts.push({ text: decoder.decode(bytes.subarray(from, end)), marked: true });
+    at = end;
+  }
+  if (at < bytes.length) parts.push({ text: decoder.decode(bytes.subarray(at)), marked: false });
+  return parts;
+}
