@@ -9,6 +9,7 @@ use std::path::PathBuf;
 pub const DEFAULT_STRATEGY: PassageStrategy = PassageStrategy {
     tokens: 256,
     overlap: 32,
+    hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
 };
 
 pub fn spawn_embedding(

@@ -138,11 +138,13 @@ fn cache_path(model: &str) -> std::path::PathBuf {
         .join(format!("{model}.sqlite"))
 }
 
-/// Passage strategy of an index.
+/// How an index's vectors are made (passages of `tokens` with `overlap`) and searched (an HNSW
+/// graph from `hnsw_min_passages` passages on).
 #[derive(Debug, Clone, Copy)]
 pub struct PassageStrategy {
     pub tokens: usize,
     pub overlap: usize,
+    pub hnsw_min_passages: usize,
 }
 
 /// Embeds every document's passages, reusing and filling the embedding cache, with a progress bar.
@@ -220,7 +222,8 @@ pub fn embed_documents(
         }
     }
     bar.finish_and_clear();
-    let mut writer = VectorWriter::new(model.encoder.dimension());
+    let mut writer = VectorWriter::new(model.encoder.dimension())
+        .with_hnsw_min_passages(strategy.hnsw_min_passages);
     let mut rows = passages.iter().map(|(o, _)| *o).zip(vectors).peekable();
     for (ordinal, (id, _)) in documents.iter().enumerate() {
         let mut own = Vec::new();
@@ -246,6 +249,7 @@ pub fn embed_documents(
         passage_overlap: strategy.overlap,
         passages: writer.passages(),
         documents: writer.documents(),
+        hnsw: None, // set when the vectors are written (above the threshold)
     };
     Ok((writer, info))
 }

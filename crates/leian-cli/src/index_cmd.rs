@@ -47,6 +47,10 @@ pub struct EmbeddingArgs {
     /// Tokens shared by consecutive passages.
     #[arg(long, default_value_t = crate::background::DEFAULT_STRATEGY.overlap)]
     passage_overlap: usize,
+    /// Build an HNSW graph (approximate, fast search) when the index has at least this many
+    /// passages; smaller indexes are searched exactly. 0 builds it always.
+    #[arg(long, default_value_t = leian_index::DEFAULT_HNSW_MIN_PASSAGES)]
+    hnsw_min_passages: usize,
 }
 
 impl EmbeddingArgs {
@@ -57,6 +61,7 @@ impl EmbeddingArgs {
         Ok(PassageStrategy {
             tokens: self.passage_tokens,
             overlap: self.passage_overlap,
+            hnsw_min_passages: self.hnsw_min_passages,
         })
     }
 }

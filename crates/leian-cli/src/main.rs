@@ -172,6 +172,24 @@ pub(crate) struct Tuning {
     pub params: Vec<String>,
 }
 
+/// A text given on the command line, or standard input for `-`; `what` names it in the error
+/// for an empty one.
+pub(crate) fn text_argument(argument: &str, what: &str) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let text = if argument == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading standard input")?;
+        text
+    } else {
+        argument.to_string()
+    };
+    if text.trim().is_empty() {
+        anyhow::bail!("{what} is empty");
+    }
+    Ok(text)
+}
+
 /// Opens an index snapshot as a search engine; loads the query encoder when `mode` needs it and
 /// the index has vectors.
 pub(crate) fn open_engine(

@@ -1,12 +1,9 @@
 //! `leian report`: a 类案检索报告 (SPC guidance Art. 8) for one fact summary, as Markdown or HTML.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use leian_core::Filters;
-use leian_search::{
-    CourtContext, Mode, Platform, Report, ReportFormat, ReportMeta, ResearchRequest,
-};
-use std::io::Read;
+use leian_search::{CourtContext, Mode, ReportFormat, Requester, ResearchRequest};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -50,16 +47,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    let text = if args.text == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        text
-    } else {
-        args.text.clone()
-    };
-    if text.trim().is_empty() {
-        bail!("the fact summary is empty");
-    }
+    let text = crate::text_argument(&args.text, "the fact summary")?;
     let format = args
         .format
         .parse::<ReportFormat>()
@@ -81,23 +69,12 @@ pub fn run(args: ReportArgs) -> Result<()> {
         statute_top_k: args.statute_top_k,
         ..ResearchRequest::new(text.clone())
     };
-    let research = engine.research(&request)?;
-    let model = match research.mode {
-        Mode::Bm25 => None,
-        _ => engine.dense_model(),
-    };
-    let meta = ReportMeta {
+    let requester = Requester {
         searcher: args.searcher,
         court: args.court,
-        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        platform: Platform {
-            leian_version: env!("CARGO_PKG_VERSION").to_string(),
-            snapshot_id: manifest.snapshot_id,
-            model,
-        },
-        query: text,
     };
-    let rendered = Report::new(research, meta).render(format);
+    let report = engine.report(&request, requester, manifest.snapshot_id)?;
+    let rendered = report.render(format);
     match &args.out {
         Some(path) => {
             std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?

@@ -1,11 +1,10 @@
 //! `leian search`: one query, ranked hits with snippets.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 use leian_core::{Filters, Kind};
 use leian_search::linking::{LinkReason, StatuteLinks, Tier};
 use leian_search::{Mode, SearchRequest};
-use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -38,16 +37,7 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> Result<()> {
-    let text = if args.text == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        text
-    } else {
-        args.text.clone()
-    };
-    if text.trim().is_empty() {
-        bail!("the query is empty");
-    }
+    let text = crate::text_argument(&args.text, "the query")?;
     let mode = args.mode.parse::<Mode>()?;
     let engine = crate::open_engine(&args.index, &args.tuning, mode, false)?;
     let request = SearchRequest {

@@ -110,6 +110,7 @@ fn load_index(dir: &Path, tuning: &crate::Tuning) -> anyhow::Result<leian_server
         snapshot_id: manifest.snapshot_id,
         docs: manifest.docs,
         path: dir.to_path_buf(),
+        bytes: leian_index::snapshot_bytes(dir),
     })
 }
 

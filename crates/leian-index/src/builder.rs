@@ -200,7 +200,7 @@ impl SnapshotBuilder {
             .map(|s| &s.sha256[..8.min(s.sha256.len())])
             .collect::<Vec<_>>()
             .join("");
-        let manifest = Manifest {
+        let mut manifest = Manifest {
             snapshot_id: format!(
                 "{}-{}",
                 // Milliseconds: two builds in one second are still two snapshots.
@@ -215,10 +215,14 @@ impl SnapshotBuilder {
             docs: self.stats.clone(),
             sources,
             statute_duplicates,
-            dense: self.vectors.as_ref().map(|(_, info)| info.clone()),
+            dense: None,
         };
-        if let Some((writer, _)) = &self.vectors {
-            writer.write(&self.scratch)?;
+        if let Some((writer, info)) = &self.vectors {
+            let hnsw = writer.write(&self.scratch)?;
+            manifest.dense = Some(crate::DenseInfo {
+                hnsw,
+                ..info.clone()
+            });
         }
         manifest.write(&self.scratch)?;
         crate::swap::move_into_place(&self.scratch, &self.out)?;

@@ -7,6 +7,7 @@
 
 mod builder;
 mod embed_cache;
+mod hnsw;
 mod manifest;
 mod schema;
 mod snapshot;
@@ -15,8 +16,9 @@ mod vectors;
 
 pub use builder::{SnapshotBuilder, dense_text};
 pub use embed_cache::EmbeddingCache;
+pub use hnsw::{DEFAULT_HNSW_MIN_PASSAGES, HnswInfo};
 pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, sha256_of_path};
-pub use snapshot::Snapshot;
+pub use snapshot::{Snapshot, snapshot_bytes};
 pub use swap::attach_vectors;
 pub use vectors::{DenseInfo, VectorWriter, Vectors, dot};
 

@@ -108,13 +108,7 @@ impl Snapshot {
 
     /// Bytes on disk.
     pub fn size_bytes(&self) -> u64 {
-        walkdir::WalkDir::new(&self.dir)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter_map(|e| e.metadata().ok())
-            .filter(|m| m.is_file())
-            .map(|m| m.len())
-            .sum()
+        snapshot_bytes(&self.dir)
     }
 
     fn filter_clauses(&self, filters: &Filters) -> Result<Vec<Clause>, StoreError> {
@@ -369,4 +363,15 @@ impl Store for Snapshot {
         let catalog = std::sync::Arc::new(self.read_statute_catalog()?);
         Ok(self.statute_catalog.get_or_init(|| catalog).clone())
     }
+}
+
+/// Bytes on disk of the snapshot in `dir` (0 where it cannot be read).
+pub fn snapshot_bytes(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
 }

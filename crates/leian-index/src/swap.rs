@@ -70,10 +70,10 @@ pub fn attach_vectors(
     let scratch = scratch_dir(dir)?;
     let result = (|| {
         link_tree(dir, &scratch)?;
-        vectors.write(&scratch)?;
+        let hnsw = vectors.write(&scratch)?;
         let mut manifest = expected.clone();
         manifest.snapshot_id = format!("{}+{}", expected.snapshot_id, info.model);
-        manifest.dense = Some(info);
+        manifest.dense = Some(DenseInfo { hnsw, ..info });
         manifest.write(&scratch)?;
         let current = Manifest::read(dir)?;
         if current.snapshot_id != expected.snapshot_id {

@@ -1,8 +1,10 @@
 //! Dense vectors of a snapshot: one row per passage (a document is split into passages so a long
 //! judgment is not cut at the model's first 512 tokens), searched exactly with dot products of
-//! unit vectors and aggregated to documents by their best passage.
+//! unit vectors and aggregated to documents by their best passage; large snapshots also keep an
+//! HNSW graph (`hnsw.rs`) searched approximately.
 
 use crate::IndexError;
+use crate::hnsw::{DEFAULT_HNSW_MIN_PASSAGES, Hnsw, HnswInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
@@ -25,23 +27,35 @@ pub struct DenseInfo {
     pub passage_overlap: usize,
     pub passages: usize,
     pub documents: usize,
+    /// The HNSW graph, when the snapshot has one (absent in manifests written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hnsw: Option<HnswInfo>,
 }
 
 /// Vectors being collected for a snapshot.
-#[derive(Default)]
 pub struct VectorWriter {
     dimension: usize,
     rows: Vec<f32>,
     owners: Vec<u32>,
     docs: Vec<String>,
+    hnsw_min_passages: usize,
 }
 
 impl VectorWriter {
     pub fn new(dimension: usize) -> Self {
         VectorWriter {
             dimension,
-            ..Default::default()
+            rows: Vec::new(),
+            owners: Vec::new(),
+            docs: Vec::new(),
+            hnsw_min_passages: DEFAULT_HNSW_MIN_PASSAGES,
         }
+    }
+
+    /// Builds an HNSW graph when the snapshot has at least `passages` passages (0: always).
+    pub fn with_hnsw_min_passages(mut self, passages: usize) -> Self {
+        self.hnsw_min_passages = passages;
+        self
     }
 
     /// Adds the passage vectors of one document.
@@ -71,7 +85,9 @@ impl VectorWriter {
         self.docs.len()
     }
 
-    pub(crate) fn write(&self, snapshot_dir: &Path) -> Result<(), IndexError> {
+    /// Writes the vectors (and the HNSW graph, above the threshold) into the snapshot; returns
+    /// the graph's parameters for the manifest.
+    pub fn write(&self, snapshot_dir: &Path) -> Result<Option<HnswInfo>, IndexError> {
         let dir = snapshot_dir.join(VECTORS_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| IndexError::io(&dir, e))?;
         let write = |name: &str, bytes: &[u8]| {
@@ -89,21 +105,37 @@ impl VectorWriter {
         write(OWNERS_FILE, &owners)?;
         let docs =
             serde_json::to_vec(&self.docs).map_err(|e| IndexError::Invalid(e.to_string()))?;
-        write(DOCS_FILE, &docs)
+        write(DOCS_FILE, &docs)?;
+        if self.passages() == 0 || self.passages() < self.hnsw_min_passages {
+            return Ok(None);
+        }
+        let info = HnswInfo::default();
+        Hnsw::build(&dir, self.dimension, &self.rows, &info)?;
+        Ok(Some(info))
     }
 }
 
-/// Loaded vectors, searched exactly.
+/// Exact search over the admitted rows costs about `share × passages` dot products; a filtered
+/// graph walk about this many × `expansion_search / share` (it must step over the rejected
+/// nodes). Measured on the development index: a statute-only search (12% admitted, 13k passages)
+/// took 23 ms through the graph and 2.6 ms exactly; an all-judgment one (88%) 2.5 and 5.6 ms.
+const HNSW_VISITS_PER_CANDIDATE: f64 = 20.0;
+
+/// Passages asked of the graph per wanted document: a document's passages often crowd the top.
+const HNSW_PASSAGES_PER_DOCUMENT: usize = 4;
+
+/// Loaded vectors, searched exactly or through their HNSW graph.
 pub struct Vectors {
     dimension: usize,
     rows: Vec<f32>,
     owners: Vec<u32>,
     docs: Vec<String>,
     ordinal: HashMap<String, u32>,
+    hnsw: Option<Hnsw>,
 }
 
 impl Vectors {
-    pub(crate) fn open(snapshot_dir: &Path, info: &DenseInfo) -> Result<Self, IndexError> {
+    pub fn open(snapshot_dir: &Path, info: &DenseInfo) -> Result<Self, IndexError> {
         let dir = snapshot_dir.join(VECTORS_DIR);
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| IndexError::io(dir.join(name), e))
@@ -120,6 +152,7 @@ impl Vectors {
             .map_err(|e| IndexError::Invalid(format!("vectors/{DOCS_FILE}: {e}")))?;
         if rows.len() != owners.len() * info.dimension
             || owners.iter().any(|&o| o as usize >= docs.len())
+            || owners.windows(2).any(|pair| pair[0] > pair[1])
         {
             return Err(IndexError::Invalid(format!(
                 "{}: vector files do not agree with each other; rebuild the index",
@@ -131,12 +164,17 @@ impl Vectors {
             .enumerate()
             .map(|(i, id)| (id.clone(), i as u32))
             .collect();
+        let hnsw = match &info.hnsw {
+            Some(hnsw) => Some(Hnsw::open(&dir, info.dimension, owners.len(), hnsw)?),
+            None => None,
+        };
         Ok(Vectors {
             dimension: info.dimension,
             rows,
             owners,
             docs,
             ordinal,
+            hnsw,
         })
     }
 
@@ -149,19 +187,75 @@ impl Vectors {
         self.ordinal.contains_key(id)
     }
 
+    /// Whether searches go through an HNSW graph.
+    pub fn has_hnsw(&self) -> bool {
+        self.hnsw.is_some()
+    }
+
     /// The `limit` documents whose best passage is most similar to `query` (cosine of unit
-    /// vectors), among those `allowed` (all when `None`).
+    /// vectors), among those `allowed` (all when `None`). Through the HNSW graph when there is
+    /// one and the filter admits enough documents; exactly otherwise (and if the graph fails).
     pub fn search(
         &self,
         query: &[f32],
         allowed: Option<&dyn Fn(&str) -> bool>,
         limit: usize,
     ) -> Vec<(String, f32)> {
-        let mut best = vec![f32::NEG_INFINITY; self.docs.len()];
         let admitted: Option<Vec<bool>> =
             allowed.map(|f| self.docs.iter().map(|id| f(id)).collect());
+        if let Some(hnsw) = &self.hnsw {
+            let share = admitted.as_ref().map_or(1.0, |a| {
+                a.iter().filter(|&&x| x).count() as f64 / a.len().max(1) as f64
+            });
+            let exact_cost = share * self.owners.len() as f64;
+            let graph_cost = HNSW_VISITS_PER_CANDIDATE * hnsw.expansion_search() as f64 / share;
+            if share > 0.0 && graph_cost < exact_cost {
+                let admit_row = |row: u64| {
+                    admitted
+                        .as_ref()
+                        .is_none_or(|a| a[self.owners[row as usize] as usize])
+                };
+                let count = (limit * HNSW_PASSAGES_PER_DOCUMENT).min(self.owners.len());
+                let filter: Option<&dyn Fn(u64) -> bool> = admitted
+                    .as_ref()
+                    .map(|_| &admit_row as &dyn Fn(u64) -> bool);
+                match hnsw.search(query, count, filter) {
+                    Ok(passages) => {
+                        // The graph finds the documents; each is then scored by its best
+                        // passage over all its rows, as exact search would score it.
+                        let mut candidates: Vec<u32> = passages
+                            .iter()
+                            .map(|&(row, _)| self.owners[row as usize])
+                            .collect();
+                        candidates.sort_unstable();
+                        candidates.dedup();
+                        let scored = candidates
+                            .into_iter()
+                            .map(|owner| (owner, self.best_passage(owner, query)));
+                        return self.top_documents(scored, limit);
+                    }
+                    Err(error) => eprintln!("HNSW search failed ({error}); searching exactly"),
+                }
+            }
+        }
+        self.exact(query, admitted.as_deref(), limit)
+    }
+
+    /// The document's best passage score; its rows are contiguous (written one document at a
+    /// time).
+    fn best_passage(&self, owner: u32, query: &[f32]) -> f32 {
+        let start = self.owners.partition_point(|&o| o < owner);
+        let end = self.owners.partition_point(|&o| o <= owner);
+        self.rows[start * self.dimension..end * self.dimension]
+            .chunks_exact(self.dimension)
+            .map(|row| dot(row, query))
+            .fold(f32::NEG_INFINITY, f32::max)
+    }
+
+    fn exact(&self, query: &[f32], admitted: Option<&[bool]>, limit: usize) -> Vec<(String, f32)> {
+        let mut best = vec![f32::NEG_INFINITY; self.docs.len()];
         for (row, &owner) in self.rows.chunks_exact(self.dimension).zip(&self.owners) {
-            if admitted.as_ref().is_some_and(|a| !a[owner as usize]) {
+            if admitted.is_some_and(|a| !a[owner as usize]) {
                 continue;
             }
             let score = dot(row, query);
@@ -170,19 +264,37 @@ impl Vectors {
                 *slot = score;
             }
         }
-        let mut scored: Vec<(u32, f32)> = best
+        let passages = best
             .into_iter()
             .enumerate()
             .filter(|(_, s)| s.is_finite())
-            .map(|(i, s)| (i as u32, s))
-            .collect();
+            .map(|(i, s)| (i as u32, s));
+        self.top_documents(passages, limit)
+    }
+
+    /// The `limit` best documents from (document, passage score) pairs, by their best passage.
+    fn top_documents(
+        &self,
+        passages: impl Iterator<Item = (u32, f32)>,
+        limit: usize,
+    ) -> Vec<(String, f32)> {
+        let mut best: HashMap<u32, f32> = HashMap::new();
+        for (owner, score) in passages {
+            let slot = best.entry(owner).or_insert(f32::NEG_INFINITY);
+            if score > *slot {
+                *slot = score;
+            }
+        }
+        let mut scored: Vec<(u32, f32)> = best.into_iter().collect();
         let limit = limit.min(scored.len());
         if limit == 0 {
             return Vec::new();
         }
-        scored.select_nth_unstable_by(limit - 1, |a, b| b.1.total_cmp(&a.1));
+        // Ties by document order, so equal scores rank the same way every time.
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        scored.select_nth_unstable_by(limit - 1, order);
         scored.truncate(limit);
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.sort_by(order);
         scored
             .into_iter()
             .map(|(i, s)| (self.docs[i as usize].clone(), s))
@@ -245,6 +357,7 @@ mod tests {
             passage_overlap: 32,
             passages: 4,
             documents: 3,
+            hnsw: None,
         };
         let vectors = Vectors::open(dir.path(), &info).unwrap();
         let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), None, 2);
@@ -254,5 +367,115 @@ mod tests {
         let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), Some(&only_c), 5);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].0, "c");
+    }
+
+    /// Deterministic pseudo-random unit vectors (xorshift), clustered so that neighbours matter.
+    fn random_unit_vectors(count: usize, dimension: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut state = seed;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
+        let centres: Vec<Vec<f32>> = (0..200)
+            .map(|_| (0..dimension).map(|_| next()).collect())
+            .collect();
+        (0..count)
+            .map(|i| {
+                let centre = &centres[i % centres.len()];
+                unit(&centre.iter().map(|c| c + 0.6 * next()).collect::<Vec<_>>())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hnsw_finds_what_exact_search_finds_and_survives_reopening() {
+        let dimension = 64;
+        let vectors = random_unit_vectors(12_000, dimension, 7);
+        let build = |dir: &Path, min_passages: usize| {
+            let mut writer = VectorWriter::new(dimension).with_hnsw_min_passages(min_passages);
+            // Three passages per document, like a judgment split into passages.
+            for (doc, passages) in vectors.chunks(3).enumerate() {
+                writer.add(&format!("d{doc}"), passages).unwrap();
+            }
+            let hnsw = writer.write(dir).unwrap();
+            DenseInfo {
+                model: "t".into(),
+                model_fingerprint: "f".into(),
+                dimension,
+                passage_tokens: 256,
+                passage_overlap: 32,
+                passages: writer.passages(),
+                documents: writer.documents(),
+                hnsw,
+            }
+        };
+        let exact_dir = tempfile::tempdir().unwrap();
+        let exact_info = build(exact_dir.path(), usize::MAX);
+        assert!(exact_info.hnsw.is_none());
+        let exact = Vectors::open(exact_dir.path(), &exact_info).unwrap();
+        assert!(!exact.has_hnsw());
+
+        let graph_dir = tempfile::tempdir().unwrap();
+        let graph_info = build(graph_dir.path(), 0);
+        assert_eq!(graph_info.hnsw, Some(HnswInfo::default()));
+        let graph = Vectors::open(graph_dir.path(), &graph_info).unwrap();
+        assert!(graph.has_hnsw());
+
+        let queries = random_unit_vectors(50, dimension, 99);
+        let (mut found, mut wanted) = (0, 0);
+        for query in &queries {
+            let truth: Vec<String> = exact
+                .search(query, None, 20)
+                .into_iter()
+                .map(|h| h.0)
+                .collect();
+            let approx = graph.search(query, None, 20);
+            // Scores are the same cosines exact search computes.
+            for (id, score) in &approx {
+                let exact_score = exact.search(query, Some(&|d: &str| d == id), 1)[0].1;
+                assert!(
+                    (score - exact_score).abs() < 1e-4,
+                    "{id}: {score} vs {exact_score}"
+                );
+            }
+            wanted += truth.len();
+            found += approx.iter().filter(|(id, _)| truth.contains(id)).count();
+        }
+        // The graph is built by several threads, so it differs run to run; clustered synthetic
+        // vectors are harder than real ones (0.999 on the development corpus, README).
+        let recall = found as f64 / wanted as f64;
+        assert!(recall >= 0.9, "recall@20 {recall}");
+
+        // Filters: a broad one goes through the graph, a narrow one is exact; both obey it.
+        let most = |id: &str| id[1..].parse::<usize>().unwrap() % 10 != 0;
+        for query in &queries[..5] {
+            let hits = graph.search(query, Some(&most), 10);
+            let truth = exact.search(query, Some(&most), 10);
+            assert_eq!(hits.len(), 10);
+            assert!(hits.iter().all(|(id, _)| most(id)));
+            assert!(hits.iter().filter(|h| truth.contains(h)).count() >= 7);
+        }
+        let few = |id: &str| matches!(id, "d5" | "d17");
+        let hits = graph.search(&queries[0], Some(&few), 10);
+        assert_eq!(hits.len(), 2);
+
+        // A graph that does not match the vectors is refused.
+        let mut wrong = graph_info.clone();
+        wrong.dimension = 32;
+        assert!(Vectors::open(graph_dir.path(), &wrong).is_err());
+        std::fs::remove_file(
+            graph_dir
+                .path()
+                .join(VECTORS_DIR)
+                .join(crate::hnsw::GRAPH_FILE),
+        )
+        .unwrap();
+        let missing = Vectors::open(graph_dir.path(), &graph_info).err().unwrap();
+        assert!(
+            missing.to_string().contains("rebuild the index"),
+            "{missing}"
+        );
     }
 }

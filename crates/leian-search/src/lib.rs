@@ -27,6 +27,6 @@ pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with
 pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_outcome,
 };
-pub use report::{Platform, Report, ReportFormat, ReportMeta};
+pub use report::{Platform, Report, ReportFormat, ReportMeta, Requester};
 pub use research::{Research, ResearchHit, ResearchRequest, ResearchStatutes};
 pub use snippet::{Snippet, snippet};

@@ -120,6 +120,42 @@ enum Block {
     },
 }
 
+/// Who asks for a report: the searcher and the requesting court as printed in it.
+#[derive(Debug, Clone, Default)]
+pub struct Requester {
+    pub searcher: Option<String>,
+    pub court: Option<String>,
+}
+
+impl crate::Engine {
+    /// Researches `request` and prepares its report, stamped now with this Leian version, the
+    /// index snapshot `snapshot_id` and the dense model when one answered.
+    pub fn report(
+        &self,
+        request: &crate::ResearchRequest,
+        requester: Requester,
+        snapshot_id: String,
+    ) -> Result<Report, crate::SearchError> {
+        let research = self.research(request)?;
+        let model = match research.mode {
+            Mode::Bm25 => None,
+            _ => self.dense_model(),
+        };
+        let meta = ReportMeta {
+            searcher: requester.searcher,
+            court: requester.court,
+            generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            platform: Platform {
+                leian_version: env!("CARGO_PKG_VERSION").to_string(),
+                snapshot_id,
+                model,
+            },
+            query: request.text.clone(),
+        };
+        Ok(Report::new(research, meta))
+    }
+}
+
 impl Report {
     pub fn new(research: Research, meta: ReportMeta) -> Report {
         Report { meta, research }

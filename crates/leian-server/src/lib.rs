@@ -52,6 +52,8 @@ pub struct ServedIndex {
     pub docs: CorpusStats,
     /// The snapshot folder it was opened from (reloaded by default).
     pub path: PathBuf,
+    /// Its size on disk, for the metrics.
+    pub bytes: u64,
 }
 
 /// Opens the snapshot in a folder; the command line supplies it (it knows the model cache and
@@ -149,11 +151,9 @@ impl AppState {
 
     fn record_index(&self) {
         let index = self.current();
-        self.shared.metrics.index_loaded(
-            index.docs.judgments,
-            index.docs.statutes,
-            metrics::dir_size(&index.path),
-        );
+        self.shared
+            .metrics
+            .index_loaded(index.docs.judgments, index.docs.statutes, index.bytes);
     }
 
     /// The index serving now. Hold the `Arc` for a whole request, so a swap in the middle of it

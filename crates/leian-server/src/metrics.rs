@@ -194,18 +194,3 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     );
     response
 }
-
-/// Bytes under `dir` (the snapshot's files), for the index size gauge.
-pub fn dir_size(dir: &std::path::Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|entry| match entry.metadata() {
-            Ok(meta) if meta.is_dir() => dir_size(&entry.path()),
-            Ok(meta) => meta.len(),
-            Err(_) => 0,
-        })
-        .sum()
-}

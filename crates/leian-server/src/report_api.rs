@@ -2,10 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
-use crate::search_api::{CourtBody, FilterBody, MAX_TOP_K, ModeName};
+use crate::search_api::{CourtBody, FilterBody, ModeName, checked_top_k};
 use axum::Json;
 use axum::extract::State;
-use leian_search::{Mode, Platform, Report, ReportFormat, ReportMeta, ResearchRequest};
+use leian_search::{ReportFormat, Requester, ResearchRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -84,14 +84,10 @@ pub async fn report(
         .format
         .parse()
         .map_err(|e: String| ApiError::invalid(format!("format: {e}")))?;
-    if body.top_k == 0 || body.top_k > MAX_TOP_K as u64 {
-        return Err(ApiError::invalid(format!(
-            "top_k must be between 1 and {MAX_TOP_K}"
-        )));
-    }
+    let top_k = checked_top_k(body.top_k)?;
     let court = body.court.as_ref().map(CourtBody::to_context).transpose()?;
     let request = ResearchRequest {
-        top_k: body.top_k as usize,
+        top_k,
         mode: body.mode.into(),
         filters: body.filters.to_filters()?,
         court: court.clone(),
@@ -103,24 +99,14 @@ pub async fn report(
     let searcher = body.searcher.filter(|s| !s.trim().is_empty());
     let court_name = court.and_then(|c| c.court.or(c.province));
     let (mode, content) = tokio::task::spawn_blocking(move || {
-        let research = index.engine.research(&request)?;
-        let mode = research.mode;
-        let model = match mode {
-            Mode::Bm25 => None,
-            _ => index.engine.dense_model(),
-        };
-        let meta = ReportMeta {
+        let requester = Requester {
             searcher,
             court: court_name,
-            generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-            platform: Platform {
-                leian_version: env!("CARGO_PKG_VERSION").to_string(),
-                snapshot_id: index.snapshot_id.clone(),
-                model,
-            },
-            query: request.text.clone(),
         };
-        Ok::<_, ApiError>((mode, Report::new(research, meta).render(format)))
+        let report = index
+            .engine
+            .report(&request, requester, index.snapshot_id.clone())?;
+        Ok::<_, ApiError>((report.research.mode, report.render(format)))
     })
     .await
     .map_err(ApiError::internal)??;

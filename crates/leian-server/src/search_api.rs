@@ -93,6 +93,16 @@ fn default_top_k() -> u64 {
     10
 }
 
+/// `top_k` of a request, 1 to [`MAX_TOP_K`].
+pub fn checked_top_k(top_k: u64) -> Result<usize, ApiError> {
+    match usize::try_from(top_k) {
+        Ok(top_k) if (1..=MAX_TOP_K).contains(&top_k) => Ok(top_k),
+        _ => Err(ApiError::invalid(format!(
+            "top_k must be between 1 and {MAX_TOP_K}"
+        ))),
+    }
+}
+
 /// What a search covers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -354,11 +364,7 @@ pub async fn search(
     ApiJson(body): ApiJson<SearchBody>,
 ) -> Result<Json<SearchResult>, ApiError> {
     let started = Instant::now();
-    if body.top_k == 0 || body.top_k > MAX_TOP_K as u64 {
-        return Err(ApiError::invalid(format!(
-            "top_k must be between 1 and {MAX_TOP_K}"
-        )));
-    }
+    let top_k = checked_top_k(body.top_k)?;
     let filters = body.filters.to_filters()?;
     if state.log_queries() {
         // Opt-in only (`log_queries` in leian.toml): fact summaries are personal data.
@@ -369,7 +375,7 @@ pub async fn search(
         text: body.text,
         kind: None,
         mode: body.mode.into(),
-        top_k: body.top_k as usize,
+        top_k,
         filters,
         exclude_ids: Vec::new(),
     };

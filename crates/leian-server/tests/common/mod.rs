@@ -67,11 +67,13 @@ pub fn served_index() -> ServedIndex {
 pub fn open_index(dir: &Path) -> Result<ServedIndex, String> {
     let snapshot = leian_index::Snapshot::open(dir).map_err(|e| e.to_string())?;
     let manifest = snapshot.manifest().clone();
+    let bytes = snapshot.size_bytes();
     Ok(ServedIndex {
         engine: Engine::new(Arc::new(snapshot), SearchConfig::default()),
         snapshot_id: manifest.snapshot_id,
         docs: manifest.docs,
         path: dir.to_path_buf(),
+        bytes,
     })
 }
 
