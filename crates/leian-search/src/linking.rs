@@ -563,14 +563,16 @@ impl Engine {
                 + config.link_direct_weight * evidence.direct.map_or(0.0, |d| d.2)
                 + config.link_charge_weight * evidence.charge.map_or(0.0, |c| c.1)
                 + config.link_circumstance_weight * evidence.circumstance.map_or(0.0, |c| c.1);
-            let tier = match is_general_part(&statute) {
-                false if support >= config.link_specific_min => Tier::Specific,
-                true if support >= config.link_general_min => Tier::General,
-                _ => Tier::Other,
-            };
             let leads = evidence
                 .charge
                 .is_some_and(|(index, score)| index == 0 && score >= config.link_lead_charge_min);
+            // An article of the most likely charge is in the specific tier whatever its support:
+            // a judge reads the charge's own article first, even when few similar cases cite it.
+            let tier = match is_general_part(&statute) {
+                false if leads || support >= config.link_specific_min => Tier::Specific,
+                true if support >= config.link_general_min => Tier::General,
+                _ => Tier::Other,
+            };
             ranked.push(Scored {
                 id,
                 support,
