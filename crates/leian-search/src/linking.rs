@@ -10,7 +10,7 @@
 //! index is reported as flagged instead.
 
 use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
-use crate::engine::{Engine, MAX_TOP_K, Mode, SearchError, SearchRequest};
+use crate::engine::{Engine, MAX_TOP_K, Mode, SearchConfig, SearchError, SearchRequest};
 use crate::fusion::Ranked;
 use crate::snippet::{Snippet, snippet};
 use leian_core::{Document, FilterField, Filters, Kind, Statute, StatuteStatus, statute_id};
@@ -253,6 +253,17 @@ fn flag_note(status: Option<StatuteStatus>, version: Option<&str>) -> String {
         Some(StatuteStatus::Repealed) => format!("该法已废止{version}，不予推荐"),
         Some(StatuteStatus::NotYetInForce) => format!("该条尚未施行{version}，不予推荐"),
         Some(StatuteStatus::InForce) => format!("该条现行有效{version}"),
+    }
+}
+
+/// The tier of an article. An article of the most likely charge (`leads`) is in the specific
+/// tier whatever its support: a judge reads the charge's own article first, even when few
+/// similar cases cite it (otherwise it fell behind general-part articles such as 67).
+fn tier_of(general_part: bool, leads: bool, support: f32, config: &SearchConfig) -> Tier {
+    match general_part {
+        false if leads || support >= config.link_specific_min => Tier::Specific,
+        true if support >= config.link_general_min => Tier::General,
+        _ => Tier::Other,
     }
 }
 
@@ -566,13 +577,7 @@ impl Engine {
             let leads = evidence
                 .charge
                 .is_some_and(|(index, score)| index == 0 && score >= config.link_lead_charge_min);
-            // An article of the most likely charge is in the specific tier whatever its support:
-            // a judge reads the charge's own article first, even when few similar cases cite it.
-            let tier = match is_general_part(&statute) {
-                false if leads || support >= config.link_specific_min => Tier::Specific,
-                true if support >= config.link_general_min => Tier::General,
-                _ => Tier::Other,
-            };
+            let tier = tier_of(is_general_part(&statute), leads, support, config);
             ranked.push(Scored {
                 id,
                 support,
@@ -800,6 +805,24 @@ mod tests {
         for status in StatuteStatus::ALL {
             assert!(!flag_note(Some(*status), None).is_ascii());
         }
+    }
+
+    #[test]
+    fn the_likely_charge_article_is_specific_whatever_its_support() {
+        let config = SearchConfig::default();
+        let weak = config.link_specific_min / 2.0;
+        assert_eq!(tier_of(false, true, weak, &config), Tier::Specific);
+        assert_eq!(tier_of(false, false, weak, &config), Tier::Other);
+        assert_eq!(
+            tier_of(false, false, config.link_specific_min, &config),
+            Tier::Specific
+        );
+        // Leading never lifts a general-part article out of its tier rules.
+        assert_eq!(tier_of(true, true, weak, &config), Tier::Other);
+        assert_eq!(
+            tier_of(true, false, config.link_general_min, &config),
+            Tier::General
+        );
     }
 
     #[test]
