@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release -p leian-cli
-leian=target/release/leian
+# cargo puts the binary under $CARGO_TARGET_DIR when that is set.
+leian=${CARGO_TARGET_DIR:-target}/release/leian
 laws_db=$("$leian" statutes fetch)
 corpus=${LEIAN_CORPUS:-../shared/data/corpus/judgments.jsonl}
 if [ ! -e "$corpus" ]; then

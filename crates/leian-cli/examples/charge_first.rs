@@ -66,9 +66,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // The dictionary knows no article for this charge: nothing to check.
             _ if charge.articles.is_empty() => predicted_right -= 1,
             first => misses.push(format!(
-                "{}: {} {:?} → first {:?}",
+                "{}: {} (score {:.3}) {:?} → first {:?}",
                 query.id,
                 charge.name,
+                charge.score,
                 charge.articles,
                 first.map(|h| h.article.as_str())
             )),

@@ -203,6 +203,19 @@ pub fn run(args: IndexArgs) -> Result<()> {
             merge.duplicates
         );
     }
+    if !merge.settled_in_force.is_empty() {
+        println!(
+            "{} laws marked amended or historical by their source are in force here (no newer version indexed): {}",
+            merge.settled_in_force.len(),
+            merge.settled_in_force.join("、")
+        );
+    }
+    if merge.superseded > 0 {
+        println!(
+            "statute articles only in a superseded version of their law, marked amended: {}",
+            merge.superseded
+        );
+    }
     let seconds = started.elapsed().as_secs_f64();
     let docs = manifest.docs.judgments + manifest.docs.statutes;
     let size = leian_index::Snapshot::open(&args.out)?.size_bytes();

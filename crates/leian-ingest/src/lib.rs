@@ -13,4 +13,6 @@ mod statutes;
 pub use extract::{Sections, enrich, split_sections};
 pub use judgments::{JudgmentFormat, read_judgments};
 pub use report::{IngestError, Skip, SourceSummary};
-pub use statutes::{StatuteMerge, merge_statutes, read_lawrefbook, read_laws_db, read_statutes};
+pub use statutes::{
+    StatuteMerge, merge_statutes, read_lawrefbook, read_laws_db, read_statutes, settle_statuses,
+};

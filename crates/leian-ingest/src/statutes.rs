@@ -348,10 +348,18 @@ pub fn read_statutes(
 pub struct StatuteMerge {
     /// Articles dropped because another source or version had the same id.
     pub duplicates: usize,
+    /// Laws whose newest version held was marked amended or historical by its source and is
+    /// taken as in force, because no newer version of the law is indexed (laws.db marks
+    /// 中华人民共和国刑法 2020-12-26 已被修改 without holding the 2023 text).
+    pub settled_in_force: Vec<String>,
+    /// Articles marked in force by their source that only an older version of their law has,
+    /// now marked amended because a newer version of the law is indexed.
+    pub superseded: usize,
 }
 
 /// Keeps one article per id: the newest version; at equal dates the one whose status is
-/// preferred (in force over amended over historical); at a tie the first read.
+/// preferred (in force over amended over historical); at a tie the first read. Then settles
+/// each article's status against the versions indexed (see [`settle_statuses`]).
 pub fn merge_statutes(statutes: Vec<Statute>) -> (Vec<Statute>, StatuteMerge) {
     let mut kept: Vec<Statute> = Vec::with_capacity(statutes.len());
     let mut at: HashMap<String, usize> = HashMap::new();
@@ -376,7 +384,51 @@ pub fn merge_statutes(statutes: Vec<Statute>) -> (Vec<Statute>, StatuteMerge) {
             }
         }
     }
+    let (settled_in_force, superseded) = settle_statuses(&mut kept);
+    merge.settled_in_force = settled_in_force;
+    merge.superseded = superseded;
     (kept, merge)
+}
+
+/// Judges validity against what is indexed rather than against a source's own view of the
+/// world. "Amended" and "historical version" are relative statements — a newer version exists —
+/// and are only true for the index when it holds that newer version; a source may mark its
+/// newest text of a law amended although it never ships the amendment. So, per law, the articles
+/// of the newest version held are in force (unless repealed or not yet in force), and articles
+/// that only an older version has are amended. Repeal is an absolute statement and is kept.
+/// Returns the laws whose newest version was marked amended or historical, and the number of
+/// in-force articles downgraded to amended.
+pub fn settle_statuses(statutes: &mut [Statute]) -> (Vec<String>, usize) {
+    let mut newest: HashMap<&str, &str> = HashMap::new();
+    for statute in statutes.iter() {
+        let version = statute.version_date.as_deref().unwrap_or_default();
+        let entry = newest.entry(statute.law.as_str()).or_default();
+        if version > *entry {
+            *entry = version;
+        }
+    }
+    let newest: HashMap<String, String> = newest
+        .into_iter()
+        .map(|(law, version)| (law.to_string(), version.to_string()))
+        .collect();
+    let mut settled = std::collections::BTreeSet::new();
+    let mut superseded = 0;
+    for statute in statutes.iter_mut() {
+        let version = statute.version_date.as_deref().unwrap_or_default();
+        let is_newest = newest.get(&statute.law).is_none_or(|n| n == version);
+        match (statute.status, is_newest) {
+            (Some(StatuteStatus::Amended | StatuteStatus::Historical), true) => {
+                statute.status = Some(StatuteStatus::InForce);
+                settled.insert(statute.law.clone());
+            }
+            (Some(StatuteStatus::InForce) | None, false) => {
+                statute.status = Some(StatuteStatus::Amended);
+                superseded += 1;
+            }
+            _ => {}
+        }
+    }
+    (settled.into_iter().collect(), superseded)
 }
 
 #[cfg(test)]
@@ -463,6 +515,109 @@ mod tests {
         );
         let (kept, _) = merge_statutes(vec![newer, base]);
         assert_eq!(kept[0].text, "new");
+    }
+
+    /// A laws.db with its real schema and the statuses it gives: 刑法 marked 已被修改 with no
+    /// newer version in the file, a law in force, and a law held in two versions, the older
+    /// marked 历史版本 with an article the newer one lacks.
+    fn laws_db_like(path: &Path) {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE laws (law_id TEXT PRIMARY KEY, law_name TEXT NOT NULL, doc_type TEXT,
+                 level TEXT, issuing_body TEXT, publish_date TEXT, effective_date TEXT,
+                 version_date TEXT, status TEXT, law_department TEXT);
+             CREATE TABLE articles (id INTEGER PRIMARY KEY, law_id TEXT NOT NULL,
+                 law_name TEXT NOT NULL, law_department TEXT, level TEXT, status TEXT,
+                 chapter TEXT, section TEXT, article_no TEXT, article_no_arabic INTEGER,
+                 article_text TEXT, char_count INTEGER);
+             INSERT INTO laws VALUES
+               ('x1', '中华人民共和国刑法', '法律', '法律', NULL, '2020-12-26', '1997-10-01', '2020-12-26', '已被修改', '刑法'),
+               ('x2', '中华人民共和国道路交通安全法', '法律', '法律', NULL, '2021-04-29', '2004-05-01', '2021-04-29', '现行有效', '行政法'),
+               ('x3', '中华人民共和国仲裁法', '法律', '法律', NULL, '2017-09-01', '1995-09-01', '2017-09-01', '历史版本', '诉讼法'),
+               ('x4', '中华人民共和国仲裁法', '法律', '法律', NULL, '2025-09-12', '2026-03-01', '2025-09-12', '现行有效', '诉讼法');
+             INSERT INTO articles (id, law_id, law_name, level, status, article_no, article_text) VALUES
+               (1, 'x1', '中华人民共和国刑法', '法律', '已被修改', '第一百三十三条之一', '在道路上驾驶机动车，有下列情形之一的，处拘役，并处罚金：'),
+               (2, 'x1', '中华人民共和国刑法', '法律', '已被修改', '第二百六十四条', '盗窃公私财物，数额较大的……'),
+               (3, 'x2', '中华人民共和国道路交通安全法', '法律', '现行有效', '第九十一条', '饮酒后驾驶机动车的，处暂扣六个月机动车驾驶证……'),
+               (4, 'x3', '中华人民共和国仲裁法', '法律', '历史版本', '第一条', '旧文'),
+               (5, 'x3', '中华人民共和国仲裁法', '法律', '历史版本', '第二条', '旧文'),
+               (6, 'x4', '中华人民共和国仲裁法', '法律', '现行有效', '第一条', '新文');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_newest_version_held_is_in_force_whatever_the_source_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("laws.db");
+        laws_db_like(&db);
+        let (statutes, summary) = read_laws_db(&db).unwrap();
+        assert_eq!(summary.read, 6);
+        let status_before = |id: &str| statutes.iter().find(|s| s.id == id).unwrap().status;
+        assert_eq!(
+            status_before("中华人民共和国刑法第133条之一"),
+            Some(StatuteStatus::Amended),
+            "the fixture reproduces laws.db"
+        );
+        let (merged, merge) = merge_statutes(statutes);
+        let status = |id: &str| merged.iter().find(|s| s.id == id).unwrap().status;
+        // No newer 刑法 is indexed: the one held is the law in force.
+        assert_eq!(
+            status("中华人民共和国刑法第133条之一"),
+            Some(StatuteStatus::InForce)
+        );
+        assert_eq!(
+            status("中华人民共和国刑法第264条"),
+            Some(StatuteStatus::InForce)
+        );
+        assert_eq!(
+            status("中华人民共和国道路交通安全法第91条"),
+            Some(StatuteStatus::InForce)
+        );
+        // A newer 仲裁法 is indexed: its article 1 wins, the old-only article 2 stays flagged.
+        let arbitration = merged
+            .iter()
+            .find(|s| s.id == "中华人民共和国仲裁法第1条")
+            .unwrap();
+        assert_eq!(
+            (arbitration.text.as_str(), arbitration.status),
+            ("新文", Some(StatuteStatus::InForce))
+        );
+        assert_eq!(
+            status("中华人民共和国仲裁法第2条"),
+            Some(StatuteStatus::Historical)
+        );
+        assert_eq!(merge.settled_in_force, ["中华人民共和国刑法"]);
+        assert_eq!((merge.duplicates, merge.superseded), (1, 0));
+    }
+
+    #[test]
+    fn articles_only_in_an_older_version_are_amended_and_repeal_is_kept() {
+        let article = |law: &str, number: u32, status, version: &str| Statute {
+            id: statute_id(law, &number.to_string()),
+            law: law.into(),
+            article: number.to_string(),
+            number,
+            text: String::new(),
+            level: None,
+            chapter: None,
+            status: Some(status),
+            effective_date: None,
+            version_date: Some(version.into()),
+            source: "lawrefbook".into(),
+        };
+        use StatuteStatus::*;
+        let mut statutes = vec![
+            article("甲法", 1, InForce, "2024-01-01"),
+            article("甲法", 2, InForce, "2010-01-01"),
+            article("乙法", 1, Repealed, "2000-01-01"),
+            article("丙法", 1, NotYetInForce, "2026-06-01"),
+        ];
+        let (settled, superseded) = settle_statuses(&mut statutes);
+        let statuses: Vec<_> = statutes.iter().map(|s| s.status.unwrap()).collect();
+        assert_eq!(statuses, [InForce, Amended, Repealed, NotYetInForce]);
+        assert!(settled.is_empty());
+        assert_eq!(superseded, 1);
     }
 
     #[test]

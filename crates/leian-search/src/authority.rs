@@ -2,10 +2,14 @@
 //! similar-case search (2020) Art. 4 and the 2024 case-library rules: guiding cases (must be
 //! followed, Art. 9) > case-library reference cases > SPC typical cases and SPC judgments > the
 //! province's high court > the court one level up and the court itself > others. Except for
-//! guiding cases, judgments of the last three years are searched first (`recent`).
+//! guiding cases, judgments of the last three years are searched first (`recent`): within a
+//! tier, recent judgments come before older ones, and similarity orders each group.
 
+use chrono::{Datelike, Months, NaiveDate};
 use leian_core::{Authority, CourtLevel, Judgment};
-use leian_text::{PROVINCES, court_level, court_province, province_short_name};
+use leian_text::{
+    PROVINCES, court_level, court_province, parse_chinese_number, province_short_name,
+};
 use serde::{Deserialize, Serialize};
 
 /// An Art. 4 tier; the declaration order is the authority order.
@@ -116,8 +120,47 @@ fn court_city(name: &str) -> Option<String> {
     (is_intermediate || end < body.len()).then(|| city.to_string())
 }
 
-/// Classifies `judgment` for the requesting court `context`; `current_year` decides `recent`.
-pub fn classify(judgment: &Judgment, context: &CourtContext, current_year: u16) -> AuthorityTier {
+/// The date a judgment was decided, from its `date` field: `二〇一六年十月十三日` (as judgments
+/// write it), `2016年10月13日` or `2016-10-13`.
+pub fn decision_date(judgment: &Judgment) -> Option<NaiveDate> {
+    let date = judgment.date.as_deref()?.trim();
+    if let Ok(iso) = NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+        return Some(iso);
+    }
+    let (year, rest) = date.split_once('年')?;
+    let (month, rest) = rest.split_once('月')?;
+    let day = rest.strip_suffix('日')?;
+    let number = |part: &str| {
+        let part = part.trim();
+        part.parse::<u32>()
+            .ok()
+            .or_else(|| parse_chinese_number(part).and_then(|n| u32::try_from(n).ok()))
+    };
+    NaiveDate::from_ymd_opt(
+        i32::try_from(number(year)?).ok()?,
+        number(month)?,
+        number(day)?,
+    )
+}
+
+/// Whether a judgment falls in the last three years before `today` (Art. 4): by its decision
+/// date when it has one, else by its year (this year and the two before).
+fn is_recent(judgment: &Judgment, today: NaiveDate) -> bool {
+    if let Some(decided) = decision_date(judgment) {
+        let since = today
+            .checked_sub_months(Months::new(36))
+            .unwrap_or(NaiveDate::MIN);
+        return decided > since && decided <= today;
+    }
+    judgment.year.is_some_and(|year| {
+        let (year, now) = (i32::from(year), today.year());
+        year <= now && now - year < 3
+    })
+}
+
+/// Classifies `judgment` for the requesting court `context`; `today` decides `recent` (passed
+/// in, never read from the clock here, so that rankings can be tested and reproduced).
+pub fn classify(judgment: &Judgment, context: &CourtContext, today: NaiveDate) -> AuthorityTier {
     let court = judgment
         .court
         .as_deref()
@@ -146,13 +189,20 @@ pub fn classify(judgment: &Judgment, context: &CourtContext, current_year: u16) 
         }
         Authority::Ordinary => relative_tier(court, level, province, context, court_label),
     };
-    let recent = tier != Tier::Guiding
-        && judgment
-            .year
-            .is_some_and(|year| year <= current_year && current_year - year < 3);
-    let reason = match (recent, judgment.year) {
-        (true, Some(year)) => format!("{reason}；{year}年作出，属近三年案例，优先检索"),
-        _ => reason,
+    let recent = tier != Tier::Guiding && is_recent(judgment, today);
+    let decided = decision_date(judgment)
+        .map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day()))
+        .or_else(|| judgment.year.map(|y| format!("{y}年")));
+    let reason = match (tier, recent, decided) {
+        (Tier::Guiding, _, _) => reason,
+        (_, true, Some(decided)) => {
+            format!("{reason}；{decided}作出，属近三年案例，同一层级内优先列出")
+        }
+        (_, false, Some(decided)) => {
+            format!("{reason}；{decided}作出，不属近三年案例，列在同一层级的近三年案例之后")
+        }
+        (_, false, None) => format!("{reason}；裁判日期不详，列在同一层级的近三年案例之后"),
+        (_, true, None) => reason,
     };
     AuthorityTier {
         tier,
@@ -221,26 +271,34 @@ fn relative_tier(
     }
 }
 
-/// Sorts items by authority tier (rank 1 first), then by score, highest first; stable, so
-/// items with equal tier and score keep their order.
-pub fn sort_by_authority<T>(items: &mut [T], tier: impl Fn(&T) -> Tier, score: impl Fn(&T) -> f32) {
+/// Sorts items in Art. 4 order: by authority tier (rank 1 first), within a tier the recent ones
+/// (last three years) before the older ones, and within each of those by score, highest first;
+/// stable, so items with equal tier, recency and score keep their order.
+pub fn sort_by_authority<T>(
+    items: &mut [T],
+    authority: impl Fn(&T) -> &AuthorityTier,
+    score: impl Fn(&T) -> f32,
+) {
     items.sort_by(|a, b| {
-        tier(a)
-            .cmp(&tier(b))
+        let (x, y) = (authority(a), authority(b));
+        x.tier
+            .cmp(&y.tier)
+            .then_with(|| y.recent.cmp(&x.recent))
             .then_with(|| score(b).total_cmp(&score(a)))
     });
 }
 
-/// Groups items by tier in authority order (each group ordered by score), omitting empty tiers.
+/// Groups items by tier in authority order (each group ordered as [`sort_by_authority`] does),
+/// omitting empty tiers.
 pub fn group_by_authority<T>(
     mut items: Vec<T>,
-    tier: impl Fn(&T) -> Tier,
+    authority: impl Fn(&T) -> &AuthorityTier,
     score: impl Fn(&T) -> f32,
 ) -> Vec<(Tier, Vec<T>)> {
-    sort_by_authority(&mut items, &tier, &score);
+    sort_by_authority(&mut items, &authority, &score);
     let mut groups: Vec<(Tier, Vec<T>)> = Vec::new();
     for item in items {
-        let t = tier(&item);
+        let t = authority(&item).tier;
         match groups.last_mut() {
             Some((last, group)) if *last == t => group.push(item),
             _ => groups.push((t, vec![item])),
@@ -269,8 +327,13 @@ mod tests {
 
     const PUDONG: &str = "上海市浦东新区人民法院";
 
+    /// The day rankings are made on in these tests (never the clock).
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
+    }
+
     fn tier(j: &Judgment, requesting: &str) -> Tier {
-        classify(j, &CourtContext::of_court(requesting), 2026).tier
+        classify(j, &CourtContext::of_court(requesting), today()).tier
     }
 
     #[test]
@@ -278,7 +341,7 @@ mod tests {
         let t = classify(
             &judgment(Authority::Guiding, "最高人民法院", 2025),
             &CourtContext::default(),
-            2026,
+            today(),
         );
         assert_eq!(t.tier, Tier::Guiding);
         assert_eq!(t.rank, 1);
@@ -293,7 +356,7 @@ mod tests {
         let t = classify(
             &judgment(Authority::Library, "江苏省高级人民法院", 2024),
             &context,
-            2026,
+            today(),
         );
         assert_eq!(
             (t.tier, t.rank, t.binding),
@@ -304,7 +367,7 @@ mod tests {
         let t = classify(
             &judgment(Authority::Typical, "浙江省杭州市中级人民法院", 2020),
             &context,
-            2026,
+            today(),
         );
         assert_eq!((t.tier, t.rank), (Tier::Spc, 3));
         assert!(!t.recent);
@@ -318,7 +381,7 @@ mod tests {
     #[test]
     fn provincial_high_court_only_of_the_same_province() {
         let shanghai_high = ordinary("上海市高级人民法院");
-        let t = classify(&shanghai_high, &CourtContext::of_court(PUDONG), 2026);
+        let t = classify(&shanghai_high, &CourtContext::of_court(PUDONG), today());
         assert_eq!((t.tier, t.rank), (Tier::ProvincialHigh, 4));
         assert_eq!(tier(&ordinary("北京市高级人民法院"), PUDONG), Tier::Other);
         // Province given directly, short or full.
@@ -327,11 +390,11 @@ mod tests {
             ..CourtContext::default()
         };
         assert_eq!(
-            classify(&shanghai_high, &context, 2026).tier,
+            classify(&shanghai_high, &context, today()).tier,
             Tier::ProvincialHigh
         );
         // Without any requesting court the relation is unknown.
-        let t = classify(&shanghai_high, &CourtContext::default(), 2026);
+        let t = classify(&shanghai_high, &CourtContext::default(), today());
         assert_eq!(t.tier, Tier::Other);
         assert!(t.reason.contains("未提供本院所在省份"));
     }
@@ -343,7 +406,7 @@ mod tests {
         let t = classify(
             &ordinary("上海市第一中级人民法院"),
             &CourtContext::of_court(PUDONG),
-            2026,
+            today(),
         );
         assert_eq!((t.tier, t.rank), (Tier::SuperiorOrOwn, 5));
         assert!(t.reason.contains("上一级"));
@@ -359,7 +422,7 @@ mod tests {
         let t = classify(
             &ordinary("湖南省岳阳市中级人民法院"),
             &CourtContext::of_court("湖南省长沙市雨花区人民法院"),
-            2026,
+            today(),
         );
         assert_eq!(t.tier, Tier::Other);
         assert!(t.reason.contains("不属同一地市"));
@@ -367,7 +430,7 @@ mod tests {
         let t = classify(
             &ordinary("浙江省温州市中级人民法院"),
             &CourtContext::of_court("浙江省乐清市人民法院"),
-            2026,
+            today(),
         );
         assert_eq!(t.tier, Tier::SuperiorOrOwn);
         assert!(t.reason.contains("无法确定所属地市"));
@@ -395,7 +458,11 @@ mod tests {
             Tier::ProvincialHigh
         );
         // Unknown court.
-        let t = classify(&Judgment::default(), &CourtContext::of_court(PUDONG), 2026);
+        let t = classify(
+            &Judgment::default(),
+            &CourtContext::of_court(PUDONG),
+            today(),
+        );
         assert_eq!(t.tier, Tier::Other);
         assert!(!t.recent);
     }
@@ -403,35 +470,98 @@ mod tests {
     #[test]
     fn recent_means_the_last_three_years() {
         let context = CourtContext::of_court(PUDONG);
-        let recent =
-            |year| classify(&judgment(Authority::Ordinary, PUDONG, year), &context, 2026).recent;
+        let recent = |year| {
+            classify(
+                &judgment(Authority::Ordinary, PUDONG, year),
+                &context,
+                today(),
+            )
+            .recent
+        };
         assert!(recent(2026));
         assert!(recent(2024));
         assert!(!recent(2023));
         assert!(!recent(2027));
+        // A decision date is more precise than the year: three years back from today.
+        let dated = |date: &str| {
+            let mut j = judgment(Authority::Ordinary, PUDONG, 2023);
+            j.date = Some(date.into());
+            classify(&j, &context, today())
+        };
+        assert!(dated("二〇二三年七月一日").recent);
+        assert!(!dated("二〇二三年六月三十日").recent);
+        assert!(dated("2025-12-31").recent);
+        assert!(!dated("2026-07-01").recent, "after today");
+        let t = dated("二〇二三年十月十三日");
+        assert!(
+            t.reason.contains("2023年10月13日作出，属近三年案例"),
+            "{}",
+            t.reason
+        );
+        let t = dated("二〇一六年十月十三日");
+        assert!(t.reason.contains("不属近三年案例"), "{}", t.reason);
     }
 
     #[test]
-    fn sorting_by_tier_then_score_is_stable() {
+    fn decision_dates_in_the_forms_judgments_write() {
+        let date = |text: &str| {
+            decision_date(&Judgment {
+                date: Some(text.into()),
+                ..Judgment::default()
+            })
+        };
+        let expected = NaiveDate::from_ymd_opt(2016, 10, 13);
+        assert_eq!(date("二〇一六年十月十三日"), expected);
+        assert_eq!(date("2016年10月13日"), expected);
+        assert_eq!(date("2016-10-13"), expected);
+        assert_eq!(
+            date("二〇一九年四月三十日"),
+            NaiveDate::from_ymd_opt(2019, 4, 30)
+        );
+        assert_eq!(date("二〇一九年二月三十日"), None);
+        assert_eq!(date("不详"), None);
+    }
+
+    #[test]
+    fn within_a_tier_recent_judgments_come_first_then_similarity() {
+        let authority = |tier: Tier, recent: bool| AuthorityTier {
+            tier,
+            rank: tier.rank(),
+            binding: Binding::Reference,
+            recent,
+            reason: String::new(),
+        };
         let mut hits = vec![
-            ("a", Tier::Other, 9.0),
-            ("b", Tier::Guiding, 1.0),
-            ("c", Tier::Other, 9.0),
-            ("d", Tier::ProvincialHigh, 3.0),
-            ("e", Tier::Other, 10.0),
-            ("f", Tier::ProvincialHigh, 5.0),
+            ("old-best", authority(Tier::Other, false), 9.0),
+            ("guiding", authority(Tier::Guiding, false), 1.0),
+            ("recent-weak", authority(Tier::Other, true), 2.0),
+            ("high-old", authority(Tier::ProvincialHigh, false), 8.0),
+            ("recent-strong", authority(Tier::Other, true), 5.0),
+            ("high-recent", authority(Tier::ProvincialHigh, true), 3.0),
+            ("old-tie", authority(Tier::Other, false), 9.0),
         ];
-        sort_by_authority(&mut hits, |h| h.1, |h| h.2);
+        sort_by_authority(&mut hits, |h| &h.1, |h| h.2);
         let ids: Vec<_> = hits.iter().map(|h| h.0).collect();
-        assert_eq!(ids, ["b", "f", "d", "e", "a", "c"]);
-        let groups = group_by_authority(hits, |h| h.1, |h| h.2);
+        assert_eq!(
+            ids,
+            [
+                "guiding",
+                "high-recent",
+                "high-old",
+                "recent-strong",
+                "recent-weak",
+                "old-best",
+                "old-tie"
+            ]
+        );
+        let groups = group_by_authority(hits, |h| &h.1, |h| h.2);
         let shape: Vec<_> = groups.iter().map(|(t, g)| (*t, g.len())).collect();
         assert_eq!(
             shape,
             [
                 (Tier::Guiding, 1),
                 (Tier::ProvincialHigh, 2),
-                (Tier::Other, 3)
+                (Tier::Other, 4)
             ]
         );
         assert_eq!(

@@ -141,7 +141,7 @@ pub fn check_citations(store: &dyn Store, text: &str) -> Result<CitationReport, 
     let directory = LawDirectory::of(store.statute_catalog()?);
     let citations = found
         .iter()
-        .filter_map(|citation| directory.check(text, citation))
+        .filter_map(|citation| directory.check(store, text, citation))
         .collect();
     Ok(CitationReport { citations })
 }
@@ -282,7 +282,12 @@ impl LawDirectory {
 
     /// The checked form of one found citation; `None` when it is not a statute citation after
     /// all (`《借款合同》第五条`, or a name without marks that no statute has).
-    fn check(&self, text: &str, citation: &DraftCitation) -> Option<CheckedCitation> {
+    fn check(
+        &self,
+        store: &dyn Store,
+        text: &str,
+        citation: &DraftCitation,
+    ) -> Option<CheckedCitation> {
         let resolved = self.resolve(&citation.law_as_written);
         let known = !matches!(resolved, Resolved::Unknown);
         if !known && !self.is_statute_citation(citation) {
@@ -303,7 +308,7 @@ impl LawDirectory {
                 let verdict = match resolved {
                     Resolved::Unknown => self.unknown_law(&law_name),
                     Resolved::RepealedOnly(repeal) => self.repealed_law(repeal),
-                    Resolved::Law(law) => self.check_in_law(law, reference),
+                    Resolved::Law(law) => self.check_in_law(store, law, reference),
                 };
                 (canonical_reference(reference), verdict)
             }
@@ -346,7 +351,7 @@ impl LawDirectory {
         }
     }
 
-    fn check_in_law(&self, law: &CatalogLaw, reference: &Reference) -> Verdict {
+    fn check_in_law(&self, store: &dyn Store, law: &CatalogLaw, reference: &Reference) -> Verdict {
         let name = &law.name;
         let law_status = law.status();
         if law_status == Some(StatuteStatus::Repealed) {
@@ -398,7 +403,7 @@ impl LawDirectory {
                         ),
                         suggestions: vec![cited(name, &leian_core::statute_id("", article))],
                     },
-                    None => article_status(law, found, reference),
+                    None => article_status(store, law, found, reference),
                 },
             },
             Reference::Range { first, last } => {
@@ -503,8 +508,63 @@ impl Verdict {
     }
 }
 
+/// Text similarity an article of the current version needs to be named as the successor of an
+/// article only an older version has: the Dice coefficient of their character bigrams. Articles
+/// moved by a renumbering keep most of their wording (well above 0.5); unrelated articles of one
+/// law share its vocabulary but stay below it.
+const SUCCESSOR_MIN_SIMILARITY: f32 = 0.5;
+
+fn bigrams(text: &str) -> HashMap<(char, char), u32> {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut counts = HashMap::new();
+    for pair in chars.windows(2) {
+        *counts.entry((pair[0], pair[1])).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn dice(a: &HashMap<(char, char), u32>, b: &HashMap<(char, char), u32>) -> f32 {
+    let total: u32 = a.values().sum::<u32>() + b.values().sum::<u32>();
+    let shared: u32 = a
+        .iter()
+        .map(|(gram, n)| (*n).min(b.get(gram).copied().unwrap_or(0)))
+        .sum();
+    match total {
+        0 => 0.0,
+        _ => 2.0 * shared as f32 / total as f32,
+    }
+}
+
+/// The article of the current version whose text is most like `old`'s (an article only a
+/// superseded version has), with the similarity, when it reaches [`SUCCESSOR_MIN_SIMILARITY`].
+/// Only the index's own texts are compared: no renumbering table is assumed.
+fn successor(store: &dyn Store, law: &CatalogLaw, old: &CatalogArticle) -> Option<(String, f32)> {
+    let text_of = |article: &str| match store.document(&leian_core::statute_id(&law.name, article))
+    {
+        Ok(Some(leian_core::Document::Statute(statute))) => Some(statute.text),
+        _ => None,
+    };
+    let old_grams = bigrams(&text_of(&old.article)?);
+    law.articles
+        .iter()
+        .filter(|a| is_alive(a.status))
+        .filter_map(|a| {
+            Some((
+                a.article.clone(),
+                dice(&old_grams, &bigrams(&text_of(&a.article)?)),
+            ))
+        })
+        .filter(|(_, similarity)| *similarity >= SUCCESSOR_MIN_SIMILARITY)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 /// The verdict for an article that exists, from its own status.
-fn article_status(law: &CatalogLaw, article: &CatalogArticle, cited: &Reference) -> Verdict {
+fn article_status(
+    store: &dyn Store,
+    law: &CatalogLaw,
+    article: &CatalogArticle,
+    cited: &Reference,
+) -> Verdict {
     let name = &law.name;
     let numbered = leian_core::statute_id("", &article.article);
     let cited = canonical_reference(cited).unwrap_or_else(|| numbered.clone());
@@ -517,16 +577,27 @@ fn article_status(law: &CatalogLaw, article: &CatalogArticle, cited: &Reference)
             let current_exists = law.articles.iter().any(|a| is_alive(a.status));
             let note = version_note(article.version_date.as_deref());
             if current_exists {
-                Verdict {
-                    status: CitationStatus::Amended,
-                    message: format!(
+                let mut suggestions =
+                    nearest_articles(law, article.number, sub_number(&article.article));
+                let message = match successor(store, law, article) {
+                    Some((current, similarity)) => {
+                        // As `cited` writes a citation (the name is shadowed here).
+                        let current = format!("《{name}》{}", leian_core::statute_id("", &current));
+                        suggestions.retain(|s| *s != current);
+                        suggestions.insert(0, current.clone());
+                        suggestions.truncate(SUGGESTIONS);
+                        format!(
+                            "《{name}》{numbered}只见于已被修改的版本{note}，现行版本中没有这一条；内容最接近的现行条文是{current}（文字相似度{similarity:.2}），请核对"
+                        )
+                    }
+                    None => format!(
                         "《{name}》{numbered}只见于已被修改的版本{note}，现行版本中没有这一条"
                     ),
-                    suggestions: nearest_articles(
-                        law,
-                        article.number,
-                        sub_number(&article.article),
-                    ),
+                };
+                Verdict {
+                    status: CitationStatus::Amended,
+                    message,
+                    suggestions,
                 }
             } else {
                 Verdict::new(

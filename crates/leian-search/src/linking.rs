@@ -10,7 +10,7 @@
 //! index is reported as flagged instead.
 
 use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
-use crate::engine::{Engine, MAX_TOP_K, Mode, SearchError, SearchRequest};
+use crate::engine::{Engine, MAX_TOP_K, Mode, SearchConfig, SearchError, SearchRequest};
 use crate::fusion::Ranked;
 use crate::snippet::{Snippet, snippet};
 use leian_core::{Document, FilterField, Filters, Kind, Statute, StatuteStatus, statute_id};
@@ -192,7 +192,8 @@ struct Scored {
 struct Linked {
     mode: Mode,
     ranked: Vec<Scored>,
-    flagged: Vec<(String, Option<StatuteStatus>, Evidence)>,
+    /// (id, status, version date of the text held, evidence).
+    flagged: Vec<(String, Option<StatuteStatus>, Option<String>, Evidence)>,
     analysis: Analysis,
     voters: usize,
     terms: Vec<(String, f32)>,
@@ -237,6 +238,33 @@ fn statute_passes(filters: &Filters, statute: &Statute) -> bool {
         (from, to, Some(y)) => from.is_none_or(|f| y >= f) && to.is_none_or(|t| y <= t),
     };
     in_years && fields.values().all(|&m| m)
+}
+
+/// Why an article is flagged, for the judge (the report is Chinese). Statuses are settled at
+/// indexing against the versions held, so `amended` means a newer version of the law is indexed
+/// and lacks this article.
+fn flag_note(status: Option<StatuteStatus>, version: Option<&str>) -> String {
+    let version = version.map_or_else(String::new, |v| format!("（所据版本{v}）"));
+    match status {
+        None => "相似案例引用了该条，但法规库中没有该条文，请核对法规来源".into(),
+        Some(StatuteStatus::Amended | StatuteStatus::Historical) => {
+            format!("该条已被修改{version}，现行版本中没有这一条，不予推荐，请核对现行有效的条文")
+        }
+        Some(StatuteStatus::Repealed) => format!("该法已废止{version}，不予推荐"),
+        Some(StatuteStatus::NotYetInForce) => format!("该条尚未施行{version}，不予推荐"),
+        Some(StatuteStatus::InForce) => format!("该条现行有效{version}"),
+    }
+}
+
+/// The tier of an article. An article of the most likely charge (`leads`) is in the specific
+/// tier whatever its support: a judge reads the charge's own article first, even when few
+/// similar cases cite it (otherwise it fell behind general-part articles such as 67).
+fn tier_of(general_part: bool, leads: bool, support: f32, config: &SearchConfig) -> Tier {
+    match general_part {
+        false if leads || support >= config.link_specific_min => Tier::Specific,
+        true if support >= config.link_general_min => Tier::General,
+        _ => Tier::Other,
+    }
 }
 
 fn is_general_part(statute: &Statute) -> bool {
@@ -528,7 +556,7 @@ impl Engine {
             let statute = match self.store.document(&id)? {
                 Some(Document::Statute(statute)) => statute,
                 _ => {
-                    flagged.push((id, None, evidence));
+                    flagged.push((id, None, None, evidence));
                     continue;
                 }
             };
@@ -539,21 +567,17 @@ impl Engine {
                 .status
                 .is_some_and(|status| status != StatuteStatus::InForce)
             {
-                flagged.push((id, statute.status, evidence));
+                flagged.push((id, statute.status, statute.version_date, evidence));
                 continue;
             }
             let support = evidence.vote
                 + config.link_direct_weight * evidence.direct.map_or(0.0, |d| d.2)
                 + config.link_charge_weight * evidence.charge.map_or(0.0, |c| c.1)
                 + config.link_circumstance_weight * evidence.circumstance.map_or(0.0, |c| c.1);
-            let tier = match is_general_part(&statute) {
-                false if support >= config.link_specific_min => Tier::Specific,
-                true if support >= config.link_general_min => Tier::General,
-                _ => Tier::Other,
-            };
             let leads = evidence
                 .charge
                 .is_some_and(|(index, score)| index == 0 && score >= config.link_lead_charge_min);
+            let tier = tier_of(is_general_part(&statute), leads, support, config);
             ranked.push(Scored {
                 id,
                 support,
@@ -573,8 +597,8 @@ impl Engine {
         });
         ranked.truncate(depth);
         // Flagged articles matter when similar cases rely on them; the others are noise.
-        flagged.retain(|(_, _, e)| e.vote > 0.0 || e.charge.is_some());
-        flagged.sort_by(|a, b| b.2.vote.total_cmp(&a.2.vote).then(a.0.cmp(&b.0)));
+        flagged.retain(|(_, _, _, e)| e.vote > 0.0 || e.charge.is_some());
+        flagged.sort_by(|a, b| b.3.vote.total_cmp(&a.3.vote).then(a.0.cmp(&b.0)));
         Ok(Linked {
             mode,
             ranked,
@@ -644,17 +668,10 @@ impl Engine {
         let flagged = linked
             .flagged
             .iter()
-            .map(|(id, status, evidence)| FlaggedStatute {
+            .map(|(id, status, version, evidence)| FlaggedStatute {
                 id: id.clone(),
                 status: *status,
-                note: match status {
-                    None => "cited by similar cases but not in the index: check the statute source"
-                        .into(),
-                    Some(status) => format!(
-                        "not recommended: this version is {}; cite the version in force",
-                        status.as_str()
-                    ),
-                },
+                note: flag_note(*status, version.as_deref()),
                 reasons: reasons(evidence, None),
             })
             .collect();
@@ -774,6 +791,38 @@ mod tests {
         assert!(!pass(&["domain=criminal"]));
         assert!(pass(&["year=2020"]));
         assert!(!pass(&["year=2016..2018"]));
+    }
+
+    #[test]
+    fn flag_notes_are_chinese_and_name_the_version() {
+        let amended = flag_note(Some(StatuteStatus::Amended), Some("2017-09-01"));
+        assert!(
+            amended.starts_with("该条已被修改（所据版本2017-09-01）"),
+            "{amended}"
+        );
+        assert!(flag_note(Some(StatuteStatus::Repealed), None).starts_with("该法已废止"));
+        assert!(flag_note(None, None).contains("法规库中没有该条文"));
+        for status in StatuteStatus::ALL {
+            assert!(!flag_note(Some(*status), None).is_ascii());
+        }
+    }
+
+    #[test]
+    fn the_likely_charge_article_is_specific_whatever_its_support() {
+        let config = SearchConfig::default();
+        let weak = config.link_specific_min / 2.0;
+        assert_eq!(tier_of(false, true, weak, &config), Tier::Specific);
+        assert_eq!(tier_of(false, false, weak, &config), Tier::Other);
+        assert_eq!(
+            tier_of(false, false, config.link_specific_min, &config),
+            Tier::Specific
+        );
+        // Leading never lifts a general-part article out of its tier rules.
+        assert_eq!(tier_of(true, true, weak, &config), Tier::Other);
+        assert_eq!(
+            tier_of(true, false, config.link_general_min, &config),
+            Tier::General
+        );
     }
 
     #[test]

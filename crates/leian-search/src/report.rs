@@ -283,7 +283,7 @@ impl Report {
             ("检索方法".into(), self.methods().join("；")),
         ]));
         blocks.push(Block::Paragraph(
-            "检索结果按《最高人民法院关于统一法律适用加强类案检索的指导意见（试行）》第四条的顺序排列：指导性案例、人民法院案例库参考案例、最高人民法院典型案例及裁判、本省高级人民法院参考案例及裁判、上一级法院及本院裁判；除指导性案例外，优先近三年的案例。".into(),
+            "检索结果按《最高人民法院关于统一法律适用加强类案检索的指导意见（试行）》第四条的顺序排列：指导性案例、人民法院案例库参考案例、最高人民法院典型案例及裁判、本省高级人民法院参考案例及裁判、上一级法院及本院裁判；除指导性案例外，同一层级内近三年的案例列在前面，再各按相似度排列。".into(),
         ));
 
         blocks.push(Block::Heading(2, "二、待决案件".into()));
@@ -426,15 +426,12 @@ impl Report {
             ),
             (
                 "权威层级".to_string(),
+                // The reason says whether the case is of the last three years.
                 format!(
-                    "{}（第{}层级；{}{}）",
+                    "{}（第{}层级；{}）",
                     tier_name(hit.authority.tier),
                     hit.authority.rank,
                     hit.authority.reason,
-                    match hit.authority.recent {
-                        true => "；近三年",
-                        false => "",
-                    }
                 ),
             ),
             ("效力".to_string(), binding.to_string()),
@@ -657,7 +654,7 @@ mod tests {
         );
         request.linking = false;
         request.court = Some(CourtContext::of_court("北京市西城区人民法院"));
-        request.current_year = Some(2024);
+        request.today = chrono::NaiveDate::from_ymd_opt(2024, 6, 30);
         let mut research = engine().research(&request).unwrap();
         // Case text with HTML special characters.
         research.judgments[1].hit.title = "王某<script>alert(\"x\")</script> & 李某盗窃案".into();

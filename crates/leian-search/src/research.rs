@@ -9,7 +9,7 @@ use crate::engine::{Engine, Hit, MAX_TOP_K, Mode, SearchError, SearchRequest};
 use crate::explain::{Explanation, explain_with};
 use crate::linking::{FlaggedStatute, LinkedStatute};
 use crate::outcome::OutcomeDistribution;
-use chrono::Datelike;
+use chrono::NaiveDate;
 use leian_core::{Document, Filters, Judgment, Kind};
 use serde::Serialize;
 use std::time::Instant;
@@ -18,7 +18,7 @@ use std::time::Instant;
 pub const DEFAULT_STATUTE_TOP_K: usize = 10;
 
 /// A research to run: the fields of a judgment [`SearchRequest`] (its kind is always judgments)
-/// plus the requesting court, the year that decides what is recent, and whether to link statutes.
+/// plus the requesting court, the day that decides what is recent, and whether to link statutes.
 #[derive(Debug, Clone)]
 pub struct ResearchRequest {
     pub text: String,
@@ -31,8 +31,9 @@ pub struct ResearchRequest {
     pub exclude_ids: Vec<String>,
     /// The requesting court, for the authority tiers (`None`: tiers from the judgments alone).
     pub court: Option<CourtContext>,
-    /// The year that decides `recent` (Art. 4: the last three years); `None`: this year (UTC).
-    pub current_year: Option<u16>,
+    /// The day that decides `recent` (Art. 4: the last three years); `None`: today (UTC).
+    /// Ranking never reads the clock itself, so a research can be reproduced.
+    pub today: Option<NaiveDate>,
     /// Recommend statute articles (statute-linked search, Art. 5).
     pub linking: bool,
     /// Statute articles recommended when `linking`.
@@ -49,7 +50,7 @@ impl ResearchRequest {
             filters: Filters::default(),
             exclude_ids: Vec::new(),
             court: None,
-            current_year: None,
+            today: None,
             linking: true,
             statute_top_k: DEFAULT_STATUTE_TOP_K,
         }
@@ -82,7 +83,7 @@ pub struct Research {
     pub mode: Mode,
     /// What was read from the query: charges, causes, amounts, circumstances, disputed issues.
     pub analysis: Analysis,
-    /// Similar judgments in authority order (tier, then score).
+    /// Similar judgments in authority order: tier, then the last three years first, then score.
     pub judgments: Vec<ResearchHit>,
     /// `None` when the request did not ask for linking.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,9 +91,14 @@ pub struct Research {
     /// Outcomes and sentences across the similar judgments.
     pub outcome: OutcomeDistribution,
     pub query_terms: Vec<String>,
-    /// The year `recent` was decided by.
-    pub current_year: u16,
+    /// The day `recent` was decided by (ISO date).
+    #[serde(serialize_with = "iso_date")]
+    pub today: NaiveDate,
     pub took_ms: f64,
+}
+
+fn iso_date<S: serde::Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(date)
 }
 
 impl Engine {
@@ -104,9 +110,9 @@ impl Engine {
                 "statute_top_k must be between 1 and {MAX_TOP_K}"
             )));
         }
-        let current_year = request
-            .current_year
-            .unwrap_or_else(|| u16::try_from(chrono::Utc::now().year()).unwrap_or(u16::MAX));
+        let today = request
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
         let context = request.court.clone().unwrap_or_default();
         let search = SearchRequest {
             text: request.text.clone(),
@@ -123,7 +129,7 @@ impl Engine {
             let Some(Document::Judgment(judgment)) = self.store.document(&hit.id)? else {
                 continue;
             };
-            let authority = classify(&judgment, &context, current_year);
+            let authority = classify(&judgment, &context, today);
             let explanation = explain_with(&request.text, &query_analysis, &judgment);
             found.push((
                 ResearchHit {
@@ -135,7 +141,7 @@ impl Engine {
                 judgment,
             ));
         }
-        sort_by_authority(&mut found, |(h, _)| h.authority.tier, |(h, _)| h.hit.score);
+        sort_by_authority(&mut found, |(h, _)| &h.authority, |(h, _)| h.hit.score);
         let judgments: Vec<&Judgment> = found.iter().map(|(_, j)| j).collect();
         let outcome = OutcomeDistribution::from_judgments(&judgments);
         let (analysis, statutes) = match request.linking {
@@ -166,7 +172,7 @@ impl Engine {
             statutes,
             outcome,
             query_terms: response.query_terms,
-            current_year,
+            today,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
@@ -289,7 +295,7 @@ pub(crate) mod tests {
         );
         request.linking = false;
         request.court = Some(CourtContext::of_court("北京市西城区人民法院"));
-        request.current_year = Some(2024);
+        request.today = NaiveDate::from_ymd_opt(2024, 6, 30);
         let research = engine().research(&request).unwrap();
         let ids: Vec<&str> = research
             .judgments
@@ -312,6 +318,9 @@ pub(crate) mod tests {
         assert_eq!(research.outcome.criminal_judgments, 2);
         assert!(research.statutes.is_none());
         assert!(research.analysis.charges.iter().any(|c| c.name == "盗窃罪"));
-        assert_eq!(research.current_year, 2024);
+        assert_eq!(
+            research.today,
+            NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()
+        );
     }
 }

@@ -53,7 +53,9 @@ fn store() -> &'static Snapshot {
             read_statutes(&root().join("corpus/fixtures/citations/lawrefbook"), true)
                 .expect("fixture statutes");
         use StatuteStatus::*;
-        // A law whose only text in the index is a superseded version.
+        // A law whose only text in the index its source marks superseded (laws.db marks its
+        // 刑法 已被修改 without holding a newer one): with no newer version indexed, it is the
+        // law in force here.
         statutes.push(article(
             "中华人民共和国仲裁法",
             "10",
@@ -83,6 +85,25 @@ fn store() -> &'static Snapshot {
             Historical,
             "2013-08-30",
         ));
+        // A law whose older version (2014) had an article that the current version (2026)
+        // moved: the old number is only in the old version, its wording in a new article.
+        let accountants = "中华人民共和国注册会计师法";
+        statutes.push(Statute {
+            text: "为了发挥注册会计师在社会经济活动中的鉴证和服务作用，加强对注册会计师的管理，维护社会公共利益和投资者的合法权益，促进社会主义市场经济的健康发展，制定本法。".into(),
+            ..article(accountants, "1", 1, InForce, "2026-06-26")
+        });
+        statutes.push(Statute {
+            text: "注册会计师是指依法取得注册会计师证书并接受委托从事审计和会计咨询、会计服务业务的执业人员。".into(),
+            ..article(accountants, "2", 2, InForce, "2026-06-26")
+        });
+        statutes.push(Statute {
+            text: "注册会计师是依法取得注册会计师证书并接受委托从事审计和会计咨询、会计服务业务的执业人员。".into(),
+            ..article(accountants, "3", 3, Historical, "2014-08-31")
+        });
+        statutes.push(Statute {
+            text: "本法自1994年1月1日起施行。".into(),
+            ..article(accountants, "4", 4, Historical, "2014-08-31")
+        });
         // A regulation marked repealed by its source, with no repeal clause anywhere.
         statutes.push(article("劳动教养试行办法", "1", 1, Repealed, "1982-01-21"));
         let dir = tempfile::tempdir().expect("temp dir");
@@ -156,8 +177,9 @@ fn table_of_drafts() {
         ("《婚姻法》", &[Repealed]),
         ("《中华人民共和国担保法》第十八条第一款", &[Repealed]),
         ("《劳动教养试行办法》第一条", &[Repealed]),
-        // Amended: only a superseded version is indexed, or the article is only in one.
-        ("《仲裁法》第十条", &[Amended]),
+        // The newest version held is in force, whatever its source says; amended: the article
+        // is only in a version older than one indexed.
+        ("《仲裁法》第十条", &[Valid]),
         ("《商标法》第七十四条", &[Amended]),
         ("《商标法》第七十三条", &[Valid]),
         // Malformed, whatever the law.
@@ -175,6 +197,32 @@ fn table_of_drafts() {
     for (text, expected) in cases {
         statuses(text, expected);
     }
+}
+
+#[test]
+fn an_article_only_an_older_version_has_points_to_its_successor_by_text() {
+    let report = check("依照《注册会计师法》第三条");
+    let citation = &report.citations[0];
+    assert_eq!(citation.status, Amended, "{citation:?}");
+    assert_eq!(
+        citation.suggestions[0],
+        "《中华人民共和国注册会计师法》第2条"
+    );
+    assert!(
+        citation
+            .message
+            .contains("内容最接近的现行条文是《中华人民共和国注册会计师法》第2条"),
+        "{}",
+        citation.message
+    );
+    // Without a similar current article, only the nearest numbers are suggested.
+    let report = check("《注册会计师法》第四条");
+    assert_eq!(report.citations[0].status, Amended);
+    assert!(
+        !report.citations[0].message.contains("内容最接近"),
+        "{}",
+        report.citations[0].message
+    );
 }
 
 #[test]

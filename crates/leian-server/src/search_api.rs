@@ -427,7 +427,7 @@ fn answer(
             filters: request.filters.clone(),
             exclude_ids: Vec::new(),
             court,
-            current_year: None,
+            today: None,
             linking: linking && wants_statutes,
             statute_top_k: request.top_k,
         })?;
