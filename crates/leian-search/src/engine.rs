@@ -88,7 +88,8 @@ pub struct SearchConfig {
     pub link_direct_candidates: usize,
     /// Statute linking: weight of a likely charge's score for the articles defining it.
     pub link_charge_weight: f32,
-    /// Statute linking: charges below this score do not bring their articles in.
+    /// Statute linking: charges below this score do not bring their articles in (except the
+    /// most likely charge, whose articles always come in).
     pub link_min_charge_score: f32,
     /// Statute linking: when the most likely charge scores at least this, its own articles
     /// lead the list (a judge reads the charge's article first); above 1, never.

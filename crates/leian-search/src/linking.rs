@@ -514,9 +514,11 @@ impl Engine {
         for (rank, (id, score)) in direct.iter().enumerate() {
             evidence.entry(id.clone()).or_default().direct = Some((rank + 1, *score, score / best));
         }
-        // 3. The articles of the likely charges.
+        // 3. The articles of the likely charges. The most likely one brings its articles
+        // whatever its score: a judge reads the charge's own article first (SPC Art. 5), and a
+        // weak top charge still beats the general-part articles every judgment cites.
         for (index, charge) in analysis.charges.iter().enumerate() {
-            if charge.score < config.link_min_charge_score {
+            if index > 0 && charge.score < config.link_min_charge_score {
                 continue;
             }
             for article in &charge.articles {
