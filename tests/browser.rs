@@ -57,16 +57,7 @@ fn the_page_in_headless_chromium() {
     // exercise the same page where it is absent.
     let (built, query, rich) = match shared_data() {
         Some(data) => {
-            let built = leian(&[
-                "index",
-                "--corpus",
-                path(&data.join("corpus/judgments.jsonl")),
-                "--statutes",
-                path(&data.join("statutes/lawrefbook/刑法")),
-                "--out",
-                path(&index),
-                "--no-embed",
-            ]);
+            let built = index_shared_criminal_law(&data, &index);
             (built, SHARED_QUERY, true)
         }
         None => (

@@ -213,16 +213,13 @@ fn shared_corpus_meets_the_bm25_references() {
     let Some(data) = shared_data() else { return };
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
-    let summary = ok(&[
-        "index",
-        "--corpus",
-        path(&data.join("corpus/judgments.jsonl")),
-        "--statutes",
-        path(&data.join("statutes/lawrefbook/刑法")),
-        "--out",
-        path(&index),
-        "--no-embed",
-    ]);
+    let built = index_shared_criminal_law(&data, &index);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let summary = String::from_utf8(built.stdout).expect("UTF-8 output");
     assert!(summary.contains("3662 judgments"), "{summary}");
 
     let hits = ok(&[

@@ -48,6 +48,20 @@ pub fn index_fixtures(index: &Path, extra: &[&str]) -> Output {
     leian(&args)
 }
 
+/// `leian index --no-embed` over the shared judgments and 刑法 (LawRefBook) into `index`.
+pub fn index_shared_criminal_law(data: &Path, index: &Path) -> Output {
+    leian(&[
+        "index",
+        "--corpus",
+        path(&data.join("corpus/judgments.jsonl")),
+        "--statutes",
+        path(&data.join("statutes/lawrefbook/刑法")),
+        "--out",
+        path(index),
+        "--no-embed",
+    ])
+}
+
 /// The SHA-256 entry `leian keys hash` prints for an API key.
 pub fn key_hash(key: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))

@@ -231,7 +231,8 @@ impl Vectors {
                         candidates.dedup();
                         let scored = candidates
                             .into_iter()
-                            .map(|owner| (owner, self.best_passage(owner, query)));
+                            .map(|owner| (owner, self.best_passage(owner, query)))
+                            .collect();
                         return self.top_documents(scored, limit);
                     }
                     Err(error) => eprintln!("HNSW search failed ({error}); searching exactly"),
@@ -264,28 +265,17 @@ impl Vectors {
                 *slot = score;
             }
         }
-        let passages = best
+        let scored = best
             .into_iter()
             .enumerate()
             .filter(|(_, s)| s.is_finite())
-            .map(|(i, s)| (i as u32, s));
-        self.top_documents(passages, limit)
+            .map(|(i, s)| (i as u32, s))
+            .collect();
+        self.top_documents(scored, limit)
     }
 
-    /// The `limit` best documents from (document, passage score) pairs, by their best passage.
-    fn top_documents(
-        &self,
-        passages: impl Iterator<Item = (u32, f32)>,
-        limit: usize,
-    ) -> Vec<(String, f32)> {
-        let mut best: HashMap<u32, f32> = HashMap::new();
-        for (owner, score) in passages {
-            let slot = best.entry(owner).or_insert(f32::NEG_INFINITY);
-            if score > *slot {
-                *slot = score;
-            }
-        }
-        let mut scored: Vec<(u32, f32)> = best.into_iter().collect();
+    /// The `limit` best of (document, best passage score) pairs, one pair per document.
+    fn top_documents(&self, mut scored: Vec<(u32, f32)>, limit: usize) -> Vec<(String, f32)> {
         let limit = limit.min(scored.len());
         if limit == 0 {
             return Vec::new();

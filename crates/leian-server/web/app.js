@@ -18,6 +18,13 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** The highlights of an API snippet that fall in its window, as byte ranges of `snippet.text`. */
+function windowSpans(snippet) {
+  return (snippet.highlights || [])
+    .filter(([s, e]) => s >= snippet.start && e <= snippet.end)
+    .map(([s, e]) => [s - snippet.start, e - snippet.start]);
+}
+
 /** `text` with the byte ranges `spans` wrapped in <mark>. */
 function marked(text, spans, markClass) {
   return splitByByteSpans(text, spans).map((part) =>
@@ -244,9 +251,6 @@ function judgmentCard(query, hit) {
   const a = hit.authority || {};
   const x = hit.explanation || {};
   const snippet = hit.snippet || {};
-  const windowSpans = (snippet.highlights || [])
-    .filter(([s, e]) => s >= snippet.start && e <= snippet.end)
-    .map(([s, e]) => [s - snippet.start, e - snippet.start]);
   const elementChip = (e, cls) => el("span", { class: `chip ${cls}`, title: ELEMENT_KINDS[e.kind] || e.kind }, e.name);
   return el("article", { class: "hit", "data-id": hit.id },
     el("header", {},
@@ -259,7 +263,7 @@ function judgmentCard(query, hit) {
     el("div", { class: "meta" },
       [hit.court, hit.year && `${hit.year} 年`, (hit.causes || []).join("、"), `相似度 ${hit.score.toFixed(2)}`].filter(Boolean).join(" · "),
     ),
-    snippet.text && el("p", { class: "snippet" }, "…", marked(snippet.text, windowSpans), "…"),
+    snippet.text && el("p", { class: "snippet" }, "…", marked(snippet.text, windowSpans(snippet)), "…"),
     chipRow("共同要素", (x.shared_elements || []).map((e) => elementChip(e, "shared"))),
     chipRow("本案有而该案无", (x.missing_elements || []).map((e) => elementChip(e, "missing"))),
     (x.query_spans || []).length > 0 && el("details", {},
@@ -320,15 +324,12 @@ function renderStatutes(hits, flagged) {
       box.append(el("h3", { class: "statute-tier" }, STATUTE_TIERS[tier] || tier));
     }
     const snippet = hit.snippet || {};
-    const spans = (snippet.highlights || [])
-      .filter(([s, e]) => s >= snippet.start && e <= snippet.end)
-      .map(([s, e]) => [s - snippet.start, e - snippet.start]);
     box.append(el("div", { class: "statute", "data-id": hit.id },
       el("div", {},
         el("strong", {}, hit.title), " ",
         hit.status && el("span", { class: `badge status-${hit.status}` }, STATUTE_STATUS[hit.status] || hit.status),
       ),
-      snippet.text && el("details", {}, el("summary", {}, "条文"), el("p", { class: "excerpt" }, marked(snippet.text, spans))),
+      snippet.text && el("details", {}, el("summary", {}, "条文"), el("p", { class: "excerpt" }, marked(snippet.text, windowSpans(snippet)))),
       (hit.reasons || []).length > 0 && el("ul", { class: "reasons" }, hit.reasons.map((r) => el("li", {}, reasonText(r)))),
     ));
   }
@@ -494,18 +495,12 @@ function renderCitations(text, citations) {
   $("check-summary").textContent = citations.length
     ? `共找到 ${citations.length} 处法条引用，其中 ${problems} 处需要核对。`
     : "草稿中没有找到法条引用（如《中华人民共和国刑法》第二百六十四条）。";
-  // Each citation's own colour: split the draft at citation boundaries.
-  const parts = [];
-  let at = 0;
-  const bytes = new TextEncoder().encode(text);
-  const decoder = new TextDecoder();
-  for (const c of [...citations].sort((a, b) => a.start - b.start)) {
-    if (c.start < at) continue;
-    parts.push(decoder.decode(bytes.subarray(at, c.start)));
-    parts.push(el("mark", { class: CITATION_CLASS[c.status] || "cite-bad", title: c.message }, decoder.decode(bytes.subarray(c.start, c.end))));
-    at = c.end;
-  }
-  parts.push(decoder.decode(bytes.subarray(at)));
+  // Each citation in its own colour.
+  const parts = splitByByteSpans(text, citations.map((c) => [c.start, c.end])).map((part) => {
+    if (!part.marked) return part.text;
+    const citation = citations[part.span];
+    return el("mark", { class: CITATION_CLASS[citation.status] || "cite-bad", title: citation.message }, part.text);
+  });
   $("draft-marked").replaceChildren(...parts);
   $("citations").replaceChildren(...citations.map((c) => el("tr", { "data-status": c.status },
     el("td", {}, c.text),

@@ -143,7 +143,8 @@ export class LeianClient {
 
 /**
  * Splits `text` at byte offsets (the API reports UTF-8 byte offsets) into parts
- * `{text, marked}`, so a page can wrap the marked ones in <mark> without HTML injection.
+ * `{text, marked, span}`, so a page can wrap the marked ones in <mark> without HTML injection;
+ * `span` is the index in `spans` of a marked part's range.
  * @param {string} text
  * @param {Array<[number, number]>} spans byte ranges into `text`, any order, may overlap
  */
@@ -151,16 +152,16 @@ export function splitByByteSpans(text, spans) {
   const bytes = new TextEncoder().encode(text);
   const decoder = new TextDecoder();
   const sorted = spans
-    .map(([start, end]) => [Math.max(0, start), Math.min(bytes.length, end)])
+    .map(([start, end], span) => [Math.max(0, start), Math.min(bytes.length, end), span])
     .filter(([start, end]) => start < end)
     .sort((a, b) => a[0] - b[0]);
   const parts = [];
   let at = 0;
-  for (const [start, end] of sorted) {
+  for (const [start, end, span] of sorted) {
     if (end <= at) continue;
     const from = Math.max(start, at);
     if (from > at) parts.push({ text: decoder.decode(bytes.subarray(at, from)), marked: false });
-    parts.push({ text: decoder.decode(bytes.subarray(from, end)), marked: true });
+    parts.push({ text: decoder.decode(bytes.subarray(from, end)), marked: true, span });
     at = end;
   }
   if (at < bytes.length) parts.push({ text: decoder.decode(bytes.subarray(at)), marked: false });
