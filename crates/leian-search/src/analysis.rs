@@ -7,6 +7,7 @@
 //! that dominate the most similar judgments. Every item found in the text carries the byte range
 //! (`start`, `end`) of the original text it came from.
 
+use aho_corasick::AhoCorasick;
 use leian_text::{dict, normalize, parse_chinese_number};
 use regex::Regex;
 use serde::Serialize;
@@ -392,11 +393,6 @@ pub fn analyze_text(text: &str) -> Analysis {
     }
 }
 
-/// Byte offsets where `needle` occurs in `text`.
-fn occurrences<'a>(text: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
-    text.match_indices(needle).map(|(at, _)| at)
-}
-
 /// Whether a negation word stands before `at` in the same clause.
 fn negated_before(text: &str, at: usize) -> bool {
     let clause_start = text[..at]
@@ -419,47 +415,102 @@ fn negated_before(text: &str, at: usize) -> bool {
     NEGATIONS.iter().any(|n| window.contains(n))
 }
 
+/// Names to find in a text, each standing for a target (a charge, a cause of action), searched
+/// for all at once. Built once: there are over a thousand names, and searching the text for each
+/// in turn made analysing the hits' documents most of a search's time.
+struct NameMatcher<T> {
+    /// Longest first, so that 故意伤害罪 is not also counted as 伤害 of a shorter name.
+    names: Vec<(String, T)>,
+    automaton: AhoCorasick,
+}
+
+impl<T> NameMatcher<T> {
+    fn new(mut names: Vec<(String, T)>) -> Self {
+        names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        let automaton = AhoCorasick::new(names.iter().map(|(name, _)| name))
+            .expect("dictionary names build an automaton");
+        Self { names, automaton }
+    }
+
+    /// Every occurrence of every name as (name, target, byte offset), in the order the
+    /// overlap rules read them: longer names first, then left to right. Occurrences of one name
+    /// do not overlap each other, as with `str::match_indices`.
+    fn occurrences(&self, text: &str) -> Vec<(&String, &T, usize)> {
+        let mut hits: Vec<(usize, usize)> = self
+            .automaton
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .collect();
+        hits.sort_unstable();
+        let mut kept: Vec<(&String, &T, usize)> = Vec::with_capacity(hits.len());
+        let mut previous: Option<(usize, usize)> = None;
+        for (index, at) in hits {
+            let (name, target) = &self.names[index];
+            if previous.is_some_and(|(i, end)| i == index && at < end) {
+                continue;
+            }
+            previous = Some((index, at + name.len()));
+            kept.push((name, target, at));
+        }
+        kept
+    }
+}
+
+static CHARGE_NAMES: LazyLock<NameMatcher<&'static dict::Charge>> = LazyLock::new(|| {
+    NameMatcher::new(
+        dict::charges()
+            .iter()
+            .flat_map(|c| charge_wordings(c.name).into_iter().map(move |w| (w, c)))
+            .filter(|(name, _)| name.chars().count() >= 2)
+            .collect(),
+    )
+});
+
+static CAUSE_NAMES: LazyLock<NameMatcher<&'static str>> = LazyLock::new(|| {
+    NameMatcher::new(
+        dict::causes()
+            .flat_map(|cause| {
+                let stem = cause.strip_suffix("纠纷").unwrap_or(cause);
+                [(cause.to_string(), cause), (stem.to_string(), cause)]
+            })
+            // Short stems (借款, 离婚) are everyday words in facts; only longer ones name a cause.
+            .filter(|(name, cause)| name == cause || name.chars().count() >= 4)
+            .collect(),
+    )
+});
+
 /// Charges named in the text, by their whole name (`构成盗窃罪`) or their stem (`入户盗窃`).
 /// Stems of one character are too ambiguous to count.
 fn charges_in(text: &str) -> Vec<Candidate> {
     let mut found: Vec<Candidate> = Vec::new();
     let mut covered: Vec<(usize, usize)> = Vec::new();
-    // Longest names first, so that 故意伤害罪 is not also counted as 伤害 of a shorter charge.
-    let mut names: Vec<(String, &'static dict::Charge)> = dict::charges()
-        .iter()
-        .flat_map(|c| charge_wordings(c.name).into_iter().map(move |w| (w, c)))
-        .filter(|(name, _)| name.chars().count() >= 2)
-        .collect();
-    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
-    for (name, charge) in &names {
-        for at in occurrences(text, name) {
-            let end = at + name.len();
-            if covered.iter().any(|&(s, e)| at < e && s < end) {
-                continue;
-            }
-            // `不构成盗窃罪` argues the charge away.
-            let denied = text[..at].ends_with("不构成") || text[..at].ends_with("不属于");
-            covered.push((at, end));
-            if denied {
-                continue;
-            }
-            match found.iter_mut().find(|c| c.name == charge.name) {
-                Some(candidate) => {
-                    candidate.mentions += 1;
-                    if candidate.start.is_none_or(|s| at < s) {
-                        (candidate.start, candidate.end) = (Some(at), Some(end));
-                    }
+    for (name, charge, at) in CHARGE_NAMES.occurrences(text) {
+        let end = at + name.len();
+        if covered.iter().any(|&(s, e)| at < e && s < end) {
+            continue;
+        }
+        // `不构成盗窃罪` argues the charge away.
+        let denied = text[..at].ends_with("不构成") || text[..at].ends_with("不属于");
+        covered.push((at, end));
+        if denied {
+            continue;
+        }
+        match found.iter_mut().find(|c| c.name == charge.name) {
+            Some(candidate) => {
+                candidate.mentions += 1;
+                if candidate.start.is_none_or(|s| at < s) {
+                    (candidate.start, candidate.end) = (Some(at), Some(end));
                 }
-                None => found.push(Candidate {
-                    name: charge.name.to_string(),
-                    score: 0.0,
-                    articles: charge.articles.iter().map(|a| a.to_string()).collect(),
-                    mentions: 1,
-                    similar_case_share: 0.0,
-                    start: Some(at),
-                    end: Some(end),
-                }),
             }
+            None => found.push(Candidate {
+                name: charge.name.to_string(),
+                score: 0.0,
+                articles: charge.articles.iter().map(|a| a.to_string()).collect(),
+                mentions: 1,
+                similar_case_share: 0.0,
+                start: Some(at),
+                end: Some(end),
+            }),
         }
     }
     score_text_candidates(found)
@@ -508,34 +559,23 @@ pub fn resolve_charge(name: &str) -> Option<&'static dict::Charge> {
 fn causes_in(text: &str) -> Vec<Candidate> {
     let mut found: Vec<Candidate> = Vec::new();
     let mut covered: Vec<(usize, usize)> = Vec::new();
-    let mut names: Vec<(&'static str, &'static str)> = dict::causes()
-        .flat_map(|cause| {
-            let stem = cause.strip_suffix("纠纷").unwrap_or(cause);
-            [(cause, cause), (stem, cause)]
-        })
-        // Short stems (借款, 离婚) are everyday words in facts; only longer ones name a cause.
-        .filter(|(name, cause)| name == cause || name.chars().count() >= 4)
-        .collect();
-    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
-    for (name, cause) in names {
-        for at in occurrences(text, name) {
-            let end = at + name.len();
-            if covered.iter().any(|&(s, e)| at < e && s < end) {
-                continue;
-            }
-            covered.push((at, end));
-            match found.iter_mut().find(|c| c.name == cause) {
-                Some(candidate) => candidate.mentions += 1,
-                None => found.push(Candidate {
-                    name: cause.to_string(),
-                    score: 0.0,
-                    articles: Vec::new(),
-                    mentions: 1,
-                    similar_case_share: 0.0,
-                    start: Some(at),
-                    end: Some(end),
-                }),
-            }
+    for (name, &cause, at) in CAUSE_NAMES.occurrences(text) {
+        let end = at + name.len();
+        if covered.iter().any(|&(s, e)| at < e && s < end) {
+            continue;
+        }
+        covered.push((at, end));
+        match found.iter_mut().find(|c| c.name == cause) {
+            Some(candidate) => candidate.mentions += 1,
+            None => found.push(Candidate {
+                name: cause.to_string(),
+                score: 0.0,
+                articles: Vec::new(),
+                mentions: 1,
+                similar_case_share: 0.0,
+                start: Some(at),
+                end: Some(end),
+            }),
         }
     }
     score_text_candidates(found)
