@@ -455,9 +455,21 @@ fn serve_with_config_keys_background_embedding_and_sighup() {
         .args(["-HUP", &server.child.id().to_string()])
         .status()
         .unwrap();
-    wait_for(&ready_url, read_key, 60, |r| {
-        r["snapshot_id"] == rebuilt.as_str()
-    });
+    if embed {
+        // The rebuilt snapshot came without vectors: it is embedded in turn (from the embedding
+        // cache) and served with them.
+        let embedded = format!("{rebuilt}+m3e-small");
+        let ready = wait_for(&ready_url, read_key, 300, |r| {
+            r["snapshot_id"] == embedded.as_str()
+        });
+        assert_eq!(ready["model"], "m3e-small", "{ready}");
+        let (_, body) = search(Some(read_key));
+        assert_eq!(body["mode"], "hybrid", "{body}");
+    } else {
+        wait_for(&ready_url, read_key, 60, |r| {
+            r["snapshot_id"] == rebuilt.as_str()
+        });
+    }
 
     // The admin route needs the admin key.
     let reload = |key: &str| {

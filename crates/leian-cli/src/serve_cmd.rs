@@ -73,7 +73,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let tuning = std::sync::Arc::new(args.tuning);
     let index = load_index(&index_dir, &tuning)?;
-    let needs_vectors = index.engine.dense_model().is_none();
+    let runtime = leian_server::runtime()?;
+    let embedder = embed_in_background.then(|| {
+        let model = args
+            .model
+            .or(config.model.clone())
+            .unwrap_or_else(|| crate::models_cmd::DEFAULT_MODEL.to_string());
+        crate::background::BackgroundEmbedder::new(&runtime, model)
+    });
     let settings = leian_server::Settings {
         limits: leian_server::Limits {
             body_bytes: body_limit,
@@ -85,15 +92,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         loader: Some(std::sync::Arc::new(move |dir: &Path| {
             load_index(dir, &tuning).map_err(|e| format!("{e:#}"))
         })),
+        // A snapshot reloaded without vectors is embedded too, not only the first one.
+        after_reload: embedder.clone().map(|embedder| {
+            std::sync::Arc::new(move |state: &leian_server::AppState| embedder.ensure(state))
+                as leian_server::ReloadHook
+        }),
     };
     let state = leian_server::AppState::new(index, settings);
-    let runtime = leian_server::runtime()?;
-    if embed_in_background && needs_vectors {
-        let model = args
-            .model
-            .or(config.model.clone())
-            .unwrap_or_else(|| crate::models_cmd::DEFAULT_MODEL.to_string());
-        crate::background::spawn_embedding(&runtime, state.clone(), index_dir.clone(), model);
+    if let Some(embedder) = embedder {
+        embedder.ensure(&state);
     }
     leian_server::run(&runtime, addr, state)?;
     Ok(())

@@ -38,7 +38,7 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
 /// The runtime the server runs on (built by [`runtime`]).
-pub use tokio::runtime::Runtime;
+pub use tokio::runtime::{Handle as RuntimeHandle, Runtime};
 
 /// Default request body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -59,6 +59,10 @@ pub struct ServedIndex {
 /// Opens the snapshot in a folder; the command line supplies it (it knows the model cache and
 /// the ranking settings). Errors are for the operator: shown in the reload response and logs.
 pub type IndexLoader = Arc<dyn Fn(&Path) -> Result<ServedIndex, String> + Send + Sync>;
+
+/// Runs after every successful reload with the new index in place; the command line uses it to
+/// embed a snapshot that arrived without vectors. It must return quickly (start a thread).
+pub type ReloadHook = Arc<dyn Fn(&AppState) + Send + Sync>;
 
 /// Request limits.
 #[derive(Debug, Clone)]
@@ -90,6 +94,8 @@ pub struct Settings {
     pub log_queries: bool,
     /// How `POST /v1/admin/reload` and SIGHUP open a snapshot; without one, reloading is refused.
     pub loader: Option<IndexLoader>,
+    /// Called after each successful reload.
+    pub after_reload: Option<ReloadHook>,
 }
 
 impl From<Limits> for Settings {
@@ -218,6 +224,9 @@ impl AppState {
             took_ms = reloaded.took_ms,
             "reloaded the index"
         );
+        if let Some(hook) = &self.shared.settings.after_reload {
+            hook(self);
+        }
         Ok(reloaded)
     }
 

@@ -39,6 +39,7 @@ fn settings() -> Settings {
         cors_origins: vec!["https://wps.court.example".parse().unwrap()],
         log_queries: false,
         loader: Some(Arc::new(|dir: &Path| open_index(dir))),
+        after_reload: None,
     }
 }
 
