@@ -127,9 +127,13 @@ impl Hnsw {
         let source = path
             .to_str()
             .ok_or_else(|| IndexError::Invalid(format!("{}: not a UTF-8 path", path.display())))?;
+        // Mapped rather than loaded: the graph holds its own copy of every vector, and the
+        // exact rescoring keeps the rows in memory already, so a load would double the memory.
+        // Snapshots are never written in place (a rebuild renames a new folder in), so the
+        // mapped file cannot change under the server.
         index
-            .load(source)
-            .map_err(|e| failed(&path, "HNSW load", e))?;
+            .view(source)
+            .map_err(|e| failed(&path, "HNSW view", e))?;
         if index.size() != passages || index.dimensions() != dimension {
             return Err(IndexError::Invalid(format!(
                 "{}: HNSW graph holds {} vectors of {} dimensions, the snapshot {passages} of {dimension}; rebuild the index",
