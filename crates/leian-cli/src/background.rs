@@ -20,7 +20,7 @@ pub const DEFAULT_STRATEGY: PassageStrategy = PassageStrategy {
 pub struct BackgroundEmbedder {
     runtime: leian_server::RuntimeHandle,
     model: String,
-    running: Arc<AtomicBool>,
+    running: AtomicBool,
 }
 
 impl BackgroundEmbedder {
@@ -28,7 +28,7 @@ impl BackgroundEmbedder {
         Arc::new(Self {
             runtime: runtime.handle().clone(),
             model,
-            running: Arc::new(AtomicBool::new(false)),
+            running: AtomicBool::new(false),
         })
     }
 
