@@ -285,57 +285,65 @@ impl Heads {
             let value = projections[2 * hidden + head * self.size..].as_ptr();
             // SAFETY: the asserts above keep every row read (query rows first..first + queries,
             // key and value rows 0..keys, `size` columns from the head's offset) inside
-            // `projections`; `scores` is queries x keys and `context` queries x hidden.
+            // `projections`; `scores` is queries x keys and `context` queries x hidden, of which
+            // the head writes its `size` columns.
             unsafe {
                 // scores = Q K^T: K's rows are read as columns.
-                gemm::gemm(
-                    queries,
-                    keys,
-                    self.size,
-                    scores.as_mut_ptr(),
-                    1,
-                    keys as isize,
-                    false,
-                    query,
-                    1,
-                    stride as isize,
-                    key,
-                    stride as isize,
-                    1,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
+                product(
+                    (queries, keys, self.size),
+                    (scores.as_mut_ptr(), keys),
+                    (query, stride),
+                    (key, 1, stride),
                 );
-            }
-            scores.chunks_exact_mut(keys).for_each(softmax);
-            // SAFETY: as above; the head's context columns are `size` wide within each row.
-            unsafe {
-                gemm::gemm(
-                    queries,
-                    self.size,
-                    keys,
-                    context[head * self.size..].as_mut_ptr(),
-                    1,
-                    hidden as isize,
-                    false,
-                    scores.as_ptr(),
-                    1,
-                    keys as isize,
-                    value,
-                    1,
-                    stride as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
+                scores.chunks_exact_mut(keys).for_each(softmax);
+                // context = softmax(scores) V
+                product(
+                    (queries, self.size, keys),
+                    (context[head * self.size..].as_mut_ptr(), hidden),
+                    (scores.as_ptr(), keys),
+                    (value, stride, 1),
                 );
             }
         }
+    }
+}
+
+/// `dst = lhs · rhs` for an (m, n) `dst` and an (m, k) `lhs`, both row-major with the given row
+/// strides, and a (k, n) `rhs` with the given row and column strides, on the calling thread.
+///
+/// # Safety
+/// Every element the strides reach must lie inside its allocation, and `dst` must not overlap
+/// the inputs.
+unsafe fn product(
+    (m, n, k): (usize, usize, usize),
+    (dst, dst_row): (*mut f32, usize),
+    (lhs, lhs_row): (*const f32, usize),
+    (rhs, rhs_row, rhs_column): (*const f32, usize, usize),
+) {
+    // SAFETY: the caller's promise; gemm computes dst = 0 * dst + 1 * lhs * rhs without
+    // reading dst (`read_dst` false).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst,
+            1,
+            dst_row as isize,
+            false,
+            lhs,
+            1,
+            lhs_row as isize,
+            rhs,
+            rhs_column as isize,
+            rhs_row as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
     }
 }
 
