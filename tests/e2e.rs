@@ -18,7 +18,7 @@ fn fixtures_index_search_eval() {
         String::from_utf8_lossy(&out.stderr)
     );
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("5 judgments"), "{summary}");
+    assert!(summary.contains("裁判文书 5 份"), "{summary}");
     assert!(
         summary.contains("broken.json"),
         "the broken LeCaRD file is reported: {summary}"
@@ -35,9 +35,9 @@ fn fixtures_index_search_eval() {
         "被告人入户盗窃现金",
     ]);
     let response: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(response["hits"][0]["id"], "lecard-1001");
+    assert_eq!(response["judgments"][0]["id"], "lecard-1001");
     assert!(
-        response["hits"][0]["snippet"]["marked"]
+        response["judgments"][0]["snippet"]["marked"]
             .as_str()
             .unwrap()
             .contains("【")
@@ -53,7 +53,10 @@ fn fixtures_index_search_eval() {
         "醉酒驾驶机动车",
     ]);
     let response: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(response["hits"][0]["id"], "中华人民共和国刑法第133条之一");
+    assert_eq!(
+        response["statutes"][0]["id"],
+        "中华人民共和国刑法第133条之一"
+    );
 
     // Query-syntax characters and filters are data, not syntax.
     ok(&[
@@ -92,7 +95,9 @@ fn fixtures_index_search_eval() {
         assert!(!out.status.success(), "{bad:?} should fail");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.starts_with("error:") && !stderr.contains("panicked"),
+            // clap reports bad arguments itself ("error: invalid value …").
+            (stderr.starts_with("错误：") || stderr.starts_with("error:"))
+                && !stderr.contains("panicked"),
             "{bad:?}: {stderr}"
         );
     }
@@ -220,7 +225,7 @@ fn shared_corpus_meets_the_bm25_references() {
         String::from_utf8_lossy(&built.stderr)
     );
     let summary = String::from_utf8(built.stdout).expect("UTF-8 output");
-    assert!(summary.contains("3662 judgments"), "{summary}");
+    assert!(summary.contains("裁判文书 3662 份"), "{summary}");
 
     let hits = ok(&[
         "search",
@@ -318,18 +323,30 @@ fn dense_and_hybrid_on_fixtures() {
     // A rebuild reuses every cached passage vector.
     let out = index_fixtures(&index, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // 「N 个文书的 TOTAL 个段落已计算向量（其中 REUSED 个取自缓存 …）」
     let line = stderr
         .lines()
-        .find(|l| l.starts_with("embedded"))
+        .find(|l| l.contains("个段落已计算向量"))
         .unwrap_or_default()
         .to_string();
-    let (total, reused) = {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        (
-            words[1].to_string(),
-            words[6].trim_start_matches('(').to_string(),
-        )
+    let number_after = |marker: &str| -> String {
+        line.split(marker)
+            .nth(1)
+            .unwrap_or_default()
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect()
     };
+    let total: String = line
+        .split("个文书的")
+        .nth(1)
+        .unwrap_or_default()
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let reused = number_after("（其中");
     assert_eq!(total, reused, "second build recomputed vectors: {line}");
 
     for mode in ["dense", "hybrid"] {
@@ -346,7 +363,10 @@ fn dense_and_hybrid_on_fixtures() {
         ]);
         let response: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(response["mode"], mode);
-        assert_eq!(response["hits"][0]["id"], "lecard-1002", "{mode}: {json}");
+        assert_eq!(
+            response["judgments"][0]["id"], "lecard-1002",
+            "{mode}: {json}"
+        );
     }
 
     // An index embedded with other weights refuses the cached model.
@@ -366,7 +386,7 @@ fn dense_and_hybrid_on_fixtures() {
         "盗窃",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rebuild the index"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("请重建索引"));
     // BM25 still answers without the model.
     ok(&["search", "--index", path(&index), "--mode", "bm25", "盗窃"]);
 }
@@ -410,7 +430,7 @@ fn serve_with_config_keys_background_embedding_and_sighup() {
     let mut first_line = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut first_line).unwrap();
     assert!(
-        first_line.contains(&format!("on http://127.0.0.1:{port}/")),
+        first_line.contains(&format!("http://127.0.0.1:{port}/")),
         "{first_line}"
     );
 
@@ -501,4 +521,163 @@ fn leian_manifest_id(index: &Path) -> String {
         serde_json::from_str(&std::fs::read_to_string(index.join("manifest.json")).unwrap())
             .unwrap();
     manifest["snapshot_id"].as_str().unwrap().to_string()
+}
+
+/// Starts `leian serve` without keys on the index; returns the server once it answers.
+fn serve_open(index: &Path) -> Server {
+    let port = free_port();
+    let server = Server {
+        child: Command::new(env!("CARGO_BIN_EXE_leian"))
+            .args(["serve", "--index", path(index), "--addr"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    wait_for(&format!("{}/v1/ready", server.base), "", 60, |_| true);
+    server
+}
+
+/// `leian search --json` prints the document `POST /v1/search` returns for the same request
+/// (but for the time each took).
+#[test]
+fn search_json_is_the_api_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    assert!(index_fixtures(&index, &["--no-embed"]).status.success());
+    let server = serve_open(&index);
+    let text = "被告人李某于2023年5月入户盗窃，窃得现金人民币3000元，到案后如实供述。";
+    let without_time = |mut document: serde_json::Value| {
+        document.as_object_mut().unwrap().remove("took_ms");
+        document
+    };
+    for (flags, body) in [
+        (vec![], serde_json::json!({"text": text})),
+        (
+            vec!["--kind", "judgment", "--top-k", "3"],
+            serde_json::json!({"text": text, "kind": "judgment", "top_k": 3}),
+        ),
+        (
+            vec!["--kind", "statute", "--no-linking", "--mode", "bm25"],
+            serde_json::json!({"text": text, "kind": "statute", "linking": false, "mode": "bm25"}),
+        ),
+        (
+            vec![
+                "--court",
+                "上海市浦东新区人民法院",
+                "--filter",
+                "domain=刑事",
+            ],
+            serde_json::json!({"text": text, "court": {"name": "上海市浦东新区人民法院"}, "filters": {"domain": "刑事"}}),
+        ),
+    ] {
+        let mut args = vec!["search", "--index", path(&index), "--json"];
+        args.extend(flags.iter().copied());
+        args.push(text);
+        let cli: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+        let api: serde_json::Value = http()
+            .post(format!("{}/v1/search", server.base))
+            .json(&body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert!(
+            cli["judgments"].is_array() && api["statutes"].is_array(),
+            "{api}"
+        );
+        assert_eq!(without_time(cli), without_time(api), "{body}");
+    }
+}
+
+/// Three or more English words in a row: a sentence a judge would have to read in English.
+/// Identifiers (ids, paths, codes such as `article_not_found`, model names) are not words.
+fn english_sentences(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut run: Vec<&str> = Vec::new();
+        let tokens = line.split(|c: char| c.is_whitespace() || !c.is_ascii());
+        for token in tokens.chain(std::iter::once("")) {
+            let word = token.trim_matches(|c: char| ",.:;()!?'\"`[]".contains(c));
+            if word.len() >= 2 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                run.push(word);
+                continue;
+            }
+            // Numbers sit inside sentences ("cited by 2 of 4 cases").
+            if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            if run.len() >= 3 {
+                found.push(format!("{} ← {line}", run.join(" ")));
+            }
+            run.clear();
+        }
+    }
+    found
+}
+
+#[test]
+fn english_sentence_detector() {
+    assert!(english_sentences("cited by 2 of 4 similar cases").len() == 1);
+    assert!(english_sentences("defines 盗窃罪, the likely charge").len() == 1);
+    assert!(english_sentences("lecard-1001 《中华人民共和国刑法》第264条 m3e-small").is_empty());
+}
+
+/// The README's examples print Chinese for people: `leian index`, `search` (judgments and
+/// statutes), `report` and `check`, and an error.
+#[test]
+fn human_output_is_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let built = index_fixtures(&index, &["--no-embed"]);
+    let mut outputs = vec![
+        String::from_utf8_lossy(&built.stdout).to_string(),
+        String::from_utf8_lossy(&built.stderr).to_string(),
+    ];
+    let drunk = "被告人酒后驾驶机动车，经鉴定血液酒精含量为152mg/100ml，属醉酒驾驶";
+    let theft = "被告人李某于2023年5月入户盗窃，窃得现金人民币3000元，到案后如实供述。";
+    for args in [
+        vec![
+            "search",
+            "--index",
+            path(&index),
+            "--kind",
+            "statute",
+            "--top-k",
+            "3",
+            drunk,
+        ],
+        vec!["search", "--index", path(&index), theft],
+        vec![
+            "report",
+            "--index",
+            path(&index),
+            "--court",
+            "广东省广州市中级人民法院",
+            "--searcher",
+            "张三",
+            theft,
+        ],
+        vec!["search", "--index", path(&index), "，。！"],
+    ] {
+        let out = leian(&args);
+        outputs.push(String::from_utf8_lossy(&out.stdout).to_string());
+        outputs.push(String::from_utf8_lossy(&out.stderr).to_string());
+    }
+    let draft = dir.path().join("draft.txt");
+    std::fs::write(
+        &draft,
+        "依照《中华人民共和国刑法》第二百六十四条、第六十七条第三款，《合同法》第五十二条之规定",
+    )
+    .unwrap();
+    let out = leian(&["check", "--index", path(&index), path(&draft)]);
+    outputs.push(String::from_utf8_lossy(&out.stdout).to_string());
+    let english: Vec<String> = outputs.iter().flat_map(|o| english_sentences(o)).collect();
+    assert!(
+        english.is_empty(),
+        "English for judges:\n{}",
+        english.join("\n")
+    );
 }

@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let snapshot = Arc::new(leian_index::Snapshot::open(std::path::Path::new(&index))?);
     let engine = Engine::new(snapshot.clone(), SearchConfig::default());
-    let queries = leian_search::eval::read_queries(std::path::Path::new(&queries))?;
+    let queries = leian_service::eval::read_queries(std::path::Path::new(&queries))?;
     let filters = Filters::parse(["law=中华人民共和国刑法"])?;
     let (mut judged, mut predicted_right, mut first_is_its_article) = (0, 0, 0);
     let mut misses = Vec::new();
@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let decided: Vec<&str> = judgment
             .causes
             .iter()
-            .filter_map(|c| leian_search::analysis::resolve_charge(c))
+            .filter_map(|c| leian_legal::analysis::resolve_charge(c))
             .map(|c| c.name)
             .collect();
         if !decided.contains(&charge.name.as_str()) {

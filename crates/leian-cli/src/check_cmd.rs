@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use leian_search::{CitationReport, CitationStatus, check_citations};
+use leian_legal::{CitationReport, CitationStatus};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,8 +39,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
 
 fn check(args: &CheckArgs) -> Result<CitationReport> {
     let text = read_draft(&args.file)?;
-    let snapshot = leian_index::Snapshot::open(&args.index)?;
-    let report = check_citations(&snapshot, &text)?;
+    let settings = leian_service::EngineSettings {
+        load_encoder: false,
+        ..Default::default()
+    };
+    let report = leian_service::Service::open(&args.index, &settings)?.check_citations(&text)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

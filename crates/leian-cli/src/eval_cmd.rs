@@ -1,13 +1,12 @@
 //! `leian eval`: run an evaluation set through the engine and print trec_eval metrics.
 
+use crate::progress::TerminalProgress;
 use anyhow::{Context, Result};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use leian_core::{Filters, Kind};
-use leian_search::eval::{
-    Metrics, collapse_sub_articles, mean, read_qrels, read_queries, score_query, write_run,
-};
-use leian_search::{Mode, SearchError, SearchRequest};
+use leian_search::Mode;
+use leian_service::Stage;
+use leian_service::eval::{EvalSpec, percentile, read_qrels, read_queries, score_runs, write_run};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -24,7 +23,11 @@ pub struct EvalArgs {
     kind: Kind,
     /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
     #[arg(long, default_value = "hybrid")]
-    mode: String,
+    mode: Mode,
+    /// Judgments: where the ranking pipeline stops — retrieve, fuse, rerank, or authority (the
+    /// order judges see, the default).
+    #[arg(long, default_value = "authority")]
+    stage: Stage,
     /// Never count a query's own document (leave-one-out).
     #[arg(long)]
     exclude_self: bool,
@@ -57,129 +60,62 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    let mode: Mode = args.mode.parse()?;
-    let engine = crate::open_engine(&args.index, &args.tuning, mode, true)?;
-    if engine.effective_mode(mode) != mode {
-        eprintln!("note: the index has no dense vectors; evaluating {mode:?} as BM25");
+    let service = crate::open_service(&args.index, &args.tuning, args.mode, true)?;
+    let answered = service.engine.effective_mode(args.mode);
+    if answered != args.mode {
+        eprintln!("注意：索引没有语义向量，按关键词（BM25）评测");
     }
     let mut queries = read_queries(&args.queries)?;
     if let Some(limit) = args.limit {
         queries.truncate(limit);
     }
     let qrels = read_qrels(&args.qrels)?;
-    let filters = Filters::parse(args.filters.iter().map(String::as_str))?;
-    let bar = ProgressBar::new(queries.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "evaluating {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})",
-        )
-        .expect("template"),
-    );
-    let rank = |query: &leian_search::eval::EvalQuery| -> Result<Vec<(String, f32)>> {
-        let request = SearchRequest {
-            text: query.text.clone(),
-            kind: Some(args.kind),
-            mode,
-            top_k: args.depth,
-            filters: filters.clone(),
-            exclude_ids: if args.exclude_self {
-                vec![query.id.clone()]
-            } else {
-                Vec::new()
-            },
-        };
-        let linking = args.kind == Kind::Statute && !args.no_linking;
-        let ranked = match if linking {
-            engine.rank_linked(&request, args.depth)
-        } else {
-            engine.rank(&request, args.depth)
-        } {
-            Err(SearchError::EmptyQuery) => Vec::new(),
-            other => other.with_context(|| format!("query {}", query.id))?,
-        };
-        Ok(if args.collapse_sub_articles {
-            collapse_sub_articles(ranked)
-        } else {
-            ranked
-        })
+    let spec = EvalSpec {
+        queries: &queries,
+        kind: args.kind,
+        mode: args.mode,
+        exclude_self: args.exclude_self,
+        linking: !args.no_linking,
+        stage: args.stage,
+        filters: Filters::parse(args.filters.iter().map(String::as_str))?,
+        collapse_sub_articles: args.collapse_sub_articles,
+        depth: args.depth,
+        // Queries are independent; one worker per core unless single-query latency is measured.
+        workers: args
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        today: chrono::Utc::now().date_naive(),
     };
-    // Queries are independent; one worker per core unless single-query latency is being measured.
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .clamp(1, 64);
-    let chunk = queries.len().div_ceil(workers).max(1);
-    // (query id, ranked documents, milliseconds)
-    type Timed = (String, Vec<(String, f32)>, f64);
-    let timed: Vec<Timed> = std::thread::scope(|scope| {
-        let handles: Vec<_> = queries
-            .chunks(chunk)
-            .map(|part| {
-                let bar = &bar;
-                let rank = &rank;
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|q| {
-                            let started = std::time::Instant::now();
-                            let ranked = rank(q);
-                            let millis = started.elapsed().as_secs_f64() * 1000.0;
-                            bar.inc(1);
-                            ranked.map(|r| (q.id.clone(), r, millis))
-                        })
-                        .collect::<Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("evaluation worker panicked"))
-            .collect::<Result<Vec<_>>>()
-    })?
-    .into_iter()
-    .flatten()
-    .collect();
-    bar.finish_and_clear();
-    let mut latencies: Vec<f64> = timed.iter().map(|(_, _, ms)| *ms).collect();
+    let runs = service.evaluate(&spec, &TerminalProgress::default())?;
+    let mut latencies: Vec<f64> = runs.iter().map(|run| run.millis).collect();
     latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(0.0)
-    };
     eprintln!(
-        "per-query latency ({} workers, mode {:?}): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms over {} queries",
-        workers,
-        engine.effective_mode(mode),
-        percentile(0.50),
-        percentile(0.95),
-        percentile(0.99),
+        "单次查询延迟（{} 个线程，{}）：p50 {:.1} 毫秒，p95 {:.1} 毫秒，p99 {:.1} 毫秒，共 {} 个查询",
+        spec.workers,
+        crate::search_cmd::mode_name(answered),
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.95),
+        percentile(&latencies, 0.99),
         latencies.len()
     );
-    let runs: Vec<(String, Vec<(String, f32)>)> = timed
-        .into_iter()
-        .map(|(id, ranked, _)| (id, ranked))
-        .collect();
-
     if let Some(path) = &args.run {
         let mut file = std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
+            std::fs::File::create(path).with_context(|| format!("无法写入 {}", path.display()))?,
         );
-        write_run(&mut file, &runs, &format!("leian-{}", args.mode))?;
+        let ranked: Vec<(String, Vec<(String, f32)>)> = runs
+            .iter()
+            .map(|run| (run.query_id.clone(), run.ranked.clone()))
+            .collect();
+        write_run(
+            &mut file,
+            &ranked,
+            &format!("leian-{:?}", args.mode).to_lowercase(),
+        )?;
     }
-    let per_query: Vec<Metrics> = runs
-        .iter()
-        .filter_map(|(qid, ranked)| {
-            let judged = qrels.get(qid).filter(|j| j.values().any(|&g| g > 0))?;
-            let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
-            Some(score_query(&ids, judged))
-        })
-        .collect();
-    let metrics = mean(&per_query);
+    let metrics = score_runs(&runs, &qrels);
     let unscored = queries.len() - metrics.queries;
     eprintln!(
-        "scored {} of {} queries ({unscored} without relevant documents in the qrels, not scored)",
+        "已评分 {} / {} 个查询（{unscored} 个在 qrels 中没有相关文书，不计分）",
         metrics.queries,
         queries.len()
     );

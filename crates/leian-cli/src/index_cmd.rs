@@ -1,13 +1,13 @@
-//! `leian index`: read corpora and statutes, build a snapshot, report what was read and skipped.
+//! `leian index` and `leian embed`: build a snapshot, or add vectors to one; print what was read
+//! and skipped.
 
-use crate::dense::{ModelEncoder, PassageStrategy, embed_documents};
-use anyhow::{Context, Result};
+use crate::progress::TerminalProgress;
+use anyhow::Result;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use leian_core::Document;
-use leian_index::{SnapshotBuilder, SourceRecord, dense_text, sha256_of_path};
-use leian_ingest::{SourceSummary, merge_statutes, read_judgments, read_statutes};
-use std::collections::HashSet;
+use leian_service::embedding::{DEFAULT_STRATEGY, PassageStrategy, embed_snapshot};
+use leian_service::encoder::ModelEncoder;
+use leian_service::indexing::{IndexPlan, IndexSummary, build_index};
+use leian_service::models::DEFAULT_MODEL;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -39,13 +39,13 @@ pub struct IndexArgs {
 #[derive(Args)]
 pub struct EmbeddingArgs {
     /// Embedding model: a name in the model cache (fetched when known) or a model folder.
-    #[arg(long, default_value = crate::models_cmd::DEFAULT_MODEL)]
+    #[arg(long, default_value = DEFAULT_MODEL)]
     model: String,
     /// Tokens per embedded passage (long documents are split, not truncated).
-    #[arg(long, default_value_t = crate::background::DEFAULT_STRATEGY.tokens)]
+    #[arg(long, default_value_t = DEFAULT_STRATEGY.tokens)]
     passage_tokens: usize,
     /// Tokens shared by consecutive passages.
-    #[arg(long, default_value_t = crate::background::DEFAULT_STRATEGY.overlap)]
+    #[arg(long, default_value_t = DEFAULT_STRATEGY.overlap)]
     passage_overlap: usize,
     /// Build an HNSW graph (approximate, fast search) when the index has at least this many
     /// passages; smaller indexes are searched exactly. 0 builds it always.
@@ -54,15 +54,12 @@ pub struct EmbeddingArgs {
 }
 
 impl EmbeddingArgs {
-    fn strategy(&self) -> Result<PassageStrategy> {
-        if self.passage_tokens < 16 || self.passage_overlap >= self.passage_tokens {
-            anyhow::bail!("--passage-tokens must be at least 16 and larger than --passage-overlap");
-        }
-        Ok(PassageStrategy {
+    fn strategy(&self) -> PassageStrategy {
+        PassageStrategy {
             tokens: self.passage_tokens,
             overlap: self.passage_overlap,
             hnsw_min_passages: self.hnsw_min_passages,
-        })
+        }
     }
 }
 
@@ -78,11 +75,11 @@ pub struct EmbedArgs {
 /// `leian embed`: vectors for a snapshot built with `--no-embed`.
 pub fn embed(args: EmbedArgs) -> Result<()> {
     let started = Instant::now();
-    let strategy = args.embedding.strategy()?;
+    let strategy = args.embedding.strategy().validated()?;
     let model = ModelEncoder::load(&args.embedding.model)?;
-    let manifest = crate::dense::embed_snapshot(&args.index, &model, &strategy, &|_, _| {})?;
+    let manifest = embed_snapshot(&args.index, &model, &strategy, &TerminalProgress::default())?;
     println!(
-        "index {} (snapshot {}): vectors attached in {:.1}s",
+        "索引 {}（快照 {}）：向量已加入，用时 {:.1} 秒",
         args.index.display(),
         manifest.snapshot_id,
         started.elapsed().as_secs_f64()
@@ -90,144 +87,65 @@ pub fn embed(args: EmbedArgs) -> Result<()> {
     Ok(())
 }
 
-fn progress(message: &str) -> ProgressBar {
-    let bar = ProgressBar::new_spinner().with_message(message.to_string());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg}: {human_pos} documents ({per_sec}, {elapsed})",
-        )
-        .expect("progress template"),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
-}
-
-fn record(summary: &SourceSummary) -> Result<SourceRecord> {
-    Ok(SourceRecord {
-        path: summary.path.display().to_string(),
-        format: summary.format.clone(),
-        sha256: sha256_of_path(&summary.path)?,
-        read: summary.read,
-        skipped: summary.skipped.len(),
-    })
-}
-
 pub fn run(args: IndexArgs) -> Result<()> {
-    let started = Instant::now();
-    let strategy = args.embedding.strategy()?;
-    // Load the model first: a missing model should fail before minutes of indexing.
-    let model = if args.no_embed {
-        None
-    } else {
-        Some(ModelEncoder::load(&args.embedding.model)?)
+    let plan = IndexPlan {
+        corpus: args.corpus,
+        statutes: args.statutes,
+        out: args.out,
+        model: (!args.no_embed).then(|| args.embedding.model.clone()),
+        strategy: args.embedding.strategy(),
+        strict: args.strict,
+        threads: args.threads,
     };
-    let mut dense_texts: Vec<(String, String)> = Vec::new();
-    let mut builder = SnapshotBuilder::create(&args.out, args.threads)
-        .with_context(|| format!("cannot start an index at {}", args.out.display()))?;
-    let mut summaries = Vec::new();
-
-    let mut statutes = Vec::new();
-    for path in &args.statutes {
-        let bar = progress(&format!("reading statutes {}", path.display()));
-        let (read, summary) = read_statutes(path, args.strict)?;
-        bar.finish_and_clear();
-        statutes.extend(read);
-        summaries.push(summary);
-    }
-    let (statutes, merge) = merge_statutes(statutes);
-    let bar = ProgressBar::new(statutes.len() as u64).with_message("indexing statutes");
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})",
-        )
-        .expect("template"),
-    );
-    for statute in statutes {
-        let document = Document::Statute(statute);
-        if model.is_some() {
-            dense_texts.push((document.id().to_string(), dense_text(&document)));
-        }
-        builder.add_document(document)?;
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-
-    let mut seen = HashSet::new();
-    for path in &args.corpus {
-        let bar = progress(&format!("indexing judgments {}", path.display()));
-        let mut failure = None;
-        let summary = read_judgments(path, args.strict, &mut seen, &mut |judgment| {
-            let document = Document::Judgment(judgment);
-            if model.is_some() {
-                dense_texts.push((document.id().to_string(), dense_text(&document)));
-            }
-            if failure.is_none() {
-                failure = builder.add_document(document).err();
-            }
-            bar.inc(1);
-        })?;
-        bar.finish_and_clear();
-        if let Some(error) = failure {
-            return Err(error.into());
-        }
-        summaries.push(summary);
-    }
-
-    if let Some(model) = &model {
-        let (vectors, info) = embed_documents(model, &dense_texts, &strategy, &|_, _| {})?;
-        builder.set_vectors(vectors, info);
-    }
-    let sources = summaries.iter().map(record).collect::<Result<Vec<_>>>()?;
-    let bar = progress("committing");
-    let manifest = builder.finish(sources, merge.duplicates)?;
-    bar.finish_and_clear();
-
-    for summary in &summaries {
-        println!(
-            "{} [{}]: {} read, {} skipped",
-            summary.path.display(),
-            summary.format,
-            summary.read,
-            summary.skipped.len()
-        );
-        for skip in summary.skipped.iter().take(10) {
-            println!("  skipped {skip}");
-        }
-        if summary.skipped.len() > 10 {
-            println!("  … and {} more skipped", summary.skipped.len() - 10);
-        }
-    }
-    if merge.duplicates > 0 {
-        println!(
-            "statute articles merged across sources/versions: {} duplicates dropped",
-            merge.duplicates
-        );
-    }
-    if !merge.settled_in_force.is_empty() {
-        println!(
-            "{} laws marked amended or historical by their source are in force here (no newer version indexed): {}",
-            merge.settled_in_force.len(),
-            merge.settled_in_force.join("、")
-        );
-    }
-    if merge.superseded > 0 {
-        println!(
-            "statute articles only in a superseded version of their law, marked amended: {}",
-            merge.superseded
-        );
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    let docs = manifest.docs.judgments + manifest.docs.statutes;
-    let size = leian_index::Snapshot::open(&args.out)?.size_bytes();
-    println!(
-        "index {} (snapshot {}): {} judgments, {} statutes in {:.1}s ({:.0} documents/s), {:.1} MB",
-        args.out.display(),
-        manifest.snapshot_id,
-        manifest.docs.judgments,
-        manifest.docs.statutes,
-        seconds,
-        docs as f64 / seconds.max(1e-9),
-        size as f64 / 1e6
-    );
+    let summary = build_index(&plan, &TerminalProgress::default())?;
+    print_summary(&plan, &summary);
     Ok(())
+}
+
+fn print_summary(plan: &IndexPlan, summary: &IndexSummary) {
+    for source in &summary.sources {
+        println!(
+            "{} [{}]：读取 {}，跳过 {}",
+            source.path.display(),
+            source.format,
+            source.read,
+            source.skipped.len()
+        );
+        for skip in source.skipped.iter().take(10) {
+            println!("  跳过 {skip}");
+        }
+        if source.skipped.len() > 10 {
+            println!("  …… 另有 {} 条被跳过", source.skipped.len() - 10);
+        }
+    }
+    if summary.statute_duplicates > 0 {
+        println!(
+            "不同来源或版本的重复条文已合并：去掉 {} 条",
+            summary.statute_duplicates
+        );
+    }
+    if !summary.settled_in_force.is_empty() {
+        println!(
+            "{} 部法律在来源中标为已被修改或历史版本，但索引中没有更新的版本，按现行有效处理：{}",
+            summary.settled_in_force.len(),
+            summary.settled_in_force.join("、")
+        );
+    }
+    if summary.superseded > 0 {
+        println!(
+            "仅见于旧版本的条文，标为已被修改：{} 条",
+            summary.superseded
+        );
+    }
+    let docs = summary.manifest.docs.judgments + summary.manifest.docs.statutes;
+    println!(
+        "索引 {}（快照 {}）：裁判文书 {} 份，法条 {} 条，用时 {:.1} 秒（每秒 {:.0} 份），{:.1} MB",
+        plan.out.display(),
+        summary.manifest.snapshot_id,
+        summary.manifest.docs.judgments,
+        summary.manifest.docs.statutes,
+        summary.seconds,
+        docs as f64 / summary.seconds.max(1e-9),
+        summary.bytes as f64 / 1e6
+    );
 }

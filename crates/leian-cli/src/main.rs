@@ -1,12 +1,10 @@
 //! `leian`: index court judgments and statutes, search them, evaluate retrieval.
 
-mod background;
 mod check_cmd;
-mod dense;
 mod eval_cmd;
-mod fetch;
 mod index_cmd;
 mod models_cmd;
+mod progress;
 mod report_cmd;
 mod search_cmd;
 mod serve_cmd;
@@ -92,74 +90,28 @@ fn main() -> ExitCode {
         Command::Models { command } => models_cmd::run(command),
         Command::Statutes {
             command: StatutesCommand::Fetch { cache },
-        } => fetch::fetch_statutes(cache).map(|path| println!("{}", path.display())),
+        } => leian_service::fetch::fetch_statutes(cache)
+            .map(|path| println!("{}", path.display()))
+            .map_err(Into::into),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("错误：{error:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// Parses `field=weight` boost overrides into a search configuration.
-/// Parses `field=weight` boosts and `key=value` ranking parameters into a search configuration.
-pub(crate) fn search_config(tuning: &Tuning) -> anyhow::Result<leian_search::SearchConfig> {
-    let mut config = leian_search::SearchConfig::default();
-    for boost in &tuning.boosts {
-        let (field, weight) = boost
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("boost '{boost}' is not field=weight"))?;
-        let weight: f32 = weight
-            .parse()
-            .map_err(|_| anyhow::anyhow!("boost '{boost}': weight is not a number"))?;
-        config.set_boost(field.trim(), weight)?;
-    }
-    for (key, value) in tuning.parsed_params()? {
-        if key != QUERY_TOKENS {
-            config.set_param(key, value)?;
-        }
-    }
-    Ok(config)
-}
-
-/// The parameter that sets how many tokens of a query are encoded (the encoder's, not the
-/// ranking's).
-const QUERY_TOKENS: &str = "query_tokens";
-
 impl Tuning {
-    fn parsed_params(&self) -> anyhow::Result<Vec<(&str, &str)>> {
-        self.params
-            .iter()
-            .map(|param| {
-                param
-                    .split_once('=')
-                    .map(|(k, v)| (k.trim(), v.trim()))
-                    .ok_or_else(|| anyhow::anyhow!("parameter '{param}' is not key=value"))
-            })
-            .collect()
-    }
-
-    /// Query tokens to encode: `--param query_tokens=N`, default [`dense::DEFAULT_QUERY_TOKENS`].
-    fn query_tokens(&self) -> anyhow::Result<usize> {
-        match self
-            .parsed_params()?
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == QUERY_TOKENS)
-        {
-            Some((_, value)) => match value.parse::<usize>() {
-                Ok(tokens) if (16..=512).contains(&tokens) => Ok(tokens),
-                _ => anyhow::bail!("query_tokens must be a whole number from 16 to 512"),
-            },
-            None => Ok(dense::DEFAULT_QUERY_TOKENS),
-        }
+    /// The engine settings these overrides give.
+    pub(crate) fn settings(&self) -> anyhow::Result<leian_service::EngineSettings> {
+        Ok(leian_service::EngineSettings::default().with_overrides(&self.boosts, &self.params)?)
     }
 }
 
 /// Ranking overrides shared by `search` and `eval`.
-#[derive(clap::Args, Default)]
+#[derive(clap::Args, Default, Clone)]
 pub(crate) struct Tuning {
     /// Field weight override, field=weight (facts, reasoning, result, full_text, title, charges,
     /// text, law_name, chapter).
@@ -185,39 +137,24 @@ pub(crate) fn text_argument(argument: &str, what: &str) -> anyhow::Result<String
         argument.to_string()
     };
     if text.trim().is_empty() {
-        anyhow::bail!("{what} is empty");
+        anyhow::bail!("{what}为空");
     }
     Ok(text)
 }
 
-/// Opens an index snapshot as a search engine; loads the query encoder when `mode` needs it and
-/// the index has vectors.
-pub(crate) fn open_engine(
+/// Opens an index snapshot with the ranking overrides; loads the query encoder when `mode`
+/// needs it and the index has vectors.
+pub(crate) fn open_service(
     index: &std::path::Path,
     tuning: &Tuning,
     mode: leian_search::Mode,
     cache_queries: bool,
-) -> anyhow::Result<leian_search::Engine> {
-    let snapshot = leian_index::Snapshot::open(index)?;
-    let dense = snapshot.manifest().dense.clone();
-    let engine = leian_search::Engine::new(std::sync::Arc::new(snapshot), search_config(tuning)?);
-    match dense {
-        Some(info) if mode != leian_search::Mode::Bm25 => {
-            let mut encoder =
-                dense::ModelEncoder::load(&info.model)?.with_query_tokens(tuning.query_tokens()?);
-            if cache_queries {
-                encoder = encoder.cache_queries()?;
-            }
-            if encoder.fingerprint() != info.model_fingerprint {
-                anyhow::bail!(
-                    "the index was embedded with {} weights {}, the cached model has {}: rebuild the index or restore that model",
-                    info.model,
-                    info.model_fingerprint,
-                    encoder.fingerprint()
-                );
-            }
-            Ok(engine.with_encoder(std::sync::Arc::new(encoder))?)
-        }
-        _ => Ok(engine),
-    }
+) -> anyhow::Result<leian_service::Service> {
+    let settings = tuning.settings()?;
+    let settings = leian_service::EngineSettings {
+        cache_queries,
+        load_encoder: mode != leian_search::Mode::Bm25,
+        ..settings
+    };
+    Ok(leian_service::Service::open(index, &settings)?)
 }

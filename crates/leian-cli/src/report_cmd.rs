@@ -3,7 +3,9 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use leian_core::Filters;
-use leian_search::{CourtContext, Mode, ReportFormat, Requester, ResearchRequest};
+use leian_legal::CourtContext;
+use leian_search::Mode;
+use leian_service::{ReportFormat, Requester, ResearchRequest, Scope};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -33,7 +35,7 @@ pub struct ReportArgs {
     statute_top_k: usize,
     /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
     #[arg(long, default_value = "hybrid")]
-    mode: String,
+    mode: Mode,
     /// Filters on the judgments, key=value (domain, cause, court_level, province, year_from …).
     #[arg(long = "filter")]
     filters: Vec<String>,
@@ -47,14 +49,13 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    let text = crate::text_argument(&args.text, "the fact summary")?;
+    let text = crate::text_argument(&args.text, "案情摘要")?;
     let format = args
         .format
         .parse::<ReportFormat>()
         .map_err(anyhow::Error::msg)?;
-    let mode = args.mode.parse::<Mode>()?;
-    let manifest = leian_index::Manifest::read(&args.index)?;
-    let engine = crate::open_engine(&args.index, &args.tuning, mode, false)?;
+    let mode = args.mode;
+    let service = crate::open_service(&args.index, &args.tuning, mode, false)?;
     let court = (args.court.is_some() || args.province.is_some()).then(|| CourtContext {
         court: args.court.clone(),
         province: args.province.clone(),
@@ -67,17 +68,21 @@ pub fn run(args: ReportArgs) -> Result<()> {
         court,
         linking: !args.no_linking,
         statute_top_k: args.statute_top_k,
+        scope: match args.no_linking {
+            true => Scope::Judgment,
+            false => Scope::All,
+        },
         ..ResearchRequest::new(text.clone())
     };
     let requester = Requester {
         searcher: args.searcher,
         court: args.court,
     };
-    let report = engine.report(&request, requester, manifest.snapshot_id)?;
+    let report = service.report(&request, requester)?;
     let rendered = report.render(format);
     match &args.out {
         Some(path) => {
-            std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, rendered).with_context(|| format!("写入 {}", path.display()))?
         }
         None => print!("{rendered}"),
     }

@@ -1,35 +1,42 @@
-//! `leian search`: one query, ranked hits with snippets.
+//! `leian search`: one research, printed for a person or (`--json`) as the same document
+//! `POST /v1/search` returns.
 
 use anyhow::Result;
 use clap::Args;
 use leian_core::{Filters, Kind};
-use leian_search::linking::{LinkReason, StatuteLinks, Tier};
-use leian_search::{Mode, SearchRequest};
+use leian_search::Mode;
+use leian_search::linking::Tier;
+use leian_service::report::describe_reason;
+use leian_service::{Research, ResearchRequest, StatuteHits};
 use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct SearchArgs {
     #[arg(long)]
     index: PathBuf,
-    /// judgment or statute (default: both).
+    /// judgment or statute (default: both, in separate lists).
     #[arg(long)]
     kind: Option<Kind>,
     /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
     #[arg(long, default_value = "hybrid")]
-    mode: String,
+    mode: Mode,
+    /// Hits per list, 1 to 100.
     #[arg(long, default_value_t = 10)]
     top_k: usize,
     /// Filters, key=value (kind, domain, cause, court_level, province, procedure, authority, law,
     /// statute_level, status, year, year_from, year_to).
     #[arg(long = "filter")]
     filters: Vec<String>,
+    /// The requesting court (e.g. 广东省广州市中级人民法院): judgments in its authority order.
+    #[arg(long)]
+    court: Option<String>,
     /// Statutes: rank by direct retrieval only, without statute linking (the votes of similar
     /// judgments, likely charges and stated circumstances).
     #[arg(long)]
     no_linking: bool,
     #[command(flatten)]
     tuning: crate::Tuning,
-    /// Print JSON.
+    /// Print the JSON document of `POST /v1/search`.
     #[arg(long)]
     json: bool,
     /// The fact summary; `-` reads standard input.
@@ -37,132 +44,121 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> Result<()> {
-    let text = crate::text_argument(&args.text, "the query")?;
-    let mode = args.mode.parse::<Mode>()?;
-    let engine = crate::open_engine(&args.index, &args.tuning, mode, false)?;
-    let request = SearchRequest {
-        text,
-        kind: args.kind,
-        mode,
+    let text = crate::text_argument(&args.text, "检索文本")?;
+    let service = crate::open_service(&args.index, &args.tuning, args.mode, false)?;
+    let mut filters = Filters::parse(args.filters.iter().map(String::as_str))?;
+    // `--filter kind=…` chooses the lists, as `--kind` does.
+    let kind = args.kind.or(filters.kind());
+    filters
+        .terms
+        .retain(|(field, _)| *field != leian_core::FilterField::Kind);
+    let request = ResearchRequest {
+        scope: kind.into(),
+        mode: args.mode,
         top_k: args.top_k,
-        filters: Filters::parse(args.filters.iter().map(String::as_str))?,
-        exclude_ids: Vec::new(),
+        statute_top_k: args.top_k,
+        filters,
+        linking: !args.no_linking,
+        court: args
+            .court
+            .as_deref()
+            .map(leian_legal::CourtContext::of_court),
+        ..ResearchRequest::new(text)
     };
-    if request.kind == Some(Kind::Statute) && !args.no_linking {
-        return print_links(&engine.link_statutes(&request)?, args.json);
-    }
-    let response = engine.search(&request)?;
+    let research = service.research(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
-        return Ok(());
+        println!("{}", serde_json::to_string_pretty(&research)?);
+    } else {
+        print_research(&research);
     }
-    if response.hits.is_empty() {
-        println!("no matches");
-    }
-    for hit in &response.hits {
-        let causes = if hit.causes.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", hit.causes.join("、"))
-        };
-        println!(
-            "{:>2}. {:>7.3}  {}  {}{}",
-            hit.rank, hit.score, hit.id, hit.title, causes
-        );
-        println!("    {}", hit.snippet.marked.replace('\n', " "));
-    }
-    eprintln!(
-        "{} hits, mode {:?}, {:.1} ms",
-        response.hits.len(),
-        response.mode,
-        response.took_ms
-    );
     Ok(())
 }
 
-/// Prints recommended statutes with their reasons, then the flagged ones and the analysis.
-fn print_links(links: &StatuteLinks, json: bool) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(links)?);
-        return Ok(());
-    }
-    if links.hits.is_empty() {
-        println!("no matches");
-    }
-    for hit in &links.hits {
+/// Judgments with their tier and snippet, then statutes with their reasons, then the analysis.
+fn print_research(research: &Research) {
+    for hit in &research.judgments {
+        let h = &hit.hit;
+        let causes = match h.causes.is_empty() {
+            true => String::new(),
+            false => format!(" [{}]", h.causes.join("、")),
+        };
         println!(
-            "{:>2}. {:>6.3}  {}  [{}]",
-            hit.rank,
-            hit.support,
-            hit.title,
-            match hit.tier {
-                Tier::Specific => "分则",
-                Tier::General => "总则",
-                Tier::Other => "其他",
-            }
+            "{:>2}. {:>7.3}  {}  {}{}  〔{}〕",
+            h.rank,
+            h.score,
+            h.id,
+            h.title,
+            causes,
+            leian_service::report::tier_name(hit.authority.tier)
         );
-        for reason in &hit.reasons {
-            println!("      {}", describe(reason));
+        println!("    {}", h.snippet.marked.replace('\n', " "));
+    }
+    match &research.statutes {
+        StatuteHits::Linked(hits) => {
+            for hit in hits {
+                println!(
+                    "{:>2}. {:>6.3}  {}  [{}]",
+                    hit.rank,
+                    hit.support,
+                    hit.title,
+                    match hit.tier {
+                        Tier::Specific => "分则",
+                        Tier::General => "总则",
+                        Tier::Other => "其他",
+                    }
+                );
+                for reason in &hit.reasons {
+                    println!("      {}", describe_reason(reason));
+                }
+                println!("    {}", hit.snippet.marked.replace('\n', " "));
+            }
         }
-        println!("    {}", hit.snippet.marked.replace('\n', " "));
+        StatuteHits::Direct(hits) => {
+            for hit in hits {
+                println!("{:>2}. {:>7.3}  {}", hit.rank, hit.score, hit.title);
+                println!("    {}", hit.snippet.marked.replace('\n', " "));
+            }
+        }
     }
-    for flagged in &links.flagged {
-        println!("  ! {}: {}", flagged.id, flagged.note);
+    for flagged in &research.flagged_statutes {
+        println!("  ！{}：{}", flagged.id, flagged.note);
     }
-    let analysis = &links.analysis;
-    let names = |items: &[leian_search::analysis::Candidate]| {
-        items
-            .iter()
-            .take(3)
-            .map(|c| format!("{} {:.2}", c.name, c.score))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    eprintln!("charges: {}", names(&analysis.charges));
+    if research.judgments.is_empty() && research.statutes.is_empty() {
+        println!("没有找到匹配的结果");
+    }
+    let analysis = &research.analysis;
+    let likely: Vec<String> = analysis
+        .charges
+        .iter()
+        .chain(&analysis.causes)
+        .take(3)
+        .map(|c| format!("{} {:.2}", c.name, c.score))
+        .collect();
+    eprintln!("可能的罪名或案由：{}", likely.join("，"));
     let stated: Vec<String> = analysis
         .circumstances
         .iter()
         .map(|c| match c.negated {
-            true => format!("not {}", c.name),
+            true => format!("否认{}", c.name),
             false => c.name.to_string(),
         })
         .collect();
-    eprintln!("circumstances: {}", stated.join(", "));
+    eprintln!("量刑情节：{}", stated.join("，"));
     eprintln!(
-        "{} articles, {} flagged, mode {:?}, {:.1} ms",
-        links.hits.len(),
-        links.flagged.len(),
-        links.mode,
-        links.took_ms
+        "类案 {} 件，法条 {} 条，失效或缺失 {} 条；检索方式 {}，用时 {:.1} 毫秒",
+        research.judgments.len(),
+        research.statutes.len(),
+        research.flagged_statutes.len(),
+        mode_name(research.mode),
+        research.took_ms
     );
-    Ok(())
 }
 
-fn describe(reason: &LinkReason) -> String {
-    match reason {
-        LinkReason::CitedBySimilarCases {
-            share,
-            citing,
-            voters,
-            cases,
-        } => {
-            let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-            format!(
-                "cited by {citing} of {voters} similar cases (vote {share:.2}): {}",
-                ids.join(", ")
-            )
-        }
-        LinkReason::PredictedCharge { charge, score, .. } => {
-            format!("defines {charge}, the likely charge (score {score:.2})")
-        }
-        LinkReason::Circumstance {
-            name, rate, text, ..
-        } => format!(
-            "the facts state {name} (「{text}」; cited in {:.0}% of such cases)",
-            rate * 100.0
-        ),
-        LinkReason::MatchedTerms { rank, terms, .. } => {
-            format!("text matches #{rank}: {}", terms.join(" "))
-        }
+/// The mode as a judge reads it.
+pub fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Bm25 => "关键词（BM25）",
+        Mode::Dense => "语义向量",
+        Mode::Hybrid => "关键词与语义向量融合",
     }
 }

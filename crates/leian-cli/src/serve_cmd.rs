@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use leian_server::config::{KEYS_ENV, ServerConfig};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -71,16 +71,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         leian_server::config::parse_origins(&config.cors_origins).map_err(anyhow::Error::msg)?;
     let embed_in_background = args.embed_in_background || config.embed_in_background == Some(true);
 
-    let tuning = std::sync::Arc::new(args.tuning);
-    let index = load_index(&index_dir, &tuning)?;
+    let engine = args.tuning.settings()?;
+    let service = leian_service::Service::open(&index_dir, &engine)?;
     let runtime = leian_server::runtime()?;
-    let embedder = embed_in_background.then(|| {
-        let model = args
-            .model
-            .or(config.model.clone())
-            .unwrap_or_else(|| crate::models_cmd::DEFAULT_MODEL.to_string());
-        crate::background::BackgroundEmbedder::new(&runtime, model)
-    });
     let settings = leian_server::Settings {
         limits: leian_server::Limits {
             body_bytes: body_limit,
@@ -89,36 +82,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         keys,
         cors_origins,
         log_queries: config.log_queries,
-        loader: Some(std::sync::Arc::new(move |dir: &Path| {
-            load_index(dir, &tuning).map_err(|e| format!("{e:#}"))
-        })),
-        // A snapshot reloaded without vectors is embedded too, not only the first one.
-        after_reload: embedder.clone().map(|embedder| {
-            std::sync::Arc::new(move |state: &leian_server::AppState| embedder.ensure(state))
-                as leian_server::ReloadHook
+        engine,
+        embed_in_background: embed_in_background.then(|| {
+            args.model
+                .or(config.model.clone())
+                .unwrap_or_else(|| leian_service::models::DEFAULT_MODEL.to_string())
         }),
     };
-    let state = leian_server::AppState::new(index, settings);
-    if let Some(embedder) = embedder {
-        embedder.ensure(&state);
-    }
+    let state = leian_server::AppState::new(service, settings);
     leian_server::run(&runtime, addr, state)?;
     Ok(())
-}
-
-/// Opens a snapshot for serving, with the query encoder when it has vectors.
-fn load_index(dir: &Path, tuning: &crate::Tuning) -> anyhow::Result<leian_server::ServedIndex> {
-    let manifest = leian_index::Manifest::read(dir)
-        .with_context(|| format!("cannot open the index {}", dir.display()))?;
-    // Query texts are personal data: no on-disk query embedding cache.
-    let engine = crate::open_engine(dir, tuning, leian_search::Mode::Hybrid, false)?;
-    Ok(leian_server::ServedIndex {
-        engine,
-        snapshot_id: manifest.snapshot_id,
-        docs: manifest.docs,
-        path: dir.to_path_buf(),
-        bytes: leian_index::snapshot_bytes(dir),
-    })
 }
 
 #[derive(clap::Subcommand)]

@@ -1,7 +1,7 @@
 //! The storage seam: what the search engine needs from wherever documents live. The embedded
 //! tantivy snapshot implements it today; a distributed database backend implements the same trait.
 
-use crate::{Document, Filters, StatuteCatalog};
+use crate::{Document, Filters, Judgment, StatuteCatalog};
 use std::sync::Arc;
 
 /// A document id with the score a retriever gave it.
@@ -51,6 +51,34 @@ pub trait Store: Send + Sync {
 
     /// The stored document with this id.
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError>;
+
+    /// The stored documents with these ids, in the same order (`None` for an unknown id). A
+    /// request loads its candidates with one call.
+    fn documents(&self, ids: &[String]) -> Result<Vec<Option<Document>>, StoreError> {
+        ids.iter().map(|id| self.document(id)).collect()
+    }
+
+    /// The judgments with these ids without their text (`None` for an unknown id or a statute):
+    /// id, authority, court, level, province, year, date, causes and cited articles — what
+    /// ranking needs of every candidate (cause votes, statute votes, the authority order).
+    /// Stores answer it without reading documents (the snapshot reads columns); causes and
+    /// cited articles come in no particular order.
+    fn judgment_headers(&self, ids: &[String]) -> Result<Vec<Option<Judgment>>, StoreError> {
+        Ok(self
+            .documents(ids)?
+            .into_iter()
+            .map(|document| match document {
+                Some(Document::Judgment(j)) => Some(Judgment {
+                    facts: String::new(),
+                    reasoning: None,
+                    result: None,
+                    full_text: None,
+                    ..j
+                }),
+                _ => None,
+            })
+            .collect())
+    }
 
     /// In how many documents of `kind`-specific text field `field` the term occurs, and how many
     /// documents have that field: the statistics behind an IDF.

@@ -141,6 +141,11 @@ impl SnapshotBuilder {
         self.put(&mut doc, "province", j.province.as_deref());
         self.put(&mut doc, "procedure", j.procedure.map(|d| d.as_str()));
         self.put(&mut doc, "authority", Some(j.authority.as_str()));
+        self.put(&mut doc, "court", j.court.as_deref());
+        self.put(&mut doc, "date", j.date.as_deref());
+        for cited in &j.cited_articles {
+            self.put(&mut doc, "cited", Some(cited));
+        }
         if let Some(year) = j.year {
             doc.add_u64(self.fields.year, u64::from(year));
         }

@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 
 /// Bumped when fields change; a snapshot of another version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Text fields searched with BM25, judgments then statutes.
 pub const TEXT_FIELDS: &[&str] = &[
@@ -35,6 +35,11 @@ pub const FILTER_FIELDS: &[&str] = &[
     "status",
 ];
 
+/// Judgment fields kept as columns (fast fields) and read without the stored document: what
+/// ranking and the authority order need of every candidate (court, decision date, cited
+/// articles), beside the filter fields above.
+pub const HEADER_FIELDS: &[&str] = &["court", "date", "cited"];
+
 /// Handles to every field.
 #[derive(Clone)]
 pub struct Fields {
@@ -46,7 +51,8 @@ pub struct Fields {
 
 pub fn build_schema() -> Fields {
     let mut builder = Schema::builder();
-    let id = builder.add_text_field("id", STRING | STORED);
+    // Fast, so that candidates are named from a column instead of the document store.
+    let id = builder.add_text_field("id", STRING | STORED | FAST);
     let analysed = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(TOKENIZER_NAME)
@@ -55,7 +61,7 @@ pub fn build_schema() -> Fields {
     for name in TEXT_FIELDS {
         builder.add_text_field(name, analysed.clone());
     }
-    for name in FILTER_FIELDS {
+    for name in FILTER_FIELDS.iter().chain(HEADER_FIELDS) {
         builder.add_text_field(name, STRING | FAST);
     }
     let year = builder.add_u64_field("year", INDEXED | FAST);

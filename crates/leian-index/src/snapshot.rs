@@ -4,15 +4,17 @@ use crate::IndexError;
 use crate::manifest::Manifest;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 use leian_core::{
-    Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, StatuteCatalog, Store,
-    StoreError,
+    Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Judgment, Kind,
+    StatuteCatalog, Store, StoreError,
 };
 use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
+use tantivy::columnar::StrColumn;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, DocSet};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
 /// One clause of a boolean query.
@@ -63,7 +65,13 @@ impl Snapshot {
         }
         let index = Index::open_in_dir(dir)?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
-        let reader = index.reader()?;
+        // A snapshot never changes under a reader: a rebuild publishes a new folder and the server
+        // swaps snapshots itself. Watching `meta.json` would show a rebuilt index's documents
+        // under the old snapshot id.
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
         let vectors = match &manifest.dense {
             Some(info) => Some(crate::Vectors::open(dir, info)?),
             None => None,
@@ -88,7 +96,7 @@ impl Snapshot {
     }
 
     /// Every stored document, in index order (for embedding a snapshot after it was built).
-    pub fn documents(&self) -> Result<Vec<Document>, IndexError> {
+    pub fn all_documents(&self) -> Result<Vec<Document>, IndexError> {
         let searcher = self.reader.searcher();
         let mut documents = Vec::new();
         for segment in searcher.segment_readers() {
@@ -181,16 +189,10 @@ impl Snapshot {
         let found = searcher
             .search(query.as_ref(), &tantivy::collector::DocSetCollector)
             .map_err(store_error)?;
+        let mut columns = Vec::new();
         found
             .into_iter()
-            .map(|address| {
-                let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
-                Ok(doc
-                    .get_first(self.fields.id)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string())
-            })
+            .map(|address| self.id_at(&searcher, &mut columns, address))
             .collect()
     }
 
@@ -220,6 +222,126 @@ impl Snapshot {
         Ok(catalog)
     }
 
+    /// Where each id is (one posting-list lookup per id), in the order of `ids`.
+    fn addresses(
+        &self,
+        searcher: &tantivy::Searcher,
+        ids: &[String],
+    ) -> Result<Vec<Option<DocAddress>>, StoreError> {
+        let mut found = vec![None; ids.len()];
+        for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let postings = segment
+                .inverted_index(self.fields.id)
+                .map_err(store_error)?;
+            for (slot, id) in found.iter_mut().zip(ids).filter(|(s, _)| s.is_none()) {
+                let term = Term::from_field_text(self.fields.id, id);
+                let Some(mut docs) = postings
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(store_error)?
+                else {
+                    continue;
+                };
+                while docs.doc() != tantivy::TERMINATED {
+                    if segment
+                        .alive_bitset()
+                        .is_none_or(|alive| alive.is_alive(docs.doc()))
+                    {
+                        *slot = Some(DocAddress::new(segment_ord as u32, docs.doc()));
+                        break;
+                    }
+                    docs.advance();
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The id of a document, from the `id` column.
+    fn id_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        columns: &mut Vec<Option<StrColumn>>,
+        address: DocAddress,
+    ) -> Result<String, StoreError> {
+        let column = self.str_column(searcher, columns, address.segment_ord, "id")?;
+        let mut id = String::new();
+        if let Some(column) = column {
+            for ord in column.term_ords(address.doc_id).take(1) {
+                column.ord_to_str(ord, &mut id).map_err(store_error)?;
+            }
+        }
+        Ok(id)
+    }
+
+    /// The string column `field` of a segment, opened once per call site and segment.
+    fn str_column<'c>(
+        &self,
+        searcher: &tantivy::Searcher,
+        columns: &'c mut Vec<Option<StrColumn>>,
+        segment_ord: u32,
+        field: &str,
+    ) -> Result<Option<&'c StrColumn>, StoreError> {
+        let segment_ord = segment_ord as usize;
+        if columns.len() <= segment_ord {
+            columns.resize_with(searcher.segment_readers().len(), || None);
+        }
+        if columns[segment_ord].is_none() {
+            columns[segment_ord] = searcher
+                .segment_reader(segment_ord as u32)
+                .fast_fields()
+                .str(field)
+                .map_err(store_error)?;
+        }
+        Ok(columns[segment_ord].as_ref())
+    }
+
+    /// A judgment's header read from its segment's columns (`None` for a statute).
+    fn header_at(
+        &self,
+        columns: &HeaderColumns,
+        doc_id: tantivy::DocId,
+    ) -> Result<Option<Judgment>, StoreError> {
+        let values = |column: &Option<StrColumn>| -> Result<Vec<String>, StoreError> {
+            let Some(column) = column else {
+                return Ok(Vec::new());
+            };
+            let mut values = Vec::new();
+            for ord in column.term_ords(doc_id) {
+                let mut value = String::new();
+                column.ord_to_str(ord, &mut value).map_err(store_error)?;
+                values.push(value);
+            }
+            Ok(values)
+        };
+        let first = |column: &Option<StrColumn>| -> Result<Option<String>, StoreError> {
+            Ok(values(column)?.into_iter().next())
+        };
+        if first(&columns.kind)?.as_deref() != Some(Kind::Judgment.as_str()) {
+            return Ok(None);
+        }
+        fn parse<T: std::str::FromStr>(value: Option<String>) -> Option<T> {
+            value.and_then(|v| v.parse().ok())
+        }
+        Ok(Some(Judgment {
+            id: first(&columns.id)?.unwrap_or_default(),
+            domain: parse(first(&columns.domain)?),
+            causes: values(&columns.causes)?,
+            court: first(&columns.court)?,
+            year: columns
+                .year
+                .as_ref()
+                .and_then(|column| column.first(doc_id))
+                .and_then(|y| u16::try_from(y).ok()),
+            date: first(&columns.date)?,
+            province: first(&columns.province)?,
+            court_level: parse(first(&columns.court_level)?),
+            procedure: parse(first(&columns.procedure)?),
+            authority: parse(first(&columns.authority)?).unwrap_or_default(),
+            cited_articles: values(&columns.cited)?,
+            ..Judgment::default()
+        }))
+    }
+
     fn load(&self, doc: &TantivyDocument) -> Result<Document, StoreError> {
         let json = doc
             .get_first(self.fields.doc)
@@ -227,6 +349,43 @@ impl Snapshot {
             .ok_or_else(|| StoreError("document without stored body".into()))?;
         serde_json::from_str(json)
             .map_err(|e| StoreError(format!("stored document unreadable: {e}")))
+    }
+}
+
+/// The columns of one segment that a judgment header is read from, opened once per request.
+struct HeaderColumns {
+    id: Option<StrColumn>,
+    kind: Option<StrColumn>,
+    domain: Option<StrColumn>,
+    causes: Option<StrColumn>,
+    court: Option<StrColumn>,
+    date: Option<StrColumn>,
+    province: Option<StrColumn>,
+    court_level: Option<StrColumn>,
+    procedure: Option<StrColumn>,
+    authority: Option<StrColumn>,
+    cited: Option<StrColumn>,
+    year: Option<tantivy::columnar::Column<u64>>,
+}
+
+impl HeaderColumns {
+    fn open(segment: &tantivy::SegmentReader) -> Result<Self, StoreError> {
+        let fast = segment.fast_fields();
+        let str = |field: &str| fast.str(field).map_err(store_error);
+        Ok(HeaderColumns {
+            id: str("id")?,
+            kind: str("kind")?,
+            domain: str("domain")?,
+            causes: str("causes")?,
+            court: str("court")?,
+            date: str("date")?,
+            province: str("province")?,
+            court_level: str("court_level")?,
+            procedure: str("procedure")?,
+            authority: str("authority")?,
+            cited: str("cited")?,
+            year: fast.u64("year").ok(),
+        })
     }
 }
 
@@ -268,14 +427,10 @@ impl Store for Snapshot {
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
             .map_err(store_error)?;
+        let mut columns = Vec::new();
         top.into_iter()
             .map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
-                let id = doc
-                    .get_first(self.fields.id)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string();
+                let id = self.id_at(&searcher, &mut columns, address)?;
                 Ok(Candidate { id, score })
             })
             .collect()
@@ -317,21 +472,42 @@ impl Store for Snapshot {
     }
 
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError> {
+        Ok(Store::documents(self, &[id.to_string()])?.pop().flatten())
+    }
+
+    fn documents(&self, ids: &[String]) -> Result<Vec<Option<Document>>, StoreError> {
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(1).order_by_score())
-            .map_err(store_error)?;
-        match top.first() {
-            Some((_, address)) => {
-                let doc: TantivyDocument = searcher.doc(*address).map_err(store_error)?;
-                self.load(&doc).map(Some)
-            }
-            None => Ok(None),
-        }
+        self.addresses(&searcher, ids)?
+            .into_iter()
+            .map(|address| match address {
+                Some(address) => {
+                    let doc: TantivyDocument = searcher.doc(address).map_err(store_error)?;
+                    self.load(&doc).map(Some)
+                }
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    fn judgment_headers(&self, ids: &[String]) -> Result<Vec<Option<Judgment>>, StoreError> {
+        let searcher = self.reader.searcher();
+        let mut segments: Vec<Option<HeaderColumns>> = Vec::new();
+        segments.resize_with(searcher.segment_readers().len(), || None);
+        self.addresses(&searcher, ids)?
+            .into_iter()
+            .map(|address| {
+                let Some(address) = address else {
+                    return Ok(None);
+                };
+                let columns = match &mut segments[address.segment_ord as usize] {
+                    Some(columns) => columns,
+                    slot => slot.insert(HeaderColumns::open(
+                        searcher.segment_reader(address.segment_ord),
+                    )?),
+                };
+                self.header_at(columns, address.doc_id)
+            })
+            .collect()
     }
 
     fn document_frequency(&self, field: &str, term: &str) -> Result<(u64, u64), StoreError> {

@@ -2,65 +2,10 @@
 //! sections (facts / reasoning / result), cited articles, charges and causes.
 
 use leian_core::{Domain, Judgment};
+use leian_legal::sections::split_sections;
 use leian_text::{
     cited_statute_ids, court_level, court_province, dict, find_case_number, find_court,
 };
-
-/// The three parts of a judgment that retrieval and explanations use.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sections<'a> {
-    pub facts: Option<&'a str>,
-    pub reasoning: Option<&'a str>,
-    pub result: Option<&'a str>,
-}
-
-const FACT_MARKERS: &[&str] = &[
-    "经审理查明",
-    "公诉机关指控",
-    "检察院指控",
-    "本院查明",
-    "诉称",
-    "原审查明",
-];
-const REASONING_MARKERS: &[&str] = &["本院认为"];
-const RESULT_MARKERS: &[&str] = &["判决如下", "裁定如下", "决定如下"];
-/// Where the operative part ends: the appeal notice, the bench, or the date.
-const RESULT_END_MARKERS: &[&str] = &[
-    "如不服本判决",
-    "如不服本裁定",
-    "本判决为终审判决",
-    "本裁定为终审裁定",
-    "审判长",
-    "审判员",
-    "人民陪审员",
-];
-
-fn first_of(text: &str, markers: &[&str]) -> Option<usize> {
-    markers.iter().filter_map(|m| text.find(m)).min()
-}
-
-/// Splits judgment text at 经审理查明 / 公诉机关指控, 本院认为 and 判决如下.
-pub fn split_sections<'a>(text: &'a str) -> Sections<'a> {
-    let reasoning_at = first_of(text, REASONING_MARKERS);
-    let result_at = first_of(text, RESULT_MARKERS).filter(|&r| reasoning_at.is_none_or(|s| r > s));
-    let facts_end = reasoning_at.or(result_at).unwrap_or(text.len());
-    let facts_at = first_of(&text[..facts_end], FACT_MARKERS);
-    let trim = |s: &'a str| -> Option<&'a str> {
-        let s = s.trim_matches(|c: char| c.is_whitespace() || matches!(c, '：' | ':' | '，' | ','));
-        (!s.is_empty()).then_some(s)
-    };
-    let result = result_at.and_then(|start| {
-        let body = &text[start..];
-        let end = first_of(body, RESULT_END_MARKERS).unwrap_or(body.len());
-        trim(&body[..end])
-    });
-    Sections {
-        facts: facts_at.and_then(|start| trim(&text[start..facts_end])),
-        reasoning: reasoning_at
-            .and_then(|start| trim(&text[start..result_at.unwrap_or(text.len())])),
-        result,
-    }
-}
 
 /// Fills in what the judgment's own text says and the record lacks. Never overwrites a value the
 /// corpus gave.
@@ -195,15 +140,6 @@ mod tests {
     /// The opening, reasoning and result of a JuDGE judgment of the shared corpus
     /// (`judge-ff08a56d-…`), abridged.
     const JUDGE_TEXT: &str = "上海市奉贤区人民法院 刑事判决书 （2017）沪0120刑初684号 公诉机关上海市奉贤区人民检察院。 被告人张3，女，1975年4月16日出生。 公诉机关指控：2017年4月28日15时许，被告人张3为偿还债务伪造其妹妹“张2”的身份证，欲骗取被害人刘某某、徐某某的现金人民币10万元。 本院认为，被告人张3以非法占有为目的，虚构事实、隐瞒真相，骗取他人财物，数额巨大，其行为显已触犯刑律，构成诈骗罪。依照《中华人民共和国刑法》第二百六十六条、第二十三条、第六十七条第三款之规定，判决如下： 被告人张3犯诈骗罪，判处有期徒刑七个月，并处罚金人民币三万元。 如不服本判决，可在接到判决书的第二日起十日内提出上诉。 审判员李晓杰 附：相关法律条文 《中华人民共和国刑法》 第二百六十六条诈骗公私财物";
-
-    #[test]
-    fn sections_of_a_criminal_judgment() {
-        let s = split_sections(JUDGE_TEXT);
-        assert!(s.facts.unwrap().starts_with("公诉机关指控"));
-        assert!(s.reasoning.unwrap().starts_with("本院认为"));
-        assert!(s.result.unwrap().starts_with("判决如下"));
-        assert!(s.result.unwrap().ends_with("并处罚金人民币三万元。"));
-    }
 
     #[test]
     fn metadata_from_full_text() {

@@ -10,7 +10,7 @@ mod judgments;
 mod report;
 mod statutes;
 
-pub use extract::{Sections, enrich, split_sections};
+pub use extract::enrich;
 pub use judgments::{JudgmentFormat, read_judgments};
 pub use report::{IngestError, Skip, SourceSummary};
 pub use statutes::{

@@ -4,13 +4,14 @@ use crate::fusion::{Ranked, cause_rerank, reciprocal_rank_fusion, weighted_sum};
 use crate::snippet::{Snippet, snippet};
 use leian_core::{Document, Filters, Kind, QueryEncoder, Store, StoreError};
 use leian_text::analyzer;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
+use utoipa::ToSchema;
 
 /// How candidates are retrieved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// BM25 over jieba terms.
@@ -18,6 +19,7 @@ pub enum Mode {
     /// Nearest passages by BERT embedding.
     Dense,
     /// BM25 and dense fused, then re-ranked by agreeing causes.
+    #[default]
     Hybrid,
 }
 
@@ -33,6 +35,18 @@ impl std::str::FromStr for Mode {
             ))),
         }
     }
+}
+
+/// The stages of a ranking, in pipeline order: each runs on the output of the one before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// The mode's first retriever alone: BM25 (bm25, hybrid) or dense (dense).
+    Retrieve,
+    /// BM25 and dense candidates fused (hybrid only; otherwise the retriever's list).
+    Fuse,
+    /// Fused judgments re-ranked by the causes the best of them agree on (hybrid judgments).
+    #[default]
+    Rerank,
 }
 
 /// How BM25 and dense candidates are combined.
@@ -326,11 +340,13 @@ pub struct SearchRequest {
 pub const MAX_TOP_K: usize = 1000;
 
 /// One ranked document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Hit {
+    /// Rank in its list, from 1 (the retrieval rank).
     pub rank: usize,
     pub id: String,
     pub score: f32,
+    #[schema(value_type = String, example = "judgment")]
     pub kind: Kind,
     pub title: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -488,10 +504,20 @@ impl Engine {
             .collect()
     }
 
-    /// Ranked ids and scores only (what evaluation needs).
+    /// Ranked ids and scores only (what evaluation needs), up to the last stage.
     pub fn rank(&self, request: &SearchRequest, depth: usize) -> Result<Ranked, SearchError> {
+        self.rank_to(request, depth, Stage::Rerank)
+    }
+
+    /// Ranked ids and scores, the pipeline stopped after `stage`.
+    pub fn rank_to(
+        &self,
+        request: &SearchRequest,
+        depth: usize,
+        stage: Stage,
+    ) -> Result<Ranked, SearchError> {
         let terms = self.query_terms(&request.text);
-        self.rank_terms(request, &terms, depth)
+        self.rank_terms(request, &terms, depth, stage)
     }
 
     pub(crate) fn rank_terms(
@@ -499,6 +525,7 @@ impl Engine {
         request: &SearchRequest,
         terms: &[(String, f32)],
         depth: usize,
+        stage: Stage,
     ) -> Result<Ranked, SearchError> {
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
@@ -536,6 +563,14 @@ impl Engine {
                 .collect()
         };
         let (lexical, dense) = (drop_excluded(lexical), drop_excluded(dense));
+        if stage == Stage::Retrieve {
+            let mut first = match mode {
+                Mode::Dense => dense,
+                _ => lexical,
+            };
+            first.truncate(depth);
+            return Ok(first);
+        }
         let mut ranked = match mode {
             Mode::Bm25 => lexical,
             Mode::Dense => dense,
@@ -549,7 +584,8 @@ impl Engine {
                 Fusion::WeightedSum => weighted_sum(&lexical, &dense, self.config.dense_weight),
             },
         };
-        if mode == Mode::Hybrid
+        if stage >= Stage::Rerank
+            && mode == Mode::Hybrid
             && filters.kind() == Some(Kind::Judgment)
             && self.config.cause_weight > 0.0
         {
@@ -597,13 +633,14 @@ impl Engine {
     }
 
     fn causes_of(&self, ranked: &Ranked) -> Result<HashMap<String, Vec<String>>, SearchError> {
-        let mut causes = HashMap::with_capacity(ranked.len());
-        for (id, _) in ranked {
-            if let Some(Document::Judgment(j)) = self.store.document(id)? {
-                causes.insert(id.clone(), j.causes);
-            }
-        }
-        Ok(causes)
+        let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+        Ok(self
+            .store
+            .judgment_headers(&ids)?
+            .into_iter()
+            .flatten()
+            .map(|j| (j.id, j.causes))
+            .collect())
     }
 
     fn weigh_by_fact_idf(
@@ -636,7 +673,7 @@ impl Engine {
             )));
         }
         let terms = self.query_terms(&request.text);
-        let ranked = self.rank_terms(request, &terms, request.top_k)?;
+        let ranked = self.rank_terms(request, &terms, request.top_k, Stage::Rerank)?;
         let term_set: HashSet<String> = terms.iter().map(|(t, _)| t.clone()).collect();
         let mut hits = Vec::with_capacity(ranked.len());
         for (rank, (id, score)) in ranked.into_iter().enumerate() {

@@ -1,32 +1,17 @@
-//! The search engine: query analysis, retrieval through a [`Store`](leian_core::Store), snippets
-//! with highlighted matches, and evaluation with trec_eval metrics.
+//! Ranking over a [`Store`](leian_core::Store): query terms, retrieval (BM25, dense), fusion, the
+//! cause re-rank and statute linking, with snippets of the matched words.
+//!
+//! The final order of a search is a named pipeline of [`Stage`]s — retrieve → fuse → cause
+//! re-rank — and the service layer adds the authority order a judge sees; evaluation can stop at
+//! any stage.
 
-pub mod analysis;
-pub mod authority;
-pub mod citation_check;
 mod engine;
-pub mod eval;
-pub mod explain;
 pub mod fusion;
 pub mod linking;
-pub mod outcome;
-pub mod report;
-pub mod research;
 mod snippet;
 
-pub use authority::{
-    AuthorityTier, Binding, CourtContext, Tier, classify, group_by_authority, sort_by_authority,
-};
-pub use citation_check::{
-    CheckError, CheckedCitation, CitationReport, CitationStatus, check_citations,
-};
 pub use engine::{
-    Engine, Fusion, Hit, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse,
+    Engine, Fusion, Hit, MAX_TOP_K, Mode, SearchConfig, SearchError, SearchRequest, SearchResponse,
+    Stage,
 };
-pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with};
-pub use outcome::{
-    CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_outcome,
-};
-pub use report::{Platform, Report, ReportFormat, ReportMeta, Requester};
-pub use research::{Research, ResearchHit, ResearchRequest, ResearchStatutes};
 pub use snippet::{Snippet, snippet};

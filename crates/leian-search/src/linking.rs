@@ -9,11 +9,11 @@
 //! recommended; an article the similar cases cite that is amended, repealed or unknown to the
 //! index is reported as flagged instead.
 
-use crate::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
 use crate::engine::{Engine, MAX_TOP_K, Mode, SearchConfig, SearchError, SearchRequest};
 use crate::fusion::Ranked;
 use crate::snippet::{Snippet, snippet};
 use leian_core::{Document, FilterField, Filters, Kind, Statute, StatuteStatus, statute_id};
+use leian_legal::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
 use leian_text::analyzer;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -25,7 +25,7 @@ const GENERAL_PART_LAST_ARTICLE: u32 = 101;
 
 /// General-part articles that a stated circumstance calls for, with the share of the development
 /// judgments stating it that cite the article. Measured on the 501 JuDGE judgments of the shared
-/// corpus with `cargo run --release -p leian-search --example circumstance_articles`: pairs cited
+/// corpus with `cargo run --release -p leian-legal --example circumstance_articles`: pairs cited
 /// by at least 30% of the judgments stating the circumstance at twice the article's base rate or
 /// more, or by at least 90% of them (自首 and 坦白 → 67, which nearly every judgment cites).
 /// Some pairs are correlations rather than legal consequences (自首 → 72: surrendering makes
@@ -125,6 +125,8 @@ pub struct CitingCase {
 pub struct LinkedStatute {
     pub rank: usize,
     pub id: String,
+    /// Always `statute`: every hit of the API says what it is.
+    pub kind: Kind,
     /// The integer part is the tier (2 specific, 1 general, 0 other); the fraction grows with the
     /// support, so scores fall with rank.
     pub score: f32,
@@ -361,14 +363,16 @@ impl Engine {
             filters: Filters::default(),
             exclude_ids: exclude_ids.to_vec(),
         };
-        let ranked = self.rank_terms(&request, terms, config.link_pool)?;
+        let ranked = self.rank_terms(&request, terms, config.link_pool, crate::Stage::Rerank)?;
+        let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+        let headers = self.store.judgment_headers(&ids)?;
         let mut judgments = Vec::new();
         let (mut citing, mut decided) = (0, 0);
-        for (id, score) in ranked {
+        for ((id, score), header) in ranked.into_iter().zip(headers) {
             if citing >= config.link_voters && decided >= config.charge_voters {
                 break;
             }
-            if let Some(Document::Judgment(j)) = self.store.document(&id)? {
+            if let Some(j) = header {
                 citing += usize::from(!j.cited_articles.is_empty());
                 decided += usize::from(!j.causes.is_empty());
                 judgments.push((id, score, j));
@@ -508,7 +512,7 @@ impl Engine {
         };
         let direct = match config.link_direct_candidates {
             0 => Vec::new(),
-            n => self.rank_terms(&direct_request, &search_terms, n)?,
+            n => self.rank_terms(&direct_request, &search_terms, n, crate::Stage::Rerank)?,
         };
         let best = direct.first().map_or(1.0, |(_, s)| s.max(f32::EPSILON));
         for (rank, (id, score)) in direct.iter().enumerate() {
@@ -656,6 +660,7 @@ impl Engine {
             .map(|(rank, scored)| LinkedStatute {
                 rank: rank + 1,
                 id: scored.id.clone(),
+                kind: Kind::Statute,
                 score: scored.score(),
                 support: scored.support,
                 tier: scored.tier,
@@ -862,7 +867,10 @@ mod tests {
     #[test]
     fn the_circumstance_table_names_known_circumstances_and_general_articles() {
         for (name, article, rate) in CIRCUMSTANCE_ARTICLES {
-            assert!(crate::analysis::CIRCUMSTANCES.contains(name), "{name}");
+            assert!(
+                leian_legal::analysis::CIRCUMSTANCES.contains(name),
+                "{name}"
+            );
             assert!(
                 (1..=GENERAL_PART_LAST_ARTICLE).contains(article),
                 "{article}"

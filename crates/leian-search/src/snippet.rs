@@ -4,9 +4,10 @@
 use leian_text::analyzer;
 use serde::Serialize;
 use std::collections::HashSet;
+use utoipa::ToSchema;
 
 /// A piece of a stored field with the query's terms marked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Snippet {
     /// The field the snippet comes from (`facts`, `text` …).
     pub field: String,
@@ -14,6 +15,7 @@ pub struct Snippet {
     pub start: usize,
     pub end: usize,
     /// Matched spans, byte offsets into the field (not the window).
+    #[schema(value_type = Vec<Vec<u64>>)]
     pub highlights: Vec<(usize, usize)>,
     /// The window with each match wrapped in 【】.
     pub marked: String,

@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leian_search::SearchError;
+use leian_service::ServiceError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
@@ -160,6 +161,16 @@ impl From<SearchError> for ApiError {
             SearchError::Invalid(message) => ApiError::invalid(message),
             SearchError::Unavailable(message) => ApiError::internal(message),
             SearchError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Search(error) => error.into(),
+            ServiceError::Invalid(message) => ApiError::invalid(message),
+            other => ApiError::internal(other),
         }
     }
 }

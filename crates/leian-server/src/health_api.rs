@@ -1,9 +1,9 @@
 //! `GET /v1/health` (the process answers) and `GET /v1/ready` (an index is loaded, and which).
 
 use crate::AppState;
-use crate::search_api::ModeName;
 use axum::Json;
 use axum::extract::State;
+use leian_search::Mode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -25,7 +25,7 @@ pub struct Ready {
     /// Embedding model of the dense vectors, null when dense search is unavailable.
     pub model: Option<String>,
     /// Modes answered as asked (`dense` and `hybrid` need vectors and the model).
-    pub modes: Vec<ModeName>,
+    pub modes: Vec<Mode>,
     /// Work running in the background, e.g. embedding progress before hybrid search is on.
     pub background: Option<String>,
 }
@@ -59,8 +59,8 @@ pub async fn ready(State(state): State<AppState>) -> Json<Ready> {
     let index = state.current();
     let model = index.engine.dense_model();
     let modes = match model {
-        Some(_) => vec![ModeName::Bm25, ModeName::Dense, ModeName::Hybrid],
-        None => vec![ModeName::Bm25],
+        Some(_) => vec![Mode::Bm25, Mode::Dense, Mode::Hybrid],
+        None => vec![Mode::Bm25],
     };
     Json(Ready {
         status: "ready",

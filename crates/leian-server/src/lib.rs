@@ -18,6 +18,7 @@ pub mod health_api;
 pub mod metrics;
 pub mod report_api;
 pub mod search_api;
+mod tasks;
 pub mod web;
 
 use arc_swap::ArcSwap;
@@ -26,10 +27,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::routing::{get, post};
-use leian_core::CorpusStats;
-use leian_search::Engine;
+use leian_service::{EngineSettings, Service};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -44,25 +44,6 @@ pub use tokio::runtime::{Handle as RuntimeHandle, Runtime};
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 /// Default time limit of a request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One loaded index: the engine and what `/v1/ready` says about it.
-pub struct ServedIndex {
-    pub engine: Engine,
-    pub snapshot_id: String,
-    pub docs: CorpusStats,
-    /// The snapshot folder it was opened from (reloaded by default).
-    pub path: PathBuf,
-    /// Its size on disk, for the metrics.
-    pub bytes: u64,
-}
-
-/// Opens the snapshot in a folder; the command line supplies it (it knows the model cache and
-/// the ranking settings). Errors are for the operator: shown in the reload response and logs.
-pub type IndexLoader = Arc<dyn Fn(&Path) -> Result<ServedIndex, String> + Send + Sync>;
-
-/// Runs after every successful reload with the new index in place; the command line uses it to
-/// embed a snapshot that arrived without vectors. It must return quickly (start a thread).
-pub type ReloadHook = Arc<dyn Fn(&AppState) + Send + Sync>;
 
 /// Request limits.
 #[derive(Debug, Clone)]
@@ -92,10 +73,12 @@ pub struct Settings {
     pub cors_origins: Vec<HeaderValue>,
     /// Log fact summaries at debug level.
     pub log_queries: bool,
-    /// How `POST /v1/admin/reload` and SIGHUP open a snapshot; without one, reloading is refused.
-    pub loader: Option<IndexLoader>,
-    /// Called after each successful reload.
-    pub after_reload: Option<ReloadHook>,
+    /// How snapshots are opened on reload (`POST /v1/admin/reload`, SIGHUP): ranking parameters
+    /// and the query encoder's settings.
+    pub engine: EngineSettings,
+    /// Embed every served snapshot that has no vectors with this model, in the background
+    /// (BM25 answers meanwhile; progress in `/v1/ready`).
+    pub embed_in_background: Option<String>,
 }
 
 impl From<Limits> for Settings {
@@ -114,13 +97,13 @@ pub struct AppState {
 }
 
 struct Shared {
-    index: ArcSwap<ServedIndex>,
+    index: ArcSwap<Service>,
     settings: Settings,
     metrics: metrics::Metrics,
     /// One reload at a time: two concurrent ones would race to be the last swap.
     reloading: tokio::sync::Mutex<()>,
-    /// What the server does in the background (embedding), for `/v1/ready`.
-    activity: std::sync::Mutex<Option<String>>,
+    /// What the server runs in the background (embedding), for `/v1/ready`.
+    tasks: tasks::Tasks,
 }
 
 /// The outcome of a reload.
@@ -139,7 +122,8 @@ pub struct Reloaded {
 }
 
 impl AppState {
-    pub fn new(index: ServedIndex, settings: impl Into<Settings>) -> Self {
+    /// Serves `index`; starts background embedding when the settings ask for it.
+    pub fn new(index: Service, settings: impl Into<Settings>) -> Self {
         let index = Arc::new(index);
         warm_up(index.clone());
         let state = AppState {
@@ -148,10 +132,11 @@ impl AppState {
                 settings: settings.into(),
                 metrics: metrics::Metrics::default(),
                 reloading: tokio::sync::Mutex::new(()),
-                activity: std::sync::Mutex::new(None),
+                tasks: tasks::Tasks::default(),
             }),
         };
         state.record_index();
+        tasks::embed_if_needed(&state);
         state
     }
 
@@ -164,13 +149,13 @@ impl AppState {
 
     /// The index serving now. Hold the `Arc` for a whole request, so a swap in the middle of it
     /// does not mix two snapshots.
-    pub fn current(&self) -> Arc<ServedIndex> {
+    pub fn current(&self) -> Arc<Service> {
         self.shared.index.load_full()
     }
 
     /// Serves `index` from now on and returns the one it replaces; requests already running
     /// finish on the old one, which is dropped with its last request.
-    pub fn replace(&self, index: ServedIndex) -> Arc<ServedIndex> {
+    pub fn replace(&self, index: Service) -> Arc<Service> {
         let index = Arc::new(index);
         warm_up(index.clone());
         let old = self.shared.index.swap(index);
@@ -185,16 +170,13 @@ impl AppState {
         let _one_at_a_time = self.shared.reloading.lock().await;
         let started = Instant::now();
         let outcome = async {
-            let loader = self
-                .shared
-                .settings
-                .loader
-                .clone()
-                .ok_or("this server was started without a way to reload")?;
             let folder = folder.unwrap_or_else(|| self.current().path.clone());
-            tokio::task::spawn_blocking(move || loader(&folder))
-                .await
-                .map_err(|e| format!("loading the snapshot failed: {e}"))?
+            let settings = self.shared.settings.engine.clone();
+            tokio::task::spawn_blocking(move || {
+                Service::open(&folder, &settings).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| format!("加载快照失败：{e}"))?
         }
         .await;
         self.shared.metrics.reload(outcome.is_ok());
@@ -224,27 +206,21 @@ impl AppState {
             took_ms = reloaded.took_ms,
             "reloaded the index"
         );
-        if let Some(hook) = &self.shared.settings.after_reload {
-            hook(self);
-        }
+        tasks::embed_if_needed(self);
         Ok(reloaded)
     }
 
-    /// Says what runs in the background (`None` when nothing does).
-    pub fn set_activity(&self, activity: Option<String>) {
-        *self
-            .shared
-            .activity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = activity;
+    /// What runs in the background (`None` when nothing does).
+    pub fn activity(&self) -> Option<String> {
+        self.shared.tasks.activity()
     }
 
-    pub fn activity(&self) -> Option<String> {
-        self.shared
-            .activity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    pub(crate) fn tasks(&self) -> &tasks::Tasks {
+        &self.shared.tasks
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.shared.settings
     }
 
     pub fn limits(&self) -> &Limits {
@@ -266,7 +242,7 @@ impl AppState {
 
 /// Reads the statute catalog of a newly served index in the background (seconds for a full
 /// statute collection), so that the first citation check does not wait for it.
-fn warm_up(index: Arc<ServedIndex>) {
+fn warm_up(index: Arc<Service>) {
     std::thread::spawn(move || {
         if let Err(error) = index.engine.store().statute_catalog() {
             tracing::warn!(%error, "reading the statute catalog failed");
@@ -293,9 +269,12 @@ fn warm_up(index: Arc<ServedIndex>) {
     components(schemas(
         error::ErrorBody,
         Reloaded,
-        search_api::HitSchema,
-        search_api::SnippetSchema,
-        citations_api::CheckedCitationSchema
+        leian_search::Hit,
+        leian_search::Snippet,
+        leian_service::ResearchHit,
+        leian_service::StatuteHits,
+        leian_legal::CheckedCitation,
+        leian_legal::CitationStatus,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -499,10 +478,11 @@ pub fn run(
         }
         #[cfg(unix)]
         reload_on_sighup(state.clone())?;
+        tasks::embed_if_needed(&state);
         let snapshot = state.current().snapshot_id.clone();
-        println!("leian: serving snapshot {snapshot} on http://{local}/ (Ctrl-C to stop)");
+        println!("leian：正在提供快照 {snapshot}，地址 http://{local}/（按 Ctrl-C 停止）");
         serve(listener, state, shutdown_signal()).await?;
-        println!("leian: stopped");
+        println!("leian：已停止");
         Ok(())
     })
 }

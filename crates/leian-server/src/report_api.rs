@@ -2,10 +2,11 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
-use crate::search_api::{CourtBody, FilterBody, ModeName, checked_top_k};
 use axum::Json;
 use axum::extract::State;
-use leian_search::{ReportFormat, Requester, ResearchRequest};
+use leian_search::Mode;
+use leian_service::request::checked_top_k;
+use leian_service::{CourtBody, FilterBody, ReportFormat, Requester, ResearchRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -25,7 +26,7 @@ pub struct ReportBody {
     #[serde(default = "default_format")]
     pub format: String,
     #[serde(default)]
-    pub mode: ModeName,
+    pub mode: Mode,
     /// Similar judgments in the report, 1 to 100.
     #[serde(default = "default_top_k")]
     pub top_k: u64,
@@ -58,7 +59,7 @@ pub struct ReportResult {
     /// The index snapshot searched.
     pub snapshot_id: String,
     /// The mode that answered.
-    pub mode: ModeName,
+    pub mode: Mode,
 }
 
 /// A 类案检索报告: searcher, court, time, platform, methods, the pending case and its disputed
@@ -83,37 +84,28 @@ pub async fn report(
     let format: ReportFormat = body
         .format
         .parse()
-        .map_err(|e: String| ApiError::invalid(format!("format: {e}")))?;
-    let top_k = checked_top_k(body.top_k)?;
+        .map_err(|e: String| ApiError::invalid(format!("format：{e}")))?;
     let court = body.court.as_ref().map(CourtBody::to_context).transpose()?;
     let request = ResearchRequest {
-        top_k,
-        mode: body.mode.into(),
+        top_k: checked_top_k("top_k", body.top_k)?,
+        mode: body.mode,
         filters: body.filters.to_filters()?,
         court: court.clone(),
         linking: body.linking,
-        ..ResearchRequest::new(body.text.clone())
+        ..ResearchRequest::new(body.text)
     };
-    let index = state.current();
-    let snapshot_id = index.snapshot_id.clone();
-    let searcher = body.searcher.filter(|s| !s.trim().is_empty());
-    let court_name = court.and_then(|c| c.court.or(c.province));
-    let (mode, content) = tokio::task::spawn_blocking(move || {
-        let requester = Requester {
-            searcher,
-            court: court_name,
-        };
-        let report = index
-            .engine
-            .report(&request, requester, index.snapshot_id.clone())?;
-        Ok::<_, ApiError>((report.research.mode, report.render(format)))
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let requester = Requester {
+        searcher: body.searcher.filter(|s| !s.trim().is_empty()),
+        court: court.and_then(|c| c.court.or(c.province)),
+    };
+    let service = state.current();
+    let report = tokio::task::spawn_blocking(move || service.report(&request, requester))
+        .await
+        .map_err(ApiError::internal)??;
     Ok(Json(ReportResult {
-        format: body.format.to_ascii_lowercase(),
-        content,
-        snapshot_id,
-        mode: mode.into(),
+        format: format.name().to_string(),
+        content: report.render(format),
+        snapshot_id: report.meta.platform.snapshot_id.clone(),
+        mode: report.research.mode,
     }))
 }

@@ -95,13 +95,16 @@ async fn health_ready_and_openapi() {
         );
     }
     for schema in [
-        "SearchBody",
+        "ResearchQuery",
         "CheckBody",
-        "CitationReportSchema",
-        "SearchResult",
+        "CitationReport",
+        "CheckedCitation",
+        "Research",
+        "ResearchHit",
         "FilterBody",
         "ErrorBody",
-        "HitSchema",
+        "Hit",
+        "Snippet",
         "Ready",
     ] {
         assert!(
@@ -748,7 +751,7 @@ async fn reports_hold_every_art8_item_in_both_formats() {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["format"], format);
         let content = body["content"].as_str().unwrap();
-        for item in leian_search::report::ART8_ITEMS {
+        for item in leian_service::report::ART8_ITEMS {
             assert!(content.contains(item), "{format}: missing {item}");
         }
         assert!(content.contains("王法官") && content.contains("上海市浦东新区人民法院"));

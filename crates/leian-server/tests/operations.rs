@@ -6,6 +6,7 @@ mod common;
 use common::{assert_error, client, open_index, read, start};
 use leian_server::auth::{KeyConfig, KeyRing, Scope, hash_key};
 use leian_server::{AppState, Limits, Settings};
+use leian_service::EngineSettings;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -38,8 +39,11 @@ fn settings() -> Settings {
         keys: keys(),
         cors_origins: vec!["https://wps.court.example".parse().unwrap()],
         log_queries: false,
-        loader: Some(Arc::new(|dir: &Path| open_index(dir))),
-        after_reload: None,
+        engine: EngineSettings {
+            load_encoder: false,
+            ..EngineSettings::default()
+        },
+        embed_in_background: None,
     }
 }
 

@@ -6,13 +6,13 @@
 use leian_core::Document;
 use leian_index::SnapshotBuilder;
 use leian_ingest::{merge_statutes, read_judgments, read_statutes};
-use leian_search::{Engine, SearchConfig};
-use leian_server::{AppState, ServedIndex};
+use leian_server::AppState;
+use leian_service::{EngineSettings, Service};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 pub fn fixtures() -> PathBuf {
@@ -59,22 +59,17 @@ pub fn build_fixtures_index(out: &Path, skip: usize) {
     }
 }
 
-pub fn served_index() -> ServedIndex {
+pub fn served_index() -> Service {
     open_index(index_dir()).expect("open snapshot")
 }
 
 /// Opens a snapshot for serving (what `leian serve` does, without a model).
-pub fn open_index(dir: &Path) -> Result<ServedIndex, String> {
-    let snapshot = leian_index::Snapshot::open(dir).map_err(|e| e.to_string())?;
-    let manifest = snapshot.manifest().clone();
-    let bytes = snapshot.size_bytes();
-    Ok(ServedIndex {
-        engine: Engine::new(Arc::new(snapshot), SearchConfig::default()),
-        snapshot_id: manifest.snapshot_id,
-        docs: manifest.docs,
-        path: dir.to_path_buf(),
-        bytes,
-    })
+pub fn open_index(dir: &Path) -> Result<Service, String> {
+    let settings = EngineSettings {
+        load_encoder: false,
+        ..EngineSettings::default()
+    };
+    Service::open(dir, &settings).map_err(|e| e.to_string())
 }
 
 /// Starts a server on 127.0.0.1:0 in its own thread and runtime; returns its base URL.

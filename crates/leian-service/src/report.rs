@@ -4,12 +4,15 @@
 //! choice with a reason for the judge to complete, the recommended statutes and the outcome
 //! distribution. Rendered as Markdown or as a self-contained HTML page.
 
-use crate::authority::{Binding, Tier};
-use crate::engine::Mode;
-use crate::explain::{Element, excerpt};
-use crate::linking::{self, LinkReason};
-use crate::outcome::{OutcomeDistribution, Quantiles};
-use crate::research::{Research, ResearchHit};
+use crate::error::Result;
+use crate::request::ResearchRequest;
+use crate::research::{Research, ResearchHit, StatuteHits};
+use crate::service::Service;
+use leian_legal::authority::{Binding, Tier};
+use leian_legal::explain::{Element, excerpt};
+use leian_legal::outcome::{OutcomeDistribution, Quantiles};
+use leian_search::Mode;
+use leian_search::linking::{self, LinkReason};
 use serde::Serialize;
 
 /// Characters of the query shown as the pending case's facts.
@@ -68,13 +71,23 @@ pub enum ReportFormat {
     Html,
 }
 
+impl ReportFormat {
+    /// `markdown` or `html`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "markdown",
+            ReportFormat::Html => "html",
+        }
+    }
+}
+
 impl std::str::FromStr for ReportFormat {
     type Err = String;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value.trim() {
             "markdown" | "md" => Ok(ReportFormat::Markdown),
             "html" => Ok(ReportFormat::Html),
-            other => Err(format!("unknown report format '{other}' (markdown, html)")),
+            other => Err(format!("未知的报告格式 '{other}'（markdown、html）")),
         }
     }
 }
@@ -127,28 +140,19 @@ pub struct Requester {
     pub court: Option<String>,
 }
 
-impl crate::Engine {
+impl Service {
     /// Researches `request` and prepares its report, stamped now with this Leian version, the
-    /// index snapshot `snapshot_id` and the dense model when one answered.
-    pub fn report(
-        &self,
-        request: &crate::ResearchRequest,
-        requester: Requester,
-        snapshot_id: String,
-    ) -> Result<Report, crate::SearchError> {
+    /// index snapshot and the dense model when one answered.
+    pub fn report(&self, request: &ResearchRequest, requester: Requester) -> Result<Report> {
         let research = self.research(request)?;
-        let model = match research.mode {
-            Mode::Bm25 => None,
-            _ => self.dense_model(),
-        };
         let meta = ReportMeta {
             searcher: requester.searcher,
             court: requester.court,
             generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
             platform: Platform {
                 leian_version: env!("CARGO_PKG_VERSION").to_string(),
-                snapshot_id,
-                model,
+                snapshot_id: self.snapshot_id.clone(),
+                model: self.model_for(research.mode),
             },
             query: request.text.clone(),
         };
@@ -355,10 +359,19 @@ impl Report {
 
         blocks.push(Block::Heading(2, "四、推荐法条".into()));
         match &research.statutes {
-            None => blocks.push(Block::Paragraph("本次检索未进行法条关联检索。".into())),
-            Some(statutes) => {
-                let items: Vec<String> = statutes
-                    .hits
+            StatuteHits::Direct(hits) => {
+                blocks.push(Block::Paragraph(
+                    "本次检索未进行法条关联检索，以下条文按与案情用语的相符程度排列：".into(),
+                ));
+                match hits.is_empty() {
+                    true => blocks.push(Block::Paragraph("未找到相符的条文。".into())),
+                    false => {
+                        blocks.push(Block::List(hits.iter().map(|h| h.title.clone()).collect()))
+                    }
+                }
+            }
+            StatuteHits::Linked(hits) => {
+                let items: Vec<String> = hits
                     .iter()
                     .map(|s| {
                         let reasons: Vec<String> = s.reasons.iter().map(describe_reason).collect();
@@ -378,14 +391,14 @@ impl Report {
                     true => blocks.push(Block::Paragraph("未找到可推荐的现行有效条文。".into())),
                     false => blocks.push(Block::List(items)),
                 }
-                if !statutes.flagged.is_empty() {
+                if !research.flagged_statutes.is_empty() {
                     blocks.push(Block::Paragraph(
                         "以下条文有相似案例引用或与案情相关，但已失效或索引中没有，未予推荐："
                             .into(),
                     ));
                     blocks.push(Block::List(
-                        statutes
-                            .flagged
+                        research
+                            .flagged_statutes
                             .iter()
                             .map(|f| format!("{}：{}", f.id, f.note))
                             .collect(),
@@ -395,7 +408,10 @@ impl Report {
         }
 
         blocks.push(Block::Heading(2, "五、裁判结果分布".into()));
-        blocks.push(Block::List(outcome_lines(&research.outcome)));
+        match &research.outcome {
+            Some(outcome) => blocks.push(Block::List(outcome_lines(outcome))),
+            None => blocks.push(Block::Paragraph("本次检索未检索类案。".into())),
+        }
 
         blocks.push(Block::Heading(2, "六、检索结论".into()));
         blocks.push(Block::Paragraph(
@@ -467,7 +483,7 @@ impl Report {
         if self.research.mode != Mode::Dense {
             methods.push("关键词检索（BM25，法律词典分词）".to_string());
         }
-        if self.research.statutes.is_some() {
+        if matches!(self.research.statutes, StatuteHits::Linked(_)) {
             methods.push("法条关联案件检索（相似案例引用条文、可能罪名与量刑情节）".to_string());
         }
         if matches!(self.research.mode, Mode::Dense | Mode::Hybrid) {
@@ -644,9 +660,8 @@ fn quantile_text(q: &Quantiles, unit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authority::CourtContext;
-    use crate::research::ResearchRequest;
-    use crate::research::tests::engine;
+    use crate::testing::service;
+    use leian_legal::CourtContext;
 
     fn report() -> Report {
         let mut request = ResearchRequest::new(
@@ -655,7 +670,7 @@ mod tests {
         request.linking = false;
         request.court = Some(CourtContext::of_court("北京市西城区人民法院"));
         request.today = chrono::NaiveDate::from_ymd_opt(2024, 6, 30);
-        let mut research = engine().research(&request).unwrap();
+        let mut research = service().research(&request).unwrap();
         // Case text with HTML special characters.
         research.judgments[1].hit.title = "王某<script>alert(\"x\")</script> & 李某盗窃案".into();
         Report::new(

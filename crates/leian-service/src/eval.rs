@@ -1,6 +1,11 @@
 //! Retrieval evaluation on `queries.jsonl` + TREC `qrels`, with trec_eval's definitions of
 //! Recall@k, P@10, MRR@10 (recip_rank cut at 10), nDCG@10 (ndcg_cut_10) and MAP.
 
+use crate::error::ServiceError;
+use crate::research::Stage;
+use chrono::NaiveDate;
+use leian_core::{Filters, Kind};
+use leian_search::{Mode, SearchError, SearchRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -193,6 +198,141 @@ pub fn write_run(
         }
     }
     Ok(())
+}
+
+/// What to evaluate: the set, the kind of documents, and the request each query becomes.
+pub struct EvalSpec<'a> {
+    pub queries: &'a [EvalQuery],
+    pub kind: Kind,
+    pub mode: Mode,
+    /// Never count a query's own document (leave-one-out).
+    pub exclude_self: bool,
+    /// Statutes: rank by statute linking (the default) or by direct retrieval only.
+    pub linking: bool,
+    /// Judgments: where the ranking pipeline stops (default: what judges see).
+    pub stage: Stage,
+    pub filters: Filters,
+    /// Map …第N条之X to …第N条 before scoring.
+    pub collapse_sub_articles: bool,
+    /// Ranked documents kept per query.
+    pub depth: usize,
+    /// Parallel workers; 1 measures single-query latency.
+    pub workers: usize,
+    /// The day that decides recency in the authority order (reproducible runs).
+    pub today: NaiveDate,
+}
+
+/// One query's ranked documents and how long it took.
+pub struct EvalRun {
+    pub query_id: String,
+    pub ranked: Vec<(String, f32)>,
+    pub millis: f64,
+}
+
+impl crate::Service {
+    /// Ranks every query of `spec` (in parallel), reporting each finished query to `progress`.
+    pub fn evaluate(
+        &self,
+        spec: &EvalSpec,
+        progress: &dyn crate::Progress,
+    ) -> Result<Vec<EvalRun>, ServiceError> {
+        progress.begin("评测", Some(spec.queries.len() as u64));
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let workers = spec.workers.clamp(1, 64);
+        let chunk = spec.queries.len().div_ceil(workers).max(1);
+        let runs: Result<Vec<Vec<EvalRun>>, ServiceError> = std::thread::scope(|scope| {
+            let handles: Vec<_> = spec
+                .queries
+                .chunks(chunk)
+                .map(|part| {
+                    let done = &done;
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|query| {
+                                let started = std::time::Instant::now();
+                                let ranked = self.rank_query(spec, query)?;
+                                let finished =
+                                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                                progress.update(finished);
+                                Ok(EvalRun {
+                                    query_id: query.id.clone(),
+                                    ranked,
+                                    millis: started.elapsed().as_secs_f64() * 1000.0,
+                                })
+                            })
+                            .collect::<Result<Vec<_>, ServiceError>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(ServiceError::Failed("评测线程异常退出".into())))
+                })
+                .collect()
+        });
+        progress.end("评测完成");
+        Ok(runs?.into_iter().flatten().collect())
+    }
+
+    /// One query's ranking as `spec` asks for it.
+    fn rank_query(
+        &self,
+        spec: &EvalSpec,
+        query: &EvalQuery,
+    ) -> Result<Vec<(String, f32)>, ServiceError> {
+        let request = SearchRequest {
+            text: query.text.clone(),
+            kind: Some(spec.kind),
+            mode: spec.mode,
+            top_k: spec.depth,
+            filters: spec.filters.clone(),
+            exclude_ids: match spec.exclude_self {
+                true => vec![query.id.clone()],
+                false => Vec::new(),
+            },
+        };
+        let ranked = match (spec.kind, spec.linking) {
+            (Kind::Statute, true) => self.engine.rank_linked(&request, spec.depth),
+            (Kind::Statute, false) => self.engine.rank(&request, spec.depth),
+            (Kind::Judgment, _) => {
+                self.rank_judgments(&request, spec.depth, spec.stage, spec.today)
+            }
+        };
+        let ranked = match ranked {
+            Err(SearchError::EmptyQuery) => Vec::new(),
+            other => other.map_err(|e| ServiceError::Failed(format!("查询 {}：{e}", query.id)))?,
+        };
+        Ok(match spec.collapse_sub_articles {
+            true => collapse_sub_articles(ranked),
+            false => ranked,
+        })
+    }
+}
+
+/// Latency percentile `p` (0..1) of sorted milliseconds.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+/// The metrics of `runs` against `qrels`: queries without a relevant document are not scored
+/// (trec_eval's convention); `Metrics::queries` says how many were.
+pub fn score_runs(runs: &[EvalRun], qrels: &Qrels) -> Metrics {
+    let per_query: Vec<Metrics> = runs
+        .iter()
+        .filter_map(|run| {
+            let judged = qrels
+                .get(&run.query_id)
+                .filter(|j| j.values().any(|&g| g > 0))?;
+            let ids: Vec<String> = run.ranked.iter().map(|(id, _)| id.clone()).collect();
+            Some(score_query(&ids, judged))
+        })
+        .collect();
+    mean(&per_query)
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 //! state a circumstance, to derive the circumstance → article table of statute linking
 //! (`CIRCUMSTANCE_ARTICLES` in `src/linking.rs`).
 //!
-//! `cargo run --release -p leian-search --example circumstance_articles -- ../shared/data/corpus/judgments.jsonl`
+//! `cargo run --release -p leian-legal --example circumstance_articles -- ../shared/data/corpus/judgments.jsonl`
 //!
 //! For every circumstance [`analyze_text`] finds (not denied) in the facts of the judgments that
 //! list their cited articles, prints how many judgments state it and, for each general article,
 //! the share of those judgments citing it, the share among all judgments (base rate) and the lift.
 
-use leian_search::analysis::{CIRCUMSTANCES, analyze_text};
+use leian_legal::analysis::{CIRCUMSTANCES, analyze_text};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 

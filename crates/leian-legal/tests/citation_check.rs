@@ -6,7 +6,7 @@
 use leian_core::{Document, Statute, StatuteStatus, Store};
 use leian_index::{Snapshot, SnapshotBuilder};
 use leian_ingest::{merge_statutes, read_statutes};
-use leian_search::{CheckError, CitationReport, CitationStatus, check_citations};
+use leian_legal::{CheckError, CitationReport, CitationStatus, check_citations};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

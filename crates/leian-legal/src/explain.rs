@@ -4,7 +4,7 @@
 //! (判决如下 …).
 
 use crate::analysis::{Analysis, InjurySeverity, QuantityValue, analyze_text, resolve_charge};
-use crate::outcome::result_section;
+use crate::sections::{reasoning_section, result_section};
 use leian_core::Judgment;
 use leian_text::{analyzer, dict};
 use serde::Serialize;
@@ -157,32 +157,6 @@ pub fn explain_with(query: &str, query_analysis: &Analysis, judgment: &Judgment)
             .map(|r| excerpt(r, RESULT_MAX_CHARS))
             .filter(|r| !r.is_empty()),
     }
-}
-
-/// The court's reasoning: `reasoning`, or the full text from 本院认为 to the operative part;
-/// either without the closing `依照《…》…的规定` clause.
-pub fn reasoning_section(judgment: &Judgment) -> Option<&str> {
-    let section = match judgment.reasoning.as_deref().map(str::trim) {
-        Some(reasoning) if !reasoning.is_empty() => reasoning,
-        _ => {
-            let text = judgment.full_text.as_deref()?;
-            let section = &text[text.find("本院认为")?..];
-            let end = ["判决如下", "裁定如下"]
-                .iter()
-                .filter_map(|marker| section.find(marker))
-                .min()
-                .unwrap_or(section.len());
-            &section[..end]
-        }
-    };
-    let legal_basis = ["据此", "依照《", "根据《"]
-        .iter()
-        .filter_map(|marker| section.rfind(marker))
-        .filter(|&at| at > 0)
-        .min()
-        .unwrap_or(section.len());
-    let section = section[..legal_basis].trim();
-    (!section.is_empty()).then_some(section)
 }
 
 /// `text` trimmed to at most `max_chars` characters, cut after the last full sentence that fits

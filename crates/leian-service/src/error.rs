@@ -1,0 +1,87 @@
+//! The one error type of the use cases. Transports map it: the CLI prints it, the HTTP API turns
+//! [`ServiceError::Invalid`] and an empty query into 4xx answers with a stable code.
+
+use leian_search::SearchError;
+
+/// Why a use case could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request is wrong: a bad value, a bad combination (a client error).
+    #[error("{0}")]
+    Invalid(String),
+    /// Ranking refused or failed (an empty query is a client error too).
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// Something the request needs is not there (a model, an index, a tool).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A job failed: reading, writing, indexing, embedding.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl ServiceError {
+    /// Whether the caller sent something wrong (as opposed to the service failing).
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Invalid(_)
+                | ServiceError::Search(SearchError::EmptyQuery | SearchError::Invalid(_))
+        )
+    }
+}
+
+impl From<leian_index::IndexError> for ServiceError {
+    fn from(error: leian_index::IndexError) -> Self {
+        ServiceError::Failed(error.to_string())
+    }
+}
+
+impl From<leian_core::StoreError> for ServiceError {
+    fn from(error: leian_core::StoreError) -> Self {
+        ServiceError::Failed(error.to_string())
+    }
+}
+
+impl From<leian_embed::EmbedError> for ServiceError {
+    fn from(error: leian_embed::EmbedError) -> Self {
+        ServiceError::Failed(error.to_string())
+    }
+}
+
+impl From<leian_ingest::IngestError> for ServiceError {
+    fn from(error: leian_ingest::IngestError) -> Self {
+        ServiceError::Failed(error.to_string())
+    }
+}
+
+impl From<std::io::Error> for ServiceError {
+    fn from(error: std::io::Error) -> Self {
+        ServiceError::Failed(error.to_string())
+    }
+}
+
+impl From<leian_core::FilterError> for ServiceError {
+    fn from(error: leian_core::FilterError) -> Self {
+        ServiceError::Invalid(error.to_string())
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Says what was being done when a job step failed (`读取 …: 没有该文件`).
+pub(crate) trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| ServiceError::Failed(format!("{}: {e}", what())))
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.ok_or_else(|| ServiceError::Failed(what()))
+    }
+}
