@@ -17,12 +17,13 @@ const CANNOT_CHECK: u8 = 2;
 
 #[derive(Args)]
 pub struct CheckArgs {
+    /// 索引快照文件夹（由 `leian index` 建立）
     #[arg(long)]
     index: PathBuf,
-    /// Print the report as JSON (the shape of `POST /v1/citations/check`).
+    /// 以 JSON 输出核查结果（与 `POST /v1/citations/check` 的格式相同）
     #[arg(long)]
     json: bool,
-    /// The draft, UTF-8 text; `-` reads standard input.
+    /// 文书草稿，UTF-8 文本；`-` 表示从标准输入读取
     file: PathBuf,
 }
 
@@ -31,7 +32,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Ok(report) if report.problems() == 0 => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(PROBLEMS_FOUND),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("错误：{}", crate::error_chain(&error));
             ExitCode::from(CANNOT_CHECK)
         }
     }
@@ -57,20 +58,20 @@ fn read_draft(file: &PathBuf) -> Result<String> {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .context("reading standard input")?;
+            .context("读取标准输入失败")?;
         bytes
     } else {
-        std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
+        std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?
     };
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
-            "{}: not UTF-8 text (invalid byte at {})",
+            "{}：不是 UTF-8 文本（第 {} 字节无效）",
             file.display(),
             e.utf8_error().valid_up_to()
         )
     })?;
     if text.trim().is_empty() {
-        bail!("{}: the draft is empty", file.display());
+        bail!("{}：草稿为空", file.display());
     }
     Ok(text)
 }

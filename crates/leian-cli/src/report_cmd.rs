@@ -10,41 +10,42 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct ReportArgs {
+    /// 索引快照文件夹（由 `leian index` 建立）
     #[arg(long)]
     index: PathBuf,
-    /// The requesting court (检索法院), e.g. 广东省广州市中级人民法院: decides the authority tiers.
+    /// 检索法院，如 广东省广州市中级人民法院：据此确定效力层级
     #[arg(long)]
     court: Option<String>,
-    /// The requesting court's province (粤 or 广东省) when the court name does not show it.
+    /// 法院名称看不出所在省份时，指明检索法院的省份（粤 或 广东省）
     #[arg(long)]
     province: Option<String>,
-    /// Who searched (检索人).
+    /// 检索人
     #[arg(long)]
     searcher: Option<String>,
-    /// markdown or html.
+    /// markdown 或 html
     #[arg(long, default_value = "markdown")]
     format: String,
-    /// Write the report to this file instead of standard output.
+    /// 将报告写入此文件，而不是标准输出
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Similar judgments in the report.
+    /// 报告中的类案数量
     #[arg(long, default_value_t = 10)]
     top_k: usize,
-    /// Statute articles recommended.
+    /// 推荐的法条数量
     #[arg(long, default_value_t = 10)]
     statute_top_k: usize,
-    /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
+    /// bm25、dense 或 hybrid（索引没有向量时退回 bm25）
     #[arg(long, default_value = "hybrid")]
     mode: Mode,
-    /// Filters on the judgments, key=value (domain, cause, court_level, province, year_from …).
+    /// 裁判文书的筛选条件，key=value（domain、cause、court_level、province、year_from …）
     #[arg(long = "filter")]
     filters: Vec<String>,
-    /// Do not recommend statutes (no statute-linked search).
+    /// 不推荐法条（不做法条关联检索）
     #[arg(long)]
     no_linking: bool,
     #[command(flatten)]
     tuning: crate::Tuning,
-    /// The pending case's fact summary; `-` reads standard input.
+    /// 待决案件的案情摘要；`-` 表示从标准输入读取
     text: String,
 }
 

@@ -12,34 +12,33 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct SearchArgs {
+    /// 索引快照文件夹（由 `leian index` 建立）
     #[arg(long)]
     index: PathBuf,
-    /// judgment or statute (default: both, in separate lists).
+    /// judgment（裁判文书）或 statute（法条）（默认：两者都检索，分列显示）
     #[arg(long)]
     kind: Option<Kind>,
-    /// bm25, dense or hybrid (falls back to bm25 when the index has no vectors).
+    /// bm25、dense 或 hybrid（索引没有向量时退回 bm25）
     #[arg(long, default_value = "hybrid")]
     mode: Mode,
-    /// Hits per list, 1 to 100.
+    /// 每个列表的结果数，1 至 100
     #[arg(long, default_value_t = 10)]
     top_k: usize,
-    /// Filters, key=value (kind, domain, cause, court_level, province, procedure, authority, law,
-    /// statute_level, status, year, year_from, year_to).
+    /// 筛选条件，key=value（kind、domain、cause、court_level、province、procedure、authority、law、statute_level、status、year、year_from、year_to）
     #[arg(long = "filter")]
     filters: Vec<String>,
-    /// The requesting court (e.g. 广东省广州市中级人民法院): judgments in its authority order.
+    /// 检索法院（如 广东省广州市中级人民法院）：裁判文书按相对该院的效力层级排序
     #[arg(long)]
     court: Option<String>,
-    /// Statutes: rank by direct retrieval only, without statute linking (the votes of similar
-    /// judgments, likely charges and stated circumstances).
+    /// 法条只按直接检索排序，不做法条关联（类案引用、可能罪名和所述情节的投票）
     #[arg(long)]
     no_linking: bool,
     #[command(flatten)]
     tuning: crate::Tuning,
-    /// Print the JSON document of `POST /v1/search`.
+    /// 输出 `POST /v1/search` 的 JSON 文档
     #[arg(long)]
     json: bool,
-    /// The fact summary; `-` reads standard input.
+    /// 案情摘要；`-` 表示从标准输入读取
     text: String,
 }
 
@@ -127,14 +126,10 @@ fn print_research(research: &Research) {
         println!("没有找到匹配的结果");
     }
     let analysis = &research.analysis;
-    let likely: Vec<String> = analysis
-        .charges
-        .iter()
-        .chain(&analysis.causes)
-        .take(3)
-        .map(|c| format!("{} {:.2}", c.name, c.score))
-        .collect();
-    eprintln!("可能的罪名或案由：{}", likely.join("，"));
+    eprintln!(
+        "可能的罪名或案由：{}",
+        leian_service::report::likely_charges(analysis, 3).join("，")
+    );
     let stated: Vec<String> = analysis
         .circumstances
         .iter()

@@ -8,27 +8,25 @@ use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// Index snapshot folder (built with `leian index`); or `index` in the config file.
+    /// 索引快照文件夹（由 `leian index` 建立）；也可在配置文件中设 `index`
     #[arg(long)]
     pub index: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:8080]. Anything but loopback needs API keys.
+    /// 监听地址 [默认：127.0.0.1:8080]。非回环地址须配置 API 密钥
     #[arg(long)]
     pub addr: Option<String>,
-    /// Configuration file (TOML): index, addr, body_limit, timeout_secs, cors_origins,
-    /// log_queries, embed_in_background, [[keys]]. Flags override it.
+    /// 配置文件（TOML）：index、addr、body_limit、timeout_secs、cors_origins、log_queries、embed_in_background、[[keys]]。命令行参数优先于配置文件
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Largest request body in bytes [default: 1048576].
+    /// 请求体的最大字节数 [默认：1048576]
     #[arg(long)]
     pub body_limit: Option<usize>,
-    /// Longest a request may take, in seconds [default: 10].
+    /// 单个请求的最长处理时间（秒）[默认：10]
     #[arg(long)]
     pub timeout_secs: Option<u64>,
-    /// When the index has no vectors, embed it in the background (resumable, cached) and switch
-    /// to hybrid search when done; BM25 answers meanwhile.
+    /// 索引没有向量时在后台计算向量（可续算、有缓存），完成后切换为混合检索；期间由 BM25应答
     #[arg(long)]
     pub embed_in_background: bool,
-    /// Model for --embed-in-background [default: m3e-small]: a cached name or a model folder.
+    /// --embed-in-background 使用的模型 [默认：m3e-small]：已缓存的模型名或模型文件夹
     #[arg(long)]
     pub model: Option<String>,
     #[command(flatten)]
@@ -49,7 +47,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let index_dir = args
         .index
         .or(config.index.clone())
-        .context("no index: pass --index DIR or set `index` in the config file")?;
+        .context("未指定索引：请传入 --index DIR，或在配置文件中设置 `index`")?;
     let addr = args
         .addr
         .or(config.addr.clone())
@@ -65,7 +63,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .or(config.timeout_secs)
         .unwrap_or(leian_server::DEFAULT_TIMEOUT.as_secs());
     if body_limit == 0 || timeout_secs == 0 {
-        anyhow::bail!("the body limit and the request timeout must be positive");
+        anyhow::bail!("请求体上限和请求超时都必须为正数");
     }
     let cors_origins =
         leian_server::config::parse_origins(&config.cors_origins).map_err(anyhow::Error::msg)?;
@@ -96,20 +94,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Subcommand)]
 pub enum KeysCommand {
-    /// Create an API key: prints the key once (give it to the client) and the entry to put in
-    /// leian.toml or LEIAN_API_KEYS (only its hash is stored).
+    /// 新建 API 密钥：密钥只显示一次（交给客户端），并给出写入 leian.toml 或 LEIAN_API_KEYS的条目（只保存其哈希）
     New {
-        /// Who will hold the key, e.g. wps-plugin (appears in logs and metrics).
+        /// 密钥持有者，如 wps-plugin（出现在日志和监控指标中）
         #[arg(long)]
         name: String,
-        /// read (search, documents, reports) or admin (also reload).
+        /// read（检索、文书、报告）或 admin（另可重载索引）
         #[arg(long, default_value = "read")]
         scope: leian_server::auth::Scope,
-        /// Requests a minute for this key.
+        /// 该密钥每分钟可发的请求数
         #[arg(long, default_value_t = leian_server::auth::DEFAULT_RATE_PER_MINUTE)]
         rate_per_minute: u32,
     },
-    /// Print the stored hash of a key read from stdin (to re-register an existing key).
+    /// 从标准输入读取密钥，输出其存储用的哈希（用于重新登记已有密钥）
     Hash,
 }
 
@@ -121,10 +118,10 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
             rate_per_minute,
         } => {
             if name.trim().is_empty() || name.contains([':', ',', ' ', '"']) {
-                anyhow::bail!("--name must be non-empty, without ':', ',', spaces or quotes");
+                anyhow::bail!("--name 不能为空，且不得含“:”“,”、空格或引号");
             }
             if rate_per_minute == 0 {
-                anyhow::bail!("--rate-per-minute must be positive");
+                anyhow::bail!("--rate-per-minute 必须为正数");
             }
             let key = leian_server::auth::generate_key()?;
             let hash = leian_server::auth::hash_key(&key);
@@ -132,23 +129,23 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
                 leian_server::auth::Scope::Read => "read",
                 leian_server::auth::Scope::Admin => "admin",
             };
-            println!("key (shown once, give it to the client): {key}");
+            println!("密钥（只显示这一次，请交给客户端）：{key}");
             println!();
-            println!("leian.toml:");
+            println!("写入 leian.toml：");
             println!("[[keys]]");
             println!("name = \"{name}\"");
             println!("hash = \"{hash}\"");
             println!("scope = \"{scope_name}\"");
             println!("rate_per_minute = {rate_per_minute}");
             println!();
-            println!("or {KEYS_ENV}: {name}:{scope_name}:{hash}:{rate_per_minute}");
+            println!("或写入 {KEYS_ENV}：{name}:{scope_name}:{hash}:{rate_per_minute}");
         }
         KeysCommand::Hash => {
             let mut key = String::new();
             std::io::stdin().read_line(&mut key)?;
             let key = key.trim();
             if key.is_empty() {
-                anyhow::bail!("no key on stdin");
+                anyhow::bail!("标准输入中没有密钥");
             }
             println!("{}", leian_server::auth::hash_key(key));
         }

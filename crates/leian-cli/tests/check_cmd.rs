@@ -74,7 +74,7 @@ fn valid_drafts_exit_zero_with_one_line_per_citation() {
     assert!(
         lines[0].contains("valid") && lines[0].contains("《中华人民共和国刑法》第二百六十四条")
     );
-    assert_eq!(lines[2], "2 citations: 2 valid");
+    assert_eq!(lines[2], "共 2 处引用：有效 2 处");
 }
 
 #[test]
@@ -101,7 +101,9 @@ fn problems_exit_one_and_json_is_the_api_shape() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("2 citations: 1 article_not_found, 1 repealed\n"),
+        stdout.ends_with(
+            "共 2 处引用：条文不存在（article_not_found）1 处，已废止（repealed）1 处\n"
+        ),
         "{stdout}"
     );
 }
@@ -113,10 +115,7 @@ fn no_citations_exit_zero() {
         Some("原告与被告系朋友关系。".as_bytes()),
     );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "no statute citations found\n"
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "未发现法条引用\n");
 }
 
 #[test]
@@ -131,7 +130,7 @@ fn usage_errors_exit_two() {
         (
             vec!["check", "--index", "/nonexistent/index", file],
             None,
-            "no index",
+            "这里没有索引",
         ),
         (
             vec!["check", "--index", index(), "/nonexistent/draft.txt"],
@@ -141,7 +140,7 @@ fn usage_errors_exit_two() {
         (
             vec!["check", "--index", index(), "-"],
             Some(b"  \n\t"),
-            "empty",
+            "草稿为空",
         ),
         (
             vec!["check", "--index", index(), "-"],

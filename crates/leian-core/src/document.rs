@@ -54,6 +54,24 @@ pub struct Judgment {
     pub elements: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// What explanations need of the text (its legal elements, its largest sum), read once when
+    /// the judgment is indexed. Filled by ingest; never taken from a corpus file's author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_elements: Option<TextElements>,
+}
+
+/// The legal elements a judgment's text states, as `leian-legal` reads them (charges, causes,
+/// circumstances, quantities), each with its comparison key and the words that state it, and
+/// the largest sum of money. Computed at index time so that a request does not read the text
+/// of every hit again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextElements {
+    /// (comparison key, the words stating it).
+    pub elements: Vec<(String, Option<String>)>,
+    /// The largest sum of money: yuan and the words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub largest_amount: Option<(f64, String)>,
 }
 
 fn is_ordinary(authority: &Authority) -> bool {

@@ -38,7 +38,7 @@ impl FilterField {
 }
 
 /// Every filter key accepted, for error messages.
-pub const FILTER_KEYS: &str = "kind, domain, cause, court_level, province, procedure, authority, law, statute_level, status, year, year_from, year_to";
+pub const FILTER_KEYS: &str = "kind、domain、cause、court_level、province、procedure、authority、law、statute_level、status、year、year_from、year_to";
 
 /// Conditions every hit must meet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,15 +52,15 @@ pub struct Filters {
 /// A filter that cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
-    #[error("filter '{0}' is not key=value")]
+    #[error("筛选条件“{0}”不是 key=value 形式")]
     Syntax(String),
-    #[error("unknown filter key '{0}' (known: {FILTER_KEYS})")]
+    #[error("未知的筛选键“{0}”（可用：{FILTER_KEYS}）")]
     UnknownKey(String),
-    #[error("filter {key} needs a value")]
+    #[error("筛选条件 {key} 缺少取值")]
     Empty { key: String },
     #[error(transparent)]
     Value(#[from] ParseVocabError),
-    #[error("filter {key}: '{value}' is not a year (1949-2100)")]
+    #[error("筛选条件 {key}：“{value}”不是有效年份（1949-2100）")]
     Year { key: String, value: String },
 }
 

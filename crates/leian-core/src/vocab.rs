@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 /// A value given for a vocabulary field that is not one of its terms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {field} '{value}' (expected one of: {expected})")]
+#[error("未知的 {field} 取值“{value}”（可选：{}）", expected.trim_end().replace(' ', "、"))]
 pub struct ParseVocabError {
     pub field: &'static str,
     pub value: String,

@@ -108,7 +108,7 @@ impl BertModel {
         let hidden = config.hidden_size;
         if config.num_attention_heads == 0 || !hidden.is_multiple_of(config.num_attention_heads) {
             candle_core::bail!(
-                "hidden_size {hidden} is not a multiple of num_attention_heads {}",
+                "hidden_size {hidden} 不是 num_attention_heads {} 的整数倍",
                 config.num_attention_heads
             );
         }
@@ -181,7 +181,7 @@ impl BertModel {
     ) -> Result<Tensor> {
         let batch = lengths.len();
         if len > self.max_positions {
-            candle_core::bail!("{len} tokens exceed {} positions", self.max_positions);
+            candle_core::bail!("{len} 个词元超出模型的 {} 个位置", self.max_positions);
         }
         let device = Device::Cpu;
         let rows = batch * len;
@@ -221,14 +221,14 @@ impl BertModel {
         let hidden = self.hidden;
         let (storage, layout) = qkv.storage_and_layout();
         let Storage::Cpu(CpuStorage::F32(data)) = &*storage else {
-            candle_core::bail!("attention needs f32 projections on the CPU");
+            candle_core::bail!("注意力计算需要 CPU 上的 f32 投影");
         };
         let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("attention needs contiguous projections");
+            candle_core::bail!("注意力计算需要连续存储的投影");
         };
         let projections = &data[start..end];
         if projections.len() != lengths.len() * len * 3 * hidden {
-            candle_core::bail!("projections do not match {} x {len} tokens", lengths.len());
+            candle_core::bail!("投影与 {} x {len} 个词元不符", lengths.len());
         }
         let heads = Heads {
             count: self.heads,
@@ -362,11 +362,11 @@ fn bias_values(bias: &Tensor) -> Result<Vec<f32>> {
 /// The contiguous f32 data of a tensor that an in-place op may rewrite.
 fn contiguous_f32<'a>(storage: &'a mut CpuStorage, layout: &Layout) -> Result<&'a mut [f32]> {
     let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("in-place op needs a contiguous tensor");
+        candle_core::bail!("原地运算需要连续存储的张量");
     };
     match storage {
         CpuStorage::F32(data) => Ok(&mut data[start..end]),
-        other => candle_core::bail!("in-place op needs f32, got {:?}", other.dtype()),
+        other => candle_core::bail!("原地运算需要 f32，实为 {:?}", other.dtype()),
     }
 }
 

@@ -52,7 +52,7 @@ pub(crate) fn read_bert_config(dir: &Path) -> Result<Config, EmbedError> {
         // RoBERTa-like models differ in position ids; running them as BERT gives wrong vectors.
         if model_type != "bert" {
             return Err(EmbedError::UnsupportedModel(format!(
-                "model_type {model_type:?} in {} (only \"bert\" is supported)",
+                "{} 中的 model_type 为 {model_type:?}（只支持 \"bert\"）",
                 path.display()
             )));
         }
@@ -61,7 +61,7 @@ pub(crate) fn read_bert_config(dir: &Path) -> Result<Config, EmbedError> {
         && kind != "absolute"
     {
         return Err(EmbedError::UnsupportedModel(format!(
-            "position_embedding_type {kind:?} (only \"absolute\" is supported)"
+            "position_embedding_type 为 {kind:?}（只支持 \"absolute\"）"
         )));
     }
     // candle spells the tanh approximation differently from transformers.
@@ -71,7 +71,7 @@ pub(crate) fn read_bert_config(dir: &Path) -> Result<Config, EmbedError> {
         Some("relu") => "relu",
         Some(other) => {
             return Err(EmbedError::UnsupportedModel(format!(
-                "hidden_act {other:?} in {}",
+                "{} 中的 hidden_act 为 {other:?}，不受支持",
                 path.display()
             )));
         }
@@ -109,7 +109,7 @@ pub(crate) fn load_weights(dir: &Path) -> Result<VarBuilder<'static>, EmbedError
     } else {
         return Err(EmbedError::MissingFile {
             dir: dir.to_path_buf(),
-            file: format!("{SAFETENSORS} or {PYTORCH}"),
+            file: format!("{SAFETENSORS} 或 {PYTORCH}"),
         });
     };
 
@@ -120,7 +120,7 @@ pub(crate) fn load_weights(dir: &Path) -> Result<VarBuilder<'static>, EmbedError
         .min_by_key(|prefix| prefix.len())
         .map(|prefix| prefix.trim_end_matches('.').to_string())
         .ok_or_else(|| {
-            EmbedError::UnsupportedModel(format!("no {WORD_EMBEDDINGS} tensor in the weights"))
+            EmbedError::UnsupportedModel(format!("权重中没有 {WORD_EMBEDDINGS} 张量"))
         })?;
     // Old TensorFlow-converted checkpoints name LayerNorm parameters gamma/beta.
     let vb = if names.iter().any(|name| name.ends_with("LayerNorm.gamma")) {

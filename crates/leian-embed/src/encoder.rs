@@ -74,14 +74,10 @@ impl Encoder {
     /// A sentence-transformers `modules.json` with `1_Pooling/config.json` chooses the pooling.
     pub fn load(dir: &Path, options: EncoderOptions) -> Result<Self, EmbedError> {
         if options.batch_size == 0 {
-            return Err(EmbedError::InvalidArgument(
-                "batch_size must be at least 1".into(),
-            ));
+            return Err(EmbedError::InvalidArgument("batch_size 至少为 1".into()));
         }
         if options.threads == Some(0) {
-            return Err(EmbedError::InvalidArgument(
-                "threads must be at least 1".into(),
-            ));
+            return Err(EmbedError::InvalidArgument("threads 至少为 1".into()));
         }
         let config = read_bert_config(dir)?;
         let pooling = read_pooling(dir)?;
@@ -101,7 +97,7 @@ impl Encoder {
             .map_or(0, |processor| processor.added_tokens(false));
         if max_tokens <= specials {
             return Err(EmbedError::InvalidArgument(format!(
-                "max_tokens {} leaves no room for text after {specials} special tokens",
+                "max_tokens 为 {}，除去 {specials} 个特殊词元后已无容纳文本的余地",
                 options.max_tokens
             )));
         }
@@ -196,7 +192,7 @@ impl Encoder {
     ) -> Result<Vec<&'t str>, EmbedError> {
         if passage_tokens == 0 || overlap >= passage_tokens {
             return Err(EmbedError::InvalidArgument(format!(
-                "passages of {passage_tokens} tokens cannot overlap by {overlap}"
+                "{passage_tokens} 个词元的段落不能重叠 {overlap} 个词元"
             )));
         }
         let window = passage_tokens.min(self.content_tokens);
@@ -206,9 +202,7 @@ impl Encoder {
             .into_iter()
             .map(|(start, end)| {
                 text.get(start..end).ok_or_else(|| {
-                    EmbedError::Tokenizer(format!(
-                        "token offsets {start}..{end} are not on character boundaries"
-                    ))
+                    EmbedError::Tokenizer(format!("词元位置 {start}..{end} 不在字符边界上"))
                 })
             })
             .collect()

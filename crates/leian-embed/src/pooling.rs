@@ -64,7 +64,7 @@ pub(crate) fn read_pooling(dir: &Path) -> Result<Pooling, EmbedError> {
             // silently wrong embeddings.
             other => {
                 return Err(EmbedError::UnsupportedModel(format!(
-                    "sentence-transformers module {other} in {} is not supported",
+                    "不支持 {} 中的 sentence-transformers 模块 {other}",
                     modules_path.display()
                 )));
             }
@@ -86,7 +86,7 @@ fn mode(config: &PoolingConfig) -> Result<Pooling, EmbedError> {
     match (chosen.next(), chosen.next(), unsupported) {
         (Some(mode), None, false) => Ok(mode),
         _ => Err(EmbedError::UnsupportedModel(
-            "pooling config must enable exactly one of mean, cls or max tokens".to_string(),
+            "池化配置必须且只能启用 mean、cls、max tokens 中的一种".to_string(),
         )),
     }
 }

@@ -12,7 +12,7 @@ pub struct EmbeddingCache {
 }
 
 fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> IndexError + '_ {
-    move |e| IndexError::Invalid(format!("embedding cache {}: {e}", path.display()))
+    move |e| IndexError::Invalid(format!("向量缓存 {}：{e}", path.display()))
 }
 
 impl EmbeddingCache {
@@ -46,7 +46,7 @@ impl EmbeddingCache {
 
     /// The cached vector of each text, `None` where it is missing.
     pub fn get_many(&self, texts: &[&str]) -> Result<Vec<Option<Vec<f32>>>, IndexError> {
-        let error = |e: rusqlite::Error| IndexError::Invalid(format!("embedding cache: {e}"));
+        let error = |e: rusqlite::Error| IndexError::Invalid(format!("向量缓存出错：{e}"));
         let mut query = self
             .db
             .prepare_cached("SELECT vector FROM vectors WHERE key = ?1")
@@ -71,7 +71,7 @@ impl EmbeddingCache {
 
     /// Stores vectors in one transaction (a killed build keeps every batch committed before).
     pub fn put_many(&mut self, entries: &[(&str, &[f32])]) -> Result<(), IndexError> {
-        let error = |e: rusqlite::Error| IndexError::Invalid(format!("embedding cache: {e}"));
+        let error = |e: rusqlite::Error| IndexError::Invalid(format!("向量缓存出错：{e}"));
         let keys: Vec<Vec<u8>> = entries.iter().map(|(text, _)| self.key(text)).collect();
         let tx = self.db.transaction().map_err(error)?;
         {

@@ -57,7 +57,7 @@ fn options(dimension: usize, info: &HnswInfo) -> IndexOptions {
 }
 
 fn failed(path: &Path, what: &str, error: impl std::fmt::Display) -> IndexError {
-    IndexError::Invalid(format!("{}: {what}: {error}", path.display()))
+    IndexError::Invalid(format!("{}：{what}失败：{error}", path.display()))
 }
 
 /// A loaded graph; keys are passage row numbers.
@@ -74,12 +74,13 @@ impl Hnsw {
         info: &HnswInfo,
     ) -> Result<(), IndexError> {
         let path = dir.join(GRAPH_FILE);
-        let index = Index::new(&options(dimension, info)).map_err(|e| failed(&path, "HNSW", e))?;
+        let index =
+            Index::new(&options(dimension, info)).map_err(|e| failed(&path, "创建 HNSW 图", e))?;
         let passages = rows.len() / dimension;
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         index
             .reserve_capacity_and_threads(passages, threads)
-            .map_err(|e| failed(&path, "HNSW reserve", e))?;
+            .map_err(|e| failed(&path, "为 HNSW 图预留容量", e))?;
         let chunk_rows = passages.div_ceil(threads).max(1);
         std::thread::scope(|scope| {
             let workers: Vec<_> = rows
@@ -100,13 +101,13 @@ impl Hnsw {
                 .into_iter()
                 .try_for_each(|w| w.join().expect("HNSW worker panicked"))
         })
-        .map_err(|e| failed(&path, "HNSW add", e))?;
+        .map_err(|e| failed(&path, "向 HNSW 图添加向量", e))?;
         let target = path
             .to_str()
-            .ok_or_else(|| IndexError::Invalid(format!("{}: not a UTF-8 path", path.display())))?;
+            .ok_or_else(|| IndexError::Invalid(format!("{}：路径不是 UTF-8", path.display())))?;
         index
             .save(target)
-            .map_err(|e| failed(&path, "HNSW save", e))
+            .map_err(|e| failed(&path, "保存 HNSW 图", e))
     }
 
     /// Loads the graph saved in `dir`; it must hold `passages` vectors of `dimension`.
@@ -119,24 +120,25 @@ impl Hnsw {
         let path = dir.join(GRAPH_FILE);
         if !path.is_file() {
             return Err(IndexError::Invalid(format!(
-                "{}: the manifest names an HNSW graph but the file is missing; rebuild the index",
+                "{}：清单（manifest）记有 HNSW 图，但文件缺失；请重建索引",
                 path.display()
             )));
         }
-        let index = Index::new(&options(dimension, info)).map_err(|e| failed(&path, "HNSW", e))?;
+        let index =
+            Index::new(&options(dimension, info)).map_err(|e| failed(&path, "创建 HNSW 图", e))?;
         let source = path
             .to_str()
-            .ok_or_else(|| IndexError::Invalid(format!("{}: not a UTF-8 path", path.display())))?;
+            .ok_or_else(|| IndexError::Invalid(format!("{}：路径不是 UTF-8", path.display())))?;
         // Mapped rather than loaded: the graph holds its own copy of every vector, and the
         // exact rescoring keeps the rows in memory already, so a load would double the memory.
         // Snapshots are never written in place (a rebuild renames a new folder in), so the
         // mapped file cannot change under the server.
         index
             .view(source)
-            .map_err(|e| failed(&path, "HNSW view", e))?;
+            .map_err(|e| failed(&path, "映射 HNSW 图", e))?;
         if index.size() != passages || index.dimensions() != dimension {
             return Err(IndexError::Invalid(format!(
-                "{}: HNSW graph holds {} vectors of {} dimensions, the snapshot {passages} of {dimension}; rebuild the index",
+                "{}：HNSW 图有 {} 个 {} 维向量，而快照有 {passages} 个 {dimension} 维向量；请重建索引",
                 path.display(),
                 index.size(),
                 index.dimensions()
@@ -144,7 +146,7 @@ impl Hnsw {
         }
         index
             .reserve_capacity_and_threads(passages, SEARCH_THREADS)
-            .map_err(|e| failed(&path, "HNSW reserve", e))?;
+            .map_err(|e| failed(&path, "为 HNSW 图预留容量", e))?;
         index.change_expansion_search(info.expansion_search);
         Ok(Hnsw { index })
     }

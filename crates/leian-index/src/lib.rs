@@ -4,6 +4,30 @@
 //!
 //! A snapshot is built in a sibling folder and moved into place only when complete, so a killed
 //! build never damages the snapshot that is being served.
+//!
+//! ```
+//! use leian_core::{Document, Filters, Judgment, Store};
+//! use leian_index::{Snapshot, SnapshotBuilder};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let out = dir.path().join("index");
+//! let mut builder = SnapshotBuilder::create(&out, 1)?;
+//! builder.add_document(Document::Judgment(Judgment {
+//!     id: "t-1".into(),
+//!     causes: vec!["盗窃罪".into()],
+//!     facts: "被告人入户盗窃现金三千元".into(),
+//!     ..Judgment::default()
+//! }))?;
+//! builder.finish(Vec::new(), 0)?;
+//!
+//! let snapshot = Snapshot::open(&out)?;
+//! let found = snapshot.lexical(&[("盗窃".into(), 1.0)], &[("facts", 1.0)], &Filters::default(), 10)?;
+//! assert_eq!(found[0].id, "t-1");
+//! // A judgment's header (causes, court, dates, cited articles) comes from columns.
+//! let header = snapshot.judgment_headers(&["t-1".to_string()])?.remove(0).unwrap();
+//! assert_eq!(header.causes, ["盗窃罪"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod builder;
 mod embed_cache;
@@ -25,9 +49,9 @@ pub use vectors::{DenseInfo, VectorWriter, Vectors, dot};
 /// Errors of building or opening a snapshot.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("index error: {0}")]
+    #[error("索引出错：{0}")]
     Tantivy(#[from] tantivy::TantivyError),
-    #[error("{path}: {source}")]
+    #[error("{}：{}", path.display(), leian_core::messages::io_error(source))]
     Io {
         path: std::path::PathBuf,
         source: std::io::Error,

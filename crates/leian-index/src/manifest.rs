@@ -42,8 +42,13 @@ impl Manifest {
     pub fn read(dir: &Path) -> Result<Self, IndexError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| IndexError::io(&path, e))?;
-        serde_json::from_str(&text)
-            .map_err(|e| IndexError::Invalid(format!("{}: {e}", path.display())))
+        serde_json::from_str(&text).map_err(|e| {
+            IndexError::Invalid(format!(
+                "{}：{}",
+                path.display(),
+                leian_core::messages::json_message(&e.to_string())
+            ))
+        })
     }
 
     pub(crate) fn write(&self, dir: &Path) -> Result<(), IndexError> {

@@ -10,11 +10,10 @@ use leian_core::{
 use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use tantivy::DocAddress;
 use tantivy::collector::TopDocs;
-use tantivy::columnar::StrColumn;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocSet};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
 /// One clause of a boolean query.
@@ -32,6 +31,8 @@ pub struct Snapshot {
     allowed_cache: std::sync::Mutex<
         std::collections::HashMap<String, std::sync::Arc<std::collections::HashSet<String>>>,
     >,
+    /// Decoded on first use (see [`SegmentColumns`]).
+    columns: std::sync::OnceLock<Vec<SegmentColumns>>,
     /// Built on first use: opening a snapshot to search should not pay for reading every
     /// statute article.
     statute_catalog: std::sync::OnceLock<std::sync::Arc<StatuteCatalog>>,
@@ -46,7 +47,7 @@ impl Snapshot {
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
         if !dir.is_dir() {
             return Err(IndexError::Invalid(format!(
-                "{}: no index here (build one with `leian index`)",
+                "{}：这里没有索引（请先用 `leian index` 建立）",
                 dir.display()
             )));
         }
@@ -55,7 +56,7 @@ impl Snapshot {
             || manifest.analyzer_version != analyzer_version()
         {
             return Err(IndexError::Invalid(format!(
-                "{} was built with schema {} / analyzer {}; this leian needs schema {} / analyzer {}: rebuild it with `leian index`",
+                "{} 由结构版本 {} / 分词器版本 {} 建立，本程序需要结构版本 {} / 分词器版本 {}：请用 `leian index` 重建",
                 dir.display(),
                 manifest.schema_version,
                 manifest.analyzer_version,
@@ -83,6 +84,7 @@ impl Snapshot {
             manifest,
             vectors,
             allowed_cache: Default::default(),
+            columns: Default::default(),
             statute_catalog: Default::default(),
         })
     }
@@ -189,11 +191,11 @@ impl Snapshot {
         let found = searcher
             .search(query.as_ref(), &tantivy::collector::DocSetCollector)
             .map_err(store_error)?;
-        let mut columns = Vec::new();
-        found
+        let columns = self.columns()?;
+        Ok(found
             .into_iter()
-            .map(|address| self.id_at(&searcher, &mut columns, address))
-            .collect()
+            .map(|address| columns[address.segment_ord as usize].id_of(address.doc_id))
+            .collect())
     }
 
     /// Reads every stored statute article into a catalog, in index order (so each compressed
@@ -222,170 +224,175 @@ impl Snapshot {
         Ok(catalog)
     }
 
-    /// Where each id is (one posting-list lookup per id), in the order of `ids`.
-    fn addresses(
-        &self,
-        searcher: &tantivy::Searcher,
-        ids: &[String],
-    ) -> Result<Vec<Option<DocAddress>>, StoreError> {
-        let mut found = vec![None; ids.len()];
-        for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let postings = segment
-                .inverted_index(self.fields.id)
-                .map_err(store_error)?;
-            for (slot, id) in found.iter_mut().zip(ids).filter(|(s, _)| s.is_none()) {
-                let term = Term::from_field_text(self.fields.id, id);
-                let Some(mut docs) = postings
-                    .read_postings(&term, IndexRecordOption::Basic)
-                    .map_err(store_error)?
-                else {
-                    continue;
-                };
-                while docs.doc() != tantivy::TERMINATED {
-                    if segment
-                        .alive_bitset()
-                        .is_none_or(|alive| alive.is_alive(docs.doc()))
-                    {
-                        *slot = Some(DocAddress::new(segment_ord as u32, docs.doc()));
-                        break;
-                    }
-                    docs.advance();
-                }
-            }
-        }
-        Ok(found)
+    /// Where each id is, in the order of `ids` (from the decoded id columns).
+    fn addresses(&self, ids: &[String]) -> Result<Vec<Option<DocAddress>>, StoreError> {
+        let columns = self.columns()?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                columns.iter().enumerate().find_map(|(segment, c)| {
+                    c.doc_of(id).map(|doc| DocAddress::new(segment as u32, doc))
+                })
+            })
+            .collect())
     }
 
-    /// The id of a document, from the `id` column.
-    fn id_at(
-        &self,
-        searcher: &tantivy::Searcher,
-        columns: &mut Vec<Option<StrColumn>>,
-        address: DocAddress,
-    ) -> Result<String, StoreError> {
-        let column = self.str_column(searcher, columns, address.segment_ord, "id")?;
-        let mut id = String::new();
-        if let Some(column) = column {
-            for ord in column.term_ords(address.doc_id).take(1) {
-                column.ord_to_str(ord, &mut id).map_err(store_error)?;
-            }
+    /// The columns of every segment, decoded on first use and kept: the snapshot never changes.
+    fn columns(&self) -> Result<&[SegmentColumns], StoreError> {
+        if let Some(columns) = self.columns.get() {
+            return Ok(columns);
         }
-        Ok(id)
-    }
-
-    /// The string column `field` of a segment, opened once per call site and segment.
-    fn str_column<'c>(
-        &self,
-        searcher: &tantivy::Searcher,
-        columns: &'c mut Vec<Option<StrColumn>>,
-        segment_ord: u32,
-        field: &str,
-    ) -> Result<Option<&'c StrColumn>, StoreError> {
-        let segment_ord = segment_ord as usize;
-        if columns.len() <= segment_ord {
-            columns.resize_with(searcher.segment_readers().len(), || None);
-        }
-        if columns[segment_ord].is_none() {
-            columns[segment_ord] = searcher
-                .segment_reader(segment_ord as u32)
-                .fast_fields()
-                .str(field)
-                .map_err(store_error)?;
-        }
-        Ok(columns[segment_ord].as_ref())
+        let searcher = self.reader.searcher();
+        let decoded = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentColumns::open)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.columns.get_or_init(|| decoded))
     }
 
     /// A judgment's header read from its segment's columns (`None` for a statute).
-    fn header_at(
-        &self,
-        columns: &HeaderColumns,
-        doc_id: tantivy::DocId,
-    ) -> Result<Option<Judgment>, StoreError> {
-        let values = |column: &Option<StrColumn>| -> Result<Vec<String>, StoreError> {
-            let Some(column) = column else {
-                return Ok(Vec::new());
-            };
-            let mut values = Vec::new();
-            for ord in column.term_ords(doc_id) {
-                let mut value = String::new();
-                column.ord_to_str(ord, &mut value).map_err(store_error)?;
-                values.push(value);
-            }
-            Ok(values)
-        };
-        let first = |column: &Option<StrColumn>| -> Result<Option<String>, StoreError> {
-            Ok(values(column)?.into_iter().next())
-        };
-        if first(&columns.kind)?.as_deref() != Some(Kind::Judgment.as_str()) {
-            return Ok(None);
+    fn header_at(columns: &SegmentColumns, doc_id: tantivy::DocId) -> Option<Judgment> {
+        if columns.kind.first(doc_id) != Some(Kind::Judgment.as_str()) {
+            return None;
         }
-        fn parse<T: std::str::FromStr>(value: Option<String>) -> Option<T> {
+        fn parse<T: std::str::FromStr>(value: Option<&str>) -> Option<T> {
             value.and_then(|v| v.parse().ok())
         }
-        Ok(Some(Judgment {
-            id: first(&columns.id)?.unwrap_or_default(),
-            domain: parse(first(&columns.domain)?),
-            causes: values(&columns.causes)?,
-            court: first(&columns.court)?,
+        let text = |column: &TextColumn| column.first(doc_id).map(str::to_string);
+        Some(Judgment {
+            id: text(&columns.id).unwrap_or_default(),
+            domain: parse(columns.domain.first(doc_id)),
+            causes: columns.causes.all(doc_id),
+            court: text(&columns.court),
             year: columns
                 .year
                 .as_ref()
                 .and_then(|column| column.first(doc_id))
                 .and_then(|y| u16::try_from(y).ok()),
-            date: first(&columns.date)?,
-            province: first(&columns.province)?,
-            court_level: parse(first(&columns.court_level)?),
-            procedure: parse(first(&columns.procedure)?),
-            authority: parse(first(&columns.authority)?).unwrap_or_default(),
-            cited_articles: values(&columns.cited)?,
+            date: text(&columns.date),
+            province: text(&columns.province),
+            court_level: parse(columns.court_level.first(doc_id)),
+            procedure: parse(columns.procedure.first(doc_id)),
+            authority: parse(columns.authority.first(doc_id)).unwrap_or_default(),
+            cited_articles: columns.cited.all(doc_id),
             ..Judgment::default()
-        }))
+        })
     }
 
     fn load(&self, doc: &TantivyDocument) -> Result<Document, StoreError> {
         let json = doc
             .get_first(self.fields.doc)
             .and_then(|v| v.as_str())
-            .ok_or_else(|| StoreError("document without stored body".into()))?;
-        serde_json::from_str(json)
-            .map_err(|e| StoreError(format!("stored document unreadable: {e}")))
+            .ok_or_else(|| StoreError("文书没有存储的正文".into()))?;
+        serde_json::from_str(json).map_err(|e| StoreError(format!("存储的文书无法读取：{e}")))
     }
 }
 
-/// The columns of one segment that a judgment header is read from, opened once per request.
-struct HeaderColumns {
-    id: Option<StrColumn>,
-    kind: Option<StrColumn>,
-    domain: Option<StrColumn>,
-    causes: Option<StrColumn>,
-    court: Option<StrColumn>,
-    date: Option<StrColumn>,
-    province: Option<StrColumn>,
-    court_level: Option<StrColumn>,
-    procedure: Option<StrColumn>,
-    authority: Option<StrColumn>,
-    cited: Option<StrColumn>,
-    year: Option<tantivy::columnar::Column<u64>>,
+/// A string column with its dictionary decoded: reading a value is an index into a vector, not
+/// a walk through a compressed block of the dictionary (hundreds of candidates a request read
+/// ids, causes and cited articles).
+struct TextColumn {
+    ords: Option<tantivy::columnar::Column<u64>>,
+    values: Vec<String>,
 }
 
-impl HeaderColumns {
+impl TextColumn {
+    fn open(fast: &tantivy::fastfield::FastFieldReaders, field: &str) -> Result<Self, StoreError> {
+        let Some(column) = fast.str(field).map_err(store_error)? else {
+            return Ok(TextColumn {
+                ords: None,
+                values: Vec::new(),
+            });
+        };
+        let mut values = Vec::with_capacity(column.num_terms());
+        let mut terms = column.dictionary().stream().map_err(store_error)?;
+        while terms.advance() {
+            values.push(String::from_utf8_lossy(terms.key()).into_owned());
+        }
+        let (_, ords) = column.into_parts();
+        Ok(TextColumn {
+            ords: Some(ords),
+            values,
+        })
+    }
+
+    fn first(&self, doc_id: tantivy::DocId) -> Option<&str> {
+        let ord = self.ords.as_ref()?.first(doc_id)?;
+        self.values.get(ord as usize).map(String::as_str)
+    }
+
+    fn all(&self, doc_id: tantivy::DocId) -> Vec<String> {
+        let Some(ords) = &self.ords else {
+            return Vec::new();
+        };
+        ords.values_for_doc(doc_id)
+            .filter_map(|ord| self.values.get(ord as usize).cloned())
+            .collect()
+    }
+}
+
+/// The columns of one segment that ids and judgment headers are read from.
+struct SegmentColumns {
+    id: TextColumn,
+    kind: TextColumn,
+    domain: TextColumn,
+    causes: TextColumn,
+    court: TextColumn,
+    date: TextColumn,
+    province: TextColumn,
+    court_level: TextColumn,
+    procedure: TextColumn,
+    authority: TextColumn,
+    cited: TextColumn,
+    year: Option<tantivy::columnar::Column<u64>>,
+    /// The live document of each id (by the id's ordinal in the sorted id dictionary).
+    doc_by_id_ord: Vec<Option<tantivy::DocId>>,
+}
+
+impl SegmentColumns {
     fn open(segment: &tantivy::SegmentReader) -> Result<Self, StoreError> {
         let fast = segment.fast_fields();
-        let str = |field: &str| fast.str(field).map_err(store_error);
-        Ok(HeaderColumns {
-            id: str("id")?,
-            kind: str("kind")?,
-            domain: str("domain")?,
-            causes: str("causes")?,
-            court: str("court")?,
-            date: str("date")?,
-            province: str("province")?,
-            court_level: str("court_level")?,
-            procedure: str("procedure")?,
-            authority: str("authority")?,
-            cited: str("cited")?,
+        let text = |field: &str| TextColumn::open(fast, field);
+        let id = text("id")?;
+        let mut doc_by_id_ord = vec![None; id.values.len()];
+        if let Some(ords) = &id.ords {
+            for doc in 0..segment.max_doc() {
+                let alive = segment.alive_bitset().is_none_or(|bits| bits.is_alive(doc));
+                if let (true, Some(ord)) = (alive, ords.first(doc)) {
+                    doc_by_id_ord[ord as usize] = Some(doc);
+                }
+            }
+        }
+        Ok(SegmentColumns {
+            doc_by_id_ord,
+            id,
+            kind: text("kind")?,
+            domain: text("domain")?,
+            causes: text("causes")?,
+            court: text("court")?,
+            date: text("date")?,
+            province: text("province")?,
+            court_level: text("court_level")?,
+            procedure: text("procedure")?,
+            authority: text("authority")?,
+            cited: text("cited")?,
             year: fast.u64("year").ok(),
         })
+    }
+
+    fn id_of(&self, doc_id: tantivy::DocId) -> String {
+        self.id.first(doc_id).unwrap_or_default().to_string()
+    }
+
+    /// The live document with `id` in this segment.
+    fn doc_of(&self, id: &str) -> Option<tantivy::DocId> {
+        let ord = self
+            .id
+            .values
+            .binary_search_by(|value| value.as_str().cmp(id))
+            .ok()?;
+        self.doc_by_id_ord.get(ord).copied().flatten()
     }
 }
 
@@ -427,13 +434,14 @@ impl Store for Snapshot {
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
             .map_err(store_error)?;
-        let mut columns = Vec::new();
-        top.into_iter()
-            .map(|(score, address)| {
-                let id = self.id_at(&searcher, &mut columns, address)?;
-                Ok(Candidate { id, score })
+        let columns = self.columns()?;
+        Ok(top
+            .into_iter()
+            .map(|(score, address)| Candidate {
+                id: columns[address.segment_ord as usize].id_of(address.doc_id),
+                score,
             })
-            .collect()
+            .collect())
     }
 
     fn dense(
@@ -447,7 +455,7 @@ impl Store for Snapshot {
         };
         if query.len() != vectors.dimension() {
             return Err(StoreError(format!(
-                "query vector has {} dimensions, the index {}",
+                "查询向量有 {} 维，索引的向量有 {} 维",
                 query.len(),
                 vectors.dimension()
             )));
@@ -477,7 +485,7 @@ impl Store for Snapshot {
 
     fn documents(&self, ids: &[String]) -> Result<Vec<Option<Document>>, StoreError> {
         let searcher = self.reader.searcher();
-        self.addresses(&searcher, ids)?
+        self.addresses(ids)?
             .into_iter()
             .map(|address| match address {
                 Some(address) => {
@@ -490,24 +498,14 @@ impl Store for Snapshot {
     }
 
     fn judgment_headers(&self, ids: &[String]) -> Result<Vec<Option<Judgment>>, StoreError> {
-        let searcher = self.reader.searcher();
-        let mut segments: Vec<Option<HeaderColumns>> = Vec::new();
-        segments.resize_with(searcher.segment_readers().len(), || None);
-        self.addresses(&searcher, ids)?
+        let columns = self.columns()?;
+        Ok(self
+            .addresses(ids)?
             .into_iter()
             .map(|address| {
-                let Some(address) = address else {
-                    return Ok(None);
-                };
-                let columns = match &mut segments[address.segment_ord as usize] {
-                    Some(columns) => columns,
-                    slot => slot.insert(HeaderColumns::open(
-                        searcher.segment_reader(address.segment_ord),
-                    )?),
-                };
-                self.header_at(columns, address.doc_id)
+                address.and_then(|a| Self::header_at(&columns[a.segment_ord as usize], a.doc_id))
             })
-            .collect()
+            .collect())
     }
 
     fn document_frequency(&self, field: &str, term: &str) -> Result<(u64, u64), StoreError> {

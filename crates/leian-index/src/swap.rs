@@ -15,7 +15,7 @@ fn parent_and_name(out: &Path) -> Result<(PathBuf, String), IndexError> {
     let name = out
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| IndexError::Invalid(format!("bad output path {}", out.display())))?
+        .ok_or_else(|| IndexError::Invalid(format!("输出路径无效：{}", out.display())))?
         .to_string();
     Ok((parent, name))
 }
@@ -78,7 +78,7 @@ pub fn attach_vectors(
         let current = Manifest::read(dir)?;
         if current.snapshot_id != expected.snapshot_id {
             return Err(IndexError::Invalid(format!(
-                "{} was rebuilt (snapshot {}) while its vectors were computed for {}; the vectors are cached, embed again",
+                "计算向量期间 {} 已重建（快照 {}），而向量是为快照 {} 计算的；已算出的向量已缓存，请重新执行向量化",
                 dir.display(),
                 current.snapshot_id,
                 expected.snapshot_id

@@ -61,11 +61,11 @@ impl VectorWriter {
     /// Adds the passage vectors of one document.
     pub fn add(&mut self, id: &str, passages: &[Vec<f32>]) -> Result<(), IndexError> {
         let ordinal = u32::try_from(self.docs.len())
-            .map_err(|_| IndexError::Invalid("too many documents".into()))?;
+            .map_err(|_| IndexError::Invalid("文书数量过多".into()))?;
         for vector in passages {
             if vector.len() != self.dimension {
                 return Err(IndexError::Invalid(format!(
-                    "vector of {id} has {} dimensions, expected {}",
+                    "{id} 的向量为 {} 维，应为 {} 维",
                     vector.len(),
                     self.dimension
                 )));
@@ -148,14 +148,18 @@ impl Vectors {
             .chunks_exact(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        let docs: Vec<String> = serde_json::from_slice(&read(DOCS_FILE)?)
-            .map_err(|e| IndexError::Invalid(format!("vectors/{DOCS_FILE}: {e}")))?;
+        let docs: Vec<String> = serde_json::from_slice(&read(DOCS_FILE)?).map_err(|e| {
+            IndexError::Invalid(format!(
+                "vectors/{DOCS_FILE}：{}",
+                leian_core::messages::json_message(&e.to_string())
+            ))
+        })?;
         if rows.len() != owners.len() * info.dimension
             || owners.iter().any(|&o| o as usize >= docs.len())
             || owners.windows(2).any(|pair| pair[0] > pair[1])
         {
             return Err(IndexError::Invalid(format!(
-                "{}: vector files do not agree with each other; rebuild the index",
+                "{}：向量文件彼此不一致；请重建索引",
                 dir.display()
             )));
         }
@@ -235,7 +239,7 @@ impl Vectors {
                             .collect();
                         return self.top_documents(scored, limit);
                     }
-                    Err(error) => eprintln!("HNSW search failed ({error}); searching exactly"),
+                    Err(error) => eprintln!("HNSW 检索失败（{error}），改用精确检索"),
                 }
             }
         }
@@ -463,9 +467,6 @@ mod tests {
         )
         .unwrap();
         let missing = Vectors::open(graph_dir.path(), &graph_info).err().unwrap();
-        assert!(
-            missing.to_string().contains("rebuild the index"),
-            "{missing}"
-        );
+        assert!(missing.to_string().contains("请重建索引"), "{missing}");
     }
 }

@@ -72,6 +72,9 @@ pub fn enrich(judgment: &mut Judgment) {
     if judgment.domain.is_none() {
         judgment.domain = guess_domain(&judgment.causes);
     }
+    // Read last: the elements include the causes found above. Always recomputed, so a corpus
+    // file cannot supply its own.
+    judgment.text_elements = Some(leian_legal::explain::text_elements(judgment));
 }
 
 fn fill(slot: &mut Option<String>, value: Option<&str>) {

@@ -2,7 +2,7 @@
 //! CAIL2018 JSONL. The format is recognised from the records themselves.
 
 use crate::extract::enrich;
-use crate::report::{IngestError, Skip, SourceSummary};
+use crate::report::{IngestError, SourceSummary};
 use leian_core::{Domain, Judgment, statute_id};
 use serde::Deserialize;
 use serde_json::Value;
@@ -89,11 +89,12 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
     let mut judgment = match format {
         JudgmentFormat::Leian => {
             let judgment: Judgment =
-                serde_json::from_value(strip_kind(record)?).map_err(|e| e.to_string())?;
+                serde_json::from_value(strip_kind(record)?).map_err(|e| record_error(&e))?;
             judgment
         }
         JudgmentFormat::LeCaRD => {
-            let c: LeCaRDCandidate = serde_json::from_value(record).map_err(|e| e.to_string())?;
+            let c: LeCaRDCandidate =
+                serde_json::from_value(record).map_err(|e| record_error(&e))?;
             let id = c
                 .writId
                 .as_ref()
@@ -112,7 +113,7 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
             }
         }
         JudgmentFormat::Cail2018 => {
-            let r: Cail2018Record = serde_json::from_value(record).map_err(|e| e.to_string())?;
+            let r: Cail2018Record = serde_json::from_value(record).map_err(|e| record_error(&e))?;
             let causes = r.meta.accusation.iter().map(|a| charge_name(a)).collect();
             let cited_articles = r
                 .meta
@@ -133,7 +134,7 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
         }
     };
     if judgment.id.trim().is_empty() {
-        return Err("empty id".into());
+        return Err("id 为空".into());
     }
     if judgment.facts.trim().is_empty()
         && judgment
@@ -141,7 +142,7 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
             .as_deref()
             .is_none_or(|t| t.trim().is_empty())
     {
-        return Err("no text: facts and full_text are empty".into());
+        return Err("没有文书内容：facts 与 full_text 均为空".into());
     }
     enrich(&mut judgment);
     Ok(judgment)
@@ -165,7 +166,7 @@ fn strip_kind(mut record: Value) -> Result<Value, String> {
         match object.remove("kind") {
             None => {}
             Some(Value::String(kind)) if kind == "judgment" => {}
-            Some(other) => return Err(format!("kind is {other}, expected \"judgment\"")),
+            Some(other) => return Err(format!("kind 为 {other}，应为 \"judgment\"")),
         }
     }
     Ok(record)
@@ -211,16 +212,7 @@ pub fn read_judgments(
             .unwrap_or("record")
             .to_string();
         let skip = |summary: &mut SourceSummary, line: Option<usize>, reason: String| {
-            let skip = Skip {
-                file: file.clone(),
-                line,
-                reason,
-            };
-            if strict {
-                return Err(IngestError::Strict(skip));
-            }
-            summary.skipped.push(skip);
-            Ok(())
+            summary.skip_or_fail(strict, file, line, reason)
         };
         for (line_no, record) in records(&bytes) {
             let record = match record {
@@ -234,7 +226,7 @@ pub fn read_judgments(
                 skip(
                     &mut summary,
                     line_no,
-                    "unknown record format (expected Leian, LeCaRD or CAIL2018 fields)".into(),
+                    "无法识别的记录格式（应含 Leian、LeCaRD 或 CAIL2018 格式的字段）".into(),
                 )?;
                 continue;
             };
@@ -249,11 +241,7 @@ pub fn read_judgments(
             };
             match convert(record, format, &fallback_id) {
                 Ok(judgment) if !seen.insert(judgment.id.clone()) => {
-                    skip(
-                        &mut summary,
-                        line_no,
-                        format!("duplicate id {}", judgment.id),
-                    )?;
+                    skip(&mut summary, line_no, format!("id {} 重复", judgment.id))?;
                 }
                 Ok(judgment) => {
                     summary.read += 1;
@@ -271,6 +259,19 @@ pub fn read_judgments(
     Ok(summary)
 }
 
+/// A record whose fields do not fit its format, in Chinese.
+fn record_error(error: &serde_json::Error) -> String {
+    leian_core::messages::json_message(&error.to_string())
+}
+
+/// Text that is not JSON, in Chinese.
+fn json_error(error: &serde_json::Error) -> String {
+    format!(
+        "JSON 格式有误：{}",
+        leian_core::messages::json_message(&error.to_string())
+    )
+}
+
 /// Splits a file into JSON records: one JSON document (object or array of objects) or JSON lines.
 /// Line numbers are 1-based; `None` when the file is one document.
 fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
@@ -285,7 +286,7 @@ fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
                 .map(|(i, v)| (Some(i + 1), Ok(v)))
                 .collect(),
             Ok(value) => vec![(None, Ok(value))],
-            Err(e) => vec![(None, Err(format!("invalid JSON: {e}")))],
+            Err(e) => vec![(None, Err(json_error(&e)))],
         };
     }
     if trimmed.first() == Some(&b'{') {
@@ -300,15 +301,13 @@ fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
         .filter(|(_, line)| !line.trim_ascii().is_empty())
         .map(|(i, line)| {
             let parsed = std::str::from_utf8(line)
-                .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-                .and_then(|text| {
-                    serde_json::from_str::<Value>(text).map_err(|e| format!("invalid JSON: {e}"))
-                })
+                .map_err(|e| format!("第 {} 字节处不是有效的 UTF-8", e.valid_up_to()))
+                .and_then(|text| serde_json::from_str::<Value>(text).map_err(|e| json_error(&e)))
                 .and_then(|v| {
                     if v.is_object() {
                         Ok(v)
                     } else {
-                        Err("not a JSON object".into())
+                        Err("不是 JSON 对象".into())
                     }
                 });
             (Some(i + 1), parsed)
@@ -387,7 +386,7 @@ mod tests {
             [Some(2), Some(3), Some(4), Some(5), Some(6), Some(7)]
         );
         assert!(summary.skipped[1].reason.contains("UTF-8"));
-        assert!(summary.skipped[3].reason.contains("duplicate"));
+        assert!(summary.skipped[3].reason.contains("重复"));
         assert!(matches!(read(&path, true), Err(IngestError::Strict(s)) if s.line == Some(2)));
     }
 }

@@ -4,6 +4,24 @@
 //!
 //! Readers never stop at a bad record: each one is reported as a [`Skip`] with its file and line
 //! and the rest is read, unless the caller asks for strictness.
+//!
+//! ```
+//! use std::collections::HashSet;
+//! use std::path::Path;
+//!
+//! let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures");
+//! let mut judgments = Vec::new();
+//! let summary = leian_ingest::read_judgments(
+//!     &fixtures.join("cail2018.jsonl"),
+//!     false,
+//!     &mut HashSet::new(),
+//!     &mut |judgment| judgments.push(judgment),
+//! )?;
+//! assert_eq!(summary.read, judgments.len());
+//! // Metadata and the legal elements of the text are read at ingest, once.
+//! assert!(judgments.iter().all(|j| j.text_elements.is_some()));
+//! # Ok::<(), leian_ingest::IngestError>(())
+//! ```
 
 mod extract;
 mod judgments;

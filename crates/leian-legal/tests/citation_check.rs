@@ -329,7 +329,10 @@ fn byte_offsets_on_multibyte_text() {
     assert_eq!(report.citations[1].article.as_deref(), Some("第67条第3款"));
     assert_eq!(report.citations[2].text, "《合同法》第52条");
     assert_eq!(report.problems(), 1);
-    assert_eq!(report.summary(), "3 citations: 2 valid, 1 repealed");
+    assert_eq!(
+        report.summary(),
+        "共 3 处引用：有效 2 处，已废止（repealed）1 处"
+    );
 }
 
 #[test]
@@ -368,7 +371,7 @@ fn empty_drafts_are_errors_and_drafts_without_citations_are_empty_reports() {
     ));
     let report = check("原告与被告系朋友关系。");
     assert!(report.citations.is_empty());
-    assert_eq!(report.summary(), "no statute citations found");
+    assert_eq!(report.summary(), "未发现法条引用");
 }
 
 #[test]

@@ -31,7 +31,7 @@ impl std::str::FromStr for Mode {
             "dense" => Ok(Mode::Dense),
             "hybrid" => Ok(Mode::Hybrid),
             other => Err(SearchError::Invalid(format!(
-                "unknown mode '{other}' (bm25, dense, hybrid)"
+                "未知的检索模式“{other}”（可选：bm25、dense、hybrid）"
             ))),
         }
     }
@@ -176,7 +176,7 @@ impl Default for SearchConfig {
 impl SearchConfig {
     /// Sets a ranking parameter by name (see [`SearchConfig::PARAMETERS`]).
     pub fn set_param(&mut self, key: &str, value: &str) -> Result<(), SearchError> {
-        let invalid = || SearchError::Invalid(format!("bad value '{value}' for parameter {key}"));
+        let invalid = || SearchError::Invalid(format!("参数 {key} 的取值“{value}”无效"));
         fn within<T: std::str::FromStr + PartialOrd>(
             value: &str,
             range: std::ops::RangeInclusive<T>,
@@ -251,8 +251,8 @@ impl SearchConfig {
             }
             other => {
                 return Err(SearchError::Invalid(format!(
-                    "unknown parameter '{other}' ({})",
-                    Self::PARAMETERS.join(", ")
+                    "未知的参数“{other}”（可用：{}）",
+                    Self::PARAMETERS.join("、")
                 )));
             }
         }
@@ -293,7 +293,7 @@ impl SearchConfig {
     pub fn set_boost(&mut self, field: &str, weight: f32) -> Result<(), SearchError> {
         if !(0.0..=100.0).contains(&weight) {
             return Err(SearchError::Invalid(format!(
-                "boost {field}={weight} out of range 0-100"
+                "字段权重 {field}={weight} 超出 0-100 的范围"
             )));
         }
         let (judgments, statutes, name) = match field.split_once('.') {
@@ -301,7 +301,7 @@ impl SearchConfig {
             Some(("statute", name)) => (false, true, name),
             Some(_) => {
                 return Err(SearchError::Invalid(format!(
-                    "boost '{field}': prefix must be judgment. or statute."
+                    "字段权重“{field}”：前缀必须是 judgment. 或 statute."
                 )));
             }
             None => (true, true, field),
@@ -319,7 +319,7 @@ impl SearchConfig {
         }
         found
             .then_some(())
-            .ok_or_else(|| SearchError::Invalid(format!("unknown field '{field}' for a boost")))
+            .ok_or_else(|| SearchError::Invalid(format!("未知的权重字段“{field}”")))
     }
 }
 
@@ -375,13 +375,13 @@ pub struct SearchResponse {
 /// Why a search could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("the query has no searchable words (only punctuation, spaces or stop words)")]
+    #[error("检索文本中没有可检索的词语（只有标点、空格或停用词）")]
     EmptyQuery,
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
     Unavailable(String),
-    #[error("storage: {0}")]
+    #[error("存储出错：{0}")]
     Store(#[from] StoreError),
 }
 
@@ -666,32 +666,45 @@ impl Engine {
 
     /// Runs a search and shapes the hits for people: titles, metadata, snippets.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        Ok(self.search_documents(request)?.0)
+    }
+
+    /// [`Engine::search`], with the hits' stored documents (loaded once, in one call to the
+    /// store) for callers that read more of them than the hit shows.
+    pub fn search_documents(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<(SearchResponse, Vec<Document>), SearchError> {
         let started = Instant::now();
         if request.top_k == 0 || request.top_k > MAX_TOP_K {
             return Err(SearchError::Invalid(format!(
-                "top_k must be between 1 and {MAX_TOP_K}"
+                "top_k 必须在 1 到 {MAX_TOP_K} 之间"
             )));
         }
         let terms = self.query_terms(&request.text);
         let ranked = self.rank_terms(request, &terms, request.top_k, Stage::Rerank)?;
         let term_set: HashSet<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+        let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
         let mut hits = Vec::with_capacity(ranked.len());
-        for (rank, (id, score)) in ranked.into_iter().enumerate() {
-            let Some(document) = self.store.document(&id)? else {
+        let mut documents = Vec::with_capacity(ranked.len());
+        for ((_, score), document) in ranked.into_iter().zip(self.store.documents(&ids)?) {
+            let Some(document) = document else {
                 continue;
             };
-            hits.push(hit(rank + 1, score, document, &term_set));
+            hits.push(hit(hits.len() + 1, score, &document, &term_set));
+            documents.push(document);
         }
-        Ok(SearchResponse {
+        let response = SearchResponse {
             mode: self.effective_mode(request.mode),
             hits,
             query_terms: terms.into_iter().map(|(t, _)| t).collect(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
-        })
+        };
+        Ok((response, documents))
     }
 }
 
-fn hit(rank: usize, score: f32, document: Document, terms: &HashSet<String>) -> Hit {
+fn hit(rank: usize, score: f32, document: &Document, terms: &HashSet<String>) -> Hit {
     let title = document.display_title();
     match document {
         Document::Judgment(j) => {
@@ -702,12 +715,12 @@ fn hit(rank: usize, score: f32, document: Document, terms: &HashSet<String>) -> 
             Hit {
                 rank,
                 snippet: snippet(field, text, terms),
-                id: j.id,
+                id: j.id.clone(),
                 score,
                 kind: Kind::Judgment,
                 title,
-                causes: j.causes,
-                court: j.court,
+                causes: j.causes.clone(),
+                court: j.court.clone(),
                 year: j.year,
                 law: None,
                 article: None,
@@ -716,15 +729,15 @@ fn hit(rank: usize, score: f32, document: Document, terms: &HashSet<String>) -> 
         Document::Statute(s) => Hit {
             rank,
             snippet: snippet("text", &s.text, terms),
-            id: s.id,
+            id: s.id.clone(),
             score,
             kind: Kind::Statute,
             title,
             causes: Vec::new(),
             court: None,
             year: None,
-            law: Some(s.law),
-            article: Some(s.article),
+            law: Some(s.law.clone()),
+            article: Some(s.article.clone()),
         },
     }
 }

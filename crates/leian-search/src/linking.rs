@@ -333,6 +333,17 @@ impl Engine {
         mode: Mode,
         exclude_ids: &[String],
     ) -> Result<Analysis, SearchError> {
+        self.analyze_with(text, analyze_text(text), mode, exclude_ids)
+    }
+
+    /// [`Engine::analyze`] with the text's own analysis ([`analyze_text`]) already made.
+    pub fn analyze_with(
+        &self,
+        text: &str,
+        text_analysis: Analysis,
+        mode: Mode,
+        exclude_ids: &[String],
+    ) -> Result<Analysis, SearchError> {
         let terms = self.query_terms(text);
         if terms.is_empty() {
             return Err(SearchError::EmptyQuery);
@@ -343,7 +354,7 @@ impl Engine {
             false => terms,
         };
         let neighbours = self.similar_judgments(&narrative, &search_terms, mode, exclude_ids)?;
-        Ok(self.analysis_with_votes(text, &neighbours))
+        Ok(self.analysis_with_votes(text_analysis, &neighbours))
     }
 
     /// Similar judgments (id, score, document), best first.
@@ -385,11 +396,10 @@ impl Engine {
     /// name their causes, combined with the text's own mentions.
     fn analysis_with_votes(
         &self,
-        text: &str,
+        mut analysis: Analysis,
         neighbours: &[(String, f32, leian_core::Judgment)],
     ) -> Analysis {
         let config = &self.config;
-        let mut analysis = analyze_text(text);
         let mut charge_votes: HashMap<&str, f32> = HashMap::new();
         let mut cause_votes: HashMap<&str, f32> = HashMap::new();
         let mut total = 0.0;
@@ -455,10 +465,15 @@ impl Engine {
         analysis
     }
 
-    fn link(&self, request: &SearchRequest, depth: usize) -> Result<Linked, SearchError> {
+    fn link(
+        &self,
+        request: &SearchRequest,
+        depth: usize,
+        text_analysis: Option<Analysis>,
+    ) -> Result<Linked, SearchError> {
         if matches!(request.kind, Some(Kind::Judgment)) {
             return Err(SearchError::Invalid(
-                "statute linking recommends statutes; the request asks for judgments".into(),
+                "法条关联检索推荐的是法条，而请求检索的是裁判文书".into(),
             ));
         }
         let config = &self.config;
@@ -479,7 +494,8 @@ impl Engine {
             request.mode,
             &request.exclude_ids,
         )?;
-        let analysis = self.analysis_with_votes(&request.text, &neighbours);
+        let text_analysis = text_analysis.unwrap_or_else(|| analyze_text(&request.text));
+        let analysis = self.analysis_with_votes(text_analysis, &neighbours);
 
         let mut evidence: HashMap<String, Evidence> = HashMap::new();
         // 1. The vote of the most similar judgments that cite articles.
@@ -621,7 +637,7 @@ impl Engine {
         request: &SearchRequest,
         depth: usize,
     ) -> Result<Ranked, SearchError> {
-        let linked = self.link(request, depth)?;
+        let linked = self.link(request, depth, None)?;
         Ok(linked
             .ranked
             .into_iter()
@@ -636,13 +652,22 @@ impl Engine {
     /// module documentation). `request.kind` must be statutes or unset; `request.filters` apply
     /// to the articles; `request.exclude_ids` are neither recommended nor allowed to vote.
     pub fn link_statutes(&self, request: &SearchRequest) -> Result<StatuteLinks, SearchError> {
+        self.link_statutes_with(request, analyze_text(&request.text))
+    }
+
+    /// [`Engine::link_statutes`] with the text's own analysis ([`analyze_text`]) already made.
+    pub fn link_statutes_with(
+        &self,
+        request: &SearchRequest,
+        text_analysis: Analysis,
+    ) -> Result<StatuteLinks, SearchError> {
         let started = Instant::now();
         if request.top_k == 0 || request.top_k > MAX_TOP_K {
             return Err(SearchError::Invalid(format!(
-                "top_k must be between 1 and {MAX_TOP_K}"
+                "top_k 必须在 1 到 {MAX_TOP_K} 之间"
             )));
         }
-        let linked = self.link(request, request.top_k)?;
+        let linked = self.link(request, request.top_k, Some(text_analysis))?;
         let term_set: HashSet<String> = linked.terms.iter().map(|(t, _)| t.clone()).collect();
         let reasons = |evidence: &Evidence, statute: Option<&Statute>| {
             self.reasons(

@@ -43,12 +43,16 @@ pub async fn reload(
     let request: ReloadBody = if body.iter().all(u8::is_ascii_whitespace) {
         ReloadBody::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::invalid(format!("the body is not a reload request: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::invalid(format!(
+                "请求体不是有效的重载请求：{}",
+                leian_core::messages::json_message(&e.to_string())
+            ))
+        })?
     };
     let folder = match request.index {
         Some(index) if index.trim().is_empty() => {
-            return Err(ApiError::invalid("index must name a snapshot folder"));
+            return Err(ApiError::invalid("index 必须是索引快照文件夹"));
         }
         other => other.map(PathBuf::from),
     };
@@ -56,7 +60,7 @@ pub async fn reload(
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             code::RELOAD_FAILED,
-            format!("{message}; the previous snapshot keeps serving"),
+            format!("{message}；仍由原快照提供服务"),
         )
     })
 }

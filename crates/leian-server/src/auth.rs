@@ -35,7 +35,7 @@ impl std::str::FromStr for Scope {
         match s {
             "read" => Ok(Scope::Read),
             "admin" => Ok(Scope::Admin),
-            other => Err(format!("unknown scope '{other}' (read or admin)")),
+            other => Err(format!("未知的权限范围“{other}”（应为 read 或 admin）")),
         }
     }
 }
@@ -63,12 +63,12 @@ impl KeyConfig {
             [name, scope, algorithm, digest, rate] => {
                 let rate: u32 = rate
                     .parse()
-                    .map_err(|_| format!("key '{name}': rate '{rate}' is not a whole number"))?;
+                    .map_err(|_| format!("密钥“{name}”：速率“{rate}”不是整数"))?;
                 (name, scope, algorithm, digest, Some(rate))
             }
             _ => {
                 return Err(format!(
-                    "'{}' is not name:scope:sha256:HEX[:rate_per_minute]",
+                    "{} 不符合 name:scope:sha256:HEX[:rate_per_minute] 格式",
                     redact(entry)
                 ));
             }
@@ -84,7 +84,7 @@ impl KeyConfig {
 
 /// Shows only the shape of a malformed entry: it may be a key pasted by mistake.
 fn redact(entry: &str) -> String {
-    format!("<{} characters>", entry.chars().count())
+    format!("<{} 个字符>", entry.chars().count())
 }
 
 /// The configured keys, by digest.
@@ -106,30 +106,23 @@ impl KeyRing {
         let mut names = std::collections::HashSet::new();
         for config in configs {
             if config.name.trim().is_empty() {
-                return Err("an API key entry has an empty name".to_string());
+                return Err("有一项 API 密钥的名称为空".to_string());
             }
             if !names.insert(config.name.as_str()) {
-                return Err(format!("two API keys are named '{}'", config.name));
+                return Err(format!("有两个 API 密钥都名为“{}”", config.name));
             }
             let digest = parse_digest(&config.hash)
-                .map_err(|e| format!("API key '{}': {e}", config.name))?;
+                .map_err(|e| format!("API 密钥“{}”：{e}", config.name))?;
             let rate = config.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE);
-            let rate = NonZeroU32::new(rate).ok_or_else(|| {
-                format!(
-                    "API key '{}': rate_per_minute must be positive",
-                    config.name
-                )
-            })?;
+            let rate = NonZeroU32::new(rate)
+                .ok_or_else(|| format!("API 密钥“{}”：rate_per_minute 必须为正数", config.name))?;
             let key = Key {
                 name: config.name.clone(),
                 scope: config.scope,
                 limiter: RateLimiter::direct(Quota::per_minute(rate)),
             };
             if keys.insert(digest, key).is_some() {
-                return Err(format!(
-                    "API key '{}' has the same hash as another key",
-                    config.name
-                ));
+                return Err(format!("API 密钥“{}”与另一密钥的哈希相同", config.name));
             }
         }
         Ok(KeyRing { keys })
@@ -147,11 +140,11 @@ impl KeyRing {
 fn parse_digest(hash: &str) -> Result<[u8; 32], String> {
     let hex_digest = hash
         .strip_prefix("sha256:")
-        .ok_or("the hash must start with 'sha256:' (see `leian keys new`)")?;
-    let bytes = hex::decode(hex_digest).map_err(|_| "the hash is not hexadecimal")?;
+        .ok_or("哈希必须以“sha256:”开头（见 `leian keys new`）")?;
+    let bytes = hex::decode(hex_digest).map_err(|_| "哈希不是十六进制数")?;
     bytes
         .try_into()
-        .map_err(|_| "a SHA-256 hash has 64 hex digits".to_string())
+        .map_err(|_| "SHA-256 哈希应为 64 位十六进制数".to_string())
 }
 
 fn digest(key: &str) -> [u8; 32] {
@@ -207,20 +200,17 @@ pub async fn authorize(
     let Some(presented) = presented.filter(|k| !k.is_empty()) else {
         return unauthorized(
             code::MISSING_API_KEY,
-            "this route needs an API key: send Authorization: Bearer KEY",
+            "此接口需要 API 密钥：请发送 Authorization: Bearer KEY",
         );
     };
     let Some(key) = keys.keys.get(&digest(presented)) else {
-        return unauthorized(code::INVALID_API_KEY, "the API key is not valid");
+        return unauthorized(code::INVALID_API_KEY, "API 密钥无效");
     };
     if key.scope < needed {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             code::FORBIDDEN,
-            format!(
-                "the key '{}' has the read scope; this route needs admin",
-                key.name
-            ),
+            format!("密钥“{}”只有 read 权限，此接口需要 admin 权限", key.name),
         )
         .into_response();
     }
@@ -233,10 +223,7 @@ pub async fn authorize(
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             code::RATE_LIMITED,
-            format!(
-                "the key '{}' sent too many requests; retry in {seconds} s",
-                key.name
-            ),
+            format!("密钥“{}”请求过于频繁，请 {seconds} 秒后重试", key.name),
         )
         .into_response();
         response

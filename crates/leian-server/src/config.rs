@@ -53,9 +53,35 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub fn read(path: &Path) -> Result<ServerConfig, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "无法读取 {}：{}",
+                path.display(),
+                leian_core::messages::io_error(&e)
+            )
+        })?;
+        toml::from_str(&text)
+            .map_err(|e| format!("{}：{}", path.display(), toml_message(&text, &e)))
+    }
+}
+
+/// A TOML error in Chinese: where it is (line and column, 1-based) and what is wrong.
+fn toml_message(text: &str, error: &toml::de::Error) -> String {
+    let message = leian_core::messages::json_message(error.message().trim());
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
+            format!("第 {line} 行第 {column} 列：{message}")
+        }
+        None => message,
     }
 }
 
@@ -76,16 +102,14 @@ pub fn parse_origins(origins: &[String]) -> Result<Vec<HeaderValue>, String> {
             let rest = origin
                 .strip_prefix("https://")
                 .or_else(|| origin.strip_prefix("http://"))
-                .ok_or_else(|| {
-                    format!("CORS origin '{origin}' must start with https:// or http://")
-                })?;
+                .ok_or_else(|| format!("CORS 来源“{origin}”必须以 https:// 或 http:// 开头"))?;
             if rest.is_empty() || rest.contains(['/', '*', ' ', '?', '#']) {
                 return Err(format!(
-                    "CORS origin '{origin}' must be scheme://host[:port], without path or wildcard"
+                    "CORS 来源“{origin}”必须是 scheme://host[:port] 形式，不得含路径或通配符"
                 ));
             }
             HeaderValue::from_str(origin)
-                .map_err(|_| format!("CORS origin '{origin}' is not ASCII"))
+                .map_err(|_| format!("CORS 来源“{origin}”含有非 ASCII 字符"))
         })
         .collect()
 }
@@ -117,6 +141,11 @@ rate_per_minute = 60
         assert_eq!(config.keys[0].scope, Scope::Read);
         assert_eq!(config.keys[0].rate_per_minute, Some(60));
         assert!(toml::from_str::<ServerConfig>("prot = 1").is_err());
+        let error = toml::from_str::<ServerConfig>("index = \"/srv\"\nprot = 1").unwrap_err();
+        assert_eq!(
+            toml_message("index = \"/srv\"\nprot = 1", &error),
+            "第 2 行第 1 列：未知字段 `prot`（可用字段：`index`、`addr`、`body_limit`、`timeout_secs`、`cors_origins`、`log_queries`、`embed_in_background`、`model`、`keys`）"
+        );
         assert!(toml::from_str::<ServerConfig>("body_limit = \"big\"").is_err());
     }
 

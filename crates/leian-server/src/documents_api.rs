@@ -63,6 +63,12 @@ async fn document(state: AppState, id: String, kind: Kind) -> Result<Json<Docume
         .map_err(ApiError::internal)?;
     match found {
         Some(document) if document.kind() == kind => Ok(Json(DocumentBody(document))),
-        _ => Err(ApiError::not_found(format!("no {kind} with id '{id}'"))),
+        _ => {
+            let what = match kind {
+                Kind::Judgment => "裁判文书",
+                Kind::Statute => "法条",
+            };
+            Err(ApiError::not_found(format!("没有 id 为“{id}”的{what}")))
+        }
     }
 }

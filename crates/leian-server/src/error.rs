@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use leian_core::messages::json_message;
 use leian_search::SearchError;
 use leian_service::ServiceError;
 use serde::Serialize;
@@ -67,7 +68,7 @@ pub struct ErrorDetail {
     /// `timeout`, `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`,
     /// `reload_failed`, `internal`.
     pub code: String,
-    /// Human-readable explanation (English).
+    /// Human-readable explanation (in Chinese).
     pub message: String,
 }
 
@@ -100,30 +101,25 @@ impl ApiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,
-            "internal server error",
+            "服务器内部错误",
         )
     }
 
     /// The error a bare status of a layer or of axum itself stands for.
     pub fn from_status(status: StatusCode) -> Self {
         let (code, message) = match status {
-            StatusCode::NOT_FOUND => (code::NOT_FOUND, "no such route"),
-            StatusCode::METHOD_NOT_ALLOWED => (
-                code::METHOD_NOT_ALLOWED,
-                "this route does not accept this method",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                (code::PAYLOAD_TOO_LARGE, "the request body is too large")
-            }
+            StatusCode::NOT_FOUND => (code::NOT_FOUND, "没有这个接口"),
+            StatusCode::METHOD_NOT_ALLOWED => (code::METHOD_NOT_ALLOWED, "此接口不接受该请求方法"),
+            StatusCode::PAYLOAD_TOO_LARGE => (code::PAYLOAD_TOO_LARGE, "请求体过大"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => (
                 code::UNSUPPORTED_MEDIA_TYPE,
-                "the request body must be application/json",
+                "请求体必须是 application/json",
             ),
             StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
-                (code::TIMEOUT, "the request took too long")
+                (code::TIMEOUT, "请求处理超时")
             }
-            s if s.is_client_error() => (code::INVALID_REQUEST, "invalid request"),
-            _ => (code::INTERNAL, "internal server error"),
+            s if s.is_client_error() => (code::INVALID_REQUEST, "请求无效"),
+            _ => (code::INTERNAL, "服务器内部错误"),
         };
         Self::new(status, code, message)
     }
@@ -187,17 +183,22 @@ impl From<JsonRejection> for ApiError {
         // serde_json's messages name the field, the expected type and the position; they may
         // quote a short piece of the offending value, which goes back to its sender only.
         let message = match &rejection {
-            JsonRejection::JsonDataError(e) => std::error::Error::source(e)
-                .map(ToString::to_string)
-                .unwrap_or_else(|| e.body_text()),
+            JsonRejection::JsonDataError(e) => match std::error::Error::source(e) {
+                Some(source) => json_message(&source.to_string()),
+                None => "请求体的 JSON 内容不符合接口要求".to_string(),
+            },
             JsonRejection::JsonSyntaxError(e) => match std::error::Error::source(e) {
-                Some(source) => format!("the body is not valid JSON (UTF-8): {source}"),
-                None => e.body_text(),
+                Some(source) => format!(
+                    "请求体不是有效的 JSON（UTF-8）：{}",
+                    json_message(&source.to_string())
+                ),
+                None => "请求体不是有效的 JSON（UTF-8）".to_string(),
             },
             JsonRejection::MissingJsonContentType(_) => {
-                "the request body must be sent with Content-Type: application/json".to_string()
+                "请求体必须以 Content-Type: application/json 发送".to_string()
             }
-            other => other.body_text(),
+            _ if status == StatusCode::PAYLOAD_TOO_LARGE => "请求体过大".to_string(),
+            _ => "无法读取请求体".to_string(),
         };
         ApiError::new(status, code, message)
     }
@@ -207,8 +208,44 @@ impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         match rejection.status() {
             s if s.is_server_error() => ApiError::internal(rejection.body_text()),
-            s => ApiError::new(s, code::INVALID_REQUEST, rejection.body_text()),
+            s => ApiError::new(s, code::INVALID_REQUEST, path_message(&rejection)),
         }
+    }
+}
+
+/// What is wrong with a path parameter, in Chinese.
+fn path_message(rejection: &PathRejection) -> String {
+    use axum::extract::path::ErrorKind;
+    let PathRejection::FailedToDeserializePathParams(error) = rejection else {
+        return format!("路径参数无效：{}", rejection.body_text());
+    };
+    match error.kind() {
+        ErrorKind::InvalidUtf8InPathParam { key } => {
+            format!("路径参数 `{key}` 解码后不是有效的 UTF-8")
+        }
+        ErrorKind::ParseErrorAtKey {
+            key,
+            value,
+            expected_type,
+        } => format!("路径参数 `{key}` 的值 `{value}` 无法解析为 {expected_type}"),
+        ErrorKind::ParseError {
+            value,
+            expected_type,
+        }
+        | ErrorKind::ParseErrorAtIndex {
+            value,
+            expected_type,
+            ..
+        } => format!("路径参数 `{value}` 无法解析为 {expected_type}"),
+        ErrorKind::DeserializeError {
+            key,
+            value,
+            message,
+        } => format!(
+            "路径参数 `{key}` 的值 `{value}` 无效：{}",
+            json_message(message)
+        ),
+        _ => format!("路径参数无效：{}", error.body_text()),
     }
 }
 
@@ -256,5 +293,5 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
 
 /// Fallback for unknown routes.
 pub async fn no_route() -> ApiError {
-    ApiError::not_found("no such route")
+    ApiError::not_found("没有这个接口")
 }

@@ -7,6 +7,14 @@
 //! in flight finish on the old one ([`AppState::replace`]). Every error is
 //! `{"error":{"code","message"}}` with a stable code ([`error::code`]). Requests are logged with
 //! method, route, status and latency only: fact summaries are personal data and are never logged.
+//!
+//! ```
+//! // The OpenAPI document is derived from the real request and response types.
+//! let api = serde_json::to_value(leian_server::openapi()).unwrap();
+//! assert!(api["paths"]["/v1/search"]["post"].is_object());
+//! assert!(api["components"]["schemas"]["ResearchQuery"].is_object());
+//! assert!(api["components"]["schemas"]["Research"].is_object());
+//! ```
 
 pub mod admin_api;
 pub mod auth;
@@ -370,13 +378,13 @@ pub fn router(state: AppState) -> Router {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot resolve address '{0}': {1}")]
+    #[error("无法解析地址“{0}”：{1}")]
     Resolve(String, String),
     #[error(
-        "refusing to listen on {0} without API keys: anyone who can connect could search. Configure keys (`leian keys new`, then leian.toml [[keys]] or LEIAN_API_KEYS) or bind to 127.0.0.1 / [::1]"
+        "拒绝在 {0} 上监听：未配置 API 密钥，任何能连接的人都能检索。请配置密钥（先运行 `leian keys new`，再写入 leian.toml 的 [[keys]] 或 LEIAN_API_KEYS），或只绑定 127.0.0.1 / [::1]"
     )]
     NotLoopback(String),
-    #[error("server: {0}")]
+    #[error("服务器出错：{}", leian_core::messages::io_error(.0))]
     Io(#[from] std::io::Error),
 }
 
@@ -386,12 +394,12 @@ pub enum ServeError {
 pub fn listen_addr(addr: &str, has_keys: bool) -> Result<SocketAddr, ServeError> {
     let resolved: Vec<SocketAddr> = addr
         .to_socket_addrs()
-        .map_err(|e| ServeError::Resolve(addr.to_string(), e.to_string()))?
+        .map_err(|e| ServeError::Resolve(addr.to_string(), leian_core::messages::io_error(&e)))?
         .collect();
     match resolved.first() {
         None => Err(ServeError::Resolve(
             addr.to_string(),
-            "no address".to_string(),
+            "没有可用的地址".to_string(),
         )),
         Some(_) if !has_keys && resolved.iter().any(|a| !a.ip().is_loopback()) => {
             Err(ServeError::NotLoopback(addr.to_string()))

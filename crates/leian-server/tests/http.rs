@@ -229,43 +229,28 @@ async fn documents_by_id() {
     assert_eq!(doc["kind"], "judgment");
     assert_eq!(doc["id"], "lecard-1001");
 
-    // Unknown ids, and ids of the other kind.
-    assert_error(
-        &get("/v1/judgments/nope").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
-    assert_error(
-        &get(&format!(
-            "/v1/judgments/{}",
-            encode("中华人民共和国刑法第264条")
-        ))
-        .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
-    assert_error(
-        &get("/v1/statutes/lecard-1001").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
-    // A percent-encoded id that is not UTF-8.
-    assert_error(
-        &get("/v1/statutes/%FF%FE").await,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-    );
-    // Unknown routes.
-    assert_error(
-        &get("/v1/nothing").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
-    assert_error(
-        &get("/v1/statutes/").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
+    let statute_as_judgment = format!("/v1/judgments/{}", encode("中华人民共和国刑法第264条"));
+    for (path, status, code) in [
+        // Unknown ids, and ids of the other kind.
+        ("/v1/judgments/nope", StatusCode::NOT_FOUND, "not_found"),
+        (&statute_as_judgment, StatusCode::NOT_FOUND, "not_found"),
+        (
+            "/v1/statutes/lecard-1001",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // A percent-encoded id that is not UTF-8.
+        (
+            "/v1/statutes/%FF%FE",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        // Unknown routes.
+        ("/v1/nothing", StatusCode::NOT_FOUND, "not_found"),
+        ("/v1/statutes/", StatusCode::NOT_FOUND, "not_found"),
+    ] {
+        assert_error(&get(path).await, status, code);
+    }
 }
 
 #[tokio::test]
@@ -587,7 +572,7 @@ fn only_loopback_addresses_without_api_keys() {
         let error = leian_server::listen_addr(addr, false)
             .unwrap_err()
             .to_string();
-        assert!(error.contains("API keys"), "{addr}: {error}");
+        assert!(error.contains("未配置 API 密钥"), "{addr}: {error}");
         assert!(leian_server::listen_addr(addr, true).is_ok(), "{addr}");
     }
     assert!(leian_server::listen_addr("not an address", false).is_err());

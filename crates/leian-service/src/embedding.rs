@@ -66,7 +66,7 @@ pub fn embed_documents(
                 Some(v) => v,
                 None => fresh
                     .next()
-                    .context(|| "encoder returned fewer vectors than texts".into())?,
+                    .context(|| "编码器返回的向量少于文本数".into())?,
             });
         }
         progress.update(vectors.len() as u64);

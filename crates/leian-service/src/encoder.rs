@@ -27,7 +27,7 @@ impl ModelEncoder {
     pub fn load(name_or_dir: &str) -> Result<Self> {
         let dir = crate::models::resolve(name_or_dir)?;
         let encoder = Encoder::load(&dir, EncoderOptions::default())
-            .context(|| format!("cannot load the model in {}", dir.display()))?;
+            .context(|| format!("无法加载 {} 中的模型", dir.display()))?;
         let name = if Path::new(name_or_dir).join("config.json").is_file() {
             dir.file_name()
                 .and_then(|n| n.to_str())
@@ -79,9 +79,7 @@ fn fingerprint(dir: &Path) -> Result<String> {
         let path = dir.join(name);
         if path.is_file() {
             hasher.update(name.as_bytes());
-            hasher.update(
-                std::fs::read(&path).context(|| format!("cannot read {}", path.display()))?,
-            );
+            hasher.update(std::fs::read(&path).context(|| format!("无法读取 {}", path.display()))?);
         }
     }
     Ok(hasher
@@ -118,7 +116,7 @@ impl QueryEncoder for ModelEncoder {
             .embed(&[head])
             .map_err(|e| store_error(&e))?
             .pop()
-            .ok_or_else(|| StoreError("the encoder returned no vector".into()))?;
+            .ok_or_else(|| StoreError("编码器没有返回向量".into()))?;
         if let Some(cache) = &self.query_cache {
             let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
             cache

@@ -31,33 +31,27 @@ impl ServiceError {
     }
 }
 
-impl From<leian_index::IndexError> for ServiceError {
-    fn from(error: leian_index::IndexError) -> Self {
-        ServiceError::Failed(error.to_string())
-    }
+/// Failures of the layers below (storage, embedding, ingest) are job failures, said as they are.
+macro_rules! failed_from {
+    ($($error:ty),+) => {$(
+        impl From<$error> for ServiceError {
+            fn from(error: $error) -> Self {
+                ServiceError::Failed(error.to_string())
+            }
+        }
+    )+};
 }
 
-impl From<leian_core::StoreError> for ServiceError {
-    fn from(error: leian_core::StoreError) -> Self {
-        ServiceError::Failed(error.to_string())
-    }
-}
-
-impl From<leian_embed::EmbedError> for ServiceError {
-    fn from(error: leian_embed::EmbedError) -> Self {
-        ServiceError::Failed(error.to_string())
-    }
-}
-
-impl From<leian_ingest::IngestError> for ServiceError {
-    fn from(error: leian_ingest::IngestError) -> Self {
-        ServiceError::Failed(error.to_string())
-    }
-}
+failed_from!(
+    leian_index::IndexError,
+    leian_core::StoreError,
+    leian_embed::EmbedError,
+    leian_ingest::IngestError
+);
 
 impl From<std::io::Error> for ServiceError {
     fn from(error: std::io::Error) -> Self {
-        ServiceError::Failed(error.to_string())
+        ServiceError::Failed(leian_core::messages::io_error(&error))
     }
 }
 
@@ -69,14 +63,22 @@ impl From<leian_core::FilterError> for ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
-/// Says what was being done when a job step failed (`读取 …: 没有该文件`).
+/// Says what was being done when a job step failed (`无法读取 …：文件或目录不存在`).
 pub(crate) trait Context<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T>;
 }
 
-impl<T, E: std::fmt::Display> Context<T> for std::result::Result<T, E> {
+impl<T, E: std::fmt::Display + 'static> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| ServiceError::Failed(format!("{}: {e}", what())))
+        self.map_err(|e| ServiceError::Failed(format!("{}：{}", what(), reason(&e))))
+    }
+}
+
+/// An error's message; the operating system's and serde's in Chinese.
+fn reason<E: std::fmt::Display + 'static>(error: &E) -> String {
+    match (error as &dyn std::any::Any).downcast_ref::<std::io::Error>() {
+        Some(io) => leian_core::messages::io_error(io),
+        None => leian_core::messages::json_message(&error.to_string()),
     }
 }
 

@@ -49,7 +49,7 @@ pub fn read_queries(path: &Path) -> Result<Vec<EvalQuery>, EvalError> {
         .map(|(i, line)| {
             serde_json::from_str(line).map_err(|e| EvalError::Format {
                 path: format!("{}:{}", path.display(), i + 1),
-                message: format!("expected {{\"id\", \"text\"}}: {e}"),
+                message: format!("应为 {{\"id\", \"text\"}}：{e}"),
             })
         })
         .collect()
@@ -70,11 +70,9 @@ pub fn read_qrels(path: &Path) -> Result<Qrels, EvalError> {
             message: message.into(),
         };
         let [qid, _, doc, rel] = parts[..] else {
-            return Err(bad("expected `QID 0 DOCID REL`"));
+            return Err(bad("应为 `QID 0 DOCID REL` 格式"));
         };
-        let rel: i64 = rel
-            .parse()
-            .map_err(|_| bad("relevance is not an integer"))?;
+        let rel: i64 = rel.parse().map_err(|_| bad("相关度不是整数"))?;
         qrels
             .entry(qid.to_string())
             .or_default()

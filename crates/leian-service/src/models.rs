@@ -42,7 +42,7 @@ fn valid_name(name: &str) -> Result<()> {
         && !name.starts_with('.');
     if !ok {
         return Err(ServiceError::Failed(format!(
-            "model name '{name}' must be 1-64 characters of a-z, 0-9, '-', '_', '.'"
+            "模型名“{name}”须由 1 至 64 个 a-z、0-9、“-”“_”“.”字符组成"
         )));
     }
     Ok(())
@@ -54,7 +54,7 @@ pub fn fetch(name: &str, cache: Option<PathBuf>) -> Result<PathBuf> {
     let Some(model) = models.iter().find(|m| m.name == name) else {
         let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
         return Err(ServiceError::Failed(format!(
-            "no known model '{name}' (known: {}); bring others with `leian models import`",
+            "没有已知模型“{name}”（已知：{}）；其他模型请用 `leian models import` 导入",
             names.join(", ")
         )));
     };
@@ -87,7 +87,7 @@ pub fn import(dir: &Path, name: &str, cache: Option<PathBuf>) -> Result<PathBuf>
     valid_name(name)?;
     // Loading proves the folder is a usable BERT before anything is copied.
     let encoder = leian_embed::Encoder::load(dir, leian_embed::EncoderOptions::default())
-        .context(|| format!("{} is not a usable BERT model folder", dir.display()))?;
+        .context(|| format!("{} 不是可用的 BERT 模型文件夹", dir.display()))?;
     let target = models_dir(cache).join(name);
     let scratch = target.with_extension("partial");
     let _ = std::fs::remove_dir_all(&scratch);

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::request::ResearchRequest;
 use crate::research::{Research, ResearchHit, StatuteHits};
 use crate::service::Service;
+use leian_legal::analysis::Analysis;
 use leian_legal::authority::{Binding, Tier};
 use leian_legal::explain::{Element, excerpt};
 use leian_legal::outcome::{OutcomeDistribution, Quantiles};
@@ -294,13 +295,7 @@ impl Report {
         blocks.push(Block::Heading(3, "基本案情".into()));
         blocks.push(Block::Paragraph(excerpt(&meta.query, FACTS_MAX_CHARS)));
         let analysis = &research.analysis;
-        let likely: Vec<String> = analysis
-            .charges
-            .iter()
-            .chain(&analysis.causes)
-            .take(3)
-            .map(|c| format!("{}（{:.2}）", c.name, c.score))
-            .collect();
+        let likely = likely_charges(analysis, 3);
         let circumstances: Vec<String> = analysis
             .circumstances
             .iter()
@@ -552,6 +547,17 @@ pub fn tier_name(tier: Tier) -> &'static str {
         Tier::SuperiorOrOwn => "上一级人民法院及本院裁判",
         Tier::Other => "其他法院裁判",
     }
+}
+
+/// The `n` likeliest charges or causes of action of an analysis, with their scores.
+pub fn likely_charges(analysis: &Analysis, n: usize) -> Vec<String> {
+    analysis
+        .charges
+        .iter()
+        .chain(&analysis.causes)
+        .take(n)
+        .map(|c| format!("{}（{:.2}）", c.name, c.score))
+        .collect()
 }
 
 /// Why a statute is recommended, in Chinese.

@@ -15,7 +15,7 @@ use leian_core::{Document, Filters, Judgment, Kind};
 use leian_legal::CourtContext;
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::authority::{AuthorityTier, classify, sort_by_authority};
-use leian_legal::explain::{Explanation, explain_with};
+use leian_legal::explain::{Explanation, QueryExplainer};
 use leian_legal::outcome::OutcomeDistribution;
 use leian_search::linking::{FlaggedStatute, LinkedStatute};
 use leian_search::{Hit, Mode, SearchError, SearchRequest};
@@ -166,9 +166,13 @@ impl Service {
             analysis: Analysis::default(),
             today,
         };
+        // The text's own analysis, made once: explanations compare with it, the charge vote
+        // and statute linking start from it.
+        let text_analysis = analyze_text(&request.text);
         let mut analysed = false;
         if request.scope.judgments() {
-            let (hits, judgments, query_terms) = self.similar_judgments(request, today)?;
+            let (hits, judgments, query_terms) =
+                self.similar_judgments(request, &text_analysis, today)?;
             research.query_terms = query_terms;
             let decided: Vec<&Judgment> = judgments.iter().collect();
             research.outcome = Some(OutcomeDistribution::from_judgments(&decided));
@@ -188,7 +192,7 @@ impl Service {
                 exclude_ids: request.exclude_ids.clone(),
             };
             if request.linking {
-                let links = engine.link_statutes(&statute_request)?;
+                let links = engine.link_statutes_with(&statute_request, text_analysis.clone())?;
                 research.mode = links.mode;
                 if research.query_terms.is_empty() {
                     research.query_terms = links.query_terms;
@@ -207,7 +211,12 @@ impl Service {
         }
         if !analysed {
             // BM25 neighbours are enough to vote for charges, and cost no query encoding.
-            research.analysis = engine.analyze(&request.text, Mode::Bm25, &request.exclude_ids)?;
+            research.analysis = engine.analyze_with(
+                &request.text,
+                text_analysis,
+                Mode::Bm25,
+                &request.exclude_ids,
+            )?;
         }
         research.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(research)
@@ -218,10 +227,11 @@ impl Service {
     fn similar_judgments(
         &self,
         request: &ResearchRequest,
+        query_analysis: &Analysis,
         today: NaiveDate,
     ) -> Result<(Vec<ResearchHit>, Vec<Judgment>, Vec<String>)> {
         let context = request.court.clone().unwrap_or_default();
-        let response = self.engine.search(&SearchRequest {
+        let (response, documents) = self.engine.search_documents(&SearchRequest {
             text: request.text.clone(),
             kind: Some(Kind::Judgment),
             mode: request.mode,
@@ -229,16 +239,14 @@ impl Service {
             filters: request.filters.clone(),
             exclude_ids: request.exclude_ids.clone(),
         })?;
-        let query_analysis = analyze_text(&request.text);
-        let ids: Vec<String> = response.hits.iter().map(|h| h.id.clone()).collect();
-        let documents = self.engine.store().documents(&ids)?;
+        let explainer = QueryExplainer::new(&request.text, query_analysis);
         let mut found: Vec<(ResearchHit, Judgment)> = Vec::with_capacity(response.hits.len());
         for (hit, document) in response.hits.into_iter().zip(documents) {
-            let Some(Document::Judgment(judgment)) = document else {
+            let Document::Judgment(judgment) = document else {
                 continue;
             };
             let authority = classify(&judgment, &context, today);
-            let explanation = explain_with(&request.text, &query_analysis, &judgment);
+            let explanation = explainer.explain(&judgment);
             found.push((
                 ResearchHit {
                     hit,

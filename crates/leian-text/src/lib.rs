@@ -1,6 +1,20 @@
 //! Legal Chinese text: normalisation, jieba analysis with a legal dictionary, the tantivy tokenizer,
 //! and parsers for what court documents write in fixed forms (numerals, case numbers, court names,
 //! statute citations).
+//!
+//! ```
+//! use leian_text::{analyzer, find_case_number};
+//!
+//! // Charge names stay whole (the legal dictionary), and every term maps back to the text.
+//! let text = "被告人犯危险驾驶罪";
+//! let terms = analyzer().terms(text);
+//! let charge = terms.iter().find(|t| t.text == "危险驾驶罪").unwrap();
+//! assert_eq!(&text[charge.start..charge.end], "危险驾驶罪");
+//!
+//! let (case, written) = find_case_number("（2017）沪0120刑初684号").unwrap();
+//! assert_eq!((case.year, case.province), (2017, Some("沪")));
+//! assert_eq!(written, "（2017）沪0120刑初684号");
+//! ```
 
 mod analyzer;
 mod case_number;
