@@ -334,28 +334,39 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 pub fn router(state: AppState) -> Router {
     let limits = state.limits().clone();
     let cors_origins = state.shared.settings.cors_origins.clone();
-    let router = Router::new()
+    let scoped = |routes: Router<AppState>, needed: auth::Scope| {
+        routes.route_layer(middleware::from_fn_with_state(
+            auth::RouteScope {
+                state: state.clone(),
+                needed,
+            },
+            auth::authorize,
+        ))
+    };
+    // Each route under the scope it needs; the page, its assets, liveness and the API
+    // description need no key.
+    let read = Router::new()
         .route("/v1/search", post(search_api::search))
         .route("/v1/citations/check", post(citations_api::check))
         .route("/v1/report", post(report_api::report))
         .route("/v1/judgments/{id}", get(documents_api::judgment))
         .route("/v1/statutes/{id}", get(documents_api::statute))
-        .route("/v1/health", get(health_api::health))
         .route("/v1/ready", get(health_api::ready))
-        .route("/v1/admin/reload", post(admin_api::reload))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(metrics::metrics));
+    let admin = Router::new().route("/v1/admin/reload", post(admin_api::reload));
+    let public = Router::new()
+        .route("/v1/health", get(health_api::health))
         .route("/openapi.json", get(openapi_json))
-        .merge(web::routes())
+        .merge(web::routes());
+    let router = scoped(read, auth::Scope::Read)
+        .merge(scoped(admin, auth::Scope::Admin))
+        .merge(public)
         .fallback(error::no_route)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(RequestBodyLimitLayer::new(limits.body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authorize,
         ))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(
