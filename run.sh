@@ -4,7 +4,8 @@
 # are embedded with m3e-small in the background (resumable: an interrupted run continues where
 # it stopped) and the server switches to hybrid search when they are ready — /v1/ready shows the
 # progress, every search response says which mode answered.
-#   LEIAN_CORPUS=FILE   judgments (default ../shared/data/corpus/judgments.jsonl, else the fixtures)
+#   LEIAN_CORPUS=PATH   judgments: files or folders (default corpus/judgments.jsonl.gz, the shipped
+#                       library of 3,662 public judgments; see README "The precedent library")
 #   LEIAN_INDEX=DIR     where the index goes (default ./leian-index)
 #   LEIAN_ADDR=ADDR     where the server listens (default 127.0.0.1:8080)
 #   LEIAN_EMBED=0       BM25 only: no model, no background embedding
@@ -14,11 +15,7 @@ cargo build --release -p leian-cli
 # cargo puts the binary under $CARGO_TARGET_DIR when that is set.
 leian=${CARGO_TARGET_DIR:-target}/release/leian
 laws_db=$("$leian" statutes fetch)
-corpus=${LEIAN_CORPUS:-../shared/data/corpus/judgments.jsonl}
-if [ ! -e "$corpus" ]; then
-  echo "corpus $corpus not found; indexing the small fixtures in corpus/fixtures instead (set LEIAN_CORPUS to use yours)" >&2
-  corpus="corpus/fixtures/lecard corpus/fixtures/cail2018.jsonl"
-fi
+corpus=${LEIAN_CORPUS:-corpus/judgments.jsonl.gz}
 index=${LEIAN_INDEX:-./leian-index}
 serve_flags=()
 if [ "${LEIAN_EMBED:-1}" != 0 ]; then

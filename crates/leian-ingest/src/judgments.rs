@@ -172,7 +172,8 @@ fn strip_kind(mut record: Value) -> Result<Value, String> {
     Ok(record)
 }
 
-/// Reads judgments from a file (JSONL, or one JSON object / array) or a folder of such files.
+/// Reads judgments from a file (JSONL, or one JSON object / array; plain or gzip) or a folder of
+/// such files.
 /// Bad records are skipped and reported; with `strict`, the first one stops the read.
 /// Duplicate ids keep the first record.
 pub fn read_judgments(
@@ -187,12 +188,7 @@ pub fn read_judgments(
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .map(|e| e.into_path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("json" | "jsonl")
-                )
-            })
+            .filter(|p| crate::source::is_record_file(p))
             .collect();
         files.sort();
         files
@@ -205,12 +201,8 @@ pub fn read_judgments(
     };
     let mut formats = Vec::new();
     for file in &files {
-        let bytes = std::fs::read(file).map_err(|e| IngestError::io(file, e))?;
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("record")
-            .to_string();
+        let bytes = crate::source::read_source(file)?;
+        let stem = crate::source::record_stem(file);
         let skip = |summary: &mut SourceSummary, line: Option<usize>, reason: String| {
             summary.skip_or_fail(strict, file, line, reason)
         };

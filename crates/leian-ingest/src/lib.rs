@@ -26,11 +26,13 @@
 mod extract;
 mod judgments;
 mod report;
+mod source;
 mod statutes;
 
 pub use extract::enrich;
 pub use judgments::{JudgmentFormat, read_judgments};
 pub use report::{IngestError, Skip, SourceSummary};
+pub use source::{MAX_DECOMPRESSED_BYTES, read_source};
 pub use statutes::{
     StatuteMerge, merge_statutes, read_lawrefbook, read_laws_db, read_statutes, settle_statuses,
 };

@@ -1,0 +1,89 @@
+//! Reading a source file's bytes: plain, or gzip-compressed (`.gz`, recognised by its magic
+//! bytes), so that the shipped library and court exports can be read without unpacking.
+
+use crate::report::IngestError;
+use std::io::Read;
+use std::path::Path;
+
+/// Largest decompressed size accepted from one compressed file: the whole shipped library is
+/// about 12 MB, so 2 GiB leaves room for any real export and refuses a decompression bomb.
+pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether a file name is one the folder walk reads as judgment records.
+pub(crate) fn is_record_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    name.ends_with(".json") || name.ends_with(".jsonl")
+}
+
+/// The file's name without `.gz` and its record extension: the fallback id of its records.
+pub(crate) fn record_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("record");
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("record")
+        .to_string()
+}
+
+/// The file's content, decompressed when it is gzip.
+pub fn read_source(path: &Path) -> Result<Vec<u8>, IngestError> {
+    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(bytes);
+    }
+    let mut decoded = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .take(MAX_DECOMPRESSED_BYTES + 1)
+        .read_to_end(&mut decoded)
+        .map_err(|e| IngestError::io(path, e))?;
+    if decoded.len() as u64 > MAX_DECOMPRESSED_BYTES {
+        return Err(IngestError::Unknown(format!(
+            "{}：解压后超过 {} MB，已拒绝读取",
+            path.display(),
+            MAX_DECOMPRESSED_BYTES >> 20
+        )));
+    }
+    Ok(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gzip_and_plain_files_read_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.jsonl");
+        let packed = dir.path().join("a.jsonl.gz");
+        let content = "{\"id\":\"x\",\"facts\":\"被告人盗窃\"}\n".repeat(100);
+        std::fs::write(&plain, &content).unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::fs::File::create(&packed).unwrap(),
+            flate2::Compression::default(),
+        );
+        encoder.write_all(content.as_bytes()).unwrap();
+        encoder.finish().unwrap();
+        assert_eq!(read_source(&plain).unwrap(), read_source(&packed).unwrap());
+        assert!(is_record_file(&packed) && is_record_file(&plain));
+        assert_eq!(record_stem(&packed), "a");
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.jsonl.gz");
+        std::fs::write(&path, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
+        assert!(read_source(&path).is_err());
+    }
+}
