@@ -124,7 +124,7 @@ impl Tuning {
 /// Ranking overrides shared by `search` and `eval`.
 #[derive(clap::Args, Default, Clone)]
 pub(crate) struct Tuning {
-    /// 覆盖字段权重，field=weight（facts、reasoning、result、full_text、title、charges、text、law_name、chapter）
+    /// 覆盖字段权重，field=weight（facts、reasoning、result、full_text、title、charges（裁判文书的罪名与案由）、text、law_name、chapter、article_charges（刑法条文所定的罪名）；加 judgment. 或 statute. 前缀则只改一类）
     #[arg(long = "boost")]
     pub boosts: Vec<String>,
     /// 排序参数，key=value：query_tf=true|false、max_query_terms=N、fact_idf_power=X、fusion=rrf|weighted、rrf_k=K、dense_weight=W、fusion_candidates=N、cause_weight=W、cause_voters=N、query_tokens=N（16-512：查询中参与向量化的词元数）

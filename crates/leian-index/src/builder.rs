@@ -175,7 +175,7 @@ impl SnapshotBuilder {
                 .into_iter()
                 .flatten()
             {
-                self.put(&mut doc, "charges", Some(charge));
+                self.put(&mut doc, "article_charges", Some(charge));
             }
         }
         if let Some(year) = s

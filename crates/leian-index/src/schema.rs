@@ -6,20 +6,33 @@ use tantivy::schema::{
 };
 
 /// Bumped when fields change; a snapshot of another version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
-/// Text fields searched with BM25, judgments then statutes.
-pub const TEXT_FIELDS: &[&str] = &[
+/// Judgment text fields searched with BM25.
+pub const JUDGMENT_TEXT_FIELDS: &[&str] = &[
     "title",
     "facts",
     "reasoning",
     "result",
     "full_text",
-    "law_name",
-    "chapter",
-    "text",
     "charges",
 ];
+
+/// Statute text fields searched with BM25. No field is shared with judgments: BM25 statistics
+/// (document frequency, average length) are kept per field, so a judgment's score never depends
+/// on which statutes share the index, and the other way round.
+pub const STATUTE_TEXT_FIELDS: &[&str] = &["law_name", "chapter", "text", "article_charges"];
+
+/// The kind of document a text field belongs to.
+pub fn text_field_kind(name: &str) -> Option<leian_core::Kind> {
+    if JUDGMENT_TEXT_FIELDS.contains(&name) {
+        Some(leian_core::Kind::Judgment)
+    } else if STATUTE_TEXT_FIELDS.contains(&name) {
+        Some(leian_core::Kind::Statute)
+    } else {
+        None
+    }
+}
 
 /// Exact-value fields used by filters.
 pub const FILTER_FIELDS: &[&str] = &[
@@ -58,7 +71,7 @@ pub fn build_schema() -> Fields {
             .set_tokenizer(TOKENIZER_NAME)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
-    for name in TEXT_FIELDS {
+    for name in JUDGMENT_TEXT_FIELDS.iter().chain(STATUTE_TEXT_FIELDS) {
         builder.add_text_field(name, analysed.clone());
     }
     for name in FILTER_FIELDS.iter().chain(HEADER_FIELDS) {

@@ -36,6 +36,47 @@ pub struct Snapshot {
     /// Built on first use: opening a snapshot to search should not pay for reading every
     /// statute article.
     statute_catalog: std::sync::OnceLock<std::sync::Arc<StatuteCatalog>>,
+    /// Live documents of each kind: the population BM25 scores a kind's fields against.
+    kind_counts: KindCounts,
+}
+
+/// Live judgments and statutes in a snapshot.
+#[derive(Debug, Clone, Copy, Default)]
+struct KindCounts {
+    judgments: u64,
+    statutes: u64,
+}
+
+impl KindCounts {
+    fn of(&self, kind: Kind) -> u64 {
+        match kind {
+            Kind::Judgment => self.judgments,
+            Kind::Statute => self.statutes,
+        }
+    }
+}
+
+/// BM25 statistics of one kind of document. tantivy keeps document frequencies and token
+/// counts per field, and every text field belongs to one kind, but it divides by the number of
+/// documents of the whole index; counting only the kind's documents makes a judgment's score
+/// independent of the statutes indexed beside it (and the other way round).
+struct KindStatistics<'a> {
+    searcher: &'a tantivy::Searcher,
+    documents: u64,
+}
+
+impl tantivy::query::Bm25StatisticsProvider for KindStatistics<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.documents)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.searcher.doc_freq(term)
+    }
 }
 
 /// Filter combinations whose allowed sets are kept.
@@ -77,15 +118,18 @@ impl Snapshot {
             Some(info) => Some(crate::Vectors::open(dir, info)?),
             None => None,
         };
+        let fields = build_schema();
+        let kind_counts = count_kinds(&reader.searcher(), &fields)?;
         Ok(Snapshot {
             dir: dir.to_path_buf(),
-            fields: build_schema(),
+            fields,
             reader,
             manifest,
             vectors,
             allowed_cache: Default::default(),
             columns: Default::default(),
             statute_catalog: Default::default(),
+            kind_counts,
         })
     }
 
@@ -121,6 +165,35 @@ impl Snapshot {
         snapshot_bytes(&self.dir)
     }
 
+    /// The weighted term queries over `kind`'s fields among `boosts`.
+    fn term_clauses(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        kind: Kind,
+    ) -> Vec<Clause> {
+        let mut should: Vec<Clause> = Vec::new();
+        for (name, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
+            if crate::schema::text_field_kind(name) != Some(kind) {
+                continue;
+            }
+            let Ok(field) = self.fields.schema.get_field(name) else {
+                continue;
+            };
+            for (term, weight) in terms {
+                let query = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
+                ));
+            }
+        }
+        should
+    }
+
     fn filter_clauses(&self, filters: &Filters) -> Result<Vec<Clause>, StoreError> {
         let mut clauses: Vec<Clause> = Vec::new();
         let mut fields: Vec<FilterField> = filters.terms.iter().map(|(f, _)| *f).collect();
@@ -143,7 +216,7 @@ impl Snapshot {
                     (Occur::Should, query)
                 })
                 .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            clauses.push((Occur::Must, non_scoring(BooleanQuery::new(alternatives))));
         }
         if filters.year_from.is_some() || filters.year_to.is_some() {
             let bound = |year: Option<u16>, inclusive: fn(Term) -> Bound<Term>| match year {
@@ -154,7 +227,7 @@ impl Snapshot {
                 bound(filters.year_from, Bound::Included),
                 bound(filters.year_to, Bound::Included),
             );
-            clauses.push((Occur::Must, Box::new(range)));
+            clauses.push((Occur::Must, non_scoring(range)));
         }
         Ok(clauses)
     }
@@ -408,40 +481,47 @@ impl Store for Snapshot {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<Candidate>, StoreError> {
-        let mut should: Vec<Clause> = Vec::new();
-        for (name, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
-            let Ok(field) = self.fields.schema.get_field(name) else {
-                continue;
-            };
-            for (term, weight) in terms {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
-                ));
-            }
-        }
-        if should.is_empty() || limit == 0 {
+        if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut clauses = self.filter_clauses(filters)?;
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
-        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(limit).order_by_score())
-            .map_err(store_error)?;
+        let mut top: Vec<(f32, DocAddress)> = Vec::new();
+        // One query per kind, each scored against its own kind's statistics; a document matches
+        // only its own kind's fields, so the two lists merge by score.
+        for kind in [Kind::Judgment, Kind::Statute] {
+            let should = self.term_clauses(terms, boosts, kind);
+            if should.is_empty() {
+                continue;
+            }
+            let mut clauses = self.filter_clauses(filters)?;
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+            let statistics = KindStatistics {
+                searcher: &searcher,
+                documents: self.kind_counts.of(kind),
+            };
+            top.extend(
+                searcher
+                    .search_with_statistics_provider(
+                        &BooleanQuery::new(clauses),
+                        &TopDocs::with_limit(limit).order_by_score(),
+                        &statistics,
+                    )
+                    .map_err(store_error)?,
+            );
+        }
         let columns = self.columns()?;
-        Ok(top
+        let mut candidates: Vec<Candidate> = top
             .into_iter()
             .map(|(score, address)| Candidate {
                 id: columns[address.segment_ord as usize].id_of(address.doc_id),
                 score,
             })
-            .collect())
+            .collect();
+        // Equal scores in id order, not index order: the same documents rank the same in any
+        // snapshot that holds them.
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        candidates.truncate(limit);
+        Ok(candidates)
     }
 
     fn dense(
@@ -515,13 +595,10 @@ impl Store for Snapshot {
             .searcher()
             .doc_freq(&Term::from_field_text(handle, term))
             .map_err(store_error)?;
-        let docs = &self.manifest.docs;
-        // Each text field belongs to one kind of document (charges to both).
-        let population = match field {
-            "title" | "facts" | "reasoning" | "result" | "full_text" => docs.judgments,
-            "text" | "law_name" | "chapter" => docs.statutes,
-            _ => docs.judgments + docs.statutes,
-        };
+        let population = crate::schema::text_field_kind(field).map_or(
+            self.kind_counts.judgments + self.kind_counts.statutes,
+            |kind| self.kind_counts.of(kind),
+        );
         Ok((df, population))
     }
 
@@ -537,6 +614,28 @@ impl Store for Snapshot {
         let catalog = std::sync::Arc::new(self.read_statute_catalog()?);
         Ok(self.statute_catalog.get_or_init(|| catalog).clone())
     }
+}
+
+/// A filter that selects without adding to the score: a filter term's BM25 weight would depend
+/// on how many documents of other kinds share the index.
+fn non_scoring(query: impl Query + 'static) -> Box<dyn Query> {
+    Box::new(tantivy::query::ConstScoreQuery::new(Box::new(query), 0.0))
+}
+
+/// Counts the live documents of each kind (deleted ones excluded, as tantivy's own count does).
+fn count_kinds(searcher: &tantivy::Searcher, fields: &Fields) -> Result<KindCounts, IndexError> {
+    let kind = fields
+        .schema
+        .get_field("kind")
+        .map_err(|e| IndexError::Invalid(e.to_string()))?;
+    let count = |value: &str| {
+        let query = TermQuery::new(Term::from_field_text(kind, value), IndexRecordOption::Basic);
+        searcher.search(&query, &tantivy::collector::Count)
+    };
+    Ok(KindCounts {
+        judgments: count(Kind::Judgment.as_str())? as u64,
+        statutes: count(Kind::Statute.as_str())? as u64,
+    })
 }
 
 /// Bytes on disk of the snapshot in `dir` (0 where it cannot be read).

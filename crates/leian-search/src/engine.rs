@@ -138,7 +138,7 @@ impl Default for SearchConfig {
             ],
             statute_boosts: vec![
                 ("text", 1.0),
-                ("charges", 1.0),
+                ("article_charges", 1.0),
                 ("law_name", 0.3),
                 ("chapter", 0.3),
             ],
@@ -288,8 +288,8 @@ impl SearchConfig {
         "charge_text_weight",
     ];
 
-    /// Overrides one field weight, e.g. `facts=1.5` (every kind with that field) or
-    /// `statute.charges=0.5` / `judgment.charges=3` (one kind).
+    /// Overrides one field weight, e.g. `facts=1.5` or `article_charges=0.5` (the charges a
+    /// 刑法 article defines); a `judgment.` / `statute.` prefix restricts it to one kind.
     pub fn set_boost(&mut self, field: &str, weight: f32) -> Result<(), SearchError> {
         if !(0.0..=100.0).contains(&weight) {
             return Err(SearchError::Invalid(format!(
@@ -611,15 +611,11 @@ impl Engine {
         let boosts = match filters.kind() {
             Some(Kind::Statute) => self.config.statute_boosts.clone(),
             Some(Kind::Judgment) => self.config.judgment_boosts.clone(),
-            None => {
-                let judgment = &self.config.judgment_boosts;
-                let statute_only = self
-                    .config
-                    .statute_boosts
-                    .iter()
-                    .filter(|(f, _)| !judgment.iter().any(|(g, _)| g == f));
-                judgment.iter().chain(statute_only).copied().collect()
-            }
+            None => [&self.config.judgment_boosts, &self.config.statute_boosts]
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect(),
         };
         let weighted;
         let terms = if filters.kind() == Some(Kind::Statute) && self.config.fact_idf_power > 0.0 {
