@@ -134,7 +134,7 @@ impl Default for SearchConfig {
                 ("reasoning", 0.1),
                 ("result", 0.0),
                 ("full_text", 0.3),
-                ("charges", 2.0),
+                ("charges", 3.0),
             ],
             statute_boosts: vec![
                 ("text", 1.0),
