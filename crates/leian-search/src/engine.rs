@@ -114,6 +114,18 @@ pub struct SearchConfig {
     pub link_specific_min: f32,
     /// Statute linking: support a general-part article needs to be listed next.
     pub link_general_min: f32,
+    /// Statute linking, civil and administrative facts: weight of a likely cause of action's
+    /// score for the articles that decide it (`dict/civil_articles.tsv`).
+    pub link_cause_weight: f32,
+    /// Statute linking: causes of action below this score do not bring their articles in
+    /// (except the most likely one).
+    pub link_min_cause_score: f32,
+    /// Statute linking, civil and administrative facts: weight of a stated fact (定金, 物业费 …)
+    /// for the articles it calls for.
+    pub link_fact_weight: f32,
+    /// Statute linking: weight of a similar case's vote for an article of a procedural law
+    /// (诉讼法), which nearly every judgment cites whatever its facts.
+    pub link_procedural_vote_weight: f32,
     /// Query analysis: judgments (with causes) that vote on the charges and causes of action.
     pub charge_voters: usize,
     /// Query analysis: a voter at rank r weighs `1 / (1 + r)^decay`.
@@ -166,6 +178,10 @@ impl Default for SearchConfig {
             link_circumstance_weight: 0.5,
             link_specific_min: 0.3,
             link_general_min: 0.3,
+            link_cause_weight: 1.0,
+            link_min_cause_score: 0.2,
+            link_fact_weight: 1.0,
+            link_procedural_vote_weight: 0.2,
             charge_voters: 30,
             charge_vote_decay: 0.5,
             charge_text_weight: 0.3,
@@ -240,6 +256,18 @@ impl SearchConfig {
             "link_general_min" => {
                 self.link_general_min = within(value, 0.0..=100.0).ok_or_else(invalid)?
             }
+            "link_cause_weight" => {
+                self.link_cause_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "link_min_cause_score" => {
+                self.link_min_cause_score = within(value, 0.0..=1.0).ok_or_else(invalid)?
+            }
+            "link_fact_weight" => {
+                self.link_fact_weight = within(value, 0.0..=10.0).ok_or_else(invalid)?
+            }
+            "link_procedural_vote_weight" => {
+                self.link_procedural_vote_weight = within(value, 0.0..=1.0).ok_or_else(invalid)?
+            }
             "charge_voters" => {
                 self.charge_voters = within(value, 0..=MAX_TOP_K).ok_or_else(invalid)?
             }
@@ -283,6 +311,10 @@ impl SearchConfig {
         "link_circumstance_weight",
         "link_specific_min",
         "link_general_min",
+        "link_cause_weight",
+        "link_min_cause_score",
+        "link_fact_weight",
+        "link_procedural_vote_weight",
         "charge_voters",
         "charge_vote_decay",
         "charge_text_weight",

@@ -15,6 +15,7 @@ use crate::snippet::{Snippet, snippet};
 use leian_core::{Document, FilterField, Filters, Kind, Statute, StatuteStatus, statute_id};
 use leian_legal::analysis::{Analysis, Candidate, analyze_text, case_narrative, resolve_charge};
 use leian_text::analyzer;
+use leian_text::dict::{CivilArticles, CivilRowKind, civil_articles};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -103,6 +104,22 @@ pub enum LinkReason {
         start: usize,
         end: usize,
     },
+    /// It decides a cause of action (案由) the facts likely involve.
+    CauseOfAction {
+        cause: String,
+        score: f32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        start: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        end: Option<usize>,
+    },
+    /// The facts state something it governs (定金, 物业费, 工伤 …).
+    StatedFact {
+        name: &'static str,
+        text: &'static str,
+        start: usize,
+        end: usize,
+    },
     /// Its text matches the query's terms (direct retrieval rank and score).
     MatchedTerms {
         rank: usize,
@@ -177,6 +194,10 @@ struct Evidence {
     charge: Option<(usize, f32)>,
     /// Index into the analysis' circumstances and the measured rate.
     circumstance: Option<(usize, f32)>,
+    /// Index into the analysis' causes of action and the cause's score.
+    cause: Option<(usize, f32)>,
+    /// A stated civil fact: its row in the civil table, the trigger word and where it is.
+    fact: Option<(&'static CivilArticles, &'static str, usize)>,
 }
 
 /// A scored candidate that passed the filters and is in force.
@@ -317,6 +338,96 @@ fn split_joined_charges(cause: &str) -> Vec<&str> {
     parts.push(rest);
     parts.retain(|p| !p.is_empty());
     parts
+}
+
+/// Words only criminal fact summaries use, and words civil and administrative ones use.
+const CRIMINAL_MARKERS: &[&str] = &[
+    "被告人",
+    "公诉",
+    "犯罪",
+    "判处",
+    "有期徒刑",
+    "拘役",
+    "侦查",
+    "检察院",
+    "刑事",
+];
+const NON_CRIMINAL_MARKERS: &[&str] = &[
+    "原告",
+    "诉讼请求",
+    "纠纷",
+    "请求判令",
+    "申请人",
+    "仲裁",
+    "行政机关",
+    "行政处罚",
+    "民事",
+];
+
+/// Words that make a question one of procedure, where procedural articles do decide.
+const PROCEDURE_WORDS: &[&str] = &[
+    "管辖",
+    "上诉",
+    "再审",
+    "执行异议",
+    "强制执行",
+    "举证",
+    "诉讼费",
+    "撤诉",
+    "缺席",
+    "保全",
+    "回避",
+    "诉讼时效",
+    "送达",
+];
+
+/// Procedural laws (民事诉讼法, 刑事诉讼法, 行政诉讼法): nearly every judgment cites them, so their
+/// citation says little about the facts.
+fn is_procedural(article_id: &str) -> bool {
+    article_id
+        .rfind('第')
+        .is_some_and(|at| article_id[..at].ends_with("诉讼法"))
+}
+
+/// How likely the facts are criminal (0..1): the text's own markers when they point one way,
+/// weighed with the share of the similar judgments decided under a charge.
+fn criminal_likelihood(text: &str, neighbours: &[(String, f32, leian_core::Judgment)]) -> f32 {
+    let count = |markers: &[&str]| markers.iter().filter(|m| text.contains(*m)).count();
+    let (criminal, other) = (count(CRIMINAL_MARKERS), count(NON_CRIMINAL_MARKERS));
+    let decided: Vec<bool> = neighbours
+        .iter()
+        .filter(|(_, _, j)| !j.causes.is_empty())
+        .take(10)
+        .map(|(_, _, j)| j.causes.iter().any(|c| c.ends_with('罪')))
+        .collect();
+    let neighbour_share = match decided.len() {
+        0 => 0.5,
+        n => decided.iter().filter(|&&c| c).count() as f32 / n as f32,
+    };
+    let text_says = match (criminal, other) {
+        (c, 0) if c > 0 => Some(1.0),
+        (0, o) if o > 0 => Some(0.0),
+        _ => None,
+    };
+    match text_says {
+        Some(text) => 0.7 * text + 0.3 * neighbour_share,
+        None => neighbour_share,
+    }
+}
+
+/// The civil table's stated facts found in the text, with the first trigger word and where it is.
+fn stated_facts(text: &str) -> Vec<(&'static CivilArticles, &'static str, usize)> {
+    civil_articles()
+        .iter()
+        .filter(|row| row.kind == CivilRowKind::Fact)
+        .filter_map(|row| {
+            row.triggers
+                .iter()
+                .filter_map(|&trigger| text.find(trigger).map(|at| (at, trigger)))
+                .min()
+                .map(|(at, trigger)| (row, trigger, at))
+        })
+        .collect()
 }
 
 /// Vote weight of the judgment at `rank` (0-based): `1 / (1 + rank)^decay`.
@@ -496,12 +607,23 @@ impl Engine {
         )?;
         let text_analysis = text_analysis.unwrap_or_else(|| analyze_text(&request.text));
         let analysis = self.analysis_with_votes(text_analysis, &neighbours);
+        // Charges and sentencing circumstances speak for criminal facts, causes of action and
+        // stated civil facts for the others; a civil question against a criminal-heavy library
+        // must not be answered with 刑法.
+        let criminal = criminal_likelihood(&request.text, &neighbours) >= 0.5;
+        let about_procedure = PROCEDURE_WORDS.iter().any(|w| request.text.contains(w));
 
         let mut evidence: HashMap<String, Evidence> = HashMap::new();
         // 1. The vote of the most similar judgments that cite articles.
+        // Only judgments of the question's own field vote: a theft case's articles say nothing
+        // about a loan.
         let voters: Vec<&(String, f32, leian_core::Judgment)> = neighbours
             .iter()
             .filter(|(_, _, j)| !j.cited_articles.is_empty())
+            .filter(|(_, _, j)| {
+                j.domain
+                    .is_none_or(|d| (d == leian_core::Domain::Criminal) == criminal)
+            })
             .take(config.link_voters)
             .collect();
         let total: f32 = (0..voters.len())
@@ -515,6 +637,10 @@ impl Engine {
                 .map(|a| repair_sub_article(a, &judgment.causes))
                 .collect();
             for article in cited {
+                let weight = match is_procedural(&article) && !about_procedure {
+                    true => weight * config.link_procedural_vote_weight,
+                    false => weight,
+                };
                 let entry = evidence.entry(article).or_default();
                 entry.vote += weight;
                 entry.citing.push((rank + 1, id.clone(), *score));
@@ -538,6 +664,9 @@ impl Engine {
         // whatever its score: a judge reads the charge's own article first (SPC Art. 5), and a
         // weak top charge still beats the general-part articles every judgment cites.
         for (index, charge) in analysis.charges.iter().enumerate() {
+            if !criminal {
+                break;
+            }
             if index > 0 && charge.score < config.link_min_charge_score {
                 continue;
             }
@@ -552,7 +681,7 @@ impl Engine {
         }
         // 4. The general-part articles the stated circumstances call for.
         for (index, circumstance) in analysis.circumstances.iter().enumerate() {
-            if circumstance.negated {
+            if circumstance.negated || !criminal {
                 continue;
             }
             for &(name, article, rate) in CIRCUMSTANCE_ARTICLES {
@@ -564,6 +693,32 @@ impl Engine {
                     .or_default();
                 if entry.circumstance.is_none_or(|(_, r)| r < rate) {
                     entry.circumstance = Some((index, rate));
+                }
+            }
+        }
+        // 5. The articles that decide the likely causes of action, and 6. those the stated civil
+        // facts call for (dict/civil_articles.tsv).
+        if !criminal {
+            for (index, cause) in analysis.causes.iter().enumerate() {
+                if index > 0 && cause.score < config.link_min_cause_score {
+                    continue;
+                }
+                let rows = civil_articles()
+                    .iter()
+                    .filter(|row| row.kind == CivilRowKind::Cause && row.name == cause.name);
+                for row in rows {
+                    for article in &row.articles {
+                        let entry = evidence.entry(statute_id(row.law, article)).or_default();
+                        if entry.cause.is_none_or(|(_, s)| s < cause.score) {
+                            entry.cause = Some((index, cause.score));
+                        }
+                    }
+                }
+            }
+            for (row, trigger, at) in stated_facts(&request.text) {
+                for article in &row.articles {
+                    let entry = evidence.entry(statute_id(row.law, article)).or_default();
+                    entry.fact.get_or_insert((row, trigger, at));
                 }
             }
         }
@@ -595,11 +750,19 @@ impl Engine {
             let support = evidence.vote
                 + config.link_direct_weight * evidence.direct.map_or(0.0, |d| d.2)
                 + config.link_charge_weight * evidence.charge.map_or(0.0, |c| c.1)
-                + config.link_circumstance_weight * evidence.circumstance.map_or(0.0, |c| c.1);
+                + config.link_circumstance_weight * evidence.circumstance.map_or(0.0, |c| c.1)
+                + config.link_cause_weight * evidence.cause.map_or(0.0, |c| c.1)
+                + config.link_fact_weight * f32::from(u8::from(evidence.fact.is_some()));
             let leads = evidence
                 .charge
                 .is_some_and(|(index, score)| index == 0 && score >= config.link_lead_charge_min);
-            let tier = tier_of(is_general_part(&statute), leads, support, config);
+            let known = evidence.cause.is_some() || evidence.fact.is_some();
+            let tier = match is_procedural(&id) && !about_procedure {
+                // A procedural article never ranks as what decides the facts.
+                true => Tier::Other,
+                false if known => Tier::Specific,
+                false => tier_of(is_general_part(&statute), leads, support, config),
+            };
             ranked.push(Scored {
                 id,
                 support,
@@ -619,7 +782,9 @@ impl Engine {
         });
         ranked.truncate(depth);
         // Flagged articles matter when similar cases rely on them; the others are noise.
-        flagged.retain(|(_, _, _, e)| e.vote > 0.0 || e.charge.is_some());
+        flagged.retain(|(_, _, _, e)| {
+            e.vote > 0.0 || e.charge.is_some() || e.cause.is_some() || e.fact.is_some()
+        });
         flagged.sort_by(|a, b| b.3.vote.total_cmp(&a.3.vote).then(a.0.cmp(&b.0)));
         Ok(Linked {
             mode,
@@ -752,6 +917,23 @@ impl Engine {
                         score: *score,
                     })
                     .collect(),
+            });
+        }
+        if let Some((index, score)) = evidence.cause {
+            let cause = &analysis.causes[index];
+            reasons.push(LinkReason::CauseOfAction {
+                cause: cause.name.clone(),
+                score,
+                start: cause.start,
+                end: cause.end,
+            });
+        }
+        if let Some((row, trigger, at)) = evidence.fact {
+            reasons.push(LinkReason::StatedFact {
+                name: row.name,
+                text: trigger,
+                start: at,
+                end: at + trigger.len(),
             });
         }
         if let Some((index, rate)) = evidence.circumstance {

@@ -578,6 +578,12 @@ pub fn describe_reason(reason: &LinkReason) -> String {
             "案情载有「{text}」（{name}；载有该情节的案例 {:.0}% 引用本条）",
             rate * 100.0
         ),
+        LinkReason::CauseOfAction { cause, score, .. } => {
+            format!("案情可能涉及的{cause}由本条调整（{score:.2}）")
+        }
+        LinkReason::StatedFact { name, text, .. } => {
+            format!("案情载有「{text}」（{name}），本条对此有规定")
+        }
         LinkReason::MatchedTerms { terms, rank, .. } if terms.is_empty() => {
             format!("直接检索条文排名第 {rank}")
         }
