@@ -340,6 +340,13 @@ fn split_joined_charges(cause: &str) -> Vec<&str> {
     parts
 }
 
+/// Weighted vote share an article not in force needs to be reported, and how many are.
+const FLAGGED_MIN_VOTE: f32 = 0.1;
+const FLAGGED_LISTED: usize = 10;
+
+/// Weight of a civil neighbour decided under none of the question's likely causes.
+const UNRELATED_VOTER_TRUST: f32 = 0.2;
+
 /// Words only criminal fact summaries use, and words civil and administrative ones use.
 const CRIMINAL_MARKERS: &[&str] = &[
     "被告人",
@@ -634,8 +641,22 @@ impl Engine {
         let total: f32 = (0..voters.len())
             .map(|r| voter_weight(r, config.link_vote_decay))
             .sum();
+        // Outside criminal law a neighbour is trusted as far as it was decided under a cause
+        // the question likely involves: a labour case's articles say little about a deposit.
+        let likely_causes: Vec<&str> = analysis
+            .causes
+            .iter()
+            .take(3)
+            .map(|c| c.name.as_str())
+            .collect();
         for (rank, (id, score, judgment)) in voters.iter().enumerate() {
-            let weight = voter_weight(rank, config.link_vote_decay) / total;
+            let related = criminal
+                || judgment
+                    .causes
+                    .iter()
+                    .any(|c| likely_causes.contains(&c.as_str()));
+            let trust = if related { 1.0 } else { UNRELATED_VOTER_TRUST };
+            let weight = trust * voter_weight(rank, config.link_vote_decay) / total;
             let cited: HashSet<String> = judgment
                 .cited_articles
                 .iter()
@@ -787,10 +808,16 @@ impl Engine {
         });
         ranked.truncate(depth);
         // Flagged articles matter when similar cases rely on them; the others are noise.
+        // A few similar cases citing a repealed law (合同法, 婚姻法 …) is common in civil
+        // libraries; only what a good share of them relies on is worth a judge's attention.
         flagged.retain(|(_, _, _, e)| {
-            e.vote > 0.0 || e.charge.is_some() || e.cause.is_some() || e.fact.is_some()
+            e.vote >= FLAGGED_MIN_VOTE
+                || e.charge.is_some()
+                || e.cause.is_some()
+                || e.fact.is_some()
         });
         flagged.sort_by(|a, b| b.3.vote.total_cmp(&a.3.vote).then(a.0.cmp(&b.0)));
+        flagged.truncate(FLAGGED_LISTED);
         Ok(Linked {
             mode,
             ranked,
