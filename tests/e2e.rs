@@ -681,3 +681,126 @@ fn human_output_is_chinese() {
         english.join("\n")
     );
 }
+
+/// Ranked ids per query from a TREC run file, best first.
+fn run_lists(path: &Path) -> std::collections::HashMap<String, Vec<String>> {
+    let mut runs: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        // QID Q0 DOCID RANK SCORE TAG, where a DOCID (a law's title) may hold spaces.
+        let fields: Vec<&str> = line.split(' ').collect();
+        let doc = fields[2..fields.len() - 3].join(" ");
+        runs.entry(fields[0].to_string()).or_default().push(doc);
+    }
+    runs
+}
+
+/// What users run (the shipped library and every statute): judgment ranking does not depend on
+/// the statutes beside it, statute linking meets its targets on criminal and civil questions.
+#[test]
+fn production_configuration() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let library = root().join("corpus/judgments.jsonl.gz");
+    let build = |name: &str, statutes: Option<&Path>| {
+        let index = dir.path().join(name);
+        let mut args = vec!["index", "--corpus", path(&library), "--out", path(&index)];
+        args.push("--no-embed");
+        if let Some(statutes) = statutes {
+            args.extend(["--statutes", path(statutes)]);
+        }
+        ok(&args);
+        index
+    };
+    let judgments_only = build("judgments", None);
+    let everything = build("all", Some(&data.join("statutes/lawrefbook")));
+    let eval = |index: &Path, set: &Path, extra: &[&str]| -> (serde_json::Value, PathBuf) {
+        let run = dir
+            .path()
+            .join(format!("run-{}", extra.join("_").replace(['=', '/'], "-")));
+        let mut args = vec![
+            "eval",
+            "--index",
+            path(index),
+            "--queries",
+            path(&set.join("queries.jsonl")),
+            "--qrels",
+            path(&set.join("qrels.trec")),
+            "--exclude-self",
+            "--json",
+            "--run",
+            path(&run),
+        ];
+        args.extend_from_slice(extra);
+        (serde_json::from_str(&ok(&args)).unwrap(), run)
+    };
+
+    let cjrc = data.join("eval/cjrc-same-cause");
+    let bm25 = ["--kind", "judgment", "--mode", "bm25"];
+    let (alone, alone_run) = eval(&judgments_only, &cjrc, &bm25);
+    let (beside, beside_run) = eval(&everything, &cjrc, &bm25);
+    let (alone_run, beside_run) = (run_lists(&alone_run), run_lists(&beside_run));
+    assert_eq!(alone_run.len(), 2000);
+    for (query, ranked) in &alone_run {
+        let top = &ranked[..ranked.len().min(10)];
+        let other = &beside_run[query];
+        assert_eq!(
+            top,
+            &other[..other.len().min(10)],
+            "{query}: top 10 changed with the statutes"
+        );
+    }
+    assert_eq!(alone["P@10"], beside["P@10"]);
+    assert!(
+        beside["P@10"].as_f64().unwrap() >= 0.303,
+        "cjrc-same-cause BM25 {beside}"
+    );
+
+    let (criminal, _) = eval(
+        &everything,
+        &data.join("eval/judge-statutes"),
+        &[
+            "--kind",
+            "statute",
+            "--filter",
+            "law=中华人民共和国刑法",
+            "--collapse-sub-articles",
+        ],
+    );
+    assert!(
+        criminal["R@10"].as_f64().unwrap() >= 0.90 && criminal["MRR@10"].as_f64().unwrap() >= 0.93,
+        "judge-statutes {criminal}"
+    );
+
+    let civil = root().join("bench/civil-statutes");
+    let (linked, linked_run) = eval(&everything, &civil, &["--kind", "statute"]);
+    let (direct, _) = eval(&everything, &civil, &["--kind", "statute", "--no-linking"]);
+    for metric in ["R@10", "MRR@10"] {
+        assert!(
+            linked[metric].as_f64() >= direct[metric].as_f64(),
+            "civil {metric}: linking {linked} direct {direct}"
+        );
+    }
+    let mut relevant: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for line in std::fs::read_to_string(civil.join("qrels.trec"))
+        .unwrap()
+        .lines()
+    {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let doc = fields[2..fields.len() - 1].join(" ");
+        relevant.entry(fields[0].to_string()).or_default().push(doc);
+    }
+    let linked_run = run_lists(&linked_run);
+    let decided = relevant
+        .iter()
+        .filter(|(query, wanted)| {
+            linked_run
+                .get(*query)
+                .is_some_and(|ranked| ranked.iter().take(3).any(|d| wanted.contains(d)))
+        })
+        .count();
+    let share = decided as f64 / relevant.len() as f64;
+    assert!(
+        share >= 0.80,
+        "civil: a deciding article in the top 3 for {share:.3}"
+    );
+}

@@ -1132,6 +1132,45 @@ mod tests {
     }
 
     #[test]
+    fn procedural_laws_are_told_apart() {
+        assert!(is_procedural("中华人民共和国民事诉讼法第64条"));
+        assert!(is_procedural("中华人民共和国刑事诉讼法第15条"));
+        assert!(!is_procedural("中华人民共和国民法典第587条"));
+        assert!(!is_procedural("中华人民共和国刑法第264条"));
+    }
+
+    #[test]
+    fn the_field_of_a_question_comes_from_its_words_then_its_neighbours() {
+        let judged = |cause: &str| {
+            let judgment = leian_core::Judgment {
+                causes: vec![cause.to_string()],
+                ..Default::default()
+            };
+            (String::new(), 1.0, judgment)
+        };
+        let criminal_neighbours: Vec<_> = (0..10).map(|_| judged("交通肇事罪")).collect();
+        let civil_neighbours: Vec<_> = (0..10).map(|_| judged("民间借贷纠纷")).collect();
+        // A civil claim against a criminal-heavy library stays civil.
+        let claim = "许某被被告饲养的犬只咬伤，请求被告赔偿医疗费";
+        assert!(criminal_likelihood(claim, &criminal_neighbours) < 0.5);
+        let charge = "被告人酒后驾驶机动车，属醉酒驾驶";
+        assert!(criminal_likelihood(charge, &civil_neighbours) >= 0.5);
+        // Without telling words the neighbours decide.
+        let bare = "酒后驾驶机动车，血液酒精含量152mg/100ml";
+        assert!(criminal_likelihood(bare, &criminal_neighbours) >= 0.5);
+        assert!(criminal_likelihood(bare, &civil_neighbours) < 0.5);
+    }
+
+    #[test]
+    fn stated_civil_facts_bring_their_articles() {
+        let found = stated_facts("被告收取定金后拒绝履行，原告请求返还双倍定金");
+        let deposit = found.iter().find(|(row, _, _)| row.name == "定金").unwrap();
+        assert_eq!(deposit.0.articles, ["586", "587"]);
+        assert_eq!(deposit.1, "定金");
+        assert!(stated_facts("今天天气很好").is_empty());
+    }
+
+    #[test]
     fn vote_weights_decay_with_rank() {
         assert_eq!(voter_weight(0, 1.0), 1.0);
         assert_eq!(voter_weight(3, 0.0), 1.0);
