@@ -23,12 +23,14 @@
 //! # Ok::<(), leian_ingest::IngestError>(())
 //! ```
 
+mod archive;
 mod extract;
 mod judgments;
 mod report;
 mod source;
 mod statutes;
 
+pub use archive::{MAX_BINARY_FILE_BYTES, MAX_DOCX_XML_BYTES, MAX_TEXT_FILE_BYTES};
 pub use extract::enrich;
 pub use judgments::{JudgmentFormat, read_judgments};
 pub use report::{IngestError, Skip, SourceSummary};
