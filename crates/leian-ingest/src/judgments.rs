@@ -294,6 +294,9 @@ fn read_file(root: &Path, file: &Path) -> FileRead {
     }
 }
 
+/// A record converted, with its format, or why not.
+type Converted = Result<(Judgment, JudgmentFormat), String>;
+
 /// Reads a file of JSON records, converting them in parallel batches and handing them on in
 /// order.
 fn read_records(
@@ -310,7 +313,7 @@ fn read_records(
     let mut records = records(&bytes).into_iter().peekable();
     while records.peek().is_some() {
         let batch: Vec<_> = records.by_ref().take(RECORDS_PER_BATCH).collect();
-        let converted: Vec<(Option<usize>, Result<(Judgment, JudgmentFormat), String>)> = batch
+        let converted: Vec<(Option<usize>, Converted)> = batch
             .into_par_iter()
             .map(|(line_no, record)| {
                 let converted = record.and_then(|record| {

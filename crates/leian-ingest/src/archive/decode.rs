@@ -36,7 +36,7 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
 /// of a judgment (line ends, digits of dates and case numbers) has a NUL high byte in UTF-16:
 /// second in little-endian, first in big-endian. The decoded sample must then read as text.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
-    if bytes.len() < 2 || bytes.len() % 2 != 0 {
+    if bytes.len() < 2 || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let sample = &bytes[..bytes.len().min(SAMPLE_BYTES)];
@@ -46,9 +46,9 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         second += usize::from(unit[1] == 0);
     }
     let units = sample.len() / 2;
-    let encoding = if second >= units / 100 + 1 && second > 4 * first {
+    let encoding = if second > units / 100 && second > 4 * first {
         UTF_16LE
-    } else if first >= units / 100 + 1 && first > 4 * second {
+    } else if first > units / 100 && first > 4 * second {
         UTF_16BE
     } else {
         return None;

@@ -71,7 +71,10 @@ pub(crate) fn unwrap_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, line) in lines.iter().enumerate() {
         out.push_str(line);
-        let ends_sentence = line.ends_with(['。', '：', ':', '；', '！', '？']);
+        // A sentence may end inside a bracket or quote: `…缴纳。）`.
+        let ends_sentence = line
+            .trim_end_matches(['）', ')', '”', '’', '」', '』', '》'])
+            .ends_with(['。', '：', ':', '；', '！', '？']);
         let short = width(line) * 10 < full * 8;
         if ends_sentence || short || i + 1 == lines.len() {
             out.push('\n');
