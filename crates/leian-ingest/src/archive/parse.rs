@@ -68,12 +68,17 @@ pub(crate) fn judgment_from_text(
         ..Default::default()
     };
     let sections = split_sections(&text);
+    // A judgment shows at least one of its landmarks; a text with none (meeting notes, a
+    // letter) is not indexed as one.
     if case_number.is_none()
+        && sections.facts.is_none()
         && sections.reasoning.is_none()
         && sections.result.is_none()
         && leian_text::find_court(&header).is_none()
     {
-        return Err("未识别出裁判文书（没有案号、法院、本院认为或判决如下）".into());
+        return Err(
+            "未识别出裁判文书（没有案号、法院、经审理查明、本院认为或判决如下等内容）".into(),
+        );
     }
     if judgment.domain == Some(Domain::Civil) || judgment.domain.is_none() {
         // 案由 stated on a line of its own, when the title does not name it.
