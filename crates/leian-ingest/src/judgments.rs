@@ -219,6 +219,8 @@ pub fn read_judgments(
         files.sort();
         (path, files)
     } else {
+        // A path named on the command line that is not there is an error, not a skip.
+        std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
         (
             path.parent().unwrap_or(Path::new("")),
             vec![path.to_path_buf()],
@@ -482,5 +484,9 @@ mod tests {
         assert!(summary.skipped[1].reason.contains("UTF-8"));
         assert!(summary.skipped[3].reason.contains("重复"));
         assert!(matches!(read(&path, true), Err(IngestError::Strict(s)) if s.line == Some(2)));
+        assert!(matches!(
+            read(&dir.path().join("missing.jsonl"), false),
+            Err(IngestError::Io { .. })
+        ));
     }
 }

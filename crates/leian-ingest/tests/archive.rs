@@ -392,3 +392,22 @@ fn a_judgment_without_case_number_has_its_path_as_id() {
     let (again, _) = read(dir.path(), false).unwrap();
     assert_eq!(again[0].id, judgments[0].id);
 }
+
+#[test]
+fn a_gbk_page_mostly_scripts_is_read_by_its_text() {
+    let page = std::fs::read_to_string(archive().join("docs/yueqing-dubo.html")).unwrap();
+    let script = format!(
+        "<script>var data = \"{}\";</script>",
+        "x1y2z3".repeat(20_000)
+    );
+    let page = page
+        .replace("<meta charset=\"utf-8\">", "<meta charset=\"gbk\">")
+        .replace("</head>", &format!("{script}</head>"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("page.htm");
+    std::fs::write(&path, encoding_rs::GBK.encode(&page).0).unwrap();
+    let (gbk, _) = read_one(&path);
+    let (utf8, _) = read_one(&archive().join("docs/yueqing-dubo.html"));
+    assert_eq!(gbk.full_text, utf8.full_text);
+    assert_eq!(gbk.id, utf8.id);
+}

@@ -11,7 +11,15 @@ const SAMPLE_BYTES: usize = 64 << 10;
 
 /// Decodes a text file's bytes; `Err` is the reason, in Chinese, to skip the file.
 pub(crate) fn decode(bytes: &[u8]) -> Result<String, String> {
-    let text = if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
+    let text = decode_unchecked(bytes);
+    check_text(&text)?;
+    Ok(text)
+}
+
+/// Decodes bytes without judging the result: an HTML page is judged by its text, not its
+/// markup and scripts.
+pub(crate) fn decode_unchecked(bytes: &[u8]) -> String {
+    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         decode_with(encoding, &bytes[bom..])
     } else if let Some(encoding) = utf16_without_bom(bytes) {
         decode_with(encoding, bytes)
@@ -23,9 +31,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<String, String> {
         detector.feed(sample, sample.len() == bytes.len());
         // The `cn` domain tips close calls towards the encodings Chinese courts write.
         decode_with(detector.guess(Some(b"cn"), Utf8Detection::Allow), bytes)
-    };
-    check_text(&text)?;
-    Ok(text)
+    }
 }
 
 fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {

@@ -169,7 +169,7 @@ pub(crate) fn read_document(
         .map_err(|e| format!("无法读取：{}", leian_core::messages::io_error(&e)))?;
     let raw = match kind {
         FileKind::Text => decode::decode(&bytes)?,
-        FileKind::Html => html::text(&decode::decode(&bytes)?),
+        FileKind::Html => html::text(&decode::decode_unchecked(&bytes)),
         FileKind::Docx => docx::text(&bytes)?,
         FileKind::Pdf => pdf::text(&bytes)?,
         FileKind::Records | FileKind::Unsupported(_) => {
