@@ -1,8 +1,9 @@
 //! A judgment from its raw text: the id, title, date and parties read here; the court, case
 //! number, sections, cited articles, charges or causes and what the case number tells are read by
-//! [`crate::extract::enrich`].
+//! [`crate::extract::enrich`] (without its guess of the case number, taken here from the
+//! case-number line only).
 
-use crate::extract::{enrich, find_causes};
+use crate::extract::{enrich_with, find_causes};
 use leian_core::{Domain, Judgment};
 use leian_legal::sections::split_sections;
 use leian_text::parse_chinese_number;
@@ -46,7 +47,7 @@ pub(crate) fn judgment_from_text(
         .find(|l| is_title(l))
         .map(str::to_string);
     let header: String = head.join("\n");
-    let case_number = find_case_number(&header);
+    let case_number = head.iter().find_map(|line| own_case_number(line));
     let doc_type = head.iter().find_map(|l| document_type(l));
     let id = match &case_number {
         Some((_, written)) => case_id(written, doc_type),
@@ -91,8 +92,17 @@ pub(crate) fn judgment_from_text(
         }
     }
     judgment.full_text = Some(text);
-    enrich(&mut judgment);
+    enrich_with(&mut judgment, false);
     Ok(judgment)
+}
+
+/// The case number of a header line that is the case-number line: the number and at most a few
+/// words (`案号：`, `刑事判决书`). A number inside a sentence is another case's.
+fn own_case_number(line: &str) -> Option<(leian_text::CaseNumber, &str)> {
+    let (case, written) = find_case_number(line)?;
+    let rest = line.replacen(written, "", 1);
+    let rest = rest.chars().filter(|c| !c.is_whitespace()).count();
+    (rest <= 10).then_some((case, written))
 }
 
 /// A first line naming the case and the document (`张三盗窃一审刑事判决书`), not a bare document
@@ -253,7 +263,7 @@ pub(crate) fn parties(lines: &[&str]) -> Vec<String> {
     let start = lines
         .iter()
         .take(8)
-        .position(|l| find_case_number(l).is_some())
+        .position(|l| own_case_number(l).is_some())
         .map_or(0, |i| i + 1);
     let mut parties = Vec::new();
     for line in lines.iter().skip(start).take(40) {
@@ -335,6 +345,9 @@ mod tests {
             case_id("〔2017〕沪01刑终１号", Some("裁定书")),
             "case-（2017）沪01刑终1号-裁定书"
         );
+        assert!(own_case_number("（2017）沪0120刑初684号").is_some());
+        assert!(own_case_number("案号： (2017) 沪0120刑初684号").is_some());
+        assert!(own_case_number("被告人张某曾因盗窃经（2014）沪0120刑初1号判决").is_none());
         assert!(is_title("张三盗窃一审刑事判决书"));
         assert!(!is_title("刑 事 判 决 书"));
         assert!(!is_title("刑事附带民事判决书"));
