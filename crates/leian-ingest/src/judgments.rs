@@ -1,9 +1,11 @@
 //! Judgment corpora: the Leian JSONL format (`corpus/SCHEMA.md`), LeCaRD candidate JSON and
 //! CAIL2018 JSONL. The format is recognised from the records themselves.
 
+use crate::archive::FileKind;
 use crate::extract::enrich;
 use crate::report::{IngestError, SourceSummary};
 use leian_core::{Domain, Judgment, statute_id};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -172,83 +174,185 @@ fn strip_kind(mut record: Value) -> Result<Value, String> {
     Ok(record)
 }
 
-/// Reads judgments from a file (JSONL, or one JSON object / array; plain or gzip) or a folder of
-/// such files.
-/// Bad records are skipped and reported; with `strict`, the first one stops the read.
-/// Duplicate ids keep the first record.
+/// Files read in parallel at a time: enough to keep the cores busy, few enough that the
+/// judgments waiting to be handed on in order stay a small batch.
+const FILES_PER_BATCH: usize = 64;
+/// Records converted in parallel at a time, for the same reasons.
+const RECORDS_PER_BATCH: usize = 512;
+
+/// What reading one file of a folder gave, before it is handed on in order.
+enum FileRead {
+    /// JSON records: read and converted in order by the caller.
+    Records,
+    Judgment(Box<Judgment>, &'static str),
+    /// A document that could not be read: skipped, or with `strict` the end of the read.
+    Failed(String),
+    /// Not a judgment document at all: reported, even with `strict`, which is about bad
+    /// judgments.
+    Unsupported(String),
+}
+
+/// Reads judgments from a file or, recursively, a folder. Each file is read by what it is
+/// (magic bytes first, extension second): JSON records (JSONL, or one JSON object / array; plain
+/// or gzip), plain text (UTF-8, GB18030/GBK, UTF-16), Word `.docx`, HTML or PDF with a text
+/// layer. In a folder, hidden files, system files and Office lock files are passed over
+/// silently; files of other types are reported as skipped.
+/// Bad records and unreadable documents are skipped and reported; with `strict`, the first one
+/// stops the read. Duplicate ids keep the first record. Files are read in parallel and handed
+/// on in path order.
 pub fn read_judgments(
     path: &Path,
     strict: bool,
     seen: &mut HashSet<String>,
     on_record: &mut dyn FnMut(Judgment),
 ) -> Result<SourceSummary, IngestError> {
-    let files: Vec<PathBuf> = if path.is_dir() {
+    let (root, files) = if path.is_dir() {
         let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
             .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !crate::archive::is_ignored(&e.file_name().to_string_lossy())
+            })
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .map(|e| e.into_path())
-            .filter(|p| crate::source::is_record_file(p))
             .collect();
         files.sort();
-        files
+        (path, files)
     } else {
-        vec![path.to_path_buf()]
+        // A path named on the command line that is not there is an error, not a skip.
+        std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
+        (
+            path.parent().unwrap_or(Path::new("")),
+            vec![path.to_path_buf()],
+        )
     };
+    let record_files = files
+        .iter()
+        .filter(|p| crate::source::is_record_file(p))
+        .count();
     let mut summary = SourceSummary {
         path: path.to_path_buf(),
         ..Default::default()
     };
-    let mut formats = Vec::new();
-    for file in &files {
-        let bytes = crate::source::read_source(file)?;
-        let stem = crate::source::record_stem(file);
-        let skip = |summary: &mut SourceSummary, line: Option<usize>, reason: String| {
-            summary.skip_or_fail(strict, file, line, reason)
-        };
-        for (line_no, record) in records(&bytes) {
-            let record = match record {
-                Ok(record) => record,
-                Err(reason) => {
-                    skip(&mut summary, line_no, reason)?;
-                    continue;
-                }
-            };
-            let Some(format) = JudgmentFormat::of(&record) else {
-                skip(
+    let mut formats: Vec<&'static str> = Vec::new();
+    for batch in files.chunks(FILES_PER_BATCH) {
+        let reads: Vec<FileRead> = batch.par_iter().map(|file| read_file(root, file)).collect();
+        for (file, read) in batch.iter().zip(reads) {
+            match read {
+                FileRead::Records => read_records(
+                    file,
+                    record_files,
+                    strict,
+                    seen,
+                    on_record,
                     &mut summary,
-                    line_no,
-                    "无法识别的记录格式（应含 Leian、LeCaRD 或 CAIL2018 格式的字段）".into(),
-                )?;
-                continue;
-            };
-            if !formats.contains(&format) {
-                formats.push(format);
-            }
-            let fallback_id = match line_no {
-                Some(line) if files.len() == 1 || format == JudgmentFormat::Cail2018 => {
-                    format!("{stem}-{line}")
+                    &mut formats,
+                )?,
+                FileRead::Judgment(judgment, format) => {
+                    if !formats.contains(&format) {
+                        formats.push(format);
+                    }
+                    if !seen.insert(judgment.id.clone()) {
+                        let reason = format!("id {} 重复（同一案号的文书已读过）", judgment.id);
+                        summary.skip_or_fail(strict, file, None, reason)?;
+                    } else {
+                        summary.read += 1;
+                        on_record(*judgment);
+                    }
                 }
-                _ => stem.clone(),
-            };
-            match convert(record, format, &fallback_id) {
-                Ok(judgment) if !seen.insert(judgment.id.clone()) => {
-                    skip(&mut summary, line_no, format!("id {} 重复", judgment.id))?;
-                }
-                Ok(judgment) => {
-                    summary.read += 1;
-                    on_record(judgment);
-                }
-                Err(reason) => skip(&mut summary, line_no, reason)?,
+                FileRead::Failed(reason) => summary.skip_or_fail(strict, file, None, reason)?,
+                FileRead::Unsupported(reason) => summary.skip_or_fail(false, file, None, reason)?,
             }
         }
     }
-    summary.format = formats
-        .iter()
-        .map(|f| f.name())
-        .collect::<Vec<_>>()
-        .join("+");
+    summary.format = formats.join("+");
     Ok(summary)
+}
+
+/// Recognises and, unless it holds JSON records, reads one file.
+fn read_file(root: &Path, file: &Path) -> FileRead {
+    let head = match crate::archive::head(file) {
+        Ok(head) => head,
+        Err(e) => {
+            return FileRead::Failed(format!("无法读取：{}", leian_core::messages::io_error(&e)));
+        }
+    };
+    let kind = crate::archive::classify(file, &head);
+    match kind {
+        FileKind::Records => FileRead::Records,
+        FileKind::Unsupported(reason) => FileRead::Unsupported(reason),
+        kind => {
+            let relative = file.strip_prefix(root).unwrap_or(file);
+            let relative = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            match crate::archive::read_document(file, &kind, &relative) {
+                Ok(judgment) => FileRead::Judgment(Box::new(judgment), kind.name()),
+                Err(reason) => FileRead::Failed(reason),
+            }
+        }
+    }
+}
+
+/// A record converted, with its format, or why not.
+type Converted = Result<(Judgment, JudgmentFormat), String>;
+
+/// Reads a file of JSON records, converting them in parallel batches and handing them on in
+/// order.
+fn read_records(
+    file: &Path,
+    record_files: usize,
+    strict: bool,
+    seen: &mut HashSet<String>,
+    on_record: &mut dyn FnMut(Judgment),
+    summary: &mut SourceSummary,
+    formats: &mut Vec<&'static str>,
+) -> Result<(), IngestError> {
+    let bytes = crate::source::read_source(file)?;
+    let stem = crate::source::record_stem(file);
+    let mut records = records(&bytes).into_iter().peekable();
+    while records.peek().is_some() {
+        let batch: Vec<_> = records.by_ref().take(RECORDS_PER_BATCH).collect();
+        let converted: Vec<(Option<usize>, Converted)> = batch
+            .into_par_iter()
+            .map(|(line_no, record)| {
+                let converted = record.and_then(|record| {
+                    let format = JudgmentFormat::of(&record).ok_or_else(|| {
+                        "无法识别的记录格式（应含 Leian、LeCaRD 或 CAIL2018 格式的字段）"
+                            .to_string()
+                    })?;
+                    let fallback_id = match line_no {
+                        Some(line) if record_files <= 1 || format == JudgmentFormat::Cail2018 => {
+                            format!("{stem}-{line}")
+                        }
+                        _ => stem.clone(),
+                    };
+                    convert(record, format, &fallback_id).map(|judgment| (judgment, format))
+                });
+                (line_no, converted)
+            })
+            .collect();
+        for (line_no, converted) in converted {
+            match converted {
+                Ok((judgment, format)) => {
+                    if !formats.contains(&format.name()) {
+                        formats.push(format.name());
+                    }
+                    if !seen.insert(judgment.id.clone()) {
+                        let reason = format!("id {} 重复", judgment.id);
+                        summary.skip_or_fail(strict, file, line_no, reason)?;
+                    } else {
+                        summary.read += 1;
+                        on_record(judgment);
+                    }
+                }
+                Err(reason) => summary.skip_or_fail(strict, file, line_no, reason)?,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A record whose fields do not fit its format, in Chinese.
@@ -380,5 +484,9 @@ mod tests {
         assert!(summary.skipped[1].reason.contains("UTF-8"));
         assert!(summary.skipped[3].reason.contains("重复"));
         assert!(matches!(read(&path, true), Err(IngestError::Strict(s)) if s.line == Some(2)));
+        assert!(matches!(
+            read(&dir.path().join("missing.jsonl"), false),
+            Err(IngestError::Io { .. })
+        ));
     }
 }

