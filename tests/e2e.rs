@@ -713,18 +713,19 @@ fn production_configuration() {
     };
     let judgments_only = build("judgments", None);
     let everything = build("all", Some(&data.join("statutes/lawrefbook")));
+    let runs = std::cell::Cell::new(0);
     let eval = |index: &Path, set: &Path, extra: &[&str]| -> (serde_json::Value, PathBuf) {
-        let run = dir
-            .path()
-            .join(format!("run-{}", extra.join("_").replace(['=', '/'], "-")));
+        runs.set(runs.get() + 1);
+        let run = dir.path().join(format!("run-{}.trec", runs.get()));
+        let (queries, qrels) = (set.join("queries.jsonl"), set.join("qrels.trec"));
         let mut args = vec![
             "eval",
             "--index",
             path(index),
             "--queries",
-            path(&set.join("queries.jsonl")),
+            path(&queries),
             "--qrels",
-            path(&set.join("qrels.trec")),
+            path(&qrels),
             "--exclude-self",
             "--json",
             "--run",
