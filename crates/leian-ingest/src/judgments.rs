@@ -192,6 +192,26 @@ enum FileRead {
     Unsupported(String),
 }
 
+/// Records a judgment as read, refusing one already read: the same id, or the same case number
+/// (a court's file and a JSONL record of one judgment carry different ids but one 案号; a file's
+/// own id already tells a ruling from the judgment of its case).
+fn first_sighting(seen: &mut HashSet<String>, judgment: &Judgment) -> Result<(), String> {
+    let case = judgment
+        .case_number
+        .as_deref()
+        .filter(|_| !judgment.id.starts_with("case-"))
+        .map(|number| crate::archive::parse::case_id(number, None));
+    if seen.contains(&judgment.id) || case.as_ref().is_some_and(|c| seen.contains(c)) {
+        return Err(match &judgment.case_number {
+            Some(number) => format!("id {} 重复（案号 {number} 的文书已读过）", judgment.id),
+            None => format!("id {} 重复", judgment.id),
+        });
+    }
+    seen.insert(judgment.id.clone());
+    seen.extend(case);
+    Ok(())
+}
+
 /// Reads judgments from a file or, recursively, a folder. Each file is read by what it is
 /// (magic bytes first, extension second): JSON records (JSONL, or one JSON object / array; plain
 /// or gzip), plain text (UTF-8, GB18030/GBK, UTF-16), Word `.docx`, HTML or PDF with a text
@@ -252,8 +272,7 @@ pub fn read_judgments(
                     if !formats.contains(&format) {
                         formats.push(format);
                     }
-                    if !seen.insert(judgment.id.clone()) {
-                        let reason = format!("id {} 重复（同一案号的文书已读过）", judgment.id);
+                    if let Err(reason) = first_sighting(seen, &judgment) {
                         summary.skip_or_fail(strict, file, None, reason)?;
                     } else {
                         summary.read += 1;
@@ -340,8 +359,7 @@ fn read_records(
                     if !formats.contains(&format.name()) {
                         formats.push(format.name());
                     }
-                    if !seen.insert(judgment.id.clone()) {
-                        let reason = format!("id {} 重复", judgment.id);
+                    if let Err(reason) = first_sighting(seen, &judgment) {
                         summary.skip_or_fail(strict, file, line_no, reason)?;
                     } else {
                         summary.read += 1;
@@ -444,6 +462,33 @@ mod tests {
                 .contains(&"中华人民共和国刑法第264条".to_string())
         );
         assert!(theft.result.as_deref().unwrap().contains("有期徒刑"));
+    }
+
+    #[test]
+    fn one_case_number_is_one_judgment_across_files_and_records() {
+        // The archive fixtures hold three judgments as JSONL records and again as court files.
+        let (docs, summary) = read(&fixture("archive"), false).unwrap();
+        let mut numbers: Vec<&str> = docs
+            .iter()
+            .filter_map(|d| d.case_number.as_deref())
+            .collect();
+        let before = numbers.len();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(
+            numbers.len(),
+            before,
+            "{:?}",
+            docs.iter().map(|d| &d.id).collect::<Vec<_>>()
+        );
+        assert!(
+            summary
+                .skipped
+                .iter()
+                .any(|s| s.reason.contains("的文书已读过")),
+            "{:?}",
+            summary.skipped
+        );
     }
 
     #[test]

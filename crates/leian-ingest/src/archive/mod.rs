@@ -5,7 +5,7 @@
 mod decode;
 mod docx;
 mod html;
-mod parse;
+pub(crate) mod parse;
 mod pdf;
 
 pub use docx::MAX_DOCX_XML_BYTES;
