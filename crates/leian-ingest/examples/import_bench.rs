@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! cargo run --release -p leian-ingest --example import_bench -- \
-//!     [--corpus ../shared/data/corpus/judgments.jsonl] [--files 3000] [--reps 3]
+//!     [--corpus ../shared/data/corpus/judgments.jsonl] [--files 3000] [--reps 3] [--keep DIR]
 //! ```
 //!
 //! `RAYON_NUM_THREADS=1` measures one core. A missing corpus prints `skipped: … not found` and
@@ -28,6 +28,8 @@ struct Args {
     corpus: PathBuf,
     files: usize,
     reps: usize,
+    /// Write the folder here and keep it (to time `leian index --corpus DIR` on it).
+    keep: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -35,6 +37,7 @@ fn args() -> Args {
         corpus: PathBuf::from("../shared/data/corpus/judgments.jsonl"),
         files: 3000,
         reps: 3,
+        keep: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -43,6 +46,7 @@ fn args() -> Args {
             "--corpus" => args.corpus = PathBuf::from(value),
             "--files" => args.files = value.parse().expect("--files N"),
             "--reps" => args.reps = value.parse().expect("--reps N"),
+            "--keep" => args.keep = Some(PathBuf::from(value)),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -117,10 +121,14 @@ fn main() {
     records.truncate(args.files);
     let full_texts = records.iter().filter(|r| !r["full_text"].is_null()).count();
 
-    let dir = tempfile::tempdir().expect("temporary folder");
+    let temporary = tempfile::tempdir().expect("temporary folder");
+    let root = args
+        .keep
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_path_buf());
     let mut bytes = 0usize;
     for (i, record) in records.iter().enumerate() {
-        let folder = dir.path().join(format!("batch-{:02}", i / 500));
+        let folder = root.join(format!("batch-{:02}", i / 500));
         std::fs::create_dir_all(&folder).expect("folder");
         let text = render(record);
         let encoded = if i % 2 == 1 {
@@ -148,10 +156,8 @@ fn main() {
         let started = Instant::now();
         let mut read = 0usize;
         let summary =
-            leian_ingest::read_judgments(dir.path(), false, &mut HashSet::new(), &mut |_| {
-                read += 1
-            })
-            .expect("read");
+            leian_ingest::read_judgments(&root, false, &mut HashSet::new(), &mut |_| read += 1)
+                .expect("read");
         let seconds = started.elapsed().as_secs_f64();
         let rate = records.len() as f64 / seconds;
         println!(
