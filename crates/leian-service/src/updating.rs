@@ -351,10 +351,10 @@ fn refuse_repeated(judgments: &[Judgment], sources: &[SourceSummary]) -> Result<
         .collect();
     let mut numbers: HashMap<String, &str> = HashMap::new();
     for judgment in judgments {
-        if let Some(number) = judgment.case_number.as_deref() {
-            if let Some(first) = numbers.insert(case_number_key(number), &judgment.id) {
-                repeated.push(format!("案号 {number}（{first} 与 {}）", judgment.id));
-            }
+        if let Some(number) = judgment.case_number.as_deref()
+            && let Some(first) = numbers.insert(case_number_key(number), &judgment.id)
+        {
+            repeated.push(format!("案号 {number}（{first} 与 {}）", judgment.id));
         }
     }
     repeated.sort();
