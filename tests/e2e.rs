@@ -805,3 +805,206 @@ fn production_configuration() {
         "civil: a deciding article in the top 3 for {share:.3}"
     );
 }
+
+/// Judgments for the update tests: id, case number, facts (one Leian JSON line each).
+fn judgment_lines(judgments: &[(&str, Option<&str>, &str)]) -> String {
+    judgments
+        .iter()
+        .map(|(id, case_number, facts)| {
+            let mut record = serde_json::json!({"id": id, "facts": facts, "causes": ["盗窃罪"]});
+            if let Some(number) = case_number {
+                record["case_number"] = (*number).into();
+            }
+            format!("{record}\n")
+        })
+        .collect()
+}
+
+fn judgment_count(index: &Path) -> u64 {
+    leian_index::Snapshot::open(index)
+        .expect("the index opens")
+        .manifest()
+        .docs
+        .judgments
+}
+
+fn stored_facts(index: &Path, id: &str) -> Option<String> {
+    use leian_core::Store;
+    match leian_index::Snapshot::open(index)
+        .unwrap()
+        .document(id)
+        .unwrap()
+    {
+        Some(leian_core::Document::Judgment(j)) => Some(j.facts),
+        _ => None,
+    }
+}
+
+#[test]
+fn add_replace_and_remove_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    assert!(index_fixtures(&index, &["--no-embed"]).status.success());
+    assert_eq!(judgment_count(&index), 5);
+
+    // One new judgment, one replacing a fixture by its id.
+    let day1 = dir.path().join("day1.jsonl");
+    std::fs::write(
+        &day1,
+        judgment_lines(&[
+            (
+                "daily-1",
+                Some("（2024）京0105刑初100号"),
+                "被告人张某在超市内盗窃白酒两瓶，价值人民币八百元。",
+            ),
+            (
+                "lecard-1001",
+                None,
+                "被告人入户盗窃现金，并窃得一只鹦鹉螺化石。",
+            ),
+        ]),
+    )
+    .unwrap();
+    let out = ok(&["add", "--index", path(&index), path(&day1)]);
+    assert!(out.contains("新增 1 份，替换 1 份，删除 0 份"), "{out}");
+    assert_eq!(judgment_count(&index), 6, "replaced, not duplicated");
+    assert!(
+        stored_facts(&index, "lecard-1001")
+            .unwrap()
+            .contains("鹦鹉螺")
+    );
+    let json = ok(&[
+        "search",
+        "--index",
+        path(&index),
+        "--kind",
+        "judgment",
+        "--json",
+        "鹦鹉螺化石",
+    ]);
+    let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(response["judgments"][0]["id"], "lecard-1001", "{json}");
+
+    // The same case number under another id (written with half-width brackets) replaces it.
+    let day2 = dir.path().join("day2.jsonl");
+    std::fs::write(
+        &day2,
+        judgment_lines(&[(
+            "daily-1b",
+            Some("(2024)京0105刑初100号"),
+            "被告人张某在超市内盗窃白酒两瓶（更正后的文书）。",
+        )]),
+    )
+    .unwrap();
+    let out = ok(&["add", "--index", path(&index), path(&day2)]);
+    assert!(out.contains("daily-1b 替换了 daily-1"), "{out}");
+    assert_eq!(judgment_count(&index), 6);
+    assert_eq!(stored_facts(&index, "daily-1"), None);
+
+    // Refused, nothing changed: one id twice in the input, an unknown id to remove.
+    let before = leian_index::Manifest::read(&index).unwrap();
+    let twice = dir.path().join("twice.jsonl");
+    std::fs::write(
+        &twice,
+        judgment_lines(&[
+            ("daily-9", None, "盗窃电动车"),
+            ("daily-9", None, "盗窃手机"),
+        ]),
+    )
+    .unwrap();
+    for args in [
+        vec!["add", "--index", path(&index), path(&twice)],
+        vec!["remove", "--index", path(&index), "daily-1b", "no-such-id"],
+    ] {
+        let out = leian(&args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Progress lines come first; the error is the last line.
+        let error = stderr.lines().last().unwrap_or_default();
+        assert!(error.starts_with("错误："), "{stderr}");
+        assert!(
+            error.contains("daily-9") || error.contains("no-such-id"),
+            "{stderr}"
+        );
+        assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
+    }
+
+    let out = ok(&["remove", "--index", path(&index), "daily-1b"]);
+    assert!(out.contains("删除 1 份"), "{out}");
+    assert_eq!(judgment_count(&index), 5);
+    let manifest = leian_index::Manifest::read(&index).unwrap();
+    assert_eq!(manifest.updates.len(), 3);
+    assert!(
+        manifest
+            .sources
+            .iter()
+            .any(|s| s.path.ends_with("day2.jsonl")),
+        "the sources list what was added"
+    );
+
+    // The served path is a link to a versioned folder; the current and the previous are kept.
+    assert!(
+        std::fs::symlink_metadata(&index)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let versions = std::fs::read_dir(dir.path().join(".index.snapshots"))
+        .unwrap()
+        .count();
+    assert_eq!(versions, 2);
+}
+
+#[test]
+fn a_killed_add_leaves_the_served_snapshot_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    assert!(index_fixtures(&index, &["--no-embed"]).status.success());
+    let before = leian_index::Manifest::read(&index).unwrap();
+    let day = dir.path().join("day.jsonl");
+    std::fs::write(
+        &day,
+        judgment_lines(&[("daily-1", None, "被告人在商场盗窃手机一部。")]),
+    )
+    .unwrap();
+    let add = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_leian"));
+        command.args(["add", "--index", path(&index), path(&day)]);
+        command
+    };
+    // A debug-build hook aborts the process (as kill -9 would) at each step of the update.
+    for step in ["linked", "committed", "vectors", "manifest", "versioned"] {
+        let out = add().env("LEIAN_CRASH_AT", step).output().unwrap();
+        assert!(!out.status.success(), "{step}: the hook did not fire");
+        assert_eq!(
+            leian_index::Manifest::read(&index).unwrap(),
+            before,
+            "{step}"
+        );
+        assert_eq!(judgment_count(&index), 5, "{step}");
+    }
+    // A real kill -9 at whatever point the update has reached: the index opens, with the old
+    // or the new documents, never without one.
+    let library = root().join("corpus/judgments.jsonl.gz");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args(["add", "--index", path(&index), path(&library)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let count = judgment_count(&index);
+    assert!(count == 5 || count > 3000, "{count} judgments");
+
+    let out = ok(&["add", "--index", path(&index), path(&day)]);
+    assert!(out.contains("新增 1 份"), "{out}");
+    assert_eq!(judgment_count(&index), count + 1);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".building-") || n.contains(".link-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

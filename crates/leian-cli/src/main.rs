@@ -8,6 +8,7 @@ mod progress;
 mod report_cmd;
 mod search_cmd;
 mod serve_cmd;
+mod update_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -24,6 +25,10 @@ struct Cli {
 enum Command {
     /// 由裁判文书语料和法规来源建立索引快照
     Index(index_cmd::IndexArgs),
+    /// 把新的裁判文书加入已发布的索引（id 或案号相同者替换），不必全量重建
+    Add(update_cmd::AddArgs),
+    /// 按 id 从已发布的索引中删除文书
+    Remove(update_cmd::RemoveArgs),
     /// 以案情摘要检索索引
     Search(search_cmd::SearchArgs),
     /// 为案情摘要生成类案检索报告（最高人民法院类案检索指导意见第八条）
@@ -74,6 +79,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Index(args) => index_cmd::run(args),
+        Command::Add(args) => update_cmd::add(args),
+        Command::Remove(args) => update_cmd::remove(args),
         Command::Search(args) => search_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),

@@ -14,11 +14,10 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 pub struct SnapshotBuilder {
     out: PathBuf,
     scratch: PathBuf,
-    fields: Fields,
+    documents: DocumentBuilder,
     writer: IndexWriter,
     stats: CorpusStats,
     started: Instant,
-    charges_by_article: HashMap<&'static str, Vec<&'static str>>,
     vectors: Option<(crate::VectorWriter, crate::DenseInfo)>,
 }
 
@@ -56,10 +55,106 @@ impl SnapshotBuilder {
     /// interrupted builds of the same `out` are removed.
     pub fn create(out: &Path, threads: usize) -> Result<Self, IndexError> {
         let scratch = crate::swap::scratch_dir(out)?;
-        let fields = build_schema();
-        let index = Index::create_in_dir(&scratch, fields.schema.clone())?;
+        let documents = DocumentBuilder::new();
+        let index = Index::create_in_dir(&scratch, documents.fields.schema.clone())?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let writer = index.writer_with_num_threads(threads.max(1), 128_000_000 * threads.max(1))?;
+        Ok(SnapshotBuilder {
+            out: out.to_path_buf(),
+            scratch,
+            documents,
+            writer,
+            stats: CorpusStats::default(),
+            started: Instant::now(),
+            vectors: None,
+        })
+    }
+
+    /// Attaches the dense vectors written with the snapshot.
+    pub fn set_vectors(&mut self, writer: crate::VectorWriter, info: crate::DenseInfo) {
+        self.vectors = Some((writer, info));
+    }
+
+    /// Adds a judgment or a statute article.
+    pub fn add_document(&mut self, document: Document) -> Result<(), IndexError> {
+        self.writer.add_document(self.documents.build(&document)?)?;
+        match document {
+            Document::Judgment(_) => self.stats.judgments += 1,
+            Document::Statute(_) => self.stats.statutes += 1,
+        }
+        Ok(())
+    }
+
+    /// Adds a judgment.
+    pub fn add_judgment(&mut self, judgment: Judgment) -> Result<(), IndexError> {
+        self.add_document(Document::Judgment(judgment))
+    }
+
+    /// Adds a statute article.
+    pub fn add_statute(&mut self, statute: Statute) -> Result<(), IndexError> {
+        self.add_document(Document::Statute(statute))
+    }
+
+    /// Commits, writes the manifest and moves the snapshot to `out`, replacing what was there.
+    pub fn finish(
+        mut self,
+        sources: Vec<SourceRecord>,
+        statute_duplicates: usize,
+    ) -> Result<Manifest, IndexError> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        let built_at = chrono::Utc::now();
+        let mut manifest = Manifest {
+            snapshot_id: snapshot_id(built_at, &sources),
+            leian_version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: SCHEMA_VERSION,
+            analyzer_version: analyzer_version(),
+            built_at: built_at.to_rfc3339(),
+            build_seconds: self.started.elapsed().as_secs_f64(),
+            docs: self.stats.clone(),
+            sources,
+            statute_duplicates,
+            dense: None,
+            updates: Vec::new(),
+        };
+        if let Some((writer, info)) = &self.vectors {
+            let hnsw = writer.write(&self.scratch)?;
+            manifest.dense = Some(crate::DenseInfo {
+                hnsw,
+                ..info.clone()
+            });
+        }
+        manifest.write(&self.scratch)?;
+        let _lock = crate::swap::lock(&self.out)?;
+        crate::swap::publish(&self.scratch, &self.out, &manifest.snapshot_id)?;
+        Ok(manifest)
+    }
+}
+
+/// A snapshot id: the build time (milliseconds: two builds in one second are still two
+/// snapshots) and the start of the sources' hashes.
+pub(crate) fn snapshot_id(at: chrono::DateTime<chrono::Utc>, sources: &[SourceRecord]) -> String {
+    let fingerprint: String = sources
+        .iter()
+        .map(|s| &s.sha256[..8.min(s.sha256.len())])
+        .collect::<Vec<_>>()
+        .join("");
+    format!(
+        "{}-{}",
+        at.format("%Y%m%dT%H%M%S%3fZ"),
+        &fingerprint[..fingerprint.len().min(8)]
+    )
+}
+
+/// Turns documents into tantivy documents: the one mapping of a `Document` to the schema's
+/// fields, used by full builds ([`SnapshotBuilder`]) and updates ([`crate::SnapshotUpdate`]) alike.
+pub(crate) struct DocumentBuilder {
+    pub(crate) fields: Fields,
+    charges_by_article: HashMap<&'static str, Vec<&'static str>>,
+}
+
+impl DocumentBuilder {
+    pub(crate) fn new() -> Self {
         let mut charges_by_article: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
         for charge in dict::charges() {
             for article in &charge.articles {
@@ -69,21 +164,10 @@ impl SnapshotBuilder {
                     .push(charge.name);
             }
         }
-        Ok(SnapshotBuilder {
-            out: out.to_path_buf(),
-            scratch,
-            fields,
-            writer,
-            stats: CorpusStats::default(),
-            started: Instant::now(),
+        DocumentBuilder {
+            fields: build_schema(),
             charges_by_article,
-            vectors: None,
-        })
-    }
-
-    /// Attaches the dense vectors written with the snapshot.
-    pub fn set_vectors(&mut self, writer: crate::VectorWriter, info: crate::DenseInfo) {
-        self.vectors = Some((writer, info));
+        }
     }
 
     fn field(&self, name: &str) -> tantivy::schema::Field {
@@ -99,75 +183,58 @@ impl SnapshotBuilder {
         }
     }
 
-    fn base(&self, document: &Document) -> Result<TantivyDocument, IndexError> {
+    /// The tantivy document of a judgment or a statute article.
+    pub(crate) fn build(&self, document: &Document) -> Result<TantivyDocument, IndexError> {
         let mut doc = TantivyDocument::default();
         doc.add_text(self.fields.id, document.id());
         doc.add_text(self.field("kind"), document.kind().as_str());
         let json =
             serde_json::to_string(document).map_err(|e| IndexError::Invalid(e.to_string()))?;
         doc.add_text(self.fields.doc, json);
+        match document {
+            Document::Judgment(j) => self.judgment_fields(&mut doc, j),
+            Document::Statute(s) => self.statute_fields(&mut doc, s),
+        }
         Ok(doc)
     }
 
-    /// Adds a judgment or a statute article.
-    pub fn add_document(&mut self, document: Document) -> Result<(), IndexError> {
-        match document {
-            Document::Judgment(j) => self.add_judgment(j),
-            Document::Statute(s) => self.add_statute(s),
-        }
-    }
-
-    /// Adds a judgment.
-    pub fn add_judgment(&mut self, judgment: Judgment) -> Result<(), IndexError> {
-        let document = Document::Judgment(judgment);
-        let mut doc = self.base(&document)?;
-        let Document::Judgment(j) = &document else {
-            unreachable!("built above")
-        };
-        self.put(&mut doc, "title", j.title.as_deref());
-        self.put(&mut doc, "facts", Some(&j.facts));
-        self.put(&mut doc, "reasoning", j.reasoning.as_deref());
-        self.put(&mut doc, "result", j.result.as_deref());
+    fn judgment_fields(&self, doc: &mut TantivyDocument, j: &Judgment) {
+        self.put(doc, "title", j.title.as_deref());
+        self.put(doc, "facts", Some(&j.facts));
+        self.put(doc, "reasoning", j.reasoning.as_deref());
+        self.put(doc, "result", j.result.as_deref());
         // The full text repeats the sections; index it only where they were not found.
         if j.reasoning.is_none() {
-            self.put(&mut doc, "full_text", j.full_text.as_deref());
+            self.put(doc, "full_text", j.full_text.as_deref());
         }
         for cause in &j.causes {
-            self.put(&mut doc, "charges", Some(cause));
-            self.put(&mut doc, "causes", Some(cause));
+            self.put(doc, "charges", Some(cause));
+            self.put(doc, "causes", Some(cause));
         }
-        self.put(&mut doc, "domain", j.domain.map(|d| d.as_str()));
-        self.put(&mut doc, "court_level", j.court_level.map(|d| d.as_str()));
-        self.put(&mut doc, "province", j.province.as_deref());
-        self.put(&mut doc, "procedure", j.procedure.map(|d| d.as_str()));
-        self.put(&mut doc, "authority", Some(j.authority.as_str()));
-        self.put(&mut doc, "court", j.court.as_deref());
-        self.put(&mut doc, "date", j.date.as_deref());
+        self.put(doc, "domain", j.domain.map(|d| d.as_str()));
+        self.put(doc, "court_level", j.court_level.map(|d| d.as_str()));
+        self.put(doc, "province", j.province.as_deref());
+        self.put(doc, "procedure", j.procedure.map(|d| d.as_str()));
+        self.put(doc, "authority", Some(j.authority.as_str()));
+        self.put(doc, "court", j.court.as_deref());
+        self.put(doc, "date", j.date.as_deref());
         for cited in &j.cited_articles {
-            self.put(&mut doc, "cited", Some(cited));
+            self.put(doc, "cited", Some(cited));
         }
         if let Some(year) = j.year {
             doc.add_u64(self.fields.year, u64::from(year));
         }
-        self.writer.add_document(doc)?;
-        self.stats.judgments += 1;
-        Ok(())
     }
 
-    /// Adds a statute article. 刑法 articles also carry the charges they define, so that a fact
-    /// summary's `盗窃` meets the article defining 盗窃罪.
-    pub fn add_statute(&mut self, statute: Statute) -> Result<(), IndexError> {
-        let document = Document::Statute(statute);
-        let mut doc = self.base(&document)?;
-        let Document::Statute(s) = &document else {
-            unreachable!("built above")
-        };
-        self.put(&mut doc, "text", Some(&s.text));
-        self.put(&mut doc, "law_name", Some(&s.law));
-        self.put(&mut doc, "chapter", s.chapter.as_deref());
-        self.put(&mut doc, "law", Some(&s.law));
-        self.put(&mut doc, "statute_level", s.level.as_deref());
-        self.put(&mut doc, "status", s.status.map(|v| v.as_str()));
+    /// 刑法 articles also carry the charges they define, so that a fact summary's `盗窃` meets
+    /// the article defining 盗窃罪.
+    fn statute_fields(&self, doc: &mut TantivyDocument, s: &Statute) {
+        self.put(doc, "text", Some(&s.text));
+        self.put(doc, "law_name", Some(&s.law));
+        self.put(doc, "chapter", s.chapter.as_deref());
+        self.put(doc, "law", Some(&s.law));
+        self.put(doc, "statute_level", s.level.as_deref());
+        self.put(doc, "status", s.status.map(|v| v.as_str()));
         if s.law == CRIMINAL_LAW {
             for charge in self
                 .charges_by_article
@@ -175,7 +242,7 @@ impl SnapshotBuilder {
                 .into_iter()
                 .flatten()
             {
-                self.put(&mut doc, "article_charges", Some(charge));
+                self.put(doc, "article_charges", Some(charge));
             }
         }
         if let Some(year) = s
@@ -186,51 +253,5 @@ impl SnapshotBuilder {
         {
             doc.add_u64(self.fields.year, year);
         }
-        self.writer.add_document(doc)?;
-        self.stats.statutes += 1;
-        Ok(())
-    }
-
-    /// Commits, writes the manifest and moves the snapshot to `out`, replacing what was there.
-    pub fn finish(
-        mut self,
-        sources: Vec<SourceRecord>,
-        statute_duplicates: usize,
-    ) -> Result<Manifest, IndexError> {
-        self.writer.commit()?;
-        self.writer.wait_merging_threads()?;
-        let built_at = chrono::Utc::now();
-        let fingerprint: String = sources
-            .iter()
-            .map(|s| &s.sha256[..8.min(s.sha256.len())])
-            .collect::<Vec<_>>()
-            .join("");
-        let mut manifest = Manifest {
-            snapshot_id: format!(
-                "{}-{}",
-                // Milliseconds: two builds in one second are still two snapshots.
-                built_at.format("%Y%m%dT%H%M%S%3fZ"),
-                &fingerprint[..fingerprint.len().min(8)]
-            ),
-            leian_version: env!("CARGO_PKG_VERSION").into(),
-            schema_version: SCHEMA_VERSION,
-            analyzer_version: analyzer_version(),
-            built_at: built_at.to_rfc3339(),
-            build_seconds: self.started.elapsed().as_secs_f64(),
-            docs: self.stats.clone(),
-            sources,
-            statute_duplicates,
-            dense: None,
-        };
-        if let Some((writer, info)) = &self.vectors {
-            let hnsw = writer.write(&self.scratch)?;
-            manifest.dense = Some(crate::DenseInfo {
-                hnsw,
-                ..info.clone()
-            });
-        }
-        manifest.write(&self.scratch)?;
-        crate::swap::move_into_place(&self.scratch, &self.out)?;
-        Ok(manifest)
     }
 }

@@ -2,8 +2,10 @@
 //! text fields with BM25, exact-value fields for filters, the whole document stored as JSON) plus a
 //! manifest saying how and from what it was built.
 //!
-//! A snapshot is built in a sibling folder and moved into place only when complete, so a killed
-//! build never damages the snapshot that is being served.
+//! A snapshot is built in a sibling folder and published only when complete (the served path is
+//! a symbolic link swapped in one rename, `swap.rs`), so a killed build or update never damages
+//! the snapshot that is being served. [`SnapshotUpdate`] adds, replaces and removes documents of
+//! a published snapshot without rebuilding it.
 //!
 //! ```
 //! use leian_core::{Document, Filters, Judgment, Store};
@@ -36,14 +38,16 @@ mod manifest;
 mod schema;
 mod snapshot;
 mod swap;
+mod update;
 mod vectors;
 
 pub use builder::{SnapshotBuilder, dense_text};
 pub use embed_cache::EmbeddingCache;
 pub use hnsw::{DEFAULT_HNSW_MIN_PASSAGES, HnswInfo};
-pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, sha256_of_path};
-pub use snapshot::{Snapshot, snapshot_bytes};
+pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, UpdateRecord, sha256_of_path};
+pub use snapshot::{Snapshot, case_number_key, snapshot_bytes};
 pub use swap::attach_vectors;
+pub use update::{SnapshotUpdate, UpdateCounts};
 pub use vectors::{DenseInfo, VectorWriter, Vectors, dot};
 
 /// Errors of building or opening a snapshot.

@@ -36,6 +36,25 @@ pub struct Manifest {
     /// Dense vectors, when the snapshot has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dense: Option<crate::DenseInfo>,
+    /// Updates applied since the full build (`leian add` / `leian remove`, the admin API),
+    /// oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub updates: Vec<UpdateRecord>,
+}
+
+/// One update of a snapshot: what it was applied to and how much changed (counts, so the
+/// manifest stays small after years of nightly updates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateRecord {
+    /// The snapshot the update was applied to.
+    pub base_snapshot_id: String,
+    pub updated_at: String,
+    /// Documents added that were not indexed before.
+    pub added: usize,
+    /// Documents replaced by a new version (same id, or same case number).
+    pub replaced: usize,
+    /// Documents removed.
+    pub removed: usize,
 }
 
 impl Manifest {

@@ -92,7 +92,10 @@ impl Snapshot {
                 dir.display()
             )));
         }
-        let manifest = Manifest::read(dir)?;
+        // Everything is read from the folder the path names now: a snapshot published while this
+        // one opens must not mix its manifest, index or vectors with this one's.
+        let resolved = crate::swap::resolve(dir)?;
+        let manifest = Manifest::read(&resolved)?;
         if manifest.schema_version != SCHEMA_VERSION
             || manifest.analyzer_version != analyzer_version()
         {
@@ -105,7 +108,7 @@ impl Snapshot {
                 analyzer_version()
             )));
         }
-        let index = Index::open_in_dir(dir)?;
+        let index = Index::open_in_dir(&resolved)?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         // A snapshot never changes under a reader: a rebuild publishes a new folder and the server
         // swaps snapshots itself. Watching `meta.json` would show a rebuilt index's documents
@@ -115,7 +118,7 @@ impl Snapshot {
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()?;
         let vectors = match &manifest.dense {
-            Some(info) => Some(crate::Vectors::open(dir, info)?),
+            Some(info) => Some(crate::Vectors::open(&resolved, info)?),
             None => None,
         };
         let fields = build_schema();
@@ -141,6 +144,10 @@ impl Snapshot {
         &self.dir
     }
 
+    pub(crate) fn vectors(&self) -> Option<&crate::Vectors> {
+        self.vectors.as_ref()
+    }
+
     /// Every stored document, in index order (for embedding a snapshot after it was built).
     pub fn all_documents(&self) -> Result<Vec<Document>, IndexError> {
         let searcher = self.reader.searcher();
@@ -158,6 +165,47 @@ impl Snapshot {
             }
         }
         Ok(documents)
+    }
+
+    /// Whether a live document has this id.
+    pub fn contains(&self, id: &str) -> Result<bool, IndexError> {
+        Ok(self
+            .addresses(&[id.to_string()])
+            .map_err(|e| IndexError::Invalid(e.to_string()))?[0]
+            .is_some())
+    }
+
+    /// The id of each indexed judgment with a case number, by [`case_number_key`]. Read from the
+    /// stored documents (case numbers are not indexed): an update pays this once, searches never.
+    pub fn judgments_by_case_number(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, IndexError> {
+        #[derive(serde::Deserialize)]
+        struct Header {
+            kind: String,
+            id: String,
+            #[serde(default)]
+            case_number: Option<String>,
+        }
+        let searcher = self.reader.searcher();
+        let mut found = std::collections::HashMap::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(8)
+                .map_err(|e| IndexError::io(&self.dir, e))?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let doc = doc?;
+                let Some(json) = doc.get_first(self.fields.doc).and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                let header: Header = serde_json::from_str(json)
+                    .map_err(|e| IndexError::Invalid(format!("存储的文书无法读取：{e}")))?;
+                if let (true, Some(number)) = (header.kind == "judgment", &header.case_number) {
+                    found.insert(case_number_key(number), header.id);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Bytes on disk.
@@ -620,6 +668,34 @@ impl Store for Snapshot {
 /// on how many documents of other kinds share the index.
 fn non_scoring(query: impl Query + 'static) -> Box<dyn Query> {
     Box::new(tantivy::query::ConstScoreQuery::new(Box::new(query), 0.0))
+}
+
+/// A case number as compared between documents: full-width brackets, Chinese numerals and
+/// spaces do not make two numbers different.
+pub fn case_number_key(case_number: &str) -> String {
+    leian_text::normalize(case_number)
+        .text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '〔' | '［' | '[' => '(',
+            '〕' | '］' | ']' => ')',
+            other => other,
+        })
+        .collect()
+}
+
+/// Live judgments and statutes in the index in `dir` (deleted documents excluded).
+pub(crate) fn count_documents(index: &Index) -> Result<CorpusStats, IndexError> {
+    let reader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()?;
+    let counts = count_kinds(&reader.searcher(), &build_schema())?;
+    Ok(CorpusStats {
+        judgments: counts.judgments,
+        statutes: counts.statutes,
+    })
 }
 
 /// Counts the live documents of each kind (deleted ones excluded, as tantivy's own count does).

@@ -81,6 +81,22 @@ impl VectorWriter {
         self.owners.len()
     }
 
+    /// Appends every document of `other` (same dimension) after this writer's.
+    pub fn append(&mut self, other: VectorWriter) -> Result<(), IndexError> {
+        if other.dimension != self.dimension && !other.docs.is_empty() {
+            return Err(IndexError::Invalid(format!(
+                "新向量为 {} 维，索引的向量为 {} 维",
+                other.dimension, self.dimension
+            )));
+        }
+        let offset = u32::try_from(self.docs.len())
+            .map_err(|_| IndexError::Invalid("文书数量过多".into()))?;
+        self.rows.extend(other.rows);
+        self.owners.extend(other.owners.iter().map(|o| o + offset));
+        self.docs.extend(other.docs);
+        Ok(())
+    }
+
     pub fn documents(&self) -> usize {
         self.docs.len()
     }
@@ -184,6 +200,28 @@ impl Vectors {
 
     pub fn dimension(&self) -> usize {
         self.dimension
+    }
+
+    /// The stored vectors of the documents `keep` accepts, in their order, into a writer (an
+    /// update keeps them as they are: nothing is embedded again).
+    pub(crate) fn retained(&self, keep: impl Fn(&str) -> bool) -> Result<VectorWriter, IndexError> {
+        let mut writer = VectorWriter::new(self.dimension);
+        let mut start = 0;
+        while start < self.owners.len() {
+            let owner = self.owners[start];
+            let end = start + self.owners[start..].partition_point(|&o| o == owner);
+            let id = &self.docs[owner as usize];
+            if keep(id) {
+                let passages: Vec<Vec<f32>> = self.rows
+                    [start * self.dimension..end * self.dimension]
+                    .chunks_exact(self.dimension)
+                    .map(<[f32]>::to_vec)
+                    .collect();
+                writer.add(id, &passages)?;
+            }
+            start = end;
+        }
+        Ok(writer)
     }
 
     /// Whether the document has vectors.

@@ -42,6 +42,9 @@ pub mod code {
     pub const RATE_LIMITED: &str = "rate_limited";
     /// The new index snapshot could not be loaded; the previous one keeps serving (422).
     pub const RELOAD_FAILED: &str = "reload_failed";
+    /// A document update holds one document more than once (same id or case number); nothing
+    /// was changed (422).
+    pub const DUPLICATE_IDS: &str = "duplicate_ids";
     /// The server failed; the message says no more than that.
     pub const INTERNAL: &str = "internal";
 }
@@ -66,7 +69,7 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: `empty_query`, `empty_text`, `invalid_request`,
     /// `payload_too_large`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
     /// `timeout`, `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`,
-    /// `reload_failed`, `internal`.
+    /// `reload_failed`, `duplicate_ids`, `internal`.
     pub code: String,
     /// Human-readable explanation (in Chinese).
     pub message: String,
@@ -166,6 +169,12 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::Search(error) => error.into(),
             ServiceError::Invalid(message) => ApiError::invalid(message),
+            ServiceError::NotFound(message) => ApiError::not_found(message),
+            ServiceError::Duplicate(message) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code::DUPLICATE_IDS,
+                message,
+            ),
             other => ApiError::internal(other),
         }
     }

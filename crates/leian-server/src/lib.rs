@@ -1,6 +1,7 @@
 //! The Leian HTTP API (axum): `POST /v1/search`, `POST /v1/citations/check`,
 //! `GET /v1/judgments/{id}`, `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready`,
-//! `POST /v1/admin/reload`, `GET /metrics`, `GET /openapi.json` and the API page `GET /api`;
+//! `POST /v1/admin/reload`, `POST /v1/admin/documents`, `DELETE /v1/admin/documents/{id}`,
+//! `GET /metrics`, `GET /openapi.json` and the API page `GET /api`;
 //! API keys with scopes and rate limits ([`auth`]), CORS, the configuration file ([`config`]).
 //!
 //! The served index sits behind an [`ArcSwap`], so a new snapshot can replace it while requests
@@ -34,7 +35,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
+use leian_service::updating::UpdateOutcome;
 use leian_service::{EngineSettings, Service};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -52,6 +54,11 @@ pub use tokio::runtime::{Handle as RuntimeHandle, Runtime};
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 /// Default time limit of a request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Body limit of the document updates (a night's judgments), when the server's is lower.
+pub const UPDATE_BODY_LIMIT: usize = 64 << 20;
+/// Time limit of the document updates (new judgments are embedded), when the server's is lower.
+/// An update whose client gave up still finishes and is served.
+pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Request limits.
 #[derive(Debug, Clone)]
@@ -110,6 +117,8 @@ struct Shared {
     metrics: metrics::Metrics,
     /// One reload at a time: two concurrent ones would race to be the last swap.
     reloading: tokio::sync::Mutex<()>,
+    /// One document update at a time (the index's lock queues them too, but on blocked threads).
+    updating: tokio::sync::Mutex<()>,
     /// What the server runs in the background (embedding), for `/v1/ready`.
     tasks: tasks::Tasks,
 }
@@ -140,6 +149,7 @@ impl AppState {
                 settings: settings.into(),
                 metrics: metrics::Metrics::default(),
                 reloading: tokio::sync::Mutex::new(()),
+                updating: tokio::sync::Mutex::new(()),
                 tasks: tasks::Tasks::default(),
             }),
         };
@@ -218,6 +228,42 @@ impl AppState {
         Ok(reloaded)
     }
 
+    /// Runs `job` (an update of the served folder, `leian_service::updating`) on the blocking
+    /// pool, then serves its snapshot as a reload does. The job runs to its end even when the
+    /// client goes away, so a published update is always served.
+    pub async fn update<F>(&self, job: F) -> Result<UpdateOutcome, error::ApiError>
+    where
+        F: FnOnce(&std::path::Path) -> leian_service::Result<UpdateOutcome> + Send + 'static,
+    {
+        let state = self.clone();
+        let task = tokio::spawn(async move {
+            let _one_at_a_time = state.shared.updating.lock().await;
+            let folder = state.current().path.clone();
+            if folder.as_os_str().is_empty() {
+                return Err(error::ApiError::invalid(
+                    "服务器提供的索引不是快照文件夹，无法更新",
+                ));
+            }
+            let outcome = tokio::task::spawn_blocking(move || job(&folder))
+                .await
+                .map_err(error::ApiError::internal)??;
+            if outcome.snapshot_id != outcome.previous_snapshot_id {
+                state.reload(None).await.map_err(|message| {
+                    error::ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        error::code::RELOAD_FAILED,
+                        format!(
+                            "快照 {} 已发布，但未能加载：{message}；仍由原快照提供服务",
+                            outcome.snapshot_id
+                        ),
+                    )
+                })?;
+            }
+            Ok(outcome)
+        });
+        task.await.map_err(error::ApiError::internal)?
+    }
+
     /// What runs in the background (`None` when nothing does).
     pub fn activity(&self) -> Option<String> {
         self.shared.tasks.activity()
@@ -273,10 +319,14 @@ fn warm_up(index: Arc<Service>) {
         health_api::health,
         health_api::ready,
         admin_api::reload,
+        admin_api::add_documents,
+        admin_api::remove_document,
     ),
     components(schemas(
         error::ErrorBody,
         Reloaded,
+        UpdateOutcome,
+        leian_service::updating::Replacement,
         leian_search::Hit,
         leian_search::Snippet,
         leian_service::ResearchHit,
@@ -290,7 +340,7 @@ fn warm_up(index: Arc<Service>) {
         (name = "citations", description = "Statute citations of a draft checked against the index"),
         (name = "documents", description = "Stored documents by id"),
         (name = "health", description = "Liveness and readiness"),
-        (name = "admin", description = "Operations (admin scope): reload the index"),
+        (name = "admin", description = "Operations (admin scope): reload the index, add, replace and remove documents"),
     )
 )]
 struct ApiDoc;
@@ -354,19 +404,35 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ready", get(health_api::ready))
         .route("/metrics", get(metrics::metrics));
     let admin = Router::new().route("/v1/admin/reload", post(admin_api::reload));
+    let updates = Router::new()
+        .route("/v1/admin/documents", post(admin_api::add_documents))
+        .route(
+            "/v1/admin/documents/{id}",
+            delete(admin_api::remove_document),
+        );
     let public = Router::new()
         .route("/v1/health", get(health_api::health))
         .route("/openapi.json", get(openapi_json))
         .merge(web::routes());
-    let router = scoped(read, auth::Scope::Read)
+    // Body and time limits per group: a night's judgments are larger and slower than a query.
+    let limited = |routes: Router<AppState>, body_bytes: usize, timeout: Duration| {
+        routes
+            .layer(DefaultBodyLimit::max(body_bytes))
+            .layer(RequestBodyLimitLayer::new(body_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                timeout,
+            ))
+    };
+    let queries = scoped(read, auth::Scope::Read)
         .merge(scoped(admin, auth::Scope::Admin))
         .merge(public)
-        .fallback(error::no_route)
-        .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(RequestBodyLimitLayer::new(limits.body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
+        .fallback(error::no_route);
+    let router = limited(queries, limits.body_bytes, limits.request_timeout)
+        .merge(limited(
+            scoped(updates, auth::Scope::Admin),
+            limits.body_bytes.max(UPDATE_BODY_LIMIT),
+            limits.request_timeout.max(UPDATE_TIMEOUT),
         ))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(
@@ -380,7 +446,7 @@ pub fn router(state: AppState) -> Router {
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(cors_origins))
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
             .max_age(Duration::from_secs(3600)),
     )

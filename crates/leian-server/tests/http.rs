@@ -86,6 +86,8 @@ async fn health_ready_and_openapi() {
         "/v1/health",
         "/v1/ready",
         "/v1/admin/reload",
+        "/v1/admin/documents",
+        "/v1/admin/documents/{id}",
         "/v1/report",
         "/v1/citations/check",
     ] {
@@ -106,6 +108,7 @@ async fn health_ready_and_openapi() {
         "Hit",
         "Snippet",
         "Ready",
+        "UpdateOutcome",
     ] {
         assert!(
             api["components"]["schemas"][schema].is_object(),

@@ -444,3 +444,175 @@ async fn reloading_twice_under_load_fails_no_request() {
         "the served snapshot is the other folder's"
     );
 }
+
+/// Sends `body` with a content type to an admin documents route.
+async fn send(
+    method: reqwest::Method,
+    url: String,
+    key: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> (StatusCode, Value) {
+    let mut request = client()
+        .request(method, url)
+        .header("content-type", content_type)
+        .body(body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    read(request.send().await.unwrap()).await
+}
+
+fn lines(records: &[Value]) -> String {
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
+
+#[tokio::test]
+async fn documents_are_added_replaced_and_removed_by_admins_only() {
+    let (base, state, _temp) = secured_server();
+    let documents = format!("{base}/v1/admin/documents");
+    let ndjson = "application/x-ndjson";
+    let served = || {
+        (
+            state.current().snapshot_id.clone(),
+            state.current().docs.judgments,
+        )
+    };
+    let (first_id, first_count) = served();
+    let day = lines(&[
+        json!({"id": "daily-1", "case_number": "（2024）京0105刑初100号", "causes": ["盗窃罪"],
+               "facts": "被告人张某在超市内盗窃白酒两瓶，价值人民币八百元。"}),
+        json!({"id": "lecard-1001", "facts": "被告人入户盗窃现金，并窃得一只鹦鹉螺化石。"}),
+    ]);
+
+    // Keys: none 401, read 403, nothing changed.
+    let post = |key, content_type, body: &str| {
+        send(
+            reqwest::Method::POST,
+            documents.clone(),
+            key,
+            content_type,
+            body.to_string(),
+        )
+    };
+    assert_error(
+        &post(None, ndjson, &day).await,
+        StatusCode::UNAUTHORIZED,
+        "missing_api_key",
+    );
+    assert_error(
+        &post(Some(READ_KEY), ndjson, &day).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_eq!(served(), (first_id.clone(), first_count));
+
+    // The admin key adds one judgment and replaces one; the server serves the result.
+    let (status, body) = post(Some(ADMIN_KEY), ndjson, &day).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["added"], json!(["daily-1"]));
+    assert_eq!(body["replaced"][0]["id"], "lecard-1001");
+    assert_eq!(body["replaced"][0]["replaced_ids"], json!(["lecard-1001"]));
+    assert_eq!(body["previous_snapshot_id"], first_id.as_str());
+    assert_eq!(body["judgments"], first_count + 1);
+    assert_eq!(body["passages_embedded"], 0);
+    assert_eq!(
+        served(),
+        (
+            body["snapshot_id"].as_str().unwrap().into(),
+            first_count + 1
+        )
+    );
+    let (status, judgment) = call(
+        reqwest::Method::GET,
+        format!("{base}/v1/judgments/lecard-1001"),
+        Some(READ_KEY),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        judgment["facts"].as_str().unwrap().contains("鹦鹉螺"),
+        "{judgment}"
+    );
+
+    // One JSON judgment (application/json, pretty-printed) with the same case number replaces
+    // daily-1.
+    let one = serde_json::to_string_pretty(&json!({"id": "daily-1b",
+        "case_number": "(2024)京0105刑初100号", "facts": "被告人张某在超市内盗窃白酒两瓶（更正）。"}))
+    .unwrap();
+    let (status, body) = post(Some(ADMIN_KEY), "application/json", &one).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["replaced"][0]["replaced_ids"], json!(["daily-1"]));
+    let (status, _) = call(
+        reqwest::Method::GET,
+        format!("{base}/v1/judgments/daily-1"),
+        Some(READ_KEY),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Refused, nothing changed.
+    let unchanged = served();
+    let twice = lines(&[
+        json!({"id": "daily-9", "facts": "盗窃电动车"}),
+        json!({"id": "daily-9", "facts": "盗窃手机"}),
+    ]);
+    assert_error(
+        &post(Some(ADMIN_KEY), ndjson, &twice).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "duplicate_ids",
+    );
+    assert_error(
+        &post(Some(ADMIN_KEY), ndjson, "  \n").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    let malformed = format!(
+        "{}{{\"id\": \"daily-10\", \"facts\": \n",
+        lines(&[json!({"id": "daily-11", "facts": "盗窃电动车"})])
+    );
+    let (status, body) = post(Some(ADMIN_KEY), ndjson, &malformed).await;
+    assert_error(
+        &(status, body.clone()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 2 条记录"),
+        "{body}"
+    );
+    assert_error(
+        &post(Some(ADMIN_KEY), "text/plain", &day).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let delete = |id: &str, key| {
+        call(
+            reqwest::Method::DELETE,
+            format!("{documents}/{id}"),
+            key,
+            None,
+        )
+    };
+    assert_error(
+        &delete("no-such-id", Some(ADMIN_KEY)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &delete("daily-1b", Some(READ_KEY)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_eq!(served(), unchanged);
+
+    let (status, body) = delete("daily-1b", Some(ADMIN_KEY)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["removed"], json!(["daily-1b"]));
+    assert_eq!(served().1, first_count);
+}

@@ -18,6 +18,12 @@ pub enum ServiceError {
     /// A job failed: reading, writing, indexing, embedding.
     #[error("{0}")]
     Failed(String),
+    /// A document the request names is not indexed (a client error).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request holds one document more than once (a client error).
+    #[error("{0}")]
+    Duplicate(String),
 }
 
 impl ServiceError {
@@ -26,6 +32,8 @@ impl ServiceError {
         matches!(
             self,
             ServiceError::Invalid(_)
+                | ServiceError::NotFound(_)
+                | ServiceError::Duplicate(_)
                 | ServiceError::Search(SearchError::EmptyQuery | SearchError::Invalid(_))
         )
     }

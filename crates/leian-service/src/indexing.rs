@@ -56,7 +56,7 @@ impl PassageStrategy {
     }
 }
 
-fn record(summary: &SourceSummary) -> Result<SourceRecord> {
+pub(crate) fn record(summary: &SourceSummary) -> Result<SourceRecord> {
     Ok(SourceRecord {
         path: summary.path.display().to_string(),
         format: summary.format.clone(),

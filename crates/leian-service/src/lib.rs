@@ -6,6 +6,7 @@
 //!   [`Service::report`] (the 类案检索报告), [`Service::check_citations`];
 //! - [`eval`]: trec_eval metrics over any stage of the ranking pipeline;
 //! - jobs with progress callbacks: [`indexing`] (build a snapshot from corpora and statutes),
+//!   [`updating`] (add, replace and remove documents of a published snapshot),
 //!   [`embedding`] (passage vectors through the cache), [`models`] and [`fetch`] (pinned model
 //!   and statute packages).
 //!
@@ -34,6 +35,7 @@ pub mod research;
 mod service;
 #[cfg(test)]
 mod testing;
+pub mod updating;
 
 pub use error::{Result, ServiceError};
 pub use progress::{Progress, Silent};

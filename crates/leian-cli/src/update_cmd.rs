@@ -1,0 +1,104 @@
+//! `leian add` and `leian remove`: daily updates of a published snapshot without a full rebuild.
+//! A server serving the folder switches on `POST /v1/admin/reload` or SIGHUP.
+
+use crate::progress::TerminalProgress;
+use anyhow::Result;
+use clap::Args;
+use leian_service::updating::{Additions, UpdateOutcome, add_judgments, remove_documents};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// 要更新的索引快照文件夹（完成后原子替换）
+    #[arg(long)]
+    index: PathBuf,
+    /// 新的裁判文书文件或文件夹（格式同 `leian index --corpus`）；id 或案号已在索引中的文书被替换
+    #[arg(required = true, num_args = 1..)]
+    inputs: Vec<PathBuf>,
+    /// 遇到第一条有误的记录即停止（索引不作改动），而不是跳过
+    #[arg(long)]
+    strict: bool,
+    /// 建立索引的线程数
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+#[derive(Args)]
+pub struct RemoveArgs {
+    /// 要更新的索引快照文件夹（完成后原子替换）
+    #[arg(long)]
+    index: PathBuf,
+    /// 要删除的文书 id（裁判文书或法条）；有任何一个不在索引中则不作改动
+    #[arg(required = true, num_args = 1..)]
+    ids: Vec<String>,
+}
+
+/// `leian add`: new judgments into a published snapshot.
+pub fn add(args: AddArgs) -> Result<()> {
+    let additions = Additions::Paths {
+        paths: &args.inputs,
+        strict: args.strict,
+    };
+    let outcome = add_judgments(
+        &args.index,
+        additions,
+        args.threads,
+        &TerminalProgress::default(),
+    )?;
+    for source in &outcome.sources {
+        println!(
+            "{} [{}]：读取 {}，跳过 {}",
+            source.path.display(),
+            source.format,
+            source.read,
+            source.skipped.len()
+        );
+        for skip in source.skipped.iter().take(10) {
+            println!("  跳过 {skip}");
+        }
+        if source.skipped.len() > 10 {
+            println!("  …… 另有 {} 条被跳过", source.skipped.len() - 10);
+        }
+    }
+    print_outcome(&args.index, &outcome);
+    Ok(())
+}
+
+/// `leian remove`: documents out of a published snapshot.
+pub fn remove(args: RemoveArgs) -> Result<()> {
+    let outcome = remove_documents(&args.index, &args.ids, 1, &TerminalProgress::default())?;
+    print_outcome(&args.index, &outcome);
+    Ok(())
+}
+
+fn print_outcome(index: &std::path::Path, outcome: &UpdateOutcome) {
+    if outcome.snapshot_id == outcome.previous_snapshot_id {
+        println!(
+            "索引 {}（快照 {}）：没有可加入的文书，索引未改动",
+            index.display(),
+            outcome.snapshot_id
+        );
+        return;
+    }
+    println!(
+        "索引 {}（快照 {}，原快照 {}）：新增 {} 份，替换 {} 份，删除 {} 份；现有裁判文书 {} 份，法条 {} 条；计算向量的段落 {} 个；用时 {:.1} 秒",
+        index.display(),
+        outcome.snapshot_id,
+        outcome.previous_snapshot_id,
+        outcome.added.len(),
+        outcome.replaced.len(),
+        outcome.removed.len(),
+        outcome.judgments,
+        outcome.statutes,
+        outcome.passages_embedded,
+        outcome.took_ms / 1000.0
+    );
+    for replacement in outcome.replaced.iter().take(20) {
+        println!(
+            "  {} 替换了 {}",
+            replacement.id,
+            replacement.replaced_ids.join("、")
+        );
+    }
+    println!("正在提供该索引的服务器需重新加载：POST /v1/admin/reload 或 SIGHUP");
+}

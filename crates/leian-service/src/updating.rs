@@ -1,0 +1,369 @@
+//! Daily updates: judgments added to a published snapshot (a judgment already indexed under its
+//! id or its case number is replaced, never duplicated) and documents removed, without a full
+//! rebuild. Only the new judgments are analysed and, when the snapshot has vectors, embedded
+//! (through the embedding cache); the stored vectors are kept as they are. The new snapshot is
+//! published atomically (`leian_index::SnapshotUpdate`); a server switches to it on reload.
+//!
+//! Every check runs before anything is written: duplicate ids in one input, unknown ids to
+//! remove and malformed request bodies change nothing.
+
+use crate::embedding::{PassageStrategy, embed_documents};
+use crate::encoder::ModelEncoder;
+use crate::error::{Context, Result, ServiceError};
+use crate::indexing::record;
+use crate::progress::Progress;
+use leian_core::{Document, Judgment};
+use leian_index::{SnapshotUpdate, SourceRecord, UpdateCounts, case_number_key, dense_text};
+use leian_ingest::{SourceSummary, read_judgments};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use utoipa::ToSchema;
+
+/// Where new judgments come from.
+pub enum Additions<'a> {
+    /// Files or folders, read as `leian index --corpus` reads them; bad records are skipped and
+    /// reported (or stop the run with `strict`).
+    Paths { paths: &'a [PathBuf], strict: bool },
+    /// A request body (JSON lines, or one JSON judgment or array of them), named `origin` in the
+    /// manifest; any bad record refuses the whole body.
+    Body { bytes: &'a [u8], origin: &'a str },
+}
+
+/// What an update changed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdateOutcome {
+    /// The snapshot published (equal to `previous_snapshot_id` when nothing changed).
+    pub snapshot_id: String,
+    /// The snapshot it was made from.
+    pub previous_snapshot_id: String,
+    /// Ids of judgments that were not indexed before.
+    pub added: Vec<String>,
+    /// Judgments that replaced indexed ones (same id, or same case number).
+    pub replaced: Vec<Replacement>,
+    /// Ids removed.
+    pub removed: Vec<String>,
+    /// Documents in the new snapshot.
+    pub judgments: u64,
+    pub statutes: u64,
+    /// Passages of the new judgments given vectors (computed or taken from the embedding
+    /// cache); 0 for a snapshot without vectors. Stored vectors are never recomputed.
+    pub passages_embedded: usize,
+    pub took_ms: f64,
+    /// What each input file held and skipped (files only).
+    #[serde(skip)]
+    pub sources: Vec<SourceSummary>,
+}
+
+/// A judgment that took the place of indexed ones.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Replacement {
+    pub id: String,
+    /// The ids it replaced: its own, and the id of a judgment with the same case number.
+    pub replaced_ids: Vec<String>,
+}
+
+/// Adds the judgments of `additions` to the snapshot at `index`, replacing those indexed under
+/// the same id or case number, and publishes the new snapshot.
+pub fn add_judgments(
+    index: &Path,
+    additions: Additions,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<UpdateOutcome> {
+    let started = Instant::now();
+    let (judgments, sources, records) = read_additions(&additions, progress)?;
+    refuse_repeated(&judgments, &sources)?;
+    if judgments.is_empty() {
+        // Files without a readable judgment (a quiet day): nothing to publish.
+        let base = leian_index::Manifest::read(index)?;
+        return Ok(unchanged(&base, sources, started));
+    }
+    let mut update = SnapshotUpdate::begin(index, threads)?;
+    let base = update.base().manifest().clone();
+
+    // Which indexed judgments the new ones replace; deleted before anything is added (a delete
+    // applies to documents added before it).
+    progress.begin("查找要替换的文书", None);
+    let by_case_number = match judgments.iter().any(|j| j.case_number.is_some()) {
+        true => update.base().judgments_by_case_number()?,
+        false => HashMap::new(),
+    };
+    let mut added = Vec::new();
+    let mut replaced = Vec::new();
+    for judgment in &judgments {
+        let mut replaced_ids = Vec::new();
+        if update.base().contains(&judgment.id)? {
+            replaced_ids.push(judgment.id.clone());
+        }
+        if let Some(old) = judgment
+            .case_number
+            .as_deref()
+            .and_then(|n| by_case_number.get(&case_number_key(n)))
+            .filter(|old| **old != judgment.id)
+        {
+            replaced_ids.push(old.clone());
+        }
+        if replaced_ids.is_empty() {
+            added.push(judgment.id.clone());
+        } else {
+            replaced.push(Replacement {
+                id: judgment.id.clone(),
+                replaced_ids,
+            });
+        }
+    }
+    for id in replaced.iter().flat_map(|r| &r.replaced_ids) {
+        update.delete(id);
+    }
+    progress.end(&format!(
+        "新增 {} 份，替换 {} 份",
+        added.len(),
+        replaced.len()
+    ));
+
+    let documents: Vec<Document> = judgments.into_iter().map(Document::Judgment).collect();
+    let mut passages_embedded = 0;
+    if let Some(info) = base.dense.clone() {
+        let model = ModelEncoder::load(&info.model).map_err(|e| {
+            ServiceError::Unavailable(format!(
+                "索引带有 {} 的向量，新增的文书也要用它计算向量，但模型无法加载：{e}",
+                info.model
+            ))
+        })?;
+        if model.fingerprint() != info.model_fingerprint {
+            return Err(ServiceError::Unavailable(format!(
+                "索引的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：新增文书的向量将无法与之比较；请恢复该模型或重建索引",
+                info.model,
+                info.model_fingerprint,
+                model.fingerprint()
+            )));
+        }
+        let strategy = PassageStrategy {
+            tokens: info.passage_tokens,
+            overlap: info.passage_overlap,
+            hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
+        };
+        let texts: Vec<(String, String)> = documents
+            .iter()
+            .map(|d| (d.id().to_string(), dense_text(d)))
+            .collect();
+        let (vectors, new) = embed_documents(&model, &texts, &strategy, progress)?;
+        passages_embedded = new.passages;
+        update.set_vectors(vectors);
+    }
+
+    progress.begin("索引新文书", Some(documents.len() as u64));
+    for (done, document) in documents.iter().enumerate() {
+        update.add_document(document)?;
+        progress.update(done as u64 + 1);
+    }
+    progress.end("新文书已索引");
+    progress.begin("提交并发布快照", None);
+    let counts = UpdateCounts {
+        added: added.len(),
+        replaced: replaced.len(),
+        removed: 0,
+    };
+    let manifest = update.finish(records, counts)?;
+    progress.end("快照已发布");
+    Ok(UpdateOutcome {
+        snapshot_id: manifest.snapshot_id,
+        previous_snapshot_id: base.snapshot_id,
+        added,
+        replaced,
+        removed: Vec::new(),
+        judgments: manifest.docs.judgments,
+        statutes: manifest.docs.statutes,
+        passages_embedded,
+        took_ms: millis(started),
+        sources,
+    })
+}
+
+/// Removes documents (judgments or statute articles) by id and publishes the new snapshot. An
+/// id that is not indexed refuses the whole removal ([`ServiceError::NotFound`]).
+pub fn remove_documents(
+    index: &Path,
+    ids: &[String],
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<UpdateOutcome> {
+    let started = Instant::now();
+    let mut unique = HashSet::new();
+    let ids: Vec<String> = ids
+        .iter()
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty() && unique.insert(id.clone()))
+        .collect();
+    if ids.is_empty() {
+        return Err(ServiceError::Invalid("没有给出要删除的文书 id".into()));
+    }
+    let mut update = SnapshotUpdate::begin(index, threads)?;
+    let base = update.base().manifest().clone();
+    let mut unknown = Vec::new();
+    for id in &ids {
+        if !update.base().contains(id)? {
+            unknown.push(id.as_str());
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ServiceError::NotFound(format!(
+            "索引中没有 id 为 {} 的文书；索引未改动",
+            unknown.join("、")
+        )));
+    }
+    progress.begin("删除文书并发布快照", None);
+    for id in &ids {
+        update.delete(id);
+    }
+    let counts = UpdateCounts {
+        removed: ids.len(),
+        ..UpdateCounts::default()
+    };
+    let manifest = update.finish(Vec::new(), counts)?;
+    progress.end("快照已发布");
+    Ok(UpdateOutcome {
+        snapshot_id: manifest.snapshot_id,
+        previous_snapshot_id: base.snapshot_id,
+        added: Vec::new(),
+        replaced: Vec::new(),
+        removed: ids,
+        judgments: manifest.docs.judgments,
+        statutes: manifest.docs.statutes,
+        passages_embedded: 0,
+        took_ms: millis(started),
+        sources: Vec::new(),
+    })
+}
+
+fn millis(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e4).round() / 10.0
+}
+
+fn unchanged(
+    base: &leian_index::Manifest,
+    sources: Vec<SourceSummary>,
+    started: Instant,
+) -> UpdateOutcome {
+    UpdateOutcome {
+        snapshot_id: base.snapshot_id.clone(),
+        previous_snapshot_id: base.snapshot_id.clone(),
+        added: Vec::new(),
+        replaced: Vec::new(),
+        removed: Vec::new(),
+        judgments: base.docs.judgments,
+        statutes: base.docs.statutes,
+        passages_embedded: 0,
+        took_ms: millis(started),
+        sources,
+    }
+}
+
+type Read = (Vec<Judgment>, Vec<SourceSummary>, Vec<SourceRecord>);
+
+/// Reads the new judgments (enriched by the reader) with what each source held and skipped.
+fn read_additions(additions: &Additions, progress: &dyn Progress) -> Result<Read> {
+    let mut seen = HashSet::new();
+    let mut judgments = Vec::new();
+    let mut sources = Vec::new();
+    let mut records = Vec::new();
+    match additions {
+        Additions::Paths { paths, strict } => {
+            for path in paths.iter() {
+                progress.begin(&format!("读取裁判文书 {}", path.display()), None);
+                let summary = read_judgments(path, *strict, &mut seen, &mut |j| judgments.push(j))?;
+                progress.end(&format!("{}：读取 {} 份", path.display(), summary.read));
+                records.push(record(&summary)?);
+                sources.push(summary);
+            }
+        }
+        Additions::Body { bytes, origin } => {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ServiceError::Invalid(
+                    "请求体为空：应为 JSON Lines（每行一份裁判文书）或一份 JSON 裁判文书".into(),
+                ));
+            }
+            // The readers read files: the body goes through the same reader as `leian add`.
+            let file = tempfile::Builder::new()
+                .prefix("leian-request-")
+                .suffix(".jsonl")
+                .tempfile()
+                .context(|| "无法写入临时文件".into())?;
+            std::fs::write(file.path(), bytes).context(|| "无法写入临时文件".into())?;
+            let summary =
+                read_judgments(file.path(), false, &mut seen, &mut |j| judgments.push(j))?;
+            refuse_repeated(&judgments, std::slice::from_ref(&summary))?;
+            if !summary.skipped.is_empty() {
+                let reasons: Vec<String> = summary
+                    .skipped
+                    .iter()
+                    .take(5)
+                    .map(|skip| match skip.line {
+                        Some(line) => format!("第 {line} 条记录：{}", skip.reason),
+                        None => skip.reason.clone(),
+                    })
+                    .collect();
+                return Err(ServiceError::Invalid(format!(
+                    "请求体中有 {} 条记录无法读取，未作任何改动：{}",
+                    summary.skipped.len(),
+                    reasons.join("；")
+                )));
+            }
+            if judgments.is_empty() {
+                return Err(ServiceError::Invalid("请求体中没有裁判文书".into()));
+            }
+            let sha256: String = Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            records.push(SourceRecord {
+                path: origin.to_string(),
+                format: summary.format.clone(),
+                sha256,
+                read: summary.read,
+                skipped: 0,
+            });
+            sources.push(SourceSummary {
+                path: PathBuf::from(origin),
+                ..summary
+            });
+        }
+    }
+    Ok((judgments, sources, records))
+}
+
+/// Refuses input holding one judgment twice: the same id (the reader keeps the first record of
+/// an id and reports the others as skipped, naming the id) or the same case number.
+fn refuse_repeated(judgments: &[Judgment], sources: &[SourceSummary]) -> Result<()> {
+    let ids: HashSet<&str> = judgments.iter().map(|j| j.id.as_str()).collect();
+    let mut repeated: Vec<String> = sources
+        .iter()
+        .flat_map(|s| &s.skipped)
+        .filter(|skip| skip.reason.contains("重复"))
+        .filter_map(|skip| {
+            ids.iter()
+                .find(|id| skip.reason.contains(&format!("id {id} ")))
+                .map(|id| format!("id {id}"))
+        })
+        .collect();
+    let mut numbers: HashMap<String, &str> = HashMap::new();
+    for judgment in judgments {
+        if let Some(number) = judgment.case_number.as_deref()
+            && let Some(first) = numbers.insert(case_number_key(number), &judgment.id)
+        {
+            repeated.push(format!("案号 {number}（{first} 与 {}）", judgment.id));
+        }
+    }
+    repeated.sort();
+    repeated.dedup();
+    if repeated.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::Duplicate(format!(
+        "输入中同一份文书出现了不止一次：{}；索引未改动",
+        repeated.join("、")
+    )))
+}
