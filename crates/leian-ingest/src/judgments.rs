@@ -273,7 +273,7 @@ pub fn read_judgments(
                         formats.push(format);
                     }
                     if let Err(reason) = first_sighting(seen, &judgment) {
-                        summary.skip_or_fail(strict, file, None, reason)?;
+                        summary.skip_repeated(strict, file, None, &judgment.id, reason)?;
                     } else {
                         summary.read += 1;
                         on_record(*judgment);
@@ -360,7 +360,7 @@ fn read_records(
                         formats.push(format.name());
                     }
                     if let Err(reason) = first_sighting(seen, &judgment) {
-                        summary.skip_or_fail(strict, file, line_no, reason)?;
+                        summary.skip_repeated(strict, file, line_no, &judgment.id, reason)?;
                     } else {
                         summary.read += 1;
                         on_record(judgment);

@@ -10,6 +10,9 @@ pub struct Skip {
     /// 1-based line (JSONL) or row id (SQLite); `None` for a whole file.
     pub line: Option<usize>,
     pub reason: String,
+    /// Set when the record was skipped as a judgment already read (same id or case number):
+    /// the skipped record's id. Callers that must refuse repeated input test this, not the text.
+    pub repeated: Option<String>,
 }
 
 impl fmt::Display for Skip {
@@ -71,7 +74,30 @@ impl SourceSummary {
             file: file.to_path_buf(),
             line,
             reason,
+            repeated: None,
         };
+        self.skip_or_fail_with(strict, skip)
+    }
+
+    /// [`SourceSummary::skip_or_fail`] for a judgment already read: `id` is the repeated record's.
+    pub fn skip_repeated(
+        &mut self,
+        strict: bool,
+        file: &std::path::Path,
+        line: Option<usize>,
+        id: &str,
+        reason: String,
+    ) -> Result<(), IngestError> {
+        let skip = Skip {
+            file: file.to_path_buf(),
+            line,
+            reason,
+            repeated: Some(id.to_string()),
+        };
+        self.skip_or_fail_with(strict, skip)
+    }
+
+    fn skip_or_fail_with(&mut self, strict: bool, skip: Skip) -> Result<(), IngestError> {
         if strict {
             return Err(IngestError::Strict(skip));
         }

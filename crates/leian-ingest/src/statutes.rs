@@ -263,6 +263,7 @@ pub fn read_laws_db(path: &Path) -> Result<(Vec<Statute>, SourceSummary), Ingest
             file: path.to_path_buf(),
             line: usize::try_from(row_id).ok(),
             reason,
+            repeated: None,
         };
         let parsed = article_no.as_deref().and_then(|no| {
             let caps = ARTICLE_HEAD.captures(no.trim())?;

@@ -335,19 +335,14 @@ fn read_additions(additions: &Additions, progress: &dyn Progress) -> Result<Read
     Ok((judgments, sources, records))
 }
 
-/// Refuses input holding one judgment twice: the same id (the reader keeps the first record of
-/// an id and reports the others as skipped, naming the id) or the same case number.
+/// Refuses input holding one judgment twice: the same id or case number (the reader keeps the
+/// first record and reports the others as repeated), or the same case number written apart.
 fn refuse_repeated(judgments: &[Judgment], sources: &[SourceSummary]) -> Result<()> {
-    let ids: HashSet<&str> = judgments.iter().map(|j| j.id.as_str()).collect();
     let mut repeated: Vec<String> = sources
         .iter()
         .flat_map(|s| &s.skipped)
-        .filter(|skip| skip.reason.contains("重复"))
-        .filter_map(|skip| {
-            ids.iter()
-                .find(|id| skip.reason.contains(&format!("id {id} ")))
-                .map(|id| format!("id {id}"))
-        })
+        .filter_map(|skip| skip.repeated.as_ref())
+        .map(|id| format!("id {id}"))
         .collect();
     let mut numbers: HashMap<String, &str> = HashMap::new();
     for judgment in judgments {
