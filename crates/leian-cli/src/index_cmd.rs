@@ -50,6 +50,9 @@ pub struct EmbeddingArgs {
     /// 段落数不少于此值时建立 HNSW 图（近似快速检索）；更小的索引做精确检索。0 表示总是建立
     #[arg(long, default_value_t = leian_index::DEFAULT_HNSW_MIN_PASSAGES)]
     hnsw_min_passages: usize,
+    /// 也为法条计算向量（默认只为裁判文书计算：在开发集上法条向量没有提高法条检索，而为全部法条计算向量在 2 核上要数小时）
+    #[arg(long)]
+    embed_statutes: bool,
 }
 
 impl EmbeddingArgs {
@@ -58,6 +61,7 @@ impl EmbeddingArgs {
             tokens: self.passage_tokens,
             overlap: self.passage_overlap,
             hnsw_min_passages: self.hnsw_min_passages,
+            embed_statutes: self.embed_statutes,
         }
     }
 }

@@ -49,6 +49,11 @@ pub trait Store: Send + Sync {
     /// Name of the model the store's vectors were made with, if it has vectors.
     fn dense_model(&self) -> Option<String>;
 
+    /// Whether documents of `kind` have vectors (a store may embed judgments only).
+    fn has_vectors_for(&self, _kind: crate::Kind) -> bool {
+        self.dense_model().is_some()
+    }
+
     /// The stored document with this id.
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError>;
 

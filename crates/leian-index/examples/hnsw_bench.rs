@@ -111,6 +111,7 @@ fn main() {
                 passages: writer.passages(),
                 documents: writer.documents(),
                 hnsw,
+                kinds: Vec::new(),
             };
             (Vectors::open(dir.path(), &info).unwrap(), seconds, dir)
         };

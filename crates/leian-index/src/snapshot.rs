@@ -607,6 +607,10 @@ impl Store for Snapshot {
         self.manifest.dense.as_ref().map(|d| d.model.clone())
     }
 
+    fn has_vectors_for(&self, kind: Kind) -> bool {
+        self.manifest.dense.as_ref().is_some_and(|d| d.covers(kind))
+    }
+
     fn document(&self, id: &str) -> Result<Option<Document>, StoreError> {
         Ok(Store::documents(self, &[id.to_string()])?.pop().flatten())
     }

@@ -196,6 +196,7 @@ mod tests {
             passages,
             documents,
             hnsw: None,
+            kinds: Vec::new(),
         }
     }
 

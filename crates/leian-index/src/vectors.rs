@@ -30,6 +30,16 @@ pub struct DenseInfo {
     /// The HNSW graph, when the snapshot has one (absent in manifests written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hnsw: Option<HnswInfo>,
+    /// The kinds of document embedded; empty: every kind (manifests written before this field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<leian_core::Kind>,
+}
+
+impl DenseInfo {
+    /// Whether documents of `kind` have vectors.
+    pub fn covers(&self, kind: leian_core::Kind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
 }
 
 /// Vectors being collected for a snapshot.
@@ -390,6 +400,7 @@ mod tests {
             passages: 4,
             documents: 3,
             hnsw: None,
+            kinds: Vec::new(),
         };
         let vectors = Vectors::open(dir.path(), &info).unwrap();
         let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), None, 2);
@@ -441,6 +452,7 @@ mod tests {
                 passages: writer.passages(),
                 documents: writer.documents(),
                 hnsw,
+                kinds: Vec::new(),
             }
         };
         let exact_dir = tempfile::tempdir().unwrap();

@@ -503,6 +503,15 @@ impl Engine {
         }
     }
 
+    /// The mode that answers a request for `kind`: [`Engine::effective_mode`], and BM25 for a
+    /// kind the snapshot has no vectors for (statutes are not embedded by default).
+    pub fn effective_mode_for(&self, mode: Mode, kind: Option<Kind>) -> Mode {
+        match kind {
+            Some(kind) if !self.store.has_vectors_for(kind) => Mode::Bm25,
+            _ => self.effective_mode(mode),
+        }
+    }
+
     /// The model of the dense vectors, if dense search is available.
     pub fn dense_model(&self) -> Option<String> {
         self.encoder.as_ref().and(self.store.dense_model())
@@ -569,7 +578,7 @@ impl Engine {
                 .map_err(|e| SearchError::Invalid(e.to_string()))?;
         }
         let excluded: HashSet<&str> = request.exclude_ids.iter().map(String::as_str).collect();
-        let mode = self.effective_mode(request.mode);
+        let mode = self.effective_mode_for(request.mode, request.kind);
         let pool = match mode {
             Mode::Bm25 => depth,
             _ => depth.max(self.config.fusion_candidates),
@@ -723,7 +732,7 @@ impl Engine {
             documents.push(document);
         }
         let response = SearchResponse {
-            mode: self.effective_mode(request.mode),
+            mode: self.effective_mode_for(request.mode, request.kind),
             hits,
             query_terms: terms.into_iter().map(|(t, _)| t).collect(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -4,6 +4,7 @@
 use crate::encoder::{ModelEncoder, cache_path};
 use crate::error::{Context, Result};
 use crate::progress::Progress;
+use leian_core::Kind;
 use leian_index::{DenseInfo, EmbeddingCache, VectorWriter};
 use std::path::Path;
 
@@ -14,6 +15,20 @@ pub struct PassageStrategy {
     pub tokens: usize,
     pub overlap: usize,
     pub hnsw_min_passages: usize,
+    /// Embed statute articles too. Off by default: on the development sets statute vectors did
+    /// not improve statute retrieval (README, "Dense and hybrid"), and every LawRefBook article
+    /// would take hours on 2 cores.
+    pub embed_statutes: bool,
+}
+
+impl PassageStrategy {
+    /// The kinds of document this strategy embeds.
+    pub fn kinds(&self) -> Vec<Kind> {
+        match self.embed_statutes {
+            true => vec![Kind::Judgment, Kind::Statute],
+            false => vec![Kind::Judgment],
+        }
+    }
 }
 
 /// Embeds every document's passages, reusing and filling the embedding cache.
@@ -100,6 +115,7 @@ pub fn embed_documents(
         passages: writer.passages(),
         documents: writer.documents(),
         hnsw: None, // set when the vectors are written (above the threshold)
+        kinds: strategy.kinds(),
     };
     Ok((writer, info))
 }
@@ -115,9 +131,11 @@ pub fn embed_snapshot(
 ) -> Result<leian_index::Manifest> {
     let snapshot = leian_index::Snapshot::open(dir)?;
     let manifest = snapshot.manifest().clone();
+    let kinds = strategy.kinds();
     let documents: Vec<(String, String)> = snapshot
         .all_documents()?
         .iter()
+        .filter(|d| kinds.contains(&d.kind()))
         .map(|d| (d.id().to_string(), leian_index::dense_text(d)))
         .collect();
     drop(snapshot);
@@ -131,4 +149,5 @@ pub const DEFAULT_STRATEGY: PassageStrategy = PassageStrategy {
     tokens: 256,
     overlap: 32,
     hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
+    embed_statutes: false,
 };

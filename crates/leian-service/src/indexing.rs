@@ -89,7 +89,7 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
     progress.begin("索引法条", Some(statutes.len() as u64));
     for (done, statute) in statutes.into_iter().enumerate() {
         let document = Document::Statute(statute);
-        if model.is_some() {
+        if model.is_some() && strategy.embed_statutes {
             dense_texts.push((document.id().to_string(), dense_text(&document)));
         }
         builder.add_document(document)?;

@@ -145,6 +145,7 @@ pub fn add_judgments(
             tokens: info.passage_tokens,
             overlap: info.passage_overlap,
             hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
+            embed_statutes: info.covers(leian_core::Kind::Statute),
         };
         let texts: Vec<(String, String)> = documents
             .iter()
