@@ -319,6 +319,41 @@ fn dense_and_hybrid_on_fixtures() {
             .unwrap();
     assert_eq!(manifest["dense"]["model"], "m3e-small");
     assert_eq!(manifest["dense"]["dimension"], 512);
+    // Judgments are embedded, statutes only when asked; a statute search then answers as BM25.
+    assert_eq!(manifest["dense"]["kinds"], serde_json::json!(["judgment"]));
+    let statutes = |index: &Path| -> serde_json::Value {
+        let args = [
+            "search",
+            "--index",
+            path(index),
+            "--kind",
+            "statute",
+            "--mode",
+            "hybrid",
+        ];
+        let args = [
+            args.as_slice(),
+            &["--no-linking", "--json", "醉酒驾驶机动车"],
+        ]
+        .concat();
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    assert_eq!(statutes(&index)["mode"], "bm25");
+    let with_statutes = dir.path().join("with-statutes");
+    assert!(
+        index_fixtures(&with_statutes, &["--embed-statutes"])
+            .status
+            .success()
+    );
+    let embedded: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(with_statutes.join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        embedded["dense"]["kinds"],
+        serde_json::json!(["judgment", "statute"])
+    );
+    assert_eq!(statutes(&with_statutes)["mode"], "hybrid");
 
     // A rebuild reuses every cached passage vector.
     let out = index_fixtures(&index, &[]);

@@ -62,9 +62,14 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let service = crate::open_service(&args.index, &args.tuning, args.mode, true)?;
-    let answered = service.engine.effective_mode(args.mode);
+    // Statute linking searches judgments; direct statute retrieval searches the statutes.
+    let searched = match (args.kind, args.no_linking) {
+        (Kind::Statute, false) => Kind::Judgment,
+        (kind, _) => kind,
+    };
+    let answered = service.engine.effective_mode_for(args.mode, Some(searched));
     if answered != args.mode {
-        eprintln!("注意：索引没有语义向量，按关键词（BM25）评测");
+        eprintln!("注意：索引没有这类文书的语义向量，按关键词（BM25）评测");
     }
     let mut queries = read_queries(&args.queries)?;
     if let Some(limit) = args.limit {

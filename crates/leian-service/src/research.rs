@@ -154,8 +154,14 @@ impl Service {
         let today = request
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        // Direct statute retrieval alone is answered in the statutes' own mode (BM25 when they
+        // have no vectors); linking and judgment search search judgments.
+        let answered = match (request.scope, request.linking) {
+            (Scope::Statute, false) => engine.effective_mode_for(request.mode, Some(Kind::Statute)),
+            _ => engine.effective_mode(request.mode),
+        };
         let mut research = Research {
-            mode: engine.effective_mode(request.mode),
+            mode: answered,
             snapshot_id: self.snapshot_id.clone(),
             took_ms: 0.0,
             query_terms: Vec::new(),
