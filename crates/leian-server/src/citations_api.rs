@@ -34,7 +34,7 @@ pub struct CheckBody {
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`invalid_request`: wrong types, unknown fields", body = ErrorBody),
-        (status = 503, description = "`timeout`", body = ErrorBody),
+        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full; `Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn check(
@@ -49,8 +49,8 @@ pub async fn check(
         ));
     }
     let service = state.current();
-    let report = tokio::task::spawn_blocking(move || service.check_citations(&body.text))
-        .await
-        .map_err(ApiError::internal)??;
+    let report = state
+        .run_blocking(move || service.check_citations(&body.text))
+        .await??;
     Ok(Json(report))
 }

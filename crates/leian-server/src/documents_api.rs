@@ -57,9 +57,9 @@ pub async fn statute(
 async fn document(state: AppState, id: String, kind: Kind) -> Result<Json<DocumentBody>, ApiError> {
     let index = state.current();
     let lookup = id.clone();
-    let found = tokio::task::spawn_blocking(move || index.engine.store().document(&lookup))
-        .await
-        .map_err(ApiError::internal)?
+    let found = state
+        .run_blocking(move || index.engine.store().document(&lookup))
+        .await?
         .map_err(ApiError::internal)?;
     match found {
         Some(document) if document.kind() == kind => Ok(Json(DocumentBody(document))),

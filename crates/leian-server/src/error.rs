@@ -45,6 +45,9 @@ pub mod code {
     /// A document update holds one document more than once (same id or case number); nothing
     /// was changed (422).
     pub const DUPLICATE_IDS: &str = "duplicate_ids";
+    /// The server is at capacity: every worker busy and the queue full; `Retry-After` says when
+    /// to come back (503).
+    pub const OVERLOADED: &str = "overloaded";
     /// The server failed; the message says no more than that.
     pub const INTERNAL: &str = "internal";
 }
@@ -69,7 +72,7 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: `empty_query`, `empty_text`, `invalid_request`,
     /// `payload_too_large`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
     /// `timeout`, `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`,
-    /// `reload_failed`, `duplicate_ids`, `internal`.
+    /// `reload_failed`, `duplicate_ids`, `overloaded`, `internal`.
     pub code: String,
     /// Human-readable explanation (in Chinese).
     pub message: String,
@@ -105,6 +108,15 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,
             "服务器内部错误",
+        )
+    }
+
+    /// Every worker busy and the queue full (503 with `Retry-After: 1`).
+    pub fn overloaded() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::OVERLOADED,
+            "服务器繁忙：处理中和排队的请求已满，请稍后重试",
         )
     }
 
@@ -145,7 +157,14 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if self.code == code::OVERLOADED {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 

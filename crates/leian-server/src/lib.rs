@@ -18,6 +18,7 @@
 //! ```
 
 pub mod admin_api;
+pub mod admission;
 pub mod auth;
 pub mod citations_api;
 pub mod config;
@@ -121,6 +122,8 @@ struct Shared {
     updating: tokio::sync::Mutex<()>,
     /// What the server runs in the background (embedding), for `/v1/ready`.
     tasks: tasks::Tasks,
+    /// CPU-bound request work: bounded running and waiting (see `admission.rs`).
+    admission: admission::Admission,
 }
 
 /// The outcome of a reload.
@@ -151,6 +154,7 @@ impl AppState {
                 reloading: tokio::sync::Mutex::new(()),
                 updating: tokio::sync::Mutex::new(()),
                 tasks: tasks::Tasks::default(),
+                admission: admission::Admission::for_this_machine(),
             }),
         };
         state.record_index();
@@ -163,6 +167,15 @@ impl AppState {
         self.shared
             .metrics
             .index_loaded(index.docs.judgments, index.docs.statutes, index.bytes);
+    }
+
+    /// Runs a request's CPU-bound work once a worker is free; `503 overloaded` when too many
+    /// requests already wait.
+    pub async fn run_blocking<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, error::ApiError> {
+        self.shared.admission.run(job).await
     }
 
     /// The index serving now. Hold the `Arc` for a whole request, so a swap in the middle of it

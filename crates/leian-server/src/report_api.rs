@@ -99,9 +99,9 @@ pub async fn report(
         court: court.and_then(|c| c.court.or(c.province)),
     };
     let service = state.current();
-    let report = tokio::task::spawn_blocking(move || service.report(&request, requester))
-        .await
-        .map_err(ApiError::internal)??;
+    let report = state
+        .run_blocking(move || service.report(&request, requester))
+        .await??;
     Ok(Json(ReportResult {
         format: format.name().to_string(),
         content: report.render(format),

@@ -20,7 +20,7 @@ use leian_service::{Research, ResearchQuery, ResearchRequest};
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`invalid_request`: wrong types, unknown fields, bad values", body = ErrorBody),
-        (status = 503, description = "`timeout`", body = ErrorBody),
+        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full; `Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn search(
@@ -33,8 +33,8 @@ pub async fn search(
     }
     let request = ResearchRequest::try_from(query)?;
     let service = state.current();
-    let research = tokio::task::spawn_blocking(move || service.research(&request))
-        .await
-        .map_err(ApiError::internal)??;
+    let research = state
+        .run_blocking(move || service.research(&request))
+        .await??;
     Ok(Json(research))
 }
