@@ -76,6 +76,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         limits: leian_server::Limits {
             body_bytes: body_limit,
             request_timeout: Duration::from_secs(timeout_secs),
+            ..leian_server::Limits::default()
         },
         keys,
         cors_origins,

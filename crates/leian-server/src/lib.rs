@@ -68,6 +68,11 @@ pub struct Limits {
     pub body_bytes: usize,
     /// Longest a request may take (503 `timeout` after).
     pub request_timeout: Duration,
+    /// Longest a client may take to send a request's headers; the connection is closed after.
+    pub header_read_timeout: Duration,
+    /// Open connections at most; further clients wait in the listen backlog. Keeps idle
+    /// sockets from using up the process's file descriptors (1,024 by default).
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -75,9 +80,17 @@ impl Default for Limits {
         Limits {
             body_bytes: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
+
+/// Default [`Limits::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`Limits::max_connections`]: half the usual descriptor limit, leaving the rest to the
+/// index files, the log and the embedding cache.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Everything about the server but the index.
 #[derive(Default)]
@@ -499,14 +512,62 @@ pub fn listen_addr(addr: &str, has_keys: bool) -> Result<SocketAddr, ServeError>
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets requests in flight finish.
+///
+/// Written on hyper rather than `axum::serve`, which sets neither a header-read timeout nor a
+/// connection limit: 1,050 idle sockets stopped all service (`accept error: Too many open
+/// files`) and a partial header was held for minutes. Here a connection must send its headers
+/// within [`Limits::header_read_timeout`], at most [`Limits::max_connections`] are open (the
+/// rest wait in the backlog), and a failed accept backs off instead of spinning.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let limits = state.limits().clone();
+    let app = router(state);
+    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let place = tokio::select! {
+            place = open.clone().acquire_owned() => place.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed; retrying shortly");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _place = place;
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    // Requests in flight finish (their work is bounded by admission); a client that keeps a
+    // request open longer does not hold the process.
+    let grace = limits.request_timeout + Duration::from_secs(5);
+    if tokio::time::timeout(grace, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!("connections still open at shutdown were closed");
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -774,3 +774,52 @@ async fn reports_hold_every_art8_item_in_both_formats() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_partial_header_is_dropped_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let base = start(AppState::new(
+        served_index(),
+        Limits {
+            header_read_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        },
+    ));
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: leian\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let closed =
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "a partial header was held for 10 s");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_place() {
+    let base = start(AppState::new(
+        served_index(),
+        Limits {
+            max_connections: 2,
+            header_read_timeout: Duration::from_secs(30),
+            ..Limits::default()
+        },
+    ));
+    let address = base.trim_start_matches("http://").to_string();
+    let idle_a = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let idle_b = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // Both places are taken by idle sockets: a request waits in the backlog.
+    let health = format!("{base}/v1/health");
+    let waiting = client()
+        .get(&health)
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(waiting.is_err(), "served beyond the connection limit");
+    drop((idle_a, idle_b));
+    let served = client().get(&health).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+}
