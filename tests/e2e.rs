@@ -996,6 +996,17 @@ fn a_killed_add_leaves_the_served_snapshot_and_a_rerun_completes() {
     let index = dir.path().join("index");
     assert!(index_fixtures(&index, &["--no-embed"]).status.success());
     let before = leian_index::Manifest::read(&index).unwrap();
+    // A server keeps answering from its snapshot whatever happens to an update beside it.
+    let server = serve_open(&index);
+    let served = || -> serde_json::Value {
+        let response = http()
+            .post(format!("{}/v1/search", server.base))
+            .json(&serde_json::json!({"text": "被告人盗窃手机", "kind": "judgment"}))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    };
     let day = dir.path().join("day.jsonl");
     std::fs::write(
         &day,
@@ -1032,6 +1043,7 @@ fn a_killed_add_leaves_the_served_snapshot_and_a_rerun_completes() {
     child.wait().unwrap();
     let count = judgment_count(&index);
     assert!(count == 5 || count > 3000, "{count} judgments");
+    assert_eq!(served()["snapshot_id"], before.snapshot_id.as_str());
 
     let out = ok(&["add", "--index", path(&index), path(&day)]);
     assert!(out.contains("新增 1 份"), "{out}");
