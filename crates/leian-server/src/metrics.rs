@@ -203,7 +203,9 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let latency_ms = (elapsed * 1e6).round() / 1e3;
     // A shed request (503 with Retry-After) is the server protecting itself: at thousands a
     // second, a warning each would cost more than the refusals themselves; metrics count them.
-    let shed = response.headers().contains_key(axum::http::header::RETRY_AFTER);
+    let shed = response
+        .headers()
+        .contains_key(axum::http::header::RETRY_AFTER);
     if response.status().is_server_error() && !shed {
         tracing::warn!(%method, %route, status, %caller, latency_ms, "request");
     } else {
