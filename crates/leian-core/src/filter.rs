@@ -20,6 +20,22 @@ pub enum FilterField {
 }
 
 impl FilterField {
+    /// The kind of document the field describes; `None` for the kind itself.
+    pub fn describes(self) -> Option<Kind> {
+        match self {
+            FilterField::Kind => None,
+            FilterField::Law | FilterField::StatuteLevel | FilterField::Status => {
+                Some(Kind::Statute)
+            }
+            _ => Some(Kind::Judgment),
+        }
+    }
+
+    /// The key users write.
+    pub fn key(self) -> &'static str {
+        self.index_field()
+    }
+
     /// Name of the index field holding the value.
     pub fn index_field(self) -> &'static str {
         match self {
@@ -98,7 +114,10 @@ impl Filters {
                 FilterField::CourtLevel,
                 value.parse::<CourtLevel>()?.as_str().to_string(),
             ),
-            "province" => (FilterField::Province, value.to_string()),
+            "province" => (
+                FilterField::Province,
+                crate::parse_province(value)?.to_string(),
+            ),
             "procedure" => (
                 FilterField::Procedure,
                 value.parse::<Procedure>()?.as_str().to_string(),
@@ -145,6 +164,31 @@ impl Filters {
         Ok(filters)
     }
 
+    /// The conditions of a search over both kinds that apply to documents of `kind`. Years
+    /// count for judgments only: a judgment year range must not drop the 1997 Criminal Law.
+    pub fn for_kind(&self, kind: Kind) -> Filters {
+        let judgments = kind == Kind::Judgment;
+        Filters {
+            terms: self
+                .terms
+                .iter()
+                .filter(|(field, _)| field.describes().is_none_or(|k| k == kind))
+                .cloned()
+                .collect(),
+            year_from: self.year_from.filter(|_| judgments),
+            year_to: self.year_to.filter(|_| judgments),
+        }
+    }
+
+    /// The first condition that no document of `kind` can meet (`status` on judgments, `province`
+    /// on statutes): a search of that kind alone would always be empty.
+    pub fn foreign_to(&self, kind: Kind) -> Option<FilterField> {
+        self.terms
+            .iter()
+            .map(|(field, _)| *field)
+            .find(|field| field.describes().is_some_and(|k| k != kind))
+    }
+
     /// The kind the filters pin, if any.
     pub fn kind(&self) -> Option<Kind> {
         self.terms
@@ -172,6 +216,27 @@ mod tests {
     }
 
     #[test]
+    fn filters_split_by_kind() {
+        let f = Filters::parse([
+            "status=现行有效",
+            "province=沪",
+            "law=中华人民共和国刑法",
+            "year=2016",
+        ])
+        .unwrap();
+        let statutes = f.for_kind(Kind::Statute);
+        let fields: Vec<FilterField> = statutes.terms.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, [FilterField::Status, FilterField::Law]);
+        assert_eq!(statutes.year_from, None);
+        let judgments = f.for_kind(Kind::Judgment);
+        assert_eq!(judgments.terms, [(FilterField::Province, "沪".into())]);
+        assert_eq!(judgments.year_from, Some(2016));
+        assert_eq!(f.foreign_to(Kind::Judgment), Some(FilterField::Status));
+        assert_eq!(f.foreign_to(Kind::Statute), Some(FilterField::Province));
+        assert_eq!(judgments.foreign_to(Kind::Judgment), None);
+    }
+
+    #[test]
     fn rejects_bad_filters() {
         assert!(matches!(
             Filters::parse(["law"]),
@@ -193,5 +258,12 @@ mod tests {
             Filters::parse(["province= "]),
             Err(FilterError::Empty { .. })
         ));
+        // Issue 12: an unknown province was an empty result, not an error.
+        assert!(matches!(
+            Filters::parse(["province=火星"]),
+            Err(FilterError::Value(_))
+        ));
+        let full = Filters::parse(["province=上海市"]).unwrap();
+        assert_eq!(full.terms[0], (FilterField::Province, "沪".into()));
     }
 }

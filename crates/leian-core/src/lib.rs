@@ -24,4 +24,7 @@ pub use catalog::{CatalogArticle, CatalogLaw, StatuteCatalog};
 pub use document::{Document, Judgment, Statute, TextElements, statute_id};
 pub use filter::{FILTER_KEYS, FilterError, FilterField, Filters};
 pub use store::{Candidate, CorpusStats, FieldBoosts, QueryEncoder, Store, StoreError};
-pub use vocab::{Authority, CourtLevel, Domain, Kind, ParseVocabError, Procedure, StatuteStatus};
+pub use vocab::{
+    Authority, CourtLevel, Domain, Kind, PROVINCES, ParseVocabError, Procedure, StatuteStatus,
+    parse_province, province_short_name,
+};

@@ -143,6 +143,69 @@ impl StatuteStatus {
     }
 }
 
+/// Province short names used in case numbers (and stored in the index), with their full names.
+/// A closed vocabulary: a filter or court province outside it is an error, not an empty result.
+pub const PROVINCES: &[(&str, &str)] = &[
+    ("京", "北京市"),
+    ("津", "天津市"),
+    ("冀", "河北省"),
+    ("晋", "山西省"),
+    ("蒙", "内蒙古自治区"),
+    ("辽", "辽宁省"),
+    ("吉", "吉林省"),
+    ("黑", "黑龙江省"),
+    ("沪", "上海市"),
+    ("苏", "江苏省"),
+    ("浙", "浙江省"),
+    ("皖", "安徽省"),
+    ("闽", "福建省"),
+    ("赣", "江西省"),
+    ("鲁", "山东省"),
+    ("豫", "河南省"),
+    ("鄂", "湖北省"),
+    ("湘", "湖南省"),
+    ("粤", "广东省"),
+    ("桂", "广西壮族自治区"),
+    ("琼", "海南省"),
+    ("渝", "重庆市"),
+    ("川", "四川省"),
+    ("贵", "贵州省"),
+    ("黔", "贵州省"),
+    ("云", "云南省"),
+    ("滇", "云南省"),
+    ("藏", "西藏自治区"),
+    ("陕", "陕西省"),
+    ("甘", "甘肃省"),
+    ("青", "青海省"),
+    ("宁", "宁夏回族自治区"),
+    ("新", "新疆维吾尔自治区"),
+    ("兵", "新疆生产建设兵团"),
+];
+
+/// The canonical short name of a province (贵 for 黔, 云 for 滇), given a short or full name.
+pub fn province_short_name(name: &str) -> Option<&'static str> {
+    let canonical = |short: &'static str| match short {
+        "黔" => "贵",
+        "滇" => "云",
+        other => other,
+    };
+    PROVINCES
+        .iter()
+        .find(|(short, full)| {
+            name == *short || name == *full || name.starts_with(full.trim_end_matches(['省', '市']))
+        })
+        .map(|(short, _)| canonical(short))
+}
+
+/// [`province_short_name`] or an error naming the accepted values.
+pub fn parse_province(name: &str) -> Result<&'static str, ParseVocabError> {
+    province_short_name(name.trim()).ok_or_else(|| ParseVocabError {
+        field: "province",
+        value: name.to_string(),
+        expected: "京、沪、粤等简称或北京市、上海市等全称",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,6 +167,20 @@ pub fn generate_key() -> std::io::Result<String> {
 #[derive(Debug, Clone)]
 pub struct Caller(pub String);
 
+/// Marks a response to a request without a valid key: metrics count it without labels, so
+/// that strangers cannot add series.
+#[derive(Debug, Clone, Copy)]
+pub struct Unauthenticated;
+
+/// The token of an `Authorization: Bearer TOKEN` value. The scheme name is case-insensitive
+/// (RFC 9110 §11.1): clients that send `bearer` were refused.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
 /// The scope a path needs; `None` for the public ones.
 /// The scope a group of routes requires, with the state the check reads: each route is
 /// registered under the scope it needs (`lib.rs::router`), nothing is inferred from paths.
@@ -191,8 +205,7 @@ pub async fn authorize(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer_token);
     let Some(presented) = presented.filter(|k| !k.is_empty()) else {
         return unauthorized(
             code::MISSING_API_KEY,
@@ -240,6 +253,7 @@ fn unauthorized(code: &'static str, message: &str) -> Response {
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response.extensions_mut().insert(Unauthenticated);
     response
 }
 
@@ -292,6 +306,16 @@ mod tests {
             ..good
         };
         assert!(KeyRing::new(&[zero]).is_err());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer k", "bearer k", "BEARER  k ", " Bearer k"] {
+            assert_eq!(bearer_token(value), Some("k"), "{value:?}");
+        }
+        for value in ["Basic k", "Bearerk", "k", ""] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
     }
 
     #[test]

@@ -48,6 +48,13 @@ pub mod code {
     /// The server is at capacity: every worker busy and the queue full; `Retry-After` says when
     /// to come back (503).
     pub const OVERLOADED: &str = "overloaded";
+    /// The request line is longer than 64 KiB (414).
+    pub const URI_TOO_LONG: &str = "uri_too_long";
+    /// The request's headers are too many or too large (431).
+    pub const HEADERS_TOO_LARGE: &str = "headers_too_large";
+    /// The body did not arrive within the body-read limit, or not as long as its
+    /// `Content-Length` said (408).
+    pub const BODY_TIMEOUT: &str = "body_timeout";
     /// The server failed; the message says no more than that.
     pub const INTERNAL: &str = "internal";
 }
@@ -72,7 +79,8 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: `empty_query`, `empty_text`, `invalid_request`,
     /// `payload_too_large`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
     /// `timeout`, `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`,
-    /// `reload_failed`, `duplicate_ids`, `overloaded`, `internal`.
+    /// `reload_failed`, `duplicate_ids`, `overloaded`, `uri_too_long`, `headers_too_large`,
+    /// `body_timeout`, `internal`.
     pub code: String,
     /// Human-readable explanation (in Chinese).
     pub message: String,
@@ -137,6 +145,11 @@ impl ApiError {
             _ => (code::INTERNAL, "服务器内部错误"),
         };
         Self::new(status, code, message)
+    }
+
+    /// The serialised JSON body.
+    pub fn json_body(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.body()).expect("an error body serialises")
     }
 
     fn body(&self) -> ErrorBody {

@@ -20,6 +20,7 @@
 pub mod admin_api;
 pub mod admission;
 pub mod auth;
+pub mod body;
 pub mod citations_api;
 pub mod config;
 pub mod documents_api;
@@ -30,6 +31,7 @@ pub mod report_api;
 pub mod search_api;
 mod tasks;
 pub mod web;
+pub mod wire;
 
 use arc_swap::ArcSwap;
 use axum::Router;
@@ -66,10 +68,14 @@ pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 pub struct Limits {
     /// Largest request body, in bytes (413 above).
     pub body_bytes: usize,
-    /// Longest a request may take (503 `timeout` after).
+    /// Longest a request's work may take once its body is in (503 `timeout` after).
     pub request_timeout: Duration,
     /// Longest a client may take to send a request's headers; the connection is closed after.
+    /// hyper also counts it from the end of each response on a kept-alive connection, so it is
+    /// the idle timeout as well.
     pub header_read_timeout: Duration,
+    /// Longest a client may take to send a request's body (408 `body_timeout` after).
+    pub body_read_timeout: Duration,
     /// Open connections at most; further clients wait in the listen backlog. Keeps idle
     /// sockets from using up the process's file descriptors (1,024 by default).
     pub max_connections: usize,
@@ -81,6 +87,7 @@ impl Default for Limits {
             body_bytes: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_TIMEOUT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
@@ -88,6 +95,8 @@ impl Default for Limits {
 
 /// Default [`Limits::header_read_timeout`].
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`Limits::body_read_timeout`]: a 1 MiB body takes milliseconds on a court network.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default [`Limits::max_connections`]: half the usual descriptor limit, leaving the rest to the
 /// index files, the log and the embedding cache.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
@@ -405,22 +414,55 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 }
 
 /// The API's routes with their middleware. From the outside in: CORS (answers preflights
-/// itself), metrics and the request log, JSON errors, API keys, the time limit and the body
-/// limit.
+/// itself), metrics and the request log, JSON errors, the body limit, API keys, reading the
+/// body (its own time limit), the work's time limit.
 pub fn router(state: AppState) -> Router {
     let limits = state.limits().clone();
     let cors_origins = state.shared.settings.cors_origins.clone();
-    let scoped = |routes: Router<AppState>, needed: auth::Scope| {
-        routes.route_layer(middleware::from_fn_with_state(
-            auth::RouteScope {
-                state: state.clone(),
-                needed,
-            },
-            auth::authorize,
-        ))
+    // Body and time limits per group: a night's judgments are larger and slower than a query.
+    let queries = (
+        body::BodyLimits {
+            bytes: limits.body_bytes,
+            read_timeout: limits.body_read_timeout,
+        },
+        limits.request_timeout,
+    );
+    let updates = (
+        body::BodyLimits {
+            bytes: limits.body_bytes.max(UPDATE_BODY_LIMIT),
+            read_timeout: limits.body_read_timeout.max(UPDATE_TIMEOUT),
+        },
+        limits.request_timeout.max(UPDATE_TIMEOUT),
+    );
+    // Each route under the scope it needs (the page, its assets, liveness and the API
+    // description need no key); the key is checked before the body is read, so a stranger
+    // cannot make the server buffer an update's 64 MiB.
+    let group = |routes: Router<AppState>,
+                 needed: Option<auth::Scope>,
+                 (body_limits, timeout): (body::BodyLimits, Duration)| {
+        let routes = routes
+            .route_layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                timeout,
+            ))
+            .route_layer(middleware::from_fn_with_state(
+                body_limits,
+                body::read_whole,
+            ));
+        let routes = match needed {
+            Some(needed) => routes.route_layer(middleware::from_fn_with_state(
+                auth::RouteScope {
+                    state: state.clone(),
+                    needed,
+                },
+                auth::authorize,
+            )),
+            None => routes,
+        };
+        routes
+            .layer(DefaultBodyLimit::max(body_limits.bytes))
+            .layer(RequestBodyLimitLayer::new(body_limits.bytes))
     };
-    // Each route under the scope it needs; the page, its assets, liveness and the API
-    // description need no key.
     let read = Router::new()
         .route("/v1/search", post(search_api::search))
         .route("/v1/citations/check", post(citations_api::check))
@@ -430,7 +472,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ready", get(health_api::ready))
         .route("/metrics", get(metrics::metrics));
     let admin = Router::new().route("/v1/admin/reload", post(admin_api::reload));
-    let updates = Router::new()
+    let document_updates = Router::new()
         .route("/v1/admin/documents", post(admin_api::add_documents))
         .route(
             "/v1/admin/documents/{id}",
@@ -440,26 +482,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/health", get(health_api::health))
         .route("/openapi.json", get(openapi_json))
         .merge(web::routes());
-    // Body and time limits per group: a night's judgments are larger and slower than a query.
-    let limited = |routes: Router<AppState>, body_bytes: usize, timeout: Duration| {
-        routes
-            .layer(DefaultBodyLimit::max(body_bytes))
-            .layer(RequestBodyLimitLayer::new(body_bytes))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                timeout,
-            ))
-    };
-    let queries = scoped(read, auth::Scope::Read)
-        .merge(scoped(admin, auth::Scope::Admin))
-        .merge(public)
-        .fallback(error::no_route);
-    let router = limited(queries, limits.body_bytes, limits.request_timeout)
-        .merge(limited(
-            scoped(updates, auth::Scope::Admin),
-            limits.body_bytes.max(UPDATE_BODY_LIMIT),
-            limits.request_timeout.max(UPDATE_TIMEOUT),
-        ))
+    let router = group(read, Some(auth::Scope::Read), queries)
+        .merge(group(admin, Some(auth::Scope::Admin), queries))
+        .merge(group(public, None, queries))
+        .merge(group(document_updates, Some(auth::Scope::Admin), updates))
+        .fallback(error::no_route)
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -526,7 +553,8 @@ pub async fn serve(
     use hyper_util::rt::{TokioIo, TokioTimer};
     let limits = state.limits().clone();
     let app = router(state);
-    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let max_connections = connection_cap(limits.max_connections);
+    let open = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -549,7 +577,8 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let connection = graceful
+            .watch(http.serve_connection(TokioIo::new(wire::JsonRefusals::new(stream)), service));
         tokio::spawn(async move {
             let _place = place;
             if let Err(error) = connection.await {
@@ -568,6 +597,65 @@ pub async fn serve(
         tracing::warn!("connections still open at shutdown were closed");
     }
     Ok(())
+}
+
+/// Descriptors kept for what is not a connection: index segments, vectors, the log, the
+/// embedding cache, a reload opening a second snapshot beside the first.
+const RESERVED_DESCRIPTORS: u64 = 256;
+
+/// `wanted` connections, or fewer where the process's descriptor limit could not hold them
+/// beside [`RESERVED_DESCRIPTORS`] — with a warning, since the limit then caps the service.
+/// The soft limit is first raised to the hard one (what a process may do by itself): at the
+/// usual 1,024, 1,050 idle sockets once stopped all service.
+fn connection_cap(wanted: usize) -> usize {
+    let wanted = wanted.max(1);
+    let Some(limit) = raise_descriptor_limit() else {
+        return wanted;
+    };
+    let room = limit.saturating_sub(RESERVED_DESCRIPTORS).max(1);
+    let room = usize::try_from(room).unwrap_or(usize::MAX);
+    if room < wanted {
+        tracing::warn!(
+            "文件描述符上限只有 {limit}：同时连接数由 {wanted} 降为 {room}（可用 ulimit -n 或 systemd 的 LimitNOFILE 提高）"
+        );
+        return room;
+    }
+    if limit < 4_096 {
+        tracing::info!("文件描述符上限 {limit}，同时连接数上限 {wanted}");
+    }
+    wanted
+}
+
+/// The descriptor limit after raising the soft limit to the hard one; `None` where unknown.
+#[cfg(unix)]
+fn raise_descriptor_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return None;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    // rlim_t is u64 on Linux, another width elsewhere.
+    #[allow(clippy::useless_conversion)]
+    Some(u64::try_from(limit.rlim_cur).unwrap_or(u64::MAX))
+}
+
+#[cfg(not(unix))]
+fn raise_descriptor_limit() -> Option<u64> {
+    None
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -631,9 +719,7 @@ pub fn run(
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         if state.keys().is_empty() {
-            tracing::warn!(
-                "no API keys are configured: every route is open without authentication (listening on loopback only)"
-            );
+            tracing::warn!("未配置 API 密钥：所有接口无需认证即可访问（因此只监听本机回环地址）");
         }
         #[cfg(unix)]
         reload_on_sighup(state.clone())?;

@@ -1,6 +1,10 @@
-//! `GET /metrics` (Prometheus / OpenMetrics text): requests and latency by route, method and
-//! status; what the served index holds; reloads and rate-limit refusals. Also the request log,
-//! which shares the measurement.
+//! `GET /metrics` (Prometheus / OpenMetrics text): requests and latency by route template, method
+//! and status class; what the served index holds; reloads, unauthenticated requests and rate-limit
+//! refusals. Also the request log, which shares the measurement.
+//!
+//! Every label comes from a fixed set (route templates, nine methods or `other`, five status
+//! classes, configured key names), so no client can grow `/metrics`: random 60 KB methods once
+//! made it hundreds of megabytes. Requests refused for want of a valid key are only counted.
 
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
@@ -17,9 +21,9 @@ use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
-    status: u16,
+    status: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -46,6 +50,7 @@ pub struct Metrics {
     index_bytes: Gauge,
     reloads: Family<OutcomeLabels, Counter>,
     rate_limited: Family<KeyLabels, Counter>,
+    unauthenticated: Counter,
 }
 
 impl Default for Metrics {
@@ -59,15 +64,16 @@ impl Default for Metrics {
         let index_bytes = Gauge::default();
         let reloads = Family::<OutcomeLabels, Counter>::default();
         let rate_limited = Family::<KeyLabels, Counter>::default();
+        let unauthenticated = Counter::default();
         let mut registry = Registry::with_prefix("leian");
         registry.register(
             "http_requests",
-            "HTTP requests by route, method and status",
+            "HTTP requests by route, method and status class",
             requests.clone(),
         );
         registry.register(
             "http_request_duration_seconds",
-            "HTTP request latency by route, method and status",
+            "HTTP request latency by route, method and status class",
             latency.clone(),
         );
         registry.register(
@@ -90,6 +96,11 @@ impl Default for Metrics {
             "Requests refused by a key's rate limit",
             rate_limited.clone(),
         );
+        registry.register(
+            "unauthenticated_requests",
+            "Requests refused without a valid API key (401, 403), not labelled",
+            unauthenticated.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -98,6 +109,7 @@ impl Default for Metrics {
             index_bytes,
             reloads,
             rate_limited,
+            unauthenticated,
         }
     }
 }
@@ -159,7 +171,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// The method as a label: the standard ones by name, any other as `OTHER`. A client may send any
+/// The method as a label: the standard ones by name, any other as `other`. A client may send any
 /// token as a method; as a label each would be a new series, and 300 random 60 KB methods grew
 /// `/metrics` to hundreds of megabytes.
 fn method_label(method: &axum::http::Method) -> &'static str {
@@ -178,7 +190,19 @@ fn method_label(method: &axum::http::Method) -> &'static str {
     KNOWN
         .iter()
         .find(|(known, _)| known == method)
-        .map_or("OTHER", |(_, name)| name)
+        .map_or("other", |(_, name)| name)
+}
+
+/// `2xx` … `5xx`; anything else (hyper allows 100–999) as `other`.
+fn status_class(status: u16) -> &'static str {
+    match status / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        5 => "5xx",
+        _ => "other",
+    }
 }
 
 /// Middleware: counts and times every request, and logs method, route template, status, caller
@@ -186,7 +210,7 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 /// document ids can be personal data).
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = method_label(request.method()).to_string();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -195,6 +219,15 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
+    if response
+        .extensions()
+        .get::<crate::auth::Unauthenticated>()
+        .is_some()
+    {
+        state.metrics().unauthenticated.inc();
+        tracing::debug!(status, "request without a valid key");
+        return response;
+    }
     let caller = response
         .extensions()
         .get::<crate::auth::Caller>()
@@ -215,7 +248,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         RequestLabels {
             method,
             route,
-            status,
+            status: status_class(status),
         },
         elapsed,
     );
@@ -232,7 +265,7 @@ mod tests {
         assert_eq!(method_label(&Method::GET), "GET");
         assert_eq!(method_label(&Method::DELETE), "DELETE");
         let invented = Method::from_bytes("X".repeat(60_000).as_bytes()).unwrap();
-        assert_eq!(method_label(&invented), "OTHER");
-        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "OTHER");
+        assert_eq!(method_label(&invented), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
     }
 }

@@ -178,14 +178,77 @@ async fn kind_all_returns_both_lists() {
 
 #[tokio::test]
 async fn filters_apply() {
+    // Issue 12: a condition no document of the searched kind can meet is an error, not an
+    // empty list (statutes carry no domain; judgments no status).
+    assert_error(
+        &search(json!({
+            "text": "醉酒驾驶机动车",
+            "kind": "statute",
+            "filters": {"law": "中华人民共和国刑法", "domain": "刑事"}
+        }))
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    assert_error(
+        &search(json!({"text": "醉酒驾驶机动车", "kind": "judgment", "filters": {"status": "现行有效"}}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
+    // Unknown provinces are errors (they were empty results), in filters and in the court.
+    for body in [
+        json!({"text": "醉酒驾驶机动车", "filters": {"province": "火星"}}),
+        json!({"text": "醉酒驾驶机动车", "court": {"province": "火星"}}),
+    ] {
+        let result = search(body).await;
+        assert_error(&result, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+        assert!(
+            result.1["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("火星")
+        );
+    }
     let (status, body) = search(json!({
         "text": "醉酒驾驶机动车",
-        "kind": "statute",
-        "filters": {"law": "中华人民共和国刑法", "domain": "刑事"}
+        "kind": "judgment",
+        "filters": {"province": "上海市"}
     }))
     .await;
-    // Statutes carry no domain, so the domain filter leaves nothing; the answer is still 200.
     assert_eq!(status, StatusCode::OK, "{body}");
+    // Over both kinds, statute conditions apply to the statutes and judgment conditions to the
+    // judgments (statute filters were ignored for statutes and emptied the judgment list).
+    let (status, body) = search(json!({
+        "text": "被告人醉酒驾驶机动车在道路上行驶，另查民间借贷的借款利息",
+        "kind": "all",
+        "linking": false,
+        "filters": {"law": "中华人民共和国刑法", "status": "现行有效"}
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let judgments = body["judgments"].as_array().unwrap();
+    let statutes = body["statutes"].as_array().unwrap();
+    assert!(!judgments.is_empty(), "{body}");
+    assert!(!statutes.is_empty(), "{body}");
+    assert!(
+        statutes.iter().all(|h| h["law"] == "中华人民共和国刑法"),
+        "{body}"
+    );
+    let (_, unfiltered) = search(json!({
+        "text": "被告人醉酒驾驶机动车在道路上行驶，另查民间借贷的借款利息",
+        "kind": "all",
+        "linking": false
+    }))
+    .await;
+    assert!(
+        unfiltered["statutes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["law"] != "中华人民共和国刑法"),
+        "the fixtures should hold other laws' articles for this text: {unfiltered}"
+    );
     let (status, body) = search(json!({
         "text": "醉酒驾驶机动车",
         "kind": "statute",
@@ -822,4 +885,117 @@ async fn connections_beyond_the_limit_wait_for_a_free_place() {
     drop((idle_a, idle_b));
     let served = client().get(&health).send().await.unwrap();
     assert_eq!(served.status(), StatusCode::OK);
+}
+
+/// Sends `request` bytes on a new connection and reads until the server closes it (or `wait`
+/// passes); returns the status and the body.
+async fn raw_exchange(base: &str, request: &[u8], wait: Duration) -> (u16, String, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    // The server may refuse before the whole request is written.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(wait, stream.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body, started.elapsed())
+}
+
+/// Issue 12: hyper's own refusals (414, 431, 400) carry the API's JSON error body.
+#[tokio::test]
+async fn refusals_before_routing_are_json_too() {
+    let long_path = format!(
+        "GET /v1/judgments/{} HTTP/1.1\r\nHost: leian\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many_headers = format!(
+        "GET /v1/health HTTP/1.1\r\nHost: leian\r\n{}\r\n",
+        (0..200)
+            .map(|n| format!("x-h{n}: v\r\n"))
+            .collect::<String>()
+    );
+    for (request, status, code) in [
+        (long_path.as_bytes(), 414, "uri_too_long"),
+        (many_headers.as_bytes(), 431, "headers_too_large"),
+        (
+            b"GET /v1/health HTTP/1.1\r\nHost: leian\r\nbad header\r\n\r\n".as_slice(),
+            400,
+            "invalid_request",
+        ),
+    ] {
+        let (got, body, _) = raw_exchange(base(), request, Duration::from_secs(10)).await;
+        assert_eq!(got, status, "{body}");
+        let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body:?}"));
+        assert_eq!(json["error"]["code"], code, "{json}");
+    }
+    // The server still answers.
+    assert_eq!(get("/v1/health").await.0, StatusCode::OK);
+}
+
+/// Issue 12: a body shorter than its Content-Length is the client's fault: 408 within the
+/// body-read limit (it was a 503 after the work timeout), and 400 when the client hangs up.
+#[tokio::test]
+async fn a_short_body_is_a_client_error() {
+    let base = start(AppState::new(
+        served_index(),
+        Limits {
+            body_read_timeout: Duration::from_millis(500),
+            ..Limits::default()
+        },
+    ));
+    let head = "POST /v1/search HTTP/1.1\r\nHost: leian\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":";
+    let (status, body, took) = raw_exchange(&base, head.as_bytes(), Duration::from_secs(8)).await;
+    assert_eq!(status, 408, "{body}");
+    assert!(body.contains("body_timeout"), "{body}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(8), stream.read_to_end(&mut answer))
+        .await
+        .expect("an answer")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("invalid_request"), "{answer}");
+}
+
+/// Issue 12: a kept-alive connection that stays idle is closed (hyper's header-read timeout
+/// runs from the end of each response).
+#[tokio::test]
+async fn idle_connections_are_closed() {
+    let base = start(AppState::new(
+        served_index(),
+        Limits {
+            header_read_timeout: Duration::from_millis(400),
+            ..Limits::default()
+        },
+    ));
+    let (status, _, took) = raw_exchange(
+        &base,
+        b"GET /v1/health HTTP/1.1\r\nHost: leian\r\n\r\n",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        took < Duration::from_secs(5),
+        "idle connection held {took:?}"
+    );
 }

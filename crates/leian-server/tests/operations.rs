@@ -324,8 +324,8 @@ async fn metrics_count_requests_by_route_and_status() {
     );
     let text = response.text().await.unwrap();
     for expected in [
-        r#"leian_http_requests_total{method="POST",route="/v1/search",status="200"} 1"#,
-        r#"leian_http_requests_total{method="POST",route="/v1/search",status="401"} 1"#,
+        r#"leian_http_requests_total{method="POST",route="/v1/search",status="2xx"} 1"#,
+        "leian_unauthenticated_requests_total 1\n",
         r#"leian_http_request_duration_seconds_bucket{"#,
         r#"leian_index_documents{kind="judgment"}"#,
         "leian_index_bytes ",
@@ -333,6 +333,70 @@ async fn metrics_count_requests_by_route_and_status() {
         assert!(text.contains(expected), "missing {expected}:\n{text}");
     }
     assert!(!text.contains("leian_index_bytes 0\n"), "{text}");
+    assert!(!text.contains(r#"status="4xx""#), "{text}");
+}
+
+/// Issue 12: strangers cannot grow `/metrics` (random methods, paths and keys add no series),
+/// and the bearer scheme is read case-insensitively.
+#[tokio::test]
+async fn metrics_labels_come_from_a_fixed_set() {
+    let (base, _state, _temp) = secured_server();
+    let metrics_size = || async {
+        client()
+            .get(format!("{base}/metrics"))
+            .bearer_auth(READ_KEY)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // One labelled series for the metrics route itself exists after the first scrape.
+    metrics_size().await;
+    let before = metrics_size().await;
+    for n in 0..50 {
+        let method =
+            reqwest::Method::from_bytes(format!("M{n}{}", "X".repeat(2_000)).as_bytes()).unwrap();
+        let response = client()
+            .request(method, format!("{base}/v1/unknown/{n}"))
+            .bearer_auth(format!("wrong-{n}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error());
+        let response = client()
+            .post(format!("{base}/v1/search"))
+            .header("authorization", format!("Bearer wrong-{n}"))
+            .json(&json!({"text": "醉酒驾驶"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let after = metrics_size().await;
+    let series = |text: &str| text.lines().filter(|l| !l.starts_with('#')).count();
+    // Unknown paths without a key are refused by no route (404) under one label set: at most a
+    // handful of new series, whatever the number of requests.
+    assert!(
+        series(&after) <= series(&before) + 20,
+        "{} → {} series:\n{after}",
+        series(&before),
+        series(&after)
+    );
+    assert!(!after.contains("XXXX"), "{after}");
+    assert!(
+        after.contains("leian_unauthenticated_requests_total 50\n"),
+        "{after}"
+    );
+    let lower = client()
+        .post(format!("{base}/v1/search"))
+        .header("authorization", format!("bearer {READ_KEY}"))
+        .json(&json!({"text": "醉酒驾驶"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), StatusCode::OK);
 }
 
 /// Snapshot id each of `clients` tasks saw last, and the failures, while `swap` runs.

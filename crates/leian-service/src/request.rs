@@ -111,6 +111,24 @@ impl ResearchRequest {
         for (name, value) in [("top_k", self.top_k), ("statute_top_k", self.statute_top_k)] {
             checked_top_k(name, value as u64)?;
         }
+        // Over one kind, a condition on the other kind would silently empty the list.
+        let only = match self.scope {
+            Scope::Judgment => Some(Kind::Judgment),
+            Scope::Statute => Some(Kind::Statute),
+            Scope::All => None,
+        };
+        if let Some(kind) = only
+            && let Some(field) = self.filters.foreign_to(kind)
+        {
+            let (applies, searched) = match kind {
+                Kind::Judgment => ("法条", "裁判文书"),
+                Kind::Statute => ("裁判文书", "法条"),
+            };
+            return Err(ServiceError::Invalid(format!(
+                "filters：{} 只适用于{applies}，不能用于只检索{searched}",
+                field.key()
+            )));
+        }
         if let (Some(from), Some(to)) = (self.filters.year_from, self.filters.year_to)
             && from > to
         {
@@ -222,9 +240,17 @@ impl CourtBody {
                 return Err(ServiceError::Invalid(format!("court.{field} 不能为空")));
             }
         }
+        let province = match &self.province {
+            Some(province) => Some(
+                leian_core::parse_province(province)
+                    .map_err(|e| ServiceError::Invalid(format!("court.province：{e}")))?
+                    .to_string(),
+            ),
+            None => None,
+        };
         Ok(CourtContext {
             court: self.name.clone(),
-            province: self.province.clone(),
+            province,
             level,
         })
     }

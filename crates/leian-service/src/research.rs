@@ -11,7 +11,7 @@ use crate::error::{Result, ServiceError};
 use crate::request::{ResearchRequest, Scope};
 use crate::service::Service;
 use chrono::NaiveDate;
-use leian_core::{Document, Filters, Judgment, Kind};
+use leian_core::{Document, Judgment, Kind};
 use leian_legal::CourtContext;
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::authority::{AuthorityTier, classify, sort_by_authority};
@@ -190,10 +190,11 @@ impl Service {
                 kind: Some(Kind::Statute),
                 mode: request.mode,
                 top_k: request.statute_top_k,
-                // Judgment-only filters (a judgment's court, its causes) say nothing of articles.
+                // Over both kinds, each list takes the conditions on its own kind: a court or
+                // a cause says nothing of articles, an article's status nothing of judgments.
                 filters: match request.scope {
                     Scope::Statute => request.filters.clone(),
-                    _ => Filters::default(),
+                    _ => request.filters.for_kind(Kind::Statute),
                 },
                 exclude_ids: request.exclude_ids.clone(),
             };
@@ -242,7 +243,7 @@ impl Service {
             kind: Some(Kind::Judgment),
             mode: request.mode,
             top_k: request.top_k,
-            filters: request.filters.clone(),
+            filters: request.filters.for_kind(Kind::Judgment),
             exclude_ids: request.exclude_ids.clone(),
         })?;
         let explainer = QueryExplainer::new(&request.text, query_analysis);
