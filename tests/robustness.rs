@@ -1,0 +1,163 @@
+//! Bad input and bad circumstances through the real binary (issue 12, item 8): corpora with a
+//! byte order mark, no judgments or only control characters, a failed `--strict` build, damaged
+//! index files, and a standard output closed early. Each ends in a clear Chinese message or a
+//! quiet exit, never a panic.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use support::*;
+
+fn write(path: &Path, bytes: &[u8]) -> PathBuf {
+    std::fs::write(path, bytes).unwrap();
+    path.to_path_buf()
+}
+
+fn record(id: &str, facts: &str) -> String {
+    format!(
+        "{}\n",
+        serde_json::json!({"id": id, "facts": facts, "causes": ["盗窃罪"]})
+    )
+}
+
+fn index_corpus(corpus: &Path, index: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "index",
+        "--no-embed",
+        "--corpus",
+        path(corpus),
+        "--out",
+        path(index),
+    ];
+    args.extend(extra);
+    leian(&args)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A failure reported as the CLI reports errors: a Chinese last line, no panic, not status 101.
+fn assert_clear_failure(out: &Output, what: &str) {
+    let stderr = stderr(out);
+    assert!(!out.status.success(), "{what}: should fail");
+    assert_ne!(out.status.code(), Some(101), "{what}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("错误：") && last.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{what}: {stderr}"
+    );
+}
+
+fn judgments(index: &Path) -> u64 {
+    leian_index::Manifest::read(index).unwrap().docs.judgments
+}
+
+/// Names of the job helpers (scratch folders, temporary links) beside `index`.
+fn helpers(index: &Path) -> Vec<String> {
+    let name = index.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(index.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.starts_with(&format!(".{name}.building-")) || n.starts_with(&format!(".{name}.link-"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_byte_order_mark_does_not_drop_the_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(record("bom-1", "被告人在超市盗窃手机一部。").as_bytes());
+    bytes.extend(record("bom-2", "被告人在商场盗窃现金三千元。").as_bytes());
+    let corpus = write(&dir.path().join("bom.jsonl"), &bytes);
+    let index = dir.path().join("index");
+    let out = index_corpus(&corpus, &index, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("读取 2，跳过 0"), "{}", stdout(&out));
+    assert_eq!(judgments(&index), 2);
+}
+
+#[test]
+fn records_of_control_characters_only_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = record("good", "被告人在超市盗窃手机一部。");
+    lines.push_str(&record("nul", "\u{0}\u{0}\u{0}"));
+    lines.push_str("{\"id\":\"blank\",\"facts\":\" \\u0001\\u200b \",\"full_text\":\"\\u0000\"}\n");
+    let corpus = write(&dir.path().join("nul.jsonl"), lines.as_bytes());
+    let index = dir.path().join("index");
+    let out = index_corpus(&corpus, &index, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.contains("读取 1，跳过 2"), "{summary}");
+    assert!(summary.contains(":2: 没有文书内容"), "{summary}");
+    assert!(summary.contains(":3: 没有文书内容"), "{summary}");
+    assert_eq!(judgments(&index), 1);
+}
+
+#[test]
+fn a_corpus_without_judgments_is_refused_and_the_served_index_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let good = write(
+        &dir.path().join("good.jsonl"),
+        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
+    );
+    assert!(index_corpus(&good, &index, &[]).status.success());
+    let before = leian_index::Manifest::read(&index).unwrap();
+    let empty = write(&dir.path().join("empty.jsonl"), b"");
+    let unreadable = write(
+        &dir.path().join("nul.jsonl"),
+        record("nul", "\u{0}").as_bytes(),
+    );
+    for corpus in [&empty, &unreadable] {
+        let out = index_corpus(corpus, &index, &[]);
+        assert_clear_failure(&out, "an empty corpus");
+        assert!(
+            stderr(&out).contains("没有读到任何裁判文书"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
+        assert_eq!(helpers(&index), Vec::<String>::new());
+    }
+    // Asked for, it is built, with a warning.
+    let out = index_corpus(&empty, &index, &["--allow-empty"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("警告：语料中没有读到任何裁判文书"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(judgments(&index), 0);
+}
+
+#[test]
+fn a_failed_strict_build_leaves_nothing_beside_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let good = write(
+        &dir.path().join("good.jsonl"),
+        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
+    );
+    assert!(index_corpus(&good, &index, &[]).status.success());
+    let before = leian_index::Manifest::read(&index).unwrap();
+    // A killed build's leftover (no process has this id): the next run removes it.
+    let leftover = dir.path().join(".index.building-2147483000-0");
+    std::fs::create_dir(&leftover).unwrap();
+    let mut lines = record("ok", "被告人在商场盗窃现金。");
+    lines.push_str("{not json}\n");
+    let bad = write(&dir.path().join("bad.jsonl"), lines.as_bytes());
+    let out = index_corpus(&bad, &index, &["--strict"]);
+    assert_clear_failure(&out, "--strict");
+    assert!(stderr(&out).contains("--strict"), "{}", stderr(&out));
+    assert_eq!(helpers(&index), Vec::<String>::new());
+    assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
+}
