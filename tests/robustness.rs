@@ -6,7 +6,8 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 use support::*;
 
 fn write(path: &Path, bytes: &[u8]) -> PathBuf {
@@ -160,4 +161,140 @@ fn a_failed_strict_build_leaves_nothing_beside_the_index() {
     assert!(stderr(&out).contains("--strict"), "{}", stderr(&out));
     assert_eq!(helpers(&index), Vec::<String>::new());
     assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
+}
+
+/// The default model is in the cache (then the damaged index has vectors and an HNSW graph).
+fn model_cached() -> bool {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cache = std::env::var_os("LEIAN_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or(home.join(".cache/leian"));
+    let present = cache.join("models/m3e-small/config.json").is_file();
+    if !present {
+        eprintln!("vectors not checked: m3e-small not in the cache");
+    }
+    present
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file of the snapshot, relative to it.
+fn files(root: &Path, dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            files(root, &entry.path(), found);
+        } else if entry.metadata().unwrap().len() > 0 {
+            found.push(entry.path().strip_prefix(root).unwrap().to_path_buf());
+        }
+    }
+}
+
+/// `serve` on a damaged index must stop at start-up with an error, not serve it.
+fn serve_start(index: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args(["serve", "--index", path(index), "--addr"])
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("serve started on a damaged index: {}", stdout(&out));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn damaged_index_files_give_clear_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let vectors = model_cached();
+    let extra: &[&str] = if vectors {
+        &["--hnsw-min-passages", "0"]
+    } else {
+        &["--no-embed"]
+    };
+    let out = index_fixtures(&index, extra);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let snapshot = std::fs::canonicalize(&index).unwrap();
+    let mut names = Vec::new();
+    files(&snapshot, &snapshot, &mut names);
+    names.sort();
+    assert!(names.iter().any(|n| n.ends_with("manifest.json")));
+    assert_eq!(
+        names.iter().any(|n| n.starts_with("vectors")),
+        vectors,
+        "{names:?}"
+    );
+    let day = write(
+        &dir.path().join("day.jsonl"),
+        record("daily-1", "被告人在商场盗窃手机一部。").as_bytes(),
+    );
+    let draft = write(
+        &dir.path().join("draft.txt"),
+        "依照《中华人民共和国刑法》第二百六十四条之规定，判决如下。".as_bytes(),
+    );
+    for name in &names {
+        let damaged = dir.path().join("damaged");
+        let _ = std::fs::remove_dir_all(&damaged);
+        copy_tree(&snapshot, &damaged);
+        // Flip 64 bytes in the middle of the file (its length unchanged: not a truncation).
+        let file = damaged.join(name);
+        let mut bytes = std::fs::read(&file).unwrap();
+        let start = bytes.len() / 2;
+        let end = bytes.len().min(start + 64);
+        for byte in &mut bytes[start..end] {
+            *byte ^= 0xa5;
+        }
+        std::fs::write(&file, bytes).unwrap();
+        // tantivy's own list of its files is not checked: damaged, it only changes which files
+        // tantivy would clean up, and the segment files are checked by themselves.
+        if name.as_os_str() == ".managed.json" {
+            let out = leian(&["search", "--index", path(&damaged), "盗窃手机"]);
+            assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+            continue;
+        }
+        let outputs = [
+            (
+                "search",
+                leian(&["search", "--index", path(&damaged), "盗窃手机"]),
+            ),
+            (
+                "report",
+                leian(&["report", "--index", path(&damaged), "被告人在超市盗窃手机"]),
+            ),
+            (
+                "check",
+                leian(&["check", "--index", path(&damaged), path(&draft)]),
+            ),
+            (
+                "add",
+                leian(&["add", "--index", path(&damaged), path(&day)]),
+            ),
+            ("serve", serve_start(&damaged)),
+        ];
+        for (command, out) in outputs {
+            assert_clear_failure(&out, &format!("{command} with {} damaged", name.display()));
+        }
+    }
 }
