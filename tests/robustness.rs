@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -297,4 +298,78 @@ fn damaged_index_files_give_clear_errors_not_panics() {
             assert_clear_failure(&out, &format!("{command} with {} damaged", name.display()));
         }
     }
+}
+
+/// A reader that closes its end of standard output before anything is written.
+fn closed_stdout(args: &[&str]) -> std::process::ExitStatus {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert_ne!(status.code(), Some(101), "{args:?}: {stderr}");
+    status
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let corpus = write(
+        &dir.path().join("c.jsonl"),
+        record("c-1", "被告人在超市盗窃手机一部。").as_bytes(),
+    );
+    closed_stdout(&[
+        "index",
+        "--no-embed",
+        "--corpus",
+        path(&corpus),
+        "--out",
+        path(&index),
+    ]);
+    assert_eq!(
+        judgments(&index),
+        1,
+        "published before the summary was printed"
+    );
+    closed_stdout(&["search", "--index", path(&index), "盗窃手机"]);
+    closed_stdout(&["search", "--index", path(&index), "--json", "盗窃手机"]);
+    closed_stdout(&["report", "--index", path(&index), "被告人在超市盗窃手机"]);
+
+    // `leian serve … | head -1`: the first line is read, the pipe closed, the server stopped.
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args(["serve", "--index", path(&index), "--addr"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    assert!(first.contains(&format!("127.0.0.1:{port}")), "{first}");
+    drop(out);
+    // Still serving with its output closed.
+    wait_for(&format!("http://127.0.0.1:{port}/v1/ready"), "", 60, |_| {
+        true
+    });
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
