@@ -295,6 +295,12 @@ fn killed_index_runs_leave_the_old_or_the_new_snapshot() {
                 assert!(Instant::now() < deadline, "{context}: never paused");
                 std::thread::sleep(Duration::from_millis(10));
             }
+            // The server answers while a job stands in the middle of the switch.
+            assert_eq!(
+                search(&server)["snapshot_id"],
+                server_snapshot.as_str(),
+                "{context}: while paused"
+            );
         }
         if let Some(status) = job.0.try_wait().unwrap() {
             // Finished before the random moment came: not a kill, but a publish to check all
