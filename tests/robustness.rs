@@ -204,6 +204,27 @@ fn files(root: &Path, dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// Words of file names and commands an error may name.
+const FILE_WORDS: &[&str] = &[
+    "leian",
+    "index",
+    "manifest",
+    "json",
+    "meta",
+    "vectors",
+    "passages",
+    "usearch",
+    "owners",
+    "docs",
+    "crc32",
+    "fast",
+    "fieldnorm",
+    "idx",
+    "pos",
+    "store",
+    "term",
+];
+
 /// `serve` on a damaged index must stop at start-up with an error, not serve it.
 fn serve_start(index: &Path) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_leian"))
@@ -295,7 +316,18 @@ fn damaged_index_files_give_clear_errors_not_panics() {
             ("serve", serve_start(&damaged)),
         ];
         for (command, out) in outputs {
-            assert_clear_failure(&out, &format!("{command} with {} damaged", name.display()));
+            let what = format!("{command} with {} damaged", name.display());
+            assert_clear_failure(&out, &what);
+            // tantivy's English messages are not passed on: only paths and file names are.
+            let stderr = stderr(&out);
+            let last = stderr.lines().last().unwrap().replace(path(&damaged), "");
+            let english: Vec<&str> = last
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| w.chars().filter(char::is_ascii_alphabetic).count() >= 3)
+                .filter(|w| !w.chars().all(|c| c.is_ascii_hexdigit()))
+                .filter(|w| !FILE_WORDS.contains(w))
+                .collect();
+            assert!(english.is_empty(), "{what}: {english:?} in {last}");
         }
     }
 }
