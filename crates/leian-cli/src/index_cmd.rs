@@ -28,6 +28,9 @@ pub struct IndexArgs {
     /// 遇到第一条有误的记录即停止，而不是跳过
     #[arg(long)]
     strict: bool,
+    /// 语料中没有读到任何裁判文书时仍然发布索引（默认拒绝，原有索引保持不变）
+    #[arg(long)]
+    allow_empty: bool,
     /// 建立索引的线程数
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -99,6 +102,7 @@ pub fn run(args: IndexArgs) -> Result<()> {
         strategy: args.embedding.strategy(),
         strict: args.strict,
         threads: args.threads,
+        allow_empty: args.allow_empty,
     };
     let summary = build_index(&plan, &TerminalProgress::default())?;
     print_summary(&plan, &summary);
@@ -139,6 +143,9 @@ fn print_summary(plan: &IndexPlan, summary: &IndexSummary) {
             "仅见于旧版本的条文，标为已被修改：{} 条",
             summary.superseded
         );
+    }
+    if !plan.corpus.is_empty() && summary.manifest.docs.judgments == 0 {
+        eprintln!("警告：语料中没有读到任何裁判文书，已按 --allow-empty 发布不含裁判文书的索引");
     }
     let docs = summary.manifest.docs.judgments + summary.manifest.docs.statutes;
     println!(

@@ -77,6 +77,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve(_)) {
+        end_quietly_when_stdout_closes();
+    }
     let outcome = match cli.command {
         Command::Index(args) => index_cmd::run(args),
         Command::Add(args) => update_cmd::add(args),
@@ -102,6 +106,18 @@ fn main() -> ExitCode {
             eprintln!("错误：{}", error_chain(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `leian search … | head -1` closes standard output early. Rust starts with SIGPIPE ignored,
+/// so the next `println!` meets EPIPE and panics; with the default disposition back, the command
+/// ends quietly as any Unix filter does. Not for `serve`: a client closing its socket must not
+/// kill the server, which writes its two lines without failing instead (`leian_server::run`).
+#[cfg(unix)]
+fn end_quietly_when_stdout_closes() {
+    // SAFETY: called before any thread is started; only resets one signal's disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -13,12 +13,14 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 /// Writes documents into a new snapshot; [`SnapshotBuilder::finish`] publishes it at `out`.
 pub struct SnapshotBuilder {
     out: PathBuf,
-    scratch: PathBuf,
     documents: DocumentBuilder,
     writer: IndexWriter,
     stats: CorpusStats,
     started: Instant,
     vectors: Option<(crate::VectorWriter, crate::DenseInfo)>,
+    /// Declared after the writer, so that a build that fails or is refused drops the writer (its
+    /// threads and open files) first and then removes its scratch folder.
+    scratch: crate::swap::Scratch,
 }
 
 /// The text a document is embedded from: a judgment's facts (its full text when it has no facts),
@@ -54,9 +56,9 @@ impl SnapshotBuilder {
     /// Starts a build that will replace `out` when finished. Left-over scratch folders of
     /// interrupted builds of the same `out` are removed.
     pub fn create(out: &Path, threads: usize) -> Result<Self, IndexError> {
-        let scratch = crate::swap::scratch_dir(out)?;
+        let scratch = crate::swap::Scratch(crate::swap::scratch_dir(out)?);
         let documents = DocumentBuilder::new();
-        let index = Index::create_in_dir(&scratch, documents.fields.schema.clone())?;
+        let index = Index::create_in_dir(&scratch.0, documents.fields.schema.clone())?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let writer = index.writer_with_num_threads(threads.max(1), 128_000_000 * threads.max(1))?;
         Ok(SnapshotBuilder {
@@ -102,6 +104,7 @@ impl SnapshotBuilder {
         statute_duplicates: usize,
     ) -> Result<Manifest, IndexError> {
         self.writer.commit()?;
+        crate::swap::crash_point("committed");
         self.writer.wait_merging_threads()?;
         let built_at = chrono::Utc::now();
         let mut manifest = Manifest {
@@ -118,15 +121,18 @@ impl SnapshotBuilder {
             updates: Vec::new(),
         };
         if let Some((writer, info)) = &self.vectors {
-            let hnsw = writer.write(&self.scratch)?;
+            let hnsw = writer.write(&self.scratch.0)?;
             manifest.dense = Some(crate::DenseInfo {
                 hnsw,
                 ..info.clone()
             });
         }
-        manifest.write(&self.scratch)?;
+        manifest.write(&self.scratch.0)?;
+        crate::swap::crash_point("manifest");
         let _lock = crate::swap::lock(&self.out)?;
-        crate::swap::publish(&self.scratch, &self.out, &manifest.snapshot_id)?;
+        crate::swap::crash_point("locked");
+        crate::swap::publish(&self.scratch.0, &self.out, &manifest.snapshot_id)?;
+        crate::swap::crash_point("published");
         Ok(manifest)
     }
 }

@@ -60,10 +60,11 @@ pub struct UpdateRecord {
 impl Manifest {
     pub fn read(dir: &Path) -> Result<Self, IndexError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| IndexError::io(&path, e))?;
-        serde_json::from_str(&text).map_err(|e| {
+        // Bytes, not a string: a damaged manifest is reported by the JSON reader, in Chinese.
+        let bytes = std::fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
             IndexError::Invalid(format!(
-                "{}：{}",
+                "{}：清单已损坏或不是本程序写的：{}",
                 path.display(),
                 leian_core::messages::json_message(&e.to_string())
             ))

@@ -12,6 +12,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use tantivy::DocAddress;
 use tantivy::collector::TopDocs;
+use tantivy::directory::error::OpenReadError;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
@@ -108,7 +109,21 @@ impl Snapshot {
                 analyzer_version()
             )));
         }
-        let index = Index::open_in_dir(&resolved)?;
+        let damaged = |detail: String| {
+            IndexError::Invalid(format!(
+                "{}：索引文件已损坏或不完整，无法打开（{detail}）；请用 `leian index` 重建索引",
+                dir.display()
+            ))
+        };
+        let index = Index::open_in_dir(&resolved).map_err(|e| damaged(tantivy_detail(&e)))?;
+        // tantivy trusts its files: flipped bytes in a term dictionary or a column made it panic
+        // in the middle of a search. Each segment file ends with a CRC32 of its content; checking
+        // them all at open costs one read of the index (see ARCHITECTURE.md for the figure) and
+        // turns damage into this error.
+        let bad = damaged_segment_files(&resolved, &index).map_err(|e| damaged(read_detail(&e)))?;
+        if !bad.is_empty() {
+            return Err(damaged(format!("校验和不符：{}", bad.join("、"))));
+        }
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         // A snapshot never changes under a reader: a rebuild publishes a new folder and the server
         // swaps snapshots itself. Watching `meta.json` would show a rebuilt index's documents
@@ -116,7 +131,8 @@ impl Snapshot {
         let reader = index
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::Manual)
-            .try_into()?;
+            .try_into()
+            .map_err(|e| damaged(tantivy_detail(&e)))?;
         let vectors = match &manifest.dense {
             Some(info) => Some(crate::Vectors::open(&resolved, info)?),
             None => None,
@@ -716,6 +732,59 @@ fn count_kinds(searcher: &tantivy::Searcher, fields: &Fields) -> Result<KindCoun
         judgments: count(Kind::Judgment.as_str())? as u64,
         statutes: count(Kind::Statute.as_str())? as u64,
     })
+}
+
+/// The segment files of the index in `dir` whose CRC32 does not match their content. Every file
+/// named like a segment's (`<32 hex digits>.<component>`) is checked, not only those tantivy's
+/// `.managed.json` lists: a damaged list would otherwise leave damaged segments unchecked.
+fn damaged_segment_files(dir: &Path, index: &Index) -> Result<Vec<String>, OpenReadError> {
+    let mut bad = Vec::new();
+    let listing = |e| OpenReadError::wrap_io_error(e, dir.to_path_buf());
+    for entry in std::fs::read_dir(dir).map_err(listing)? {
+        let entry = entry.map_err(listing)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let segment_file = name.len() > 33
+            && name.as_bytes()[32] == b'.'
+            && name[..32].bytes().all(|b| b.is_ascii_hexdigit());
+        if !segment_file || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if !index.directory().validate_checksum(Path::new(&name))? {
+            bad.push(name);
+        }
+    }
+    bad.sort();
+    Ok(bad)
+}
+
+/// Why tantivy could not open an index, in Chinese (its own messages are English).
+fn tantivy_detail(error: &tantivy::TantivyError) -> String {
+    use tantivy::TantivyError as E;
+    match error {
+        E::OpenReadError(e) => read_detail(e),
+        E::IoError(e) => leian_core::messages::io_error(e),
+        E::DataCorruption(_) => "数据已损坏".into(),
+        E::IncompatibleIndex(_) => "索引由不兼容的 tantivy 版本写成".into(),
+        other => other.to_string(),
+    }
+}
+
+fn read_detail(error: &OpenReadError) -> String {
+    match error {
+        OpenReadError::FileDoesNotExist(path) => format!("缺少文件 {}", path.display()),
+        // tantivy reads a JSON footer (version, checksum) at the end of every segment file.
+        OpenReadError::IoError { io_error, filepath }
+            if io_error.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            format!("{} 末尾的版本与校验信息已损坏", filepath.display())
+        }
+        OpenReadError::IoError { io_error, filepath } => format!(
+            "无法读取 {}：{}",
+            filepath.display(),
+            leian_core::messages::io_error(io_error)
+        ),
+        OpenReadError::IncompatibleIndex(_) => "索引由不兼容的 tantivy 版本写成".into(),
+    }
 }
 
 /// Bytes on disk of the snapshot in `dir` (0 where it cannot be read).

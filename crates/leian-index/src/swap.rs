@@ -134,12 +134,35 @@ pub(crate) fn lock(out: &Path) -> Result<PublishLock, IndexError> {
     Ok(PublishLock { _file: file })
 }
 
-/// Test hook: in debug builds, `LEIAN_CRASH_AT=<step>` aborts the process at that step, as a
-/// `kill -9` would, so tests can check that an interrupted job leaves the served snapshot intact.
+/// Test hooks at the steps of a job, in debug builds only: `LEIAN_CRASH_AT=<step>` aborts the
+/// process at that step, as a `kill -9` would; `LEIAN_PAUSE_AT=<step>` stops there (writing the
+/// step into the file `LEIAN_PAUSE_MARKER` names, when set) so that a test can kill the process
+/// at exactly that instant. Tests check that an interrupted job leaves the served snapshot intact.
 pub(crate) fn crash_point(step: &str) {
-    if cfg!(debug_assertions) && std::env::var("LEIAN_CRASH_AT").is_ok_and(|s| s == step) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    if std::env::var("LEIAN_CRASH_AT").is_ok_and(|s| s == step) {
         eprintln!("LEIAN_CRASH_AT={step}：测试用的中断");
         std::process::abort();
+    }
+    if std::env::var("LEIAN_PAUSE_AT").is_ok_and(|s| s == step) {
+        eprintln!("LEIAN_PAUSE_AT={step}：测试用的暂停，等待被终止");
+        if let Ok(marker) = std::env::var("LEIAN_PAUSE_MARKER") {
+            let _ = std::fs::write(marker, step);
+        }
+        // Long enough for any test to kill it; a process a test forgot still ends by itself.
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    }
+}
+
+/// Removes the scratch folder of a job that did not publish (an error, a refusal); a published
+/// one was renamed away and is not there any more.
+pub(crate) struct Scratch(pub(crate) PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -239,10 +262,12 @@ fn publish_versioned(scratch: &Path, out: &Path, snapshot_id: &str) -> Result<()
     let target = Path::new(&versions_name).join(&folder);
     let link = parent.join(format!(".{name}.link-{}", unique()));
     std::os::unix::fs::symlink(&target, &link).map_err(|e| IndexError::io(&link, e))?;
+    crash_point("symlinked");
     let previous = match existing {
         Existing::Link => {
             let previous = std::fs::read_link(out).ok();
             std::fs::rename(&link, out).map_err(|e| IndexError::io(out, e))?;
+            crash_point("switched");
             // Only folders of the versioned area are ever removed: a link made by hand to a
             // folder elsewhere leaves that folder alone.
             previous
@@ -251,6 +276,7 @@ fn publish_versioned(scratch: &Path, out: &Path, snapshot_id: &str) -> Result<()
         }
         Existing::Nothing => {
             std::fs::rename(&link, out).map_err(|e| IndexError::io(out, e))?;
+            crash_point("switched");
             None
         }
         Existing::Folder => {

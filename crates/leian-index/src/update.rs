@@ -15,7 +15,9 @@
 use crate::builder::{DocumentBuilder, snapshot_id};
 use crate::manifest::{Manifest, SourceRecord, UpdateRecord};
 use crate::snapshot::count_documents;
-use crate::swap::{PublishLock, crash_point, link_tree, lock, publish, resolve, scratch_dir};
+use crate::swap::{
+    PublishLock, Scratch, crash_point, link_tree, lock, publish, resolve, scratch_dir,
+};
 use crate::{DEFAULT_HNSW_MIN_PASSAGES, IndexError, Snapshot, VectorWriter};
 use leian_core::Document;
 use leian_text::{LegalTokenizer, TOKENIZER_NAME};
@@ -35,16 +37,6 @@ pub struct SnapshotUpdate {
     vectors: Option<VectorWriter>,
     started: Instant,
     _lock: PublishLock,
-}
-
-/// Removes the scratch folder of an update that did not publish.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // Gone already once published (renamed into place).
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 impl SnapshotUpdate {

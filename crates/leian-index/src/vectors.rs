@@ -4,7 +4,7 @@
 //! HNSW graph (`hnsw.rs`) searched approximately.
 
 use crate::IndexError;
-use crate::hnsw::{DEFAULT_HNSW_MIN_PASSAGES, Hnsw, HnswInfo};
+use crate::hnsw::{DEFAULT_HNSW_MIN_PASSAGES, GRAPH_FILE, Hnsw, HnswInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,6 +14,10 @@ pub(crate) const VECTORS_DIR: &str = "vectors";
 const ROWS_FILE: &str = "passages.f32";
 const OWNERS_FILE: &str = "owners.u32";
 const DOCS_FILE: &str = "docs.json";
+/// CRC32 of each vectors file, written last: flipped bytes in the rows or the graph gave wrong
+/// scores silently (or, in the graph, reads wherever a damaged neighbour id points). Snapshots
+/// written before it have none and are not checked.
+const CHECKSUMS_FILE: &str = "crc32.json";
 
 /// How the vectors were made; recorded in the manifest and checked when a query encoder is used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,12 +136,25 @@ impl VectorWriter {
         let docs =
             serde_json::to_vec(&self.docs).map_err(|e| IndexError::Invalid(e.to_string()))?;
         write(DOCS_FILE, &docs)?;
-        if self.passages() == 0 || self.passages() < self.hnsw_min_passages {
-            return Ok(None);
-        }
-        let info = HnswInfo::default();
-        Hnsw::build(&dir, self.dimension, &self.rows, &info)?;
-        Ok(Some(info))
+        let mut checksums = std::collections::BTreeMap::from([
+            (ROWS_FILE, crc32fast::hash(&rows)),
+            (OWNERS_FILE, crc32fast::hash(&owners)),
+            (DOCS_FILE, crc32fast::hash(&docs)),
+        ]);
+        let hnsw = if self.passages() == 0 || self.passages() < self.hnsw_min_passages {
+            None
+        } else {
+            let info = HnswInfo::default();
+            Hnsw::build(&dir, self.dimension, &self.rows, &info)?;
+            let graph = dir.join(GRAPH_FILE);
+            let bytes = std::fs::read(&graph).map_err(|e| IndexError::io(&graph, e))?;
+            checksums.insert(GRAPH_FILE, crc32fast::hash(&bytes));
+            Some(info)
+        };
+        let checksums =
+            serde_json::to_vec(&checksums).map_err(|e| IndexError::Invalid(e.to_string()))?;
+        write(CHECKSUMS_FILE, &checksums)?;
+        Ok(hnsw)
     }
 }
 
@@ -166,15 +183,49 @@ impl Vectors {
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| IndexError::io(dir.join(name), e))
         };
-        let rows: Vec<f32> = read(ROWS_FILE)?
+        let (rows, owners, docs) = (read(ROWS_FILE)?, read(OWNERS_FILE)?, read(DOCS_FILE)?);
+        if dir.join(CHECKSUMS_FILE).is_file() {
+            let expected: HashMap<String, u32> = serde_json::from_slice(&read(CHECKSUMS_FILE)?)
+                .map_err(|e| {
+                    IndexError::Invalid(format!(
+                        "{}：向量校验和文件已损坏（{}）；请重建索引",
+                        dir.display(),
+                        leian_core::messages::json_message(&e.to_string())
+                    ))
+                })?;
+            // A missing graph is reported by `Hnsw::open`, in its words.
+            let graph = match info.hnsw {
+                Some(_) if dir.join(GRAPH_FILE).is_file() => Some(read(GRAPH_FILE)?),
+                _ => None,
+            };
+            let mut files = vec![
+                (ROWS_FILE, &rows),
+                (OWNERS_FILE, &owners),
+                (DOCS_FILE, &docs),
+            ];
+            files.extend(graph.as_ref().map(|g| (GRAPH_FILE, g)));
+            let bad: Vec<&str> = files
+                .into_iter()
+                .filter(|(name, bytes)| expected.get(*name) != Some(&crc32fast::hash(bytes)))
+                .map(|(name, _)| name)
+                .collect();
+            if !bad.is_empty() {
+                return Err(IndexError::Invalid(format!(
+                    "{}：向量文件已损坏（校验和不符：{}）；请重建索引",
+                    dir.display(),
+                    bad.join("、")
+                )));
+            }
+        }
+        let rows: Vec<f32> = rows
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        let owners: Vec<u32> = read(OWNERS_FILE)?
+        let owners: Vec<u32> = owners
             .chunks_exact(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        let docs: Vec<String> = serde_json::from_slice(&read(DOCS_FILE)?).map_err(|e| {
+        let docs: Vec<String> = serde_json::from_slice(&docs).map_err(|e| {
             IndexError::Invalid(format!(
                 "vectors/{DOCS_FILE}：{}",
                 leian_core::messages::json_message(&e.to_string())
@@ -410,6 +461,17 @@ mod tests {
         let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), Some(&only_c), 5);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].0, "c");
+
+        // A flipped byte in the rows (the length unchanged) is found, not searched.
+        let rows = dir.path().join(VECTORS_DIR).join(ROWS_FILE);
+        let mut bytes = std::fs::read(&rows).unwrap();
+        bytes[5] ^= 0x40;
+        std::fs::write(&rows, bytes).unwrap();
+        let damaged = Vectors::open(dir.path(), &info).err().unwrap();
+        assert!(
+            damaged.to_string().contains("校验和不符：passages.f32"),
+            "{damaged}"
+        );
     }
 
     /// Deterministic pseudo-random unit vectors (xorshift), clustered so that neighbours matter.

@@ -138,16 +138,21 @@ fn convert(record: Value, format: JudgmentFormat, fallback_id: &str) -> Result<J
     if judgment.id.trim().is_empty() {
         return Err("id 为空".into());
     }
-    if judgment.facts.trim().is_empty()
-        && judgment
-            .full_text
-            .as_deref()
-            .is_none_or(|t| t.trim().is_empty())
-    {
-        return Err("没有文书内容：facts 与 full_text 均为空".into());
+    if blank(&judgment.facts) && judgment.full_text.as_deref().is_none_or(blank) {
+        return Err("没有文书内容：facts 与 full_text 均为空，或只有空白与控制字符".into());
     }
     enrich(&mut judgment);
     Ok(judgment)
+}
+
+/// Whether a text has nothing to read: only white space, control characters (a record of NUL
+/// bytes) and invisible format characters (byte order marks, zero-width spaces).
+fn blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+    })
 }
 
 /// CAIL2018 writes charges without the trailing 罪 and with brackets (`[伪造、变造]居民身份证`).
@@ -518,14 +523,27 @@ mod tests {
         file.write_all(b"{\"id\":5,\"kind\":\"judgment\",\"facts\":\"wrong type\"}\n")
             .unwrap();
         file.write_all(b"[1,2]\n\n").unwrap();
+        file.write_all(
+            b"{\"id\":\"nul\",\"facts\":\"\\u0000\\u0000 \\u200b\",\"full_text\":\"\\u0001\"}\n",
+        )
+        .unwrap();
         drop(file);
         let (docs, summary) = read(&path, false).unwrap();
         assert_eq!(docs.len(), 1);
         let lines: Vec<Option<usize>> = summary.skipped.iter().map(|s| s.line).collect();
         assert_eq!(
             lines,
-            [Some(2), Some(3), Some(4), Some(5), Some(6), Some(7)]
+            [
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(5),
+                Some(6),
+                Some(7),
+                Some(9)
+            ]
         );
+        assert!(summary.skipped[6].reason.contains("控制字符"));
         assert!(summary.skipped[1].reason.contains("UTF-8"));
         assert!(summary.skipped[3].reason.contains("重复"));
         assert!(matches!(read(&path, true), Err(IngestError::Strict(s)) if s.line == Some(2)));

@@ -35,10 +35,16 @@ pub(crate) fn record_stem(path: &Path) -> String {
         .to_string()
 }
 
-/// The file's content, decompressed when it is gzip.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The file's content, decompressed when it is gzip, without a UTF-8 byte order mark (Windows
+/// editors write one; left in, it made the first record unreadable JSON).
 pub fn read_source(path: &Path) -> Result<Vec<u8>, IngestError> {
-    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
+    let mut bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
     if !bytes.starts_with(&GZIP_MAGIC) {
+        if bytes.starts_with(UTF8_BOM) {
+            bytes.drain(..UTF8_BOM.len());
+        }
         return Ok(bytes);
     }
     let mut decoded = Vec::new();
@@ -52,6 +58,9 @@ pub fn read_source(path: &Path) -> Result<Vec<u8>, IngestError> {
             path.display(),
             MAX_DECOMPRESSED_BYTES >> 20
         )));
+    }
+    if decoded.starts_with(UTF8_BOM) {
+        decoded.drain(..UTF8_BOM.len());
     }
     Ok(decoded)
 }
@@ -77,6 +86,14 @@ mod tests {
         assert_eq!(read_source(&plain).unwrap(), read_source(&packed).unwrap());
         assert!(is_record_file(&packed) && is_record_file(&plain));
         assert_eq!(record_stem(&packed), "a");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bom.jsonl");
+        std::fs::write(&path, b"\xef\xbb\xbf{\"id\":\"x\"}\n").unwrap();
+        assert_eq!(read_source(&path).unwrap(), b"{\"id\":\"x\"}\n");
     }
 
     #[test]

@@ -95,7 +95,11 @@ pub fn read_lawrefbook(
         };
         let Some(level) = level else { continue };
         let text = match std::fs::read(&file).map(String::from_utf8) {
-            Ok(Ok(text)) => text,
+            // A byte order mark would hide the title line's `#`.
+            Ok(Ok(text)) => match text.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_string(),
+                None => text,
+            },
             Ok(Err(e)) => {
                 summary.skip_or_fail(
                     strict,

@@ -715,6 +715,7 @@ pub fn run(
     if state.keys().is_empty() && !addr.ip().is_loopback() {
         return Err(ServeError::NotLoopback(addr.to_string()));
     }
+    use std::io::Write as _;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
@@ -725,9 +726,14 @@ pub fn run(
         reload_on_sighup(state.clone())?;
         tasks::embed_if_needed(&state);
         let snapshot = state.current().snapshot_id.clone();
-        println!("leian：正在提供快照 {snapshot}，地址 http://{local}/（按 Ctrl-C 停止）");
+        // Standard output may be closed (`leian serve | head -1`): a failed write is not a
+        // reason to stop serving, nor to panic at shutdown.
+        let _ = writeln!(
+            std::io::stdout(),
+            "leian：正在提供快照 {snapshot}，地址 http://{local}/（按 Ctrl-C 停止）"
+        );
         serve(listener, state, shutdown_signal()).await?;
-        println!("leian：已停止");
+        let _ = writeln!(std::io::stdout(), "leian：已停止");
         Ok(())
     })
 }

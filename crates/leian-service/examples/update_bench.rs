@@ -43,6 +43,7 @@ fn build(corpus: &[PathBuf], out: &Path, model: Option<&str>) -> f64 {
         strategy: DEFAULT_STRATEGY,
         strict: false,
         threads: 2,
+        allow_empty: false,
     };
     build_index(&plan, &Summaries).expect("build");
     started.elapsed().as_secs_f64()

@@ -27,6 +27,8 @@ pub struct IndexPlan {
     /// Stop at the first bad record instead of skipping it.
     pub strict: bool,
     pub threads: usize,
+    /// Publish even when the corpus given yields no judgment (refused otherwise).
+    pub allow_empty: bool,
 }
 
 /// What a build read, skipped, settled and produced.
@@ -98,6 +100,8 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
     progress.end("法条已索引");
 
     let mut seen = HashSet::new();
+    let mut judgments = 0;
+    let mut skipped = 0;
     for path in &plan.corpus {
         progress.begin(&format!("索引裁判文书 {}", path.display()), None);
         let mut failure = None;
@@ -117,7 +121,16 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
         if let Some(error) = failure {
             return Err(error.into());
         }
+        judgments += summary.read;
+        skipped += summary.skipped.len();
         summaries.push(summary);
+    }
+    // A corpus that yields no judgment is a wrong path or a broken export far more often than a
+    // wish: published, it would replace the served index with one that finds nothing.
+    if !plan.corpus.is_empty() && judgments == 0 && !plan.allow_empty {
+        return Err(ServiceError::Invalid(format!(
+            "语料中没有读到任何裁判文书（跳过 {skipped} 条）：未发布索引，原有索引保持不变。若确实要建立不含裁判文书的索引，请加 --allow-empty"
+        )));
     }
 
     if let Some(model) = &model {
