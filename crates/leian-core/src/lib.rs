@@ -14,6 +14,7 @@
 //! ```
 
 mod catalog;
+pub mod deadline;
 mod document;
 mod filter;
 pub mod messages;

@@ -445,6 +445,11 @@ impl<T> NameMatcher<T> {
         let mut kept: Vec<(&String, &T, usize)> = Vec::with_capacity(hits.len());
         let mut previous: Option<(usize, usize)> = None;
         for (index, at) in hits {
+            // A megabyte of text holds hundreds of thousands of names; past the request's
+            // deadline the caller discards the analysis anyway.
+            if leian_core::deadline::expired() {
+                break;
+            }
             let (name, target) = &self.names[index];
             if previous.is_some_and(|(i, end)| i == index && at < end) {
                 continue;
@@ -792,6 +797,9 @@ fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
 fn circumstances_in(text: &str) -> Vec<Circumstance> {
     let mut found: Vec<Circumstance> = Vec::new();
     for (name, pattern) in CIRCUMSTANCE_PATTERNS.iter() {
+        if leian_core::deadline::expired() {
+            break;
+        }
         for m in pattern.find_iter(text) {
             if NOT_A_CIRCUMSTANCE.contains(&m.as_str()) {
                 continue;

@@ -156,6 +156,7 @@ pub fn check_citations(store: &dyn Store, text: &str) -> Result<CitationReport, 
     let directory = LawDirectory::of(store.statute_catalog()?);
     let citations = found
         .iter()
+        .take_while(|_| !leian_core::deadline::expired())
         .filter_map(|citation| directory.check(store, text, citation))
         .collect();
     Ok(CitationReport { citations })

@@ -26,6 +26,7 @@ pub struct DocumentBody(pub Document);
     responses(
         (status = 200, description = "The stored judgment", body = DocumentBody),
         (status = 404, description = "`not_found`: no judgment with this id", body = ErrorBody),
+        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full, or no worker free within half a second; `Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn judgment(
@@ -45,6 +46,7 @@ pub async fn judgment(
     responses(
         (status = 200, description = "The stored statute article", body = DocumentBody),
         (status = 404, description = "`not_found`: no statute article with this id", body = ErrorBody),
+        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full, or no worker free within half a second; `Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn statute(

@@ -207,6 +207,11 @@ impl From<ServiceError> for ApiError {
                 code::DUPLICATE_IDS,
                 message,
             ),
+            ServiceError::DeadlineExceeded(error) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::TIMEOUT,
+                error.to_string(),
+            ),
             other => ApiError::internal(other),
         }
     }

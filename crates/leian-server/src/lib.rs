@@ -191,13 +191,18 @@ impl AppState {
             .index_loaded(index.docs.judgments, index.docs.statutes, index.bytes);
     }
 
-    /// Runs a request's CPU-bound work once a worker is free; `503 overloaded` when too many
+    /// Runs a request's CPU-bound work once a worker is free, under the request's deadline
+    /// (its long loops stop there, see `leian_core::deadline`); `503 overloaded` when too many
     /// requests already wait.
     pub async fn run_blocking<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, error::ApiError> {
-        self.shared.admission.run(job).await
+        let deadline = Instant::now() + self.limits().request_timeout;
+        self.shared
+            .admission
+            .run(move || leian_core::deadline::within(deadline, job))
+            .await
     }
 
     /// The index serving now. Hold the `Arc` for a whole request, so a swap in the middle of it

@@ -74,7 +74,10 @@ pub struct ReportResult {
     responses(
         (status = 200, description = "The report", body = ReportResult),
         (status = 400, description = "`empty_query` or malformed JSON", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive in time (shorter than its Content-Length?)", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 422, description = "`invalid_request`: wrong types, unknown fields, bad values", body = ErrorBody),
+        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full, or no worker free within half a second; `Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn report(

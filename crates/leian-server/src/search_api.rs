@@ -20,7 +20,8 @@ use leian_service::{Research, ResearchQuery, ResearchRequest};
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`invalid_request`: wrong types, unknown fields, bad values", body = ErrorBody),
-        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full; `Retry-After`)", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive in time (shorter than its Content-Length?)", body = ErrorBody),
+        (status = 503, description = "`timeout`, or `overloaded` (every worker busy and the queue full, or no worker free within half a second; `Retry-After`)", body = ErrorBody),
     )
 )]
 pub async fn search(

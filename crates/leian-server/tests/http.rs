@@ -999,3 +999,20 @@ async fn idle_connections_are_closed() {
         "idle connection held {took:?}"
     );
 }
+
+/// Issue 12: a citation check past its deadline stops (the research's own is tested in
+/// leian-service) and the server answers `503 timeout` for it.
+#[test]
+fn citation_checks_stop_at_the_deadline() {
+    use leian_core::deadline;
+    let service = served_index();
+    let draft = "依照《中华人民共和国刑法》第二百六十四条、第六十七条第三款。".repeat(2_000);
+    assert!(service.check_citations(&draft).is_ok());
+    let past = std::time::Instant::now() - Duration::from_millis(1);
+    let error = deadline::within(past, || service.check_citations(&draft)).unwrap_err();
+    let error = leian_server::error::ApiError::from(error);
+    assert_eq!(
+        (error.status, error.code),
+        (StatusCode::SERVICE_UNAVAILABLE, "timeout")
+    );
+}

@@ -6,6 +6,9 @@
 //   const leian = new LeianClient({ baseUrl: "http://127.0.0.1:8080", apiKey: "…" });
 //   const result = await leian.search({ text: "被告人醉酒驾驶机动车…", court: { name: "…人民法院" } });
 //
+// A server at capacity answers `503 overloaded` with Retry-After; the client waits that long and
+// tries again (twice by default, `retries`), so a burst of judges costs seconds, not errors.
+//
 // Every failure is thrown as a LeianError whose `message` is a plain Chinese sentence for the
 // judge; `code` is the API's stable error code (or `network`, `bad_response`, `aborted`).
 
@@ -24,6 +27,11 @@ const MESSAGES = {
   forbidden: "该 API 密钥无权执行此操作。",
   rate_limited: "请求过于频繁，请稍候再试。",
   reload_failed: "索引重新加载失败，服务器仍使用原索引。",
+  duplicate_ids: "同一文书在本次更新中出现了多次，未作任何更改。",
+  overloaded: "服务器繁忙，请稍后重试。",
+  body_timeout: "请求内容未能完整送达服务器，请检查网络后重试。",
+  uri_too_long: "请求地址过长。",
+  headers_too_large: "请求头过大。",
   internal: "服务器内部错误，请稍后重试；若持续出现，请联系管理员。",
   network: "无法连接到 Leian 服务器，请确认服务已启动、地址正确。",
   bad_response: "服务器返回了无法识别的内容。",
@@ -44,7 +52,7 @@ export class LeianError extends Error {
     this.status = status;
     /** The server's own (English) explanation, for logs and support. */
     this.detail = detail;
-    /** Seconds to wait, for `rate_limited`. */
+    /** Seconds to wait, for `rate_limited` and `overloaded`. */
     this.retryAfter = retryAfter;
   }
 }
@@ -56,11 +64,13 @@ export class LeianClient {
    * @param {string} [options.apiKey] key from `leian keys new` (omit in development mode)
    * @param {number} [options.timeoutMs] per-request limit (default 60 s)
    * @param {typeof fetch} [options.fetch] fetch implementation (tests, older hosts)
+   * @param {number} [options.retries] new tries after `overloaded` (default 2)
    */
-  constructor({ baseUrl = "", apiKey = "", timeoutMs = 60000, fetch: fetchImpl } = {}) {
+  constructor({ baseUrl = "", apiKey = "", timeoutMs = 60000, fetch: fetchImpl, retries = 2 } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.apiKey = apiKey;
     this.timeoutMs = timeoutMs;
+    this.retries = retries;
     this.fetchImpl = fetchImpl || globalThis.fetch.bind(globalThis);
   }
 
@@ -96,7 +106,20 @@ export class LeianClient {
     return this.request("GET", "/v1/health", undefined, options);
   }
 
-  async request(method, path, body, { signal } = {}) {
+  async request(method, path, body, options = {}) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, body, options);
+      } catch (error) {
+        if (error.code !== "overloaded" || attempt >= this.retries || options.signal?.aborted) throw error;
+        // Retry-After is whole seconds; a little jitter keeps many clients from returning at once.
+        const wait = Math.min(error.retryAfter || 1, 5) * 1000 * (1 + Math.random() * 0.5);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  async requestOnce(method, path, body, { signal } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;

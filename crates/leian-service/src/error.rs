@@ -24,6 +24,9 @@ pub enum ServiceError {
     /// The request holds one document more than once (a client error).
     #[error("{0}")]
     Duplicate(String),
+    /// The work passed its deadline and stopped ([`leian_core::deadline`]).
+    #[error(transparent)]
+    DeadlineExceeded(#[from] leian_core::deadline::DeadlineExceeded),
 }
 
 impl ServiceError {

@@ -49,9 +49,13 @@ pub use service::{EngineSettings, QUERY_TOKENS_PARAM, Service};
 impl Service {
     /// Checks every statute citation of a draft against the snapshot's statutes.
     pub fn check_citations(&self, text: &str) -> Result<leian_legal::CitationReport> {
-        leian_legal::check_citations(self.engine.store(), text).map_err(|e| match e {
-            leian_legal::CheckError::EmptyText => ServiceError::Invalid(e.to_string()),
-            other => ServiceError::Failed(other.to_string()),
-        })
+        let report =
+            leian_legal::check_citations(self.engine.store(), text).map_err(|e| match e {
+                leian_legal::CheckError::EmptyText => ServiceError::Invalid(e.to_string()),
+                other => ServiceError::Failed(other.to_string()),
+            })?;
+        // The check stops early at the deadline; a partial list is not an answer.
+        leian_core::deadline::check()?;
+        Ok(report)
     }
 }

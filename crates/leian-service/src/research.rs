@@ -11,7 +11,7 @@ use crate::error::{Result, ServiceError};
 use crate::request::{ResearchRequest, Scope};
 use crate::service::Service;
 use chrono::NaiveDate;
-use leian_core::{Document, Judgment, Kind};
+use leian_core::{Document, Judgment, Kind, deadline};
 use leian_legal::CourtContext;
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::authority::{AuthorityTier, classify, sort_by_authority};
@@ -175,6 +175,8 @@ impl Service {
         // The text's own analysis, made once: explanations compare with it, the charge vote
         // and statute linking start from it.
         let text_analysis = analyze_text(&request.text);
+        // Each stage stops early at the request's deadline; what it left is not an answer.
+        deadline::check()?;
         let mut analysed = false;
         if request.scope.judgments() {
             let (hits, judgments, query_terms) =
@@ -183,6 +185,7 @@ impl Service {
             let decided: Vec<&Judgment> = judgments.iter().collect();
             research.outcome = Some(OutcomeDistribution::from_judgments(&decided));
             research.judgments = hits;
+            deadline::check()?;
         }
         if request.scope.statutes() {
             let statute_request = SearchRequest {
@@ -215,6 +218,7 @@ impl Service {
                 }
                 research.statutes = StatuteHits::Direct(response.hits);
             }
+            deadline::check()?;
         }
         if !analysed {
             // BM25 neighbours are enough to vote for charges, and cost no query encoding.
@@ -249,6 +253,7 @@ impl Service {
         let explainer = QueryExplainer::new(&request.text, query_analysis);
         let mut found: Vec<(ResearchHit, Judgment)> = Vec::with_capacity(response.hits.len());
         for (hit, document) in response.hits.into_iter().zip(documents) {
+            deadline::check()?;
             let Document::Judgment(judgment) = document else {
                 continue;
             };

@@ -150,3 +150,34 @@ fn research_orders_by_authority_and_explains() {
         NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()
     );
 }
+
+/// Issue 12: work past its deadline stops and says so, instead of answering late or partly.
+#[test]
+fn work_past_its_deadline_stops() {
+    use leian_core::deadline::{self, DeadlineExceeded};
+    use std::time::{Duration, Instant};
+    let service = service();
+    // Analysing this takes far longer than the deadline, which has already passed.
+    let long = "被告人王某多次入户盗窃，窃得现金，构成盗窃罪。".repeat(20_000);
+    let mut request = ResearchRequest::new(long.clone());
+    request.mode = leian_search::Mode::Bm25;
+    let started = Instant::now();
+    let unbounded = service.research(&request);
+    let unbounded_took = started.elapsed();
+    assert!(unbounded.is_ok());
+    let past = Instant::now() - Duration::from_millis(1);
+    let started = Instant::now();
+    let stopped = deadline::within(past, || service.research(&request));
+    let stopped_took = started.elapsed();
+    assert!(
+        matches!(
+            stopped,
+            Err(crate::ServiceError::DeadlineExceeded(DeadlineExceeded))
+        ),
+        "{stopped:?}"
+    );
+    assert!(
+        stopped_took < unbounded_took,
+        "{stopped_took:?} vs {unbounded_took:?}"
+    );
+}
