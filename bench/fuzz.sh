@@ -24,7 +24,7 @@ RUSTC_WRAPPER="$PWD/fuzz/rustc-sancov.sh" cargo build -q --manifest-path fuzz/Ca
 mkdir -p fuzz/logs
 
 run() {
-    local target=$1 log=fuzz/logs/$1.log rc=0
+    local target=$1 log=fuzz/logs/$1.log rc=0 started=$SECONDS
     mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
     "$CARGO_TARGET_DIR/debug/fuzz_$target" -max_total_time="$seconds" -max_len="$max_len" \
         -timeout="$timeout" -rss_limit_mb="$rss_mb" -dict=fuzz/leian.dict \
@@ -38,14 +38,13 @@ run() {
         rm "$artifact"
         found=$((found + 1))
     done
-    local runs cov ft corpus elapsed
+    local runs cov ft corpus elapsed=$((SECONDS - started))
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     corpus=$(find "fuzz/corpus/$target" -type f | wc -l)
     printf '%-12s %6ss %10s runs  cov %6s  ft %7s  corpus %5s  findings %s  (rc %s, log %s)\n' \
-        "$target" "${elapsed:-$seconds}" "${runs:-?}" "${cov:-?}" "${ft:-?}" "$corpus" "$found" \
+        "$target" "$elapsed" "${runs:-?}" "${cov:-?}" "${ft:-?}" "$corpus" "$found" \
         "$rc" "$log"
     echo "$found" >"fuzz/logs/$target.found"
 }

@@ -409,6 +409,19 @@ pub fn case_number(data: &[u8]) {
             "{written}"
         );
     }
+    // Full-width digits (Word, court files) read as the ASCII ones.
+    let folded: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    assert_eq!(
+        leian_text::find_case_number(&folded).map(|(case, _)| case),
+        leian_text::find_case_number(&text).map(|(case, _)| case),
+        "{text:?}"
+    );
     let id = leian_ingest::case_id(&text, None);
     assert!(id.starts_with("case-"), "{id}");
     assert!(
