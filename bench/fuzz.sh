@@ -30,6 +30,10 @@ run() {
         -timeout="$timeout" -rss_limit_mb="$rss_mb" -dict=fuzz/leian.dict \
         -artifact_prefix="fuzz/artifacts/$target/" -print_final_stats=1 \
         "fuzz/corpus/$target" "fuzz/seeds/$target" >"$log" 2>&1 || rc=$?
+    # cargo does not see the wrapper's flags: Leian's crates built for fuzz/ without it (a plain
+    # `cargo build --manifest-path fuzz/Cargo.toml`) would be reused uninstrumented.
+    grep -q 'inline 8-bit counters' "$log" ||
+        echo "$target: not instrumented (built without fuzz/rustc-sancov.sh): touch crates/*/src/lib.rs and run again" >&2
     local found=0 artifact
     for artifact in "fuzz/artifacts/$target"/{crash,timeout,oom}-*; do
         [ -e "$artifact" ] || continue

@@ -11,7 +11,7 @@
 //!
 //! ```
 //! // A judgment JSONL line as `leian index --corpus` reads it.
-//! leian_fuzz::corpus_line(br#"{"id":"a","facts":"被告人张某盗窃现金5000元。"}"#);
+//! leian_fuzz::corpus_line(r#"{"id":"a","facts":"被告人张某盗窃现金5000元。"}"#.as_bytes());
 //! ```
 
 use leian_core::{Document, Judgment};

@@ -63,7 +63,7 @@ fn section(n: u64, style: Style, leading: bool) -> String {
     }
     let ones = n % 10;
     if ones != 0 {
-        if gap || (n >= 10 && n / 10 % 10 == 0 && !out.is_empty()) {
+        if gap {
             out.push('零');
         }
         out.push(digit(ones, style, false));
