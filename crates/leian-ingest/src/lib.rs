@@ -31,6 +31,7 @@ mod report;
 mod source;
 mod statutes;
 
+pub use archive::parse::case_id;
 pub use archive::{MAX_BINARY_FILE_BYTES, MAX_DOCX_XML_BYTES, MAX_TEXT_FILE_BYTES};
 pub use extract::enrich;
 pub use judgments::{JudgmentFormat, read_judgments};

@@ -25,20 +25,33 @@ pub use leian_core::{PROVINCES, province_short_name};
 
 static CASE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"[（(\[【〔]\s*((?:19|20)\d{2})\s*[）)\]】〕]\s*(最高法|[\p{Han}]{1,2}?)(\d{0,4})\s*([刑民行执赔司][\p{Han}]{0,3}?)(?:字)?\s*第?\s*(\d+)\s*号",
+        r"[（(\[【〔]\s*((?:19|20|１９|２０)[0-9０-９]{2})\s*[）)\]】〕]\s*(最高法|[\p{Han}]{1,2}?)([0-9０-９]{0,4})\s*([刑民行执赔司][\p{Han}]{0,3}?)(?:字)?\s*第?\s*([0-9０-９]+)\s*号",
     )
     .expect("case number pattern")
 });
+
+/// Full-width digits (typed in Word, common in court files) as ASCII. Only these two forms are
+/// digits here: `\d` would also take other scripts' digits, which `parse` refuses, and count a
+/// court code's length in bytes of full-width characters.
+fn ascii_digits(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect()
+}
 
 /// Finds and parses the first case number in `text`.
 pub fn find_case_number(text: &str) -> Option<(CaseNumber, &str)> {
     let caps = CASE_NUMBER.captures(text)?;
     let whole = caps.get(0)?.as_str();
-    let year: u16 = caps[1].parse().ok()?;
+    let year: u16 = ascii_digits(&caps[1]).parse().ok()?;
     let prefix = &caps[2];
-    let code = &caps[3];
+    let code = &ascii_digits(&caps[3]);
     let case_type = caps[4].to_string();
-    let sequence = caps[5].parse().ok();
+    let sequence = ascii_digits(&caps[5]).parse().ok();
     let supreme = prefix == "最高法";
     let province = if supreme {
         None
@@ -120,6 +133,20 @@ mod tests {
         assert_eq!(case.procedure, Some(Procedure::FirstInstance));
         assert_eq!(case.court_level, Some(CourtLevel::Basic));
         assert_eq!(case.sequence, Some(684));
+    }
+
+    #[test]
+    fn full_width_digits_read_as_ascii() {
+        let ascii = parse_case_number("（2018）浙01刑初1684号").unwrap();
+        for written in [
+            "（２０１８）浙０１刑初１６８４号",
+            "（2018）浙0１刑初1684号",
+        ] {
+            assert_eq!(parse_case_number(written), Some(ascii.clone()), "{written}");
+        }
+        assert_eq!(ascii.court_level, Some(CourtLevel::Intermediate));
+        // Digits of other scripts are not a case number's.
+        assert_eq!(parse_case_number("（٢٠١٨）浙01刑初1号"), None);
     }
 
     #[test]

@@ -146,7 +146,7 @@ fn domain_of_title(title: &str) -> Option<Domain> {
 /// (full-width brackets, no spaces, ASCII digits), so that the same judgment read again from
 /// any of its files gets the same id. A ruling (裁定书), mediation (调解书) or decision (决定书)
 /// shares its case's number with the judgment, so its type is added.
-pub(crate) fn case_id(written: &str, doc_type: Option<&str>) -> String {
+pub fn case_id(written: &str, doc_type: Option<&str>) -> String {
     let mut id = String::from("case-");
     for c in written.chars() {
         match c {
