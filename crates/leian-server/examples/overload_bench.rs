@@ -56,6 +56,8 @@ struct Tally {
     refused_ms: Vec<f64>,
     /// Anything else: (what, milliseconds).
     other: Vec<(String, f64)>,
+    /// Responses slower than the limit: (seconds into the load, milliseconds, status).
+    slow: Vec<(f64, f64, u16)>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -123,6 +125,11 @@ async fn load(args: &Args, queries: Arc<Vec<String>>) -> (Tally, Duration) {
                     }
                 };
                 let ms = sent.elapsed().as_secs_f64() * 1e3;
+                if ms > args.answer_within_ms as f64 {
+                    tally
+                        .slow
+                        .push(((sent - started).as_secs_f64(), ms, status));
+                }
                 let code = body
                     .as_ref()
                     .and_then(|b| serde_json::from_slice::<Value>(b).ok())
@@ -153,7 +160,11 @@ async fn load(args: &Args, queries: Arc<Vec<String>>) -> (Tally, Duration) {
         total.ok_ms.extend(tally.ok_ms);
         total.refused_ms.extend(tally.refused_ms);
         total.other.extend(tally.other);
+        total.slow.extend(tally.slow);
     }
+    total
+        .slow
+        .sort_by(|a, b| a.0.partial_cmp(&b.0).expect("numbers"));
     let sort = |v: &mut Vec<f64>| v.sort_by(|a, b| a.partial_cmp(b).expect("numbers"));
     sort(&mut total.ok_ms);
     sort(&mut total.refused_ms);
@@ -245,7 +256,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|&&ms| ms > limit)
         .count();
     if late > 0 {
-        failures.push(format!("{late} responses slower than {limit:.0} ms"));
+        let first: Vec<String> = tally
+            .slow
+            .iter()
+            .take(8)
+            .map(|(at, ms, status)| format!("{status} sent at {at:.1} s took {ms:.0} ms"))
+            .collect();
+        failures.push(format!(
+            "{late} responses slower than {limit:.0} ms ({})",
+            first.join("; ")
+        ));
     }
     match recovered {
         Some(ms) => {

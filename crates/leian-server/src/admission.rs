@@ -47,14 +47,14 @@ impl Admission {
         }
     }
 
-    /// Sized for this machine: one job per core, 512 waiting per core, half a second of waiting
-    /// at most. The wait bound, not the queue length, keeps answers within a second under
+    /// Sized for this machine: one job per core, 512 waiting per core, each `max_wait` at most
+    /// (default half a second). The wait bound, not the queue length, keeps answers within a second under
     /// overload (a BM25 search takes about 15 ms of a core, so 512 waiting would be 4 s); the
     /// long queue keeps clients that retry at once from spending the cores on refusals
     /// (measured with 500 such clients: a 32-per-core queue gave 41 answers/s instead of 51).
-    pub fn for_this_machine() -> Self {
+    pub fn for_this_machine(max_wait: Duration) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self::new(cores, 512 * cores, DEFAULT_MAX_WAIT)
+        Self::new(cores, 512 * cores, max_wait)
     }
 
     /// Runs `job` on the blocking pool once admitted.

@@ -76,6 +76,8 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// Longest a client may take to send a request's body (408 `body_timeout` after).
     pub body_read_timeout: Duration,
+    /// Longest a request waits for a worker (503 `overloaded` after).
+    pub queue_wait: Duration,
     /// Open connections at most; further clients wait in the listen backlog. Keeps idle
     /// sockets from using up the process's file descriptors (1,024 by default).
     pub max_connections: usize,
@@ -88,6 +90,7 @@ impl Default for Limits {
             request_timeout: DEFAULT_TIMEOUT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            queue_wait: admission::DEFAULT_MAX_WAIT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
@@ -168,15 +171,17 @@ impl AppState {
     pub fn new(index: Service, settings: impl Into<Settings>) -> Self {
         let index = Arc::new(index);
         warm_up(index.clone());
+        let settings = settings.into();
+        let admission = admission::Admission::for_this_machine(settings.limits.queue_wait);
         let state = AppState {
             shared: Arc::new(Shared {
                 index: ArcSwap::new(index),
-                settings: settings.into(),
+                settings,
                 metrics: metrics::Metrics::default(),
                 reloading: tokio::sync::Mutex::new(()),
                 updating: tokio::sync::Mutex::new(()),
                 tasks: tasks::Tasks::default(),
-                admission: admission::Admission::for_this_machine(),
+                admission,
             }),
         };
         state.record_index();
@@ -663,6 +668,24 @@ fn raise_descriptor_limit() -> Option<u64> {
     None
 }
 
+/// Pending connections the kernel holds for `accept` (capped by `net.core.somaxconn`).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with a backlog of [`LISTEN_BACKLOG`]. The standard library's
+/// 128 overflowed when 500 clients connected at once: the dropped connection attempts were retried
+/// by the clients' kernels 1, 3, 7 s later, so some requests took 10 s however fast the server.
+pub fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As the standard library does: a restarted server binds at once despite TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let interrupt = async {
@@ -722,7 +745,7 @@ pub fn run(
     }
     use std::io::Write as _;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = listen(addr)?;
         let local = listener.local_addr()?;
         if state.keys().is_empty() {
             tracing::warn!("未配置 API 密钥：所有接口无需认证即可访问（因此只监听本机回环地址）");

@@ -1016,3 +1016,100 @@ fn citation_checks_stop_at_the_deadline() {
         (StatusCode::SERVICE_UNAVAILABLE, "timeout")
     );
 }
+
+/// Issue 12, item 1: a citation range is checked against the law's articles, never expanded
+/// number by number (`第1条至第100000000条` took 50 s and 400 MB; `…4294967295条` killed a server).
+#[tokio::test]
+async fn citation_ranges_are_not_expanded() {
+    for last in ["100000000", "4294967295", "99999999999999999999"] {
+        let text = format!("依照《中华人民共和国刑法》第1条至第{last}条");
+        let started = std::time::Instant::now();
+        let (status, body) = check_citations(json!({ "text": text })).await;
+        let took = started.elapsed();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(took < Duration::from_secs(5), "{last}: {took:?}");
+        let citations = body["citations"].as_array().unwrap();
+        assert!(!citations.is_empty(), "{body}");
+    }
+}
+
+/// Issue 12, item 3: a 1 MB query is answered (linear analysis) with a bounded answer (the
+/// explanation spans of a 1 MB query made a 76 MB response).
+#[tokio::test]
+async fn a_megabyte_query_gets_a_bounded_answer() {
+    let text = "被告人醉酒驾驶机动车在道路上行驶，盗窃他人财物。".repeat(1_000_000 / 72);
+    let response = client()
+        .post(format!("{}/v1/search", base()))
+        .json(&json!({"text": text, "kind": "judgment", "mode": "bm25"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let spans = body["judgments"][0]["explanation"]["query_spans"]
+        .as_array()
+        .unwrap();
+    assert!(!spans.is_empty() && spans.len() <= leian_legal::explain::MAX_SPANS);
+}
+
+/// Issue 12, item 2: beyond what the workers can take, requests are refused at once with
+/// `503 overloaded` and `Retry-After`, never left to time out, and the server answers normally
+/// right after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overload_is_shed_not_queued_forever() {
+    // A waiting bound far below one heavy request's time, so that refusals do not depend on
+    // the machine's speed.
+    let base = start(AppState::new(
+        served_index(),
+        Limits {
+            queue_wait: Duration::from_millis(5),
+            ..Limits::default()
+        },
+    ));
+    let heavy = "被告人醉酒驾驶机动车在道路上行驶，盗窃他人财物。".repeat(500_000 / 72);
+    let mut requests = Vec::new();
+    for _ in 0..24 {
+        let (url, body) = (
+            format!("{base}/v1/search"),
+            json!({"text": heavy, "mode": "bm25"}),
+        );
+        requests.push(tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let response = client().post(url).json(&body).send().await.unwrap();
+            let retry_after = response.headers().get("retry-after").cloned();
+            let (status, body) = read(response).await;
+            (status, body, retry_after, started.elapsed())
+        }));
+    }
+    let mut refused = 0;
+    for request in requests {
+        let (status, body, retry_after, took) = request.await.unwrap();
+        match status {
+            StatusCode::OK => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(body["error"]["code"], "overloaded", "{body}");
+                assert!(retry_after.is_some());
+                // Refused after the queue's wait bound, not after the 10 s timeout.
+                assert!(took < Duration::from_secs(5), "{took:?}");
+                refused += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(
+        refused > 0,
+        "24 heavy requests on the workers and none was refused"
+    );
+    let (status, body) = read(
+        client()
+            .post(format!("{base}/v1/search"))
+            .json(&json!({"text": "醉酒驾驶机动车", "kind": "statute"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
