@@ -109,8 +109,10 @@ pub fn run(args: IndexArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(plan: &IndexPlan, summary: &IndexSummary) {
-    for source in &summary.sources {
+/// What each source gave: documents read, the first ten skips and how many more (shared by
+/// `leian index` and `leian add`).
+pub(crate) fn print_sources(sources: &[leian_ingest::SourceSummary]) {
+    for source in sources {
         println!(
             "{} [{}]：读取 {}，跳过 {}",
             source.path.display(),
@@ -125,6 +127,10 @@ fn print_summary(plan: &IndexPlan, summary: &IndexSummary) {
             println!("  …… 另有 {} 条被跳过", source.skipped.len() - 10);
         }
     }
+}
+
+fn print_summary(plan: &IndexPlan, summary: &IndexSummary) {
+    print_sources(&summary.sources);
     if summary.statute_duplicates > 0 {
         println!(
             "不同来源或版本的重复条文已合并：去掉 {} 条",

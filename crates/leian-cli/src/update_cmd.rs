@@ -45,21 +45,7 @@ pub fn add(args: AddArgs) -> Result<()> {
         args.threads,
         &TerminalProgress::default(),
     )?;
-    for source in &outcome.sources {
-        println!(
-            "{} [{}]：读取 {}，跳过 {}",
-            source.path.display(),
-            source.format,
-            source.read,
-            source.skipped.len()
-        );
-        for skip in source.skipped.iter().take(10) {
-            println!("  跳过 {skip}");
-        }
-        if source.skipped.len() > 10 {
-            println!("  …… 另有 {} 条被跳过", source.skipped.len() - 10);
-        }
-    }
+    crate::index_cmd::print_sources(&outcome.sources);
     print_outcome(&args.index, &outcome);
     Ok(())
 }

@@ -166,21 +166,32 @@ impl Snapshot {
 
     /// Every stored document, in index order (for embedding a snapshot after it was built).
     pub fn all_documents(&self) -> Result<Vec<Document>, IndexError> {
-        let searcher = self.reader.searcher();
         let mut documents = Vec::new();
+        self.for_each_stored(|doc| {
+            documents.push(
+                self.load(doc)
+                    .map_err(|e| IndexError::Invalid(e.to_string()))?,
+            );
+            Ok(())
+        })?;
+        Ok(documents)
+    }
+
+    /// Calls `visit` with every live stored document, in index order.
+    fn for_each_stored(
+        &self,
+        mut visit: impl FnMut(&TantivyDocument) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        let searcher = self.reader.searcher();
         for segment in searcher.segment_readers() {
             let store = segment
                 .get_store_reader(8)
                 .map_err(|e| IndexError::io(&self.dir, e))?;
             for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-                let doc = doc?;
-                documents.push(
-                    self.load(&doc)
-                        .map_err(|e| IndexError::Invalid(e.to_string()))?,
-                );
+                visit(&doc?)?;
             }
         }
-        Ok(documents)
+        Ok(())
     }
 
     /// Whether a live document has this id.
@@ -191,7 +202,7 @@ impl Snapshot {
             .is_some())
     }
 
-    /// The id of each indexed judgment with a case number, by [`case_number_key`]. Read from the
+    /// The id of each indexed judgment with a case number, by [`leian_text::case_key`]. Read from the
     /// stored documents (case numbers are not indexed): an update pays this once, searches never.
     pub fn judgments_by_case_number(
         &self,
@@ -203,24 +214,18 @@ impl Snapshot {
             #[serde(default)]
             case_number: Option<String>,
         }
-        let searcher = self.reader.searcher();
         let mut found = std::collections::HashMap::new();
-        for segment in searcher.segment_readers() {
-            let store = segment
-                .get_store_reader(8)
-                .map_err(|e| IndexError::io(&self.dir, e))?;
-            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-                let doc = doc?;
-                let Some(json) = doc.get_first(self.fields.doc).and_then(|v| v.as_str()) else {
-                    continue;
-                };
-                let header: Header = serde_json::from_str(json)
-                    .map_err(|e| IndexError::Invalid(format!("存储的文书无法读取：{e}")))?;
-                if let (true, Some(number)) = (header.kind == "judgment", &header.case_number) {
-                    found.insert(case_number_key(number), header.id);
-                }
+        self.for_each_stored(|doc| {
+            let Some(json) = doc.get_first(self.fields.doc).and_then(|v| v.as_str()) else {
+                return Ok(());
+            };
+            let header: Header = serde_json::from_str(json)
+                .map_err(|e| IndexError::Invalid(format!("存储的文书无法读取：{e}")))?;
+            if let (true, Some(number)) = (header.kind == "judgment", &header.case_number) {
+                found.insert(leian_text::case_key(&header.id, number), header.id);
             }
-        }
+            Ok(())
+        })?;
         Ok(found)
     }
 
@@ -688,21 +693,6 @@ impl Store for Snapshot {
 /// on how many documents of other kinds share the index.
 fn non_scoring(query: impl Query + 'static) -> Box<dyn Query> {
     Box::new(tantivy::query::ConstScoreQuery::new(Box::new(query), 0.0))
-}
-
-/// A case number as compared between documents: full-width brackets, Chinese numerals and
-/// spaces do not make two numbers different.
-pub fn case_number_key(case_number: &str) -> String {
-    leian_text::normalize(case_number)
-        .text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '〔' | '［' | '[' => '(',
-            '〕' | '］' | ']' => ')',
-            other => other,
-        })
-        .collect()
 }
 
 /// Live judgments and statutes in the index in `dir` (deleted documents excluded).

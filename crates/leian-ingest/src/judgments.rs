@@ -204,8 +204,7 @@ fn first_sighting(seen: &mut HashSet<String>, judgment: &Judgment) -> Result<(),
     let case = judgment
         .case_number
         .as_deref()
-        .filter(|_| !judgment.id.starts_with("case-"))
-        .map(|number| crate::archive::parse::case_id(number, None));
+        .map(|number| format!("案号 {}", leian_text::case_key(&judgment.id, number)));
     if seen.contains(&judgment.id) || case.as_ref().is_some_and(|c| seen.contains(c)) {
         return Err(match &judgment.case_number {
             Some(number) => format!("id {} 重复（案号 {number} 的文书已读过）", judgment.id),

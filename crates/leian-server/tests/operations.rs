@@ -509,6 +509,71 @@ async fn reloading_twice_under_load_fails_no_request() {
     );
 }
 
+/// Issue 12, item 5: a rebuild of the served folder changes nothing served until a reload —
+/// not the documents found, not the snapshot id, not the counts (the reader used to watch
+/// `meta.json` and showed new documents under the old snapshot id).
+#[tokio::test]
+async fn a_rebuild_is_served_only_after_a_reload() {
+    let (base, state, temp) = secured_server();
+    let first = state.current().snapshot_id.clone();
+    let before = state.current().docs.judgments;
+    let ids = |body: &Value| -> Vec<String> {
+        body["judgments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let query = || async {
+        call(
+            reqwest::Method::POST,
+            format!("{base}/v1/search"),
+            Some(READ_KEY),
+            Some(json!({"text": "被告人窃取现金入户盗窃", "kind": "judgment", "top_k": 100, "mode": "bm25"})),
+        )
+        .await
+    };
+    let (_, old_answer) = query().await;
+    let served = temp.path().join("index");
+    // The rebuild leaves out the first 2 judgments of each source.
+    tokio::task::spawn_blocking(move || common::build_fixtures_index(&served, 2))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let (status, answer) = query().await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["snapshot_id"], first.as_str());
+        assert_eq!(ids(&answer), ids(&old_answer));
+        let (_, ready) = call(
+            reqwest::Method::GET,
+            format!("{base}/v1/ready"),
+            Some(READ_KEY),
+            None,
+        )
+        .await;
+        assert_eq!(ready["snapshot_id"], first.as_str());
+        assert_eq!(ready["docs"]["judgments"], before);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (status, body) = call(
+        reqwest::Method::POST,
+        format!("{base}/v1/admin/reload"),
+        Some(ADMIN_KEY),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, new_answer) = query().await;
+    assert_ne!(new_answer["snapshot_id"], first.as_str());
+    assert!(state.current().docs.judgments < before);
+    assert_ne!(
+        ids(&new_answer),
+        ids(&old_answer),
+        "the rebuild left out judgments"
+    );
+}
+
 /// Sends `body` with a content type to an admin documents route.
 async fn send(
     method: reqwest::Method,

@@ -13,7 +13,7 @@ use crate::error::{Context, Result, ServiceError};
 use crate::indexing::record;
 use crate::progress::Progress;
 use leian_core::{Document, Judgment};
-use leian_index::{SnapshotUpdate, SourceRecord, UpdateCounts, case_number_key, dense_text};
+use leian_index::{SnapshotUpdate, SourceRecord, UpdateCounts, dense_text};
 use leian_ingest::{SourceSummary, read_judgments};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -101,7 +101,7 @@ pub fn add_judgments(
         if let Some(old) = judgment
             .case_number
             .as_deref()
-            .and_then(|n| by_case_number.get(&case_number_key(n)))
+            .and_then(|n| by_case_number.get(&leian_text::case_key(&judgment.id, n)))
             .filter(|old| **old != judgment.id)
         {
             replaced_ids.push(old.clone());
@@ -348,7 +348,8 @@ fn refuse_repeated(judgments: &[Judgment], sources: &[SourceSummary]) -> Result<
     let mut numbers: HashMap<String, &str> = HashMap::new();
     for judgment in judgments {
         if let Some(number) = judgment.case_number.as_deref()
-            && let Some(first) = numbers.insert(case_number_key(number), &judgment.id)
+            && let Some(first) =
+                numbers.insert(leian_text::case_key(&judgment.id, number), &judgment.id)
         {
             repeated.push(format!("案号 {number}（{first} 与 {}）", judgment.id));
         }
@@ -362,4 +363,38 @@ fn refuse_repeated(judgments: &[Judgment], sources: &[SourceSummary]) -> Result<
         "输入中同一份文书出现了不止一次：{}；索引未改动",
         repeated.join("、")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judgment(id: &str, number: &str) -> Judgment {
+        Judgment {
+            id: id.into(),
+            case_number: Some(number.into()),
+            facts: "事实".into(),
+            ..Judgment::default()
+        }
+    }
+
+    /// A ruling shares its case's number with the judgment but is another document; the same
+    /// case number written apart is one judgment.
+    #[test]
+    fn repeated_case_numbers_are_judged_with_the_document_type() {
+        let judgment_and_ruling = [
+            judgment("case-（2018）浙0106刑初321号", "（2018）浙0106刑初321号"),
+            judgment(
+                "case-（2018）浙0106刑初321号-裁定书",
+                "（2018）浙0106刑初321号",
+            ),
+        ];
+        assert!(refuse_repeated(&judgment_and_ruling, &[]).is_ok());
+        let written_apart = [
+            judgment("case-（2018）浙0106刑初321号", "（2018）浙0106刑初321号"),
+            judgment("cjrc-7", "〔2018〕浙 0106 刑初 321 号"),
+        ];
+        let refused = refuse_repeated(&written_apart, &[]).unwrap_err();
+        assert!(refused.to_string().contains("cjrc-7"), "{refused}");
+    }
 }

@@ -23,6 +23,38 @@ pub struct CaseNumber {
 
 pub use leian_core::{PROVINCES, province_short_name};
 
+/// A case number as compared between documents: brackets of any width or shape, Chinese or
+/// full-width numerals and spaces do not make two numbers different. The one comparison form
+/// of the importers, the updates and the index.
+pub fn case_number_key(case_number: &str) -> String {
+    crate::normalize(case_number)
+        .text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' | '〔' | '［' | '[' | '【' | '﹝' => '(',
+            '）' | '〕' | '］' | ']' | '】' | '﹞' => ')',
+            other => other,
+        })
+        .collect()
+}
+
+/// What makes two judgments one document: the key of their case number and, for a ruling,
+/// mediation or decision read from a court archive (its id says so: `case-…-裁定书`), the
+/// document type — those share their case's number with its judgment and are other documents.
+pub fn case_key(id: &str, case_number: &str) -> String {
+    let key = case_number_key(case_number);
+    let document_type = id
+        .strip_prefix("case-")
+        .and_then(|rest| rest.rsplit_once('-'))
+        .map(|(_, kind)| kind)
+        .filter(|kind| ["裁定书", "调解书", "决定书", "通知书"].contains(kind));
+    match document_type {
+        Some(kind) => format!("{key}-{kind}"),
+        None => key,
+    }
+}
+
 static CASE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"[（(\[【〔]\s*((?:19|20|１９|２０)[0-9０-９]{2})\s*[）)\]】〕]\s*(最高法|[\p{Han}]{1,2}?)([0-9０-９]{0,4})\s*([刑民行执赔司][\p{Han}]{0,3}?)(?:字)?\s*第?\s*([0-9０-９]+)\s*号",
@@ -187,5 +219,30 @@ mod tests {
         assert_eq!(province_short_name("广东"), Some("粤"));
         assert_eq!(province_short_name("黔"), Some("贵"));
         assert_eq!(province_short_name("火星"), None);
+    }
+
+    #[test]
+    fn one_comparison_form_for_case_numbers() {
+        let key = case_number_key("（2018）浙0106刑初321号");
+        for written in [
+            "(2018)浙0106刑初321号",
+            "〔2018〕浙 0106 刑初 321 号",
+            "【2018】浙0106刑初321号",
+            "（２０１８）浙０１０６刑初３２１号",
+        ] {
+            assert_eq!(case_number_key(written), key, "{written}");
+        }
+        assert_eq!(
+            case_key("case-（2018）浙0106刑初321号", "(2018)浙0106刑初321号"),
+            key
+        );
+        assert_eq!(case_key("judge-1", "(2018)浙0106刑初321号"), key);
+        assert_eq!(
+            case_key(
+                "case-（2018）浙0106刑初321号-裁定书",
+                "(2018)浙0106刑初321号"
+            ),
+            format!("{key}-裁定书")
+        );
     }
 }

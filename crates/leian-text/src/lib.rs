@@ -31,7 +31,8 @@ pub use analyzer::{
     ANALYZER_VERSION, Analyzer, NO_LEGAL_DICT_ENV, Term, analyzer, analyzer_version,
 };
 pub use case_number::{
-    CaseNumber, PROVINCES, find_case_number, parse_case_number, province_short_name,
+    CaseNumber, PROVINCES, case_key, case_number_key, find_case_number, parse_case_number,
+    province_short_name,
 };
 pub use citation::{Citation, cited_statute_ids, find_citations, full_law_name};
 pub use court::{court_level, court_province, find_court};
