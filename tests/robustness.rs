@@ -405,3 +405,47 @@ fn a_closed_standard_output_ends_quietly() {
     assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// Issue 12, item 7: under a low descriptor limit the server caps its connections below it,
+/// says so at start-up, and serves (1,050 idle sockets under a 1,024 limit stopped all service).
+#[cfg(unix)]
+#[test]
+fn a_low_descriptor_limit_caps_connections_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let corpus = write(
+        &dir.path().join("c.jsonl"),
+        record("c-1", "被告人在超市盗窃手机一部。").as_bytes(),
+    );
+    let out = index_corpus(&corpus, &index, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let port = free_port();
+    // `ulimit -n` in sh sets the hard limit too, so the server cannot raise it.
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 300 && exec "$0" serve --index "$1" --addr "$2""#)
+        .arg(env!("CARGO_BIN_EXE_leian"))
+        .arg(path(&index))
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(
+        &format!("http://127.0.0.1:{port}/v1/health"),
+        "",
+        60,
+        |_| true,
+    );
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = stderr(&out);
+    assert!(out.status.success(), "{:?}: {log}", out.status);
+    assert!(
+        log.contains("文件描述符上限只有 300") && log.contains("同时连接数由 512 降为 44"),
+        "{log}"
+    );
+}
