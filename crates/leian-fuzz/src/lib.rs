@@ -114,8 +114,14 @@ pub fn corpus_line(data: &[u8]) {
     };
     assert_eq!(summary.read, judgments.len(), "read count");
     let lines = data.split(|&b| b == b'\n').count();
+    // A JSON array holds any number of records on one line; the reader, like JSON, lets
+    // whitespace and a byte order mark come first (fuzz finding: ` [{…},{…}]`).
+    let start = data
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(data)
+        .trim_ascii_start();
     assert!(
-        judgments.len() + summary.skipped.len() <= lines.max(1) || data.starts_with(b"["),
+        judgments.len() + summary.skipped.len() <= lines.max(1) || start.starts_with(b"["),
         "more records ({} + {} skipped) than lines ({lines})",
         judgments.len(),
         summary.skipped.len()
