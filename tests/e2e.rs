@@ -287,25 +287,6 @@ fn shared_corpus_meets_the_bm25_references() {
     assert_eq!(judgments["queries"], 2000);
 }
 
-/// The default model, or `None` with a message (CI fetches it and sets LEIAN_REQUIRE_MODEL).
-fn model_available() -> bool {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cache = std::env::var_os("LEIAN_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or(home.join(".cache/leian"));
-    let present = cache.join("models/m3e-small/config.json").is_file();
-    if !present {
-        assert!(
-            std::env::var_os("LEIAN_REQUIRE_MODEL").is_none(),
-            "LEIAN_REQUIRE_MODEL is set but m3e-small is not in the cache"
-        );
-        eprintln!("skipped: m3e-small not in the cache (run `leian models fetch m3e-small`)");
-    }
-    present
-}
-
 #[test]
 fn dense_and_hybrid_on_fixtures() {
     if !model_available() {

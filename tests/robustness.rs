@@ -164,21 +164,6 @@ fn a_failed_strict_build_leaves_nothing_beside_the_index() {
     assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
 }
 
-/// The default model is in the cache (then the damaged index has vectors and an HNSW graph).
-fn model_cached() -> bool {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cache = std::env::var_os("LEIAN_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or(home.join(".cache/leian"));
-    let present = cache.join("models/m3e-small/config.json").is_file();
-    if !present {
-        eprintln!("vectors not checked: m3e-small not in the cache");
-    }
-    present
-}
-
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -250,7 +235,8 @@ fn serve_start(index: &Path) -> Output {
 fn damaged_index_files_give_clear_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
-    let vectors = model_cached();
+    // With the model, the damaged index has vectors and an HNSW graph too.
+    let vectors = model_available();
     let extra: &[&str] = if vectors {
         &["--hnsw-min-passages", "0"]
     } else {

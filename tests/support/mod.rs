@@ -139,3 +139,23 @@ pub fn wait_for(
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// Whether the default model is in the cache; says so when it is not (CI fetches it and sets
+/// LEIAN_REQUIRE_MODEL, which makes its absence a failure).
+pub fn model_available() -> bool {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cache = std::env::var_os("LEIAN_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or(home.join(".cache/leian"));
+    let present = cache.join("models/m3e-small/config.json").is_file();
+    if !present {
+        assert!(
+            std::env::var_os("LEIAN_REQUIRE_MODEL").is_none(),
+            "LEIAN_REQUIRE_MODEL is set but m3e-small is not in the cache"
+        );
+        eprintln!("skipped: m3e-small not in the cache (run `leian models fetch m3e-small`)");
+    }
+    present
+}
