@@ -435,3 +435,36 @@ fn a_low_descriptor_limit_caps_connections_with_a_warning() {
         "{log}"
     );
 }
+
+/// A write that fails while tantivy's threads index (a full disk in CI once read only "an index
+/// writer was killed") names its cause, and the served index stays. The file size limit stands
+/// in for a full disk: it fails the same writes, and applies to root too.
+#[cfg(unix)]
+#[test]
+fn a_failed_write_names_its_cause_and_keeps_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let good = write(
+        &dir.path().join("good.jsonl"),
+        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
+    );
+    assert!(index_corpus(&good, &index, &[]).status.success());
+    let before = leian_index::Manifest::read(&index).unwrap();
+    let library = root().join("corpus/judgments.jsonl.gz");
+    // Ignoring SIGXFSZ turns the limit into an EFBIG error on write (`ulimit -f` counts KiB in
+    // bash and 512-byte blocks in dash: 2–4 MB, far below the shipped library's index).
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' XFSZ; ulimit -f 4096 && exec "$0" index --no-embed --corpus "$1" --out "$2""#)
+        .arg(env!("CARGO_BIN_EXE_leian"))
+        .arg(path(&library))
+        .arg(path(&index))
+        .output()
+        .unwrap();
+    assert_clear_failure(&out, "file size limit");
+    let log = stderr(&out);
+    assert!(log.contains("文件过大"), "{log}");
+    assert!(!log.contains("killed"), "{log}");
+    assert_eq!(helpers(&index), Vec::<String>::new());
+    assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
+}

@@ -79,7 +79,8 @@ impl SnapshotBuilder {
 
     /// Adds a judgment or a statute article.
     pub fn add_document(&mut self, document: Document) -> Result<(), IndexError> {
-        self.writer.add_document(self.documents.build(&document)?)?;
+        let built = self.documents.build(&document)?;
+        crate::add_to_writer(&mut self.writer, &self.scratch.0, built)?;
         match document {
             Document::Judgment(_) => self.stats.judgments += 1,
             Document::Statute(_) => self.stats.statutes += 1,
@@ -103,9 +104,11 @@ impl SnapshotBuilder {
         sources: Vec<SourceRecord>,
         statute_duplicates: usize,
     ) -> Result<Manifest, IndexError> {
-        self.writer.commit()?;
+        let scratch = self.scratch.0.clone();
+        let tantivy = |e| crate::IndexError::tantivy(e, &scratch);
+        self.writer.commit().map_err(tantivy)?;
         crate::swap::crash_point("committed");
-        self.writer.wait_merging_threads()?;
+        self.writer.wait_merging_threads().map_err(tantivy)?;
         let built_at = chrono::Utc::now();
         let mut manifest = Manifest {
             snapshot_id: snapshot_id(built_at, &sources),

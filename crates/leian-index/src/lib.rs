@@ -66,10 +66,47 @@ pub enum IndexError {
 }
 
 impl IndexError {
+    /// A tantivy error; its IO errors (a full disk, most often) read like our own.
+    pub(crate) fn tantivy(error: tantivy::TantivyError, dir: &std::path::Path) -> Self {
+        match error {
+            tantivy::TantivyError::IoError(io) => {
+                IndexError::io(dir, std::io::Error::new(io.kind(), io.to_string()))
+            }
+            // An indexing thread's IO error reaches us as text ("… (os error 28)"); its
+            // number still says what happened.
+            other => match os_error_number(&other.to_string()) {
+                Some(code) => IndexError::io(dir, std::io::Error::from_raw_os_error(code)),
+                None => IndexError::Tantivy(other),
+            },
+        }
+    }
+
     pub(crate) fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
         IndexError::Io {
             path: path.into(),
             source,
         }
     }
+}
+
+/// Adds a document to a writer. When an indexing thread has died, tantivy's answer only says
+/// "an index writer was killed"; the thread's own error comes out of the next commit, which joins
+/// the threads, so that is what the operator is shown.
+pub(crate) fn add_to_writer(
+    writer: &mut tantivy::IndexWriter,
+    dir: &std::path::Path,
+    document: tantivy::TantivyDocument,
+) -> Result<(), IndexError> {
+    match writer.add_document(document) {
+        Ok(_) => Ok(()),
+        Err(killed) => Err(IndexError::tantivy(
+            writer.commit().err().unwrap_or(killed),
+            dir,
+        )),
+    }
+}
+
+fn os_error_number(message: &str) -> Option<i32> {
+    let (_, after) = message.rsplit_once("(os error ")?;
+    after.split_once(')')?.0.parse().ok()
 }

@@ -82,8 +82,8 @@ impl SnapshotUpdate {
     /// Adds a document. One already indexed under its id must be [`deleted`](Self::delete)
     /// first (deletes apply to documents added before them, not after).
     pub fn add_document(&mut self, document: &Document) -> Result<(), IndexError> {
-        self.writer.add_document(self.documents.build(document)?)?;
-        Ok(())
+        let built = self.documents.build(document)?;
+        crate::add_to_writer(&mut self.writer, &self.scratch.0, built)
     }
 
     /// The new documents' passage vectors, made with the base snapshot's model and passage
@@ -99,9 +99,11 @@ impl SnapshotUpdate {
         sources: Vec<SourceRecord>,
         record: UpdateCounts,
     ) -> Result<Manifest, IndexError> {
-        self.writer.commit()?;
+        let scratch = self.scratch.0.clone();
+        let tantivy = |e| IndexError::tantivy(e, &scratch);
+        self.writer.commit().map_err(tantivy)?;
         crash_point("committed");
-        self.writer.wait_merging_threads()?;
+        self.writer.wait_merging_threads().map_err(tantivy)?;
         let index = Index::open_in_dir(&self.scratch.0)?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let base = self.base.manifest();
