@@ -17,12 +17,15 @@ pub struct EvalArgs {
     /// queries.jsonl，每行一个 {"id", "text"}
     #[arg(long)]
     queries: PathBuf,
-    /// TREC qrels：QID 0 DOCID REL。
+    /// TREC qrels：QID 0 DOCID REL（--kind sentence 不需要）
     #[arg(long)]
-    qrels: PathBuf,
-    /// 评估的文档类型：judgment 或 statute
+    qrels: Option<PathBuf>,
+    /// 评估什么：judgment、statute（检索）或 sentence（量刑参考，queries 每行 {"id", "text", "months"}）
     #[arg(long)]
-    kind: Kind,
+    kind: EvalKind,
+    /// 量刑评估时关闭的调整（可重复，用于消融）：surrender、confession、plea、forgiveness、restitution、recidivism、attempt、accessory、first_offence、quantity、statutory_range、recommendation
+    #[arg(long = "without")]
+    without: Vec<String>,
     /// bm25、dense 或 hybrid（索引没有向量时退回 bm25）
     #[arg(long, default_value = "hybrid")]
     mode: Mode,
@@ -43,7 +46,7 @@ pub struct EvalArgs {
     filters: Vec<String>,
     #[command(flatten)]
     tuning: crate::Tuning,
-    /// 将 TREC run 写入此文件
+    /// 将 TREC run 写入此文件（--kind sentence：每个查询的估计，JSONL）
     #[arg(long)]
     run: Option<PathBuf>,
     /// 每个查询保留的排序文书数（MAP 据此计算）
@@ -60,10 +63,26 @@ pub struct EvalArgs {
     json: bool,
 }
 
+/// What an evaluation measures.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalKind {
+    Judgment,
+    Statute,
+    Sentence,
+}
+
 pub fn run(args: EvalArgs) -> Result<()> {
+    let kind = match args.kind {
+        EvalKind::Judgment => Kind::Judgment,
+        EvalKind::Statute => Kind::Statute,
+        EvalKind::Sentence => return sentences(&args),
+    };
+    let Some(qrels_path) = &args.qrels else {
+        anyhow::bail!("评估检索需要 --qrels");
+    };
     let service = crate::open_service(&args.index, &args.tuning, args.mode, true)?;
     // Statute linking searches judgments; direct statute retrieval searches the statutes.
-    let searched = match (args.kind, args.no_linking) {
+    let searched = match (kind, args.no_linking) {
         (Kind::Statute, false) => Kind::Judgment,
         (kind, _) => kind,
     };
@@ -75,10 +94,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if let Some(limit) = args.limit {
         queries.truncate(limit);
     }
-    let qrels = read_qrels(&args.qrels)?;
+    let qrels = read_qrels(qrels_path)?;
     let spec = EvalSpec {
         queries: &queries,
-        kind: args.kind,
+        kind,
         mode: args.mode,
         exclude_self: args.exclude_self,
         linking: !args.no_linking,
@@ -133,6 +152,57 @@ pub fn run(args: EvalArgs) -> Result<()> {
             println!("{key:<8} {:.4}", value[key].as_f64().unwrap_or_default());
         }
         println!("{:<8} {}", "queries", metrics.queries);
+    }
+    Ok(())
+}
+
+/// `--kind sentence`: the sentencing reference of every query against the months imposed.
+fn sentences(args: &EvalArgs) -> Result<()> {
+    use leian_legal::sentencing::{AdjustmentKind, EstimateOptions};
+    let service = crate::open_service(&args.index, &args.tuning, Mode::Bm25, false)?;
+    let mut queries = leian_service::sentencing::read_sentence_queries(&args.queries)?;
+    if let Some(limit) = args.limit {
+        queries.truncate(limit);
+    }
+    let mut options = EstimateOptions::default();
+    for name in &args.without {
+        let kind = AdjustmentKind::parse(name).with_context(|| {
+            format!(
+                "--without {name}：没有这种调整，可选 {}",
+                AdjustmentKind::ALL.map(AdjustmentKind::key).join("、")
+            )
+        })?;
+        options.disabled.insert(kind);
+    }
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let (metrics, outcomes) = service.evaluate_sentences(
+        &queries,
+        args.exclude_self,
+        &options,
+        workers,
+        &TerminalProgress::default(),
+    )?;
+    if let Some(path) = &args.run {
+        // Per query: the truth, the estimate and its band, the summary or the abstention reason.
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("无法写入 {}", path.display()))?,
+        );
+        for outcome in &outcomes {
+            serde_json::to_writer(&mut file, outcome)?;
+            std::io::Write::write_all(&mut file, b"\n")?;
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!("cail_score      {:.4}", metrics.cail_score);
+        println!("lawbench_score  {:.4}", metrics.lawbench_score);
+        println!("band_coverage   {:.4}", metrics.band_coverage);
+        println!("band_ratio      {:.4}", metrics.band_ratio);
+        println!("abstain         {:.4}", metrics.abstain);
+        println!("queries         {}", metrics.queries);
     }
     Ok(())
 }

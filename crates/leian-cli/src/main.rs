@@ -7,6 +7,7 @@ mod models_cmd;
 mod progress;
 mod report_cmd;
 mod search_cmd;
+mod sentence_cmd;
 mod serve_cmd;
 mod update_cmd;
 
@@ -33,7 +34,9 @@ enum Command {
     Search(search_cmd::SearchArgs),
     /// 为案情摘要生成类案检索报告（最高人民法院类案检索指导意见第八条）
     Report(report_cmd::ReportArgs),
-    /// 用 queries.jsonl 和 TREC qrels 评估检索效果
+    /// 类案量刑参考：依相似判决估计刑期、缓刑比例和罚金，列出调整和所依据的类案
+    Sentence(sentence_cmd::SentenceArgs),
+    /// 用 queries.jsonl 和 TREC qrels 评估检索效果（--kind sentence：评估量刑参考）
     Eval(eval_cmd::EvalArgs),
     /// 基于索引提供 HTTP API（未配置 API 密钥时只监听回环地址）
     Serve(serve_cmd::ServeArgs),
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Remove(args) => update_cmd::remove(args),
         Command::Search(args) => search_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
+        Command::Sentence(args) => sentence_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Embed(args) => index_cmd::embed(args),

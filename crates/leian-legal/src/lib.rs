@@ -26,6 +26,7 @@ pub mod citation_check;
 pub mod explain;
 pub mod outcome;
 pub mod sections;
+pub mod sentencing;
 
 pub use authority::{
     AuthorityTier, Binding, CourtContext, Tier, classify, group_by_authority, sort_by_authority,

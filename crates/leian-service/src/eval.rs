@@ -42,6 +42,14 @@ fn read_text(path: &Path) -> Result<String, EvalError> {
 
 /// Reads `{"id", "text"}` lines.
 pub fn read_queries(path: &Path) -> Result<Vec<EvalQuery>, EvalError> {
+    read_jsonl(path, "{\"id\", \"text\"}")
+}
+
+/// Reads one JSON object per non-empty line; `shape` names the fields in the error.
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    shape: &str,
+) -> Result<Vec<T>, EvalError> {
     let text = read_text(path)?;
     text.lines()
         .enumerate()
@@ -49,7 +57,7 @@ pub fn read_queries(path: &Path) -> Result<Vec<EvalQuery>, EvalError> {
         .map(|(i, line)| {
             serde_json::from_str(line).map_err(|e| EvalError::Format {
                 path: format!("{}:{}", path.display(), i + 1),
-                message: format!("应为 {{\"id\", \"text\"}}：{e}"),
+                message: format!("应为 {shape}：{e}"),
             })
         })
         .collect()
@@ -234,44 +242,15 @@ impl crate::Service {
         spec: &EvalSpec,
         progress: &dyn crate::Progress,
     ) -> Result<Vec<EvalRun>, ServiceError> {
-        progress.begin("评测", Some(spec.queries.len() as u64));
-        let done = std::sync::atomic::AtomicU64::new(0);
-        let workers = spec.workers.clamp(1, 64);
-        let chunk = spec.queries.len().div_ceil(workers).max(1);
-        let runs: Result<Vec<Vec<EvalRun>>, ServiceError> = std::thread::scope(|scope| {
-            let handles: Vec<_> = spec
-                .queries
-                .chunks(chunk)
-                .map(|part| {
-                    let done = &done;
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|query| {
-                                let started = std::time::Instant::now();
-                                let ranked = self.rank_query(spec, query)?;
-                                let finished =
-                                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                                progress.update(finished);
-                                Ok(EvalRun {
-                                    query_id: query.id.clone(),
-                                    ranked,
-                                    millis: started.elapsed().as_secs_f64() * 1000.0,
-                                })
-                            })
-                            .collect::<Result<Vec<_>, ServiceError>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(ServiceError::Failed("评测线程异常退出".into())))
-                })
-                .collect()
-        });
-        progress.end("评测完成");
-        Ok(runs?.into_iter().flatten().collect())
+        parallel_map(spec.queries, spec.workers, "评测", progress, |query| {
+            let started = std::time::Instant::now();
+            let ranked = self.rank_query(spec, query)?;
+            Ok(EvalRun {
+                query_id: query.id.clone(),
+                ranked,
+                millis: started.elapsed().as_secs_f64() * 1000.0,
+            })
+        })
     }
 
     /// One query's ranking as `spec` asks for it.
@@ -307,6 +286,48 @@ impl crate::Service {
             false => ranked,
         })
     }
+}
+
+/// `work` over `items` on `workers` threads (contiguous chunks, results in order), each finished
+/// item reported to `progress`; the first error ends the run.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    what: &str,
+    progress: &dyn crate::Progress,
+    work: impl Fn(&T) -> Result<R, ServiceError> + Sync,
+) -> Result<Vec<R>, ServiceError> {
+    progress.begin(what, Some(items.len() as u64));
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let chunk = items.len().div_ceil(workers.clamp(1, 64)).max(1);
+    let results: Result<Vec<Vec<R>>, ServiceError> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let (done, work) = (&done, &work);
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|item| {
+                            let result = work(item)?;
+                            let finished =
+                                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                            progress.update(finished);
+                            Ok(result)
+                        })
+                        .collect::<Result<Vec<R>, ServiceError>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(ServiceError::Failed(format!("{what}线程异常退出"))))
+            })
+            .collect()
+    });
+    progress.end(&format!("{what}完成"));
+    Ok(results?.into_iter().flatten().collect())
 }
 
 /// Latency percentile `p` (0..1) of sorted milliseconds.

@@ -32,6 +32,7 @@ pub mod progress;
 pub mod report;
 pub mod request;
 pub mod research;
+pub mod sentencing;
 mod service;
 #[cfg(test)]
 mod testing;

@@ -1,0 +1,1360 @@
+//! 类案量刑参考: what the most similar judgments of the same charge received, adjusted for what
+//! the query says (circumstances, the amount or quantity that decides the bracket, the statutory
+//! range, the prosecution's sentencing recommendation), with the cases it rests on — or an
+//! abstention when they are too few.
+//!
+//! The estimate is a weighted median over precedents in log months (ln(months + 1): sentences
+//! are compared by ratio, as the CAIL score does). Each precedent's sentence is first carried over
+//! to the query: multiplied by a factor for each circumstance present on one side only, and by
+//! the ratio of the deciding quantities raised to an elasticity. Weights favour the most similar
+//! precedents, close quantities and the same statutory bracket. The band is the central 60 % of
+//! the carried-over sentences; the interquartile range is reported beside it.
+
+use crate::analysis::{Analysis, QuantityValue, resolve_charge};
+use crate::outcome::{Penalty, Sentence};
+use leian_text::parse_chinese_number;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+/// Fewest same-charge precedents with a readable sentence an estimate rests on.
+pub const MIN_PRECEDENTS: usize = 2;
+/// Most precedents an estimate weighs.
+pub const MAX_PRECEDENTS: usize = 40;
+/// Precedents named in the answer.
+const CASES_SHOWN: usize = 10;
+/// Quantiles of the reported band (the central 60 %).
+const BAND: (f64, f64) = (0.2, 0.8);
+
+/// One adjustment an estimate can make; each can be switched off to measure it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentKind {
+    /// 自首
+    Surrender,
+    /// 坦白
+    Confession,
+    /// 认罪认罚
+    Plea,
+    /// 取得谅解
+    Forgiveness,
+    /// 退赃退赔
+    Restitution,
+    /// 累犯
+    Recidivism,
+    /// 未遂
+    Attempt,
+    /// 从犯
+    Accessory,
+    /// 初犯偶犯
+    FirstOffence,
+    /// The amount or quantity that decides the bracket (数额, 毒品数量, 血液酒精含量, 伤情).
+    Quantity,
+    /// The statutory range (法定刑幅度) of the bracket the quantity puts the case in.
+    StatutoryRange,
+    /// The prosecution's sentencing recommendation (量刑建议) stated in the text.
+    Recommendation,
+}
+
+impl AdjustmentKind {
+    pub const ALL: [AdjustmentKind; 12] = [
+        AdjustmentKind::Surrender,
+        AdjustmentKind::Confession,
+        AdjustmentKind::Plea,
+        AdjustmentKind::Forgiveness,
+        AdjustmentKind::Restitution,
+        AdjustmentKind::Recidivism,
+        AdjustmentKind::Attempt,
+        AdjustmentKind::Accessory,
+        AdjustmentKind::FirstOffence,
+        AdjustmentKind::Quantity,
+        AdjustmentKind::StatutoryRange,
+        AdjustmentKind::Recommendation,
+    ];
+
+    /// The name a judge reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            AdjustmentKind::Surrender => "自首",
+            AdjustmentKind::Confession => "坦白",
+            AdjustmentKind::Plea => "认罪认罚",
+            AdjustmentKind::Forgiveness => "取得谅解",
+            AdjustmentKind::Restitution => "退赃退赔",
+            AdjustmentKind::Recidivism => "累犯",
+            AdjustmentKind::Attempt => "未遂",
+            AdjustmentKind::Accessory => "从犯",
+            AdjustmentKind::FirstOffence => "初犯偶犯",
+            AdjustmentKind::Quantity => "数额或数量",
+            AdjustmentKind::StatutoryRange => "法定刑幅度",
+            AdjustmentKind::Recommendation => "公诉机关量刑建议",
+        }
+    }
+
+    /// The English key (`surrender`, `quantity` …) used by `--without`.
+    pub fn key(self) -> &'static str {
+        match self {
+            AdjustmentKind::Surrender => "surrender",
+            AdjustmentKind::Confession => "confession",
+            AdjustmentKind::Plea => "plea",
+            AdjustmentKind::Forgiveness => "forgiveness",
+            AdjustmentKind::Restitution => "restitution",
+            AdjustmentKind::Recidivism => "recidivism",
+            AdjustmentKind::Attempt => "attempt",
+            AdjustmentKind::Accessory => "accessory",
+            AdjustmentKind::FirstOffence => "first_offence",
+            AdjustmentKind::Quantity => "quantity",
+            AdjustmentKind::StatutoryRange => "statutory_range",
+            AdjustmentKind::Recommendation => "recommendation",
+        }
+    }
+
+    /// Parses a key or a Chinese label.
+    pub fn parse(text: &str) -> Option<AdjustmentKind> {
+        AdjustmentKind::ALL
+            .into_iter()
+            .find(|kind| kind.key() == text || kind.label() == text)
+    }
+
+    /// The sentence factor of a circumstance, and the analysis name it is read under.
+    fn circumstance(self) -> Option<(&'static str, f64)> {
+        // The SPC's 量刑指导意见 gives each circumstance a range (自首 up to −40 %, 坦白 up to
+        // −20 %, 累犯 +10 % to +40 % …); these are moderate points of those ranges, since a
+        // precedent's own circumstances are read from its facts and may be missed.
+        let factor = match self {
+            AdjustmentKind::Surrender => 0.85,
+            AdjustmentKind::Confession => 0.93,
+            AdjustmentKind::Plea => 0.9,
+            AdjustmentKind::Forgiveness => 0.9,
+            AdjustmentKind::Restitution => 0.9,
+            AdjustmentKind::Recidivism => 1.15,
+            AdjustmentKind::Attempt => 0.7,
+            AdjustmentKind::Accessory => 0.75,
+            AdjustmentKind::FirstOffence => 0.97,
+            _ => return None,
+        };
+        let name = match self {
+            AdjustmentKind::FirstOffence => "初犯偶犯",
+            other => other.label(),
+        };
+        Some((name, factor))
+    }
+}
+
+/// Which adjustments an estimate makes (all by default; evaluation switches them off one by one).
+#[derive(Debug, Clone, Default)]
+pub struct EstimateOptions {
+    pub disabled: BTreeSet<AdjustmentKind>,
+}
+
+impl EstimateOptions {
+    fn enabled(&self, kind: AdjustmentKind) -> bool {
+        !self.disabled.contains(&kind)
+    }
+}
+
+/// The quantity that decides a case's bracket, in one unit per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KeyQuantity {
+    /// Drugs in grams of methamphetamine or heroin equivalent (the 10 g / 50 g thresholds).
+    Drug { grams: f64 },
+    /// Blood alcohol, mg per 100 ml.
+    BloodAlcohol { mg_per_100ml: f64 },
+    /// Worst injury: 1 轻微伤, 2 轻伤, 3 重伤.
+    Injury { grade: u8 },
+    /// The largest sum of money, in yuan.
+    Amount { yuan: f64 },
+}
+
+impl KeyQuantity {
+    /// Log scale on which quantities are compared, with the elasticity of the sentence to it.
+    fn log_value(self) -> (f64, f64) {
+        match self {
+            KeyQuantity::Drug { grams } => ((grams + 1.0).ln(), 0.5),
+            KeyQuantity::Amount { yuan } => ((yuan + 1.0).ln(), 0.5),
+            KeyQuantity::BloodAlcohol { mg_per_100ml } => ((mg_per_100ml + 1.0).ln(), 1.0),
+            KeyQuantity::Injury { grade } => (f64::from(grade), 0.5),
+        }
+    }
+
+    fn same_kind(self, other: KeyQuantity) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+    }
+
+    /// How a judge reads it.
+    pub fn describe(self) -> String {
+        match self {
+            KeyQuantity::Drug { grams } => format!("毒品折合{}克", round1(grams)),
+            KeyQuantity::BloodAlcohol { mg_per_100ml } => {
+                format!("血液酒精含量{}mg/100ml", round1(mg_per_100ml))
+            }
+            KeyQuantity::Injury { grade } => {
+                ["轻微伤", "轻伤", "重伤"][usize::from(grade.clamp(1, 3)) - 1].to_string()
+            }
+            KeyQuantity::Amount { yuan } => format!("数额{}元", round1(yuan)),
+        }
+    }
+}
+
+/// What a text says that moves a sentence: its deciding quantity and circumstances.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFeatures {
+    pub quantity: Option<KeyQuantity>,
+    /// Circumstance names found and not denied.
+    pub circumstances: BTreeSet<&'static str>,
+}
+
+/// Grams of a drug that count as one gram of methamphetamine or heroin: the inverse ratio of the
+/// "数量较大" thresholds of the SPC's 2016 interpretation on drug crimes (甲基苯丙胺 10 g, 氯胺酮
+/// 100 g, 甲卡西酮 40 g, 大麻 油 1 kg / 叶 10 kg …).
+fn methamphetamine_equivalent(drug: &str) -> f64 {
+    const TABLE: &[(&str, f64)] = &[
+        ("氯胺酮", 0.1),
+        ("k粉", 0.1),
+        ("甲卡西酮", 0.25),
+        ("大麻", 0.005),
+        ("鸦片", 0.05),
+        ("吗啡", 0.5),
+        ("摇头丸", 0.5),
+        ("mdma", 0.5),
+        ("曲马多", 0.002),
+        ("三唑仑", 0.002),
+        ("美沙酮", 0.05),
+    ];
+    TABLE
+        .iter()
+        .find(|(name, _)| drug.contains(name))
+        .map_or(1.0, |(_, ratio)| *ratio)
+}
+
+impl CaseFeatures {
+    /// Reads the features of a text's analysis. For drugs the weights found are added up (a
+    /// summary lists each sale); for money the largest sum counts (totals repeat the parts).
+    pub fn from_analysis(analysis: &Analysis) -> CaseFeatures {
+        let mut drug_grams = 0.0;
+        let mut blood_alcohol: Option<f64> = None;
+        let mut injury: Option<u8> = None;
+        for quantity in &analysis.quantities {
+            match &quantity.value {
+                QuantityValue::DrugWeight { grams, drug } => {
+                    drug_grams += grams * methamphetamine_equivalent(&drug.to_lowercase());
+                }
+                QuantityValue::BloodAlcohol { mg_per_100ml } => {
+                    blood_alcohol = Some(blood_alcohol.unwrap_or(0.0).max(*mg_per_100ml));
+                }
+                QuantityValue::Injury { severity, .. } => {
+                    let grade = match severity {
+                        crate::analysis::InjurySeverity::Minor => 1,
+                        crate::analysis::InjurySeverity::Light => 2,
+                        crate::analysis::InjurySeverity::Serious => 3,
+                    };
+                    injury = Some(injury.unwrap_or(0).max(grade));
+                }
+                QuantityValue::Disability { .. } => {}
+            }
+        }
+        let largest_amount = analysis
+            .amounts
+            .iter()
+            .map(|amount| amount.yuan)
+            .filter(|yuan| yuan.is_finite() && *yuan > 0.0)
+            .fold(None, |best: Option<f64>, yuan| {
+                Some(best.map_or(yuan, |b| b.max(yuan)))
+            });
+        let quantity = if drug_grams > 0.0 {
+            Some(KeyQuantity::Drug { grams: drug_grams })
+        } else if let Some(mg_per_100ml) = blood_alcohol {
+            Some(KeyQuantity::BloodAlcohol { mg_per_100ml })
+        } else if let Some(grade) = injury {
+            Some(KeyQuantity::Injury { grade })
+        } else {
+            largest_amount.map(|yuan| KeyQuantity::Amount { yuan })
+        };
+        CaseFeatures {
+            quantity,
+            circumstances: analysis
+                .circumstances
+                .iter()
+                .filter(|c| !c.negated)
+                .map(|c| c.name)
+                .collect(),
+        }
+    }
+}
+
+/// A statutory sentencing bracket (法定刑幅度) in months; `None` is open.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatutoryRange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_months: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_months: Option<u32>,
+    /// Which bracket and why (`数额巨大（3万元以上）：三年以上十年以下`).
+    pub basis: String,
+    /// Bracket number within the charge (0 when the charge has one range).
+    #[serde(skip)]
+    pub bracket: u8,
+}
+
+const CRIMINAL_DRUGS: &str = "走私、贩卖、运输、制造毒品罪";
+
+/// The bracket of the Criminal Law a charge and its quantity fall in, where the law ties the
+/// bracket to a quantity, or the basic range of common charges. Thresholds of money are the
+/// usual provincial ones (盗窃 数额巨大 from 3万, 特别巨大 from 30万; 诈骗 3万 / 50万).
+pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<StatutoryRange> {
+    let range = |bracket: u8, from: Option<u32>, to: Option<u32>, basis: &str| {
+        Some(StatutoryRange {
+            from_months: from,
+            to_months: to,
+            basis: basis.to_string(),
+            bracket,
+        })
+    };
+    match (charge, features.quantity) {
+        (CRIMINAL_DRUGS, Some(KeyQuantity::Drug { grams })) => match grams {
+            g if g >= 50.0 => range(
+                3,
+                Some(180),
+                None,
+                "毒品数量大（折合甲基苯丙胺50克以上）：十五年以上有期徒刑、无期徒刑或者死刑",
+            ),
+            g if g >= 10.0 => range(
+                2,
+                Some(84),
+                Some(180),
+                "毒品数量较大（折合甲基苯丙胺10克以上不满50克）：七年以上有期徒刑",
+            ),
+            _ => range(
+                1,
+                None,
+                Some(84),
+                "毒品数量不满10克（折合甲基苯丙胺）：三年以下有期徒刑、拘役或者管制，情节严重的三年以上七年以下",
+            ),
+        },
+        ("盗窃罪", Some(KeyQuantity::Amount { yuan })) => match yuan {
+            y if y >= 300_000.0 => range(
+                3,
+                Some(120),
+                None,
+                "盗窃数额特别巨大（30万元以上）：十年以上有期徒刑或者无期徒刑",
+            ),
+            y if y >= 30_000.0 => range(
+                2,
+                Some(36),
+                Some(120),
+                "盗窃数额巨大（3万元以上）：三年以上十年以下有期徒刑",
+            ),
+            _ => range(
+                1,
+                None,
+                Some(36),
+                "盗窃数额较大：三年以下有期徒刑、拘役或者管制",
+            ),
+        },
+        ("诈骗罪" | "合同诈骗罪" | "职务侵占罪", Some(KeyQuantity::Amount { yuan })) => {
+            match yuan {
+                y if y >= 500_000.0 => range(
+                    3,
+                    Some(120),
+                    None,
+                    "数额特别巨大（50万元以上）：十年以上有期徒刑或者无期徒刑",
+                ),
+                y if y >= 30_000.0 => range(
+                    2,
+                    Some(36),
+                    Some(120),
+                    "数额巨大（3万元以上）：三年以上十年以下有期徒刑",
+                ),
+                _ => range(1, None, Some(36), "数额较大：三年以下有期徒刑或者拘役"),
+            }
+        }
+        ("故意伤害罪", Some(KeyQuantity::Injury { grade })) => match grade {
+            3 => range(2, Some(36), Some(120), "致人重伤：三年以上十年以下有期徒刑"),
+            _ => range(
+                1,
+                None,
+                Some(36),
+                "致人轻伤：三年以下有期徒刑、拘役或者管制",
+            ),
+        },
+        _ => BASIC_RANGES
+            .iter()
+            .find(|(name, ..)| *name == charge)
+            .and_then(|(_, from, to, basis)| range(0, *from, *to, basis)),
+    }
+}
+
+/// Basic ranges (months) of common charges whose bracket no quantity decides here.
+const BASIC_RANGES: &[(&str, Option<u32>, Option<u32>, &str)] = &[
+    (
+        "危险驾驶罪",
+        Some(1),
+        Some(6),
+        "拘役（一个月以上六个月以下），并处罚金",
+    ),
+    ("强奸罪", Some(36), Some(120), "三年以上十年以下有期徒刑"),
+    ("抢劫罪", Some(36), Some(120), "三年以上十年以下有期徒刑"),
+    (
+        "寻衅滋事罪",
+        None,
+        Some(60),
+        "五年以下有期徒刑、拘役或者管制",
+    ),
+    (
+        "容留他人吸毒罪",
+        None,
+        Some(36),
+        "三年以下有期徒刑、拘役或者管制",
+    ),
+    (
+        "开设赌场罪",
+        None,
+        Some(60),
+        "五年以下有期徒刑、拘役或者管制",
+    ),
+    ("赌博罪", None, Some(36), "三年以下有期徒刑、拘役或者管制"),
+    (
+        "交通肇事罪",
+        None,
+        Some(84),
+        "三年以下有期徒刑或者拘役，逃逸或者有其他特别恶劣情节的三年以上七年以下",
+    ),
+    (
+        "非法持有毒品罪",
+        None,
+        Some(84),
+        "三年以下有期徒刑、拘役或者管制，数量较大的三年以上七年以下",
+    ),
+    ("猥亵儿童罪", None, Some(60), "五年以下有期徒刑"),
+    (
+        "强制猥亵、侮辱罪",
+        None,
+        Some(60),
+        "五年以下有期徒刑或者拘役",
+    ),
+    (
+        "非法经营罪",
+        None,
+        Some(60),
+        "五年以下有期徒刑或者拘役，情节特别严重的五年以上",
+    ),
+    (
+        "非法吸收公众存款罪",
+        None,
+        Some(120),
+        "三年以下有期徒刑或者拘役，数额巨大的三年以上十年以下",
+    ),
+    (
+        "掩饰、隐瞒犯罪所得、犯罪所得收益罪",
+        None,
+        Some(84),
+        "三年以下有期徒刑、拘役或者管制，情节严重的三年以上七年以下",
+    ),
+    (
+        "帮助信息网络犯罪活动罪",
+        None,
+        Some(36),
+        "三年以下有期徒刑或者拘役",
+    ),
+    (
+        "妨害公务罪",
+        None,
+        Some(36),
+        "三年以下有期徒刑、拘役、管制或者罚金",
+    ),
+    (
+        "拒不执行判决、裁定罪",
+        None,
+        Some(84),
+        "三年以下有期徒刑、拘役或者罚金，情节特别严重的三年以上七年以下",
+    ),
+    (
+        "故意杀人罪",
+        Some(36),
+        None,
+        "情节较轻的三年以上十年以下，否则十年以上有期徒刑、无期徒刑或者死刑",
+    ),
+    (
+        "放火罪",
+        Some(36),
+        None,
+        "三年以上十年以下有期徒刑，致人重伤、死亡的十年以上",
+    ),
+    (
+        "敲诈勒索罪",
+        None,
+        Some(120),
+        "三年以下有期徒刑、拘役或者管制，数额巨大的三年以上十年以下",
+    ),
+    (
+        "聚众斗殴罪",
+        None,
+        Some(120),
+        "三年以下有期徒刑、拘役或者管制，首要分子等三年以上十年以下",
+    ),
+    (
+        "非法拘禁罪",
+        None,
+        Some(120),
+        "三年以下有期徒刑、拘役、管制或者剥夺政治权利",
+    ),
+    (
+        "滥伐林木罪",
+        None,
+        Some(84),
+        "三年以下有期徒刑、拘役或者管制，数量巨大的三年以上七年以下",
+    ),
+    (
+        "盗伐林木罪",
+        None,
+        Some(84),
+        "三年以下有期徒刑、拘役或者管制，数量巨大的三年以上七年以下",
+    ),
+    (
+        "信用卡诈骗罪",
+        None,
+        Some(120),
+        "五年以下有期徒刑或者拘役，数额巨大的五年以上十年以下",
+    ),
+    (
+        "引诱、容留、介绍卖淫罪",
+        None,
+        Some(60),
+        "五年以下有期徒刑、拘役或者管制",
+    ),
+];
+
+/// The prosecution's sentencing recommendation (量刑建议) in months; a bound may be open
+/// (`三年以下`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_months: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_months: Option<u32>,
+    /// The words it was read from.
+    pub text: String,
+}
+
+/// A term: `一年六个月`, `十个月`, `3年`, `二年零三个月`.
+const TERM: &str = r"[0-9零〇一二两三四五六七八九十百]+(?:年(?:零?[0-9零〇一二两三四五六七八九十百]+个?月)?|个?月)";
+
+static RECOMMENDATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"建议[^。；;]{0,80}").expect("recommendation pattern"));
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"({TERM})(?:以上)?(?:至|到|-|－|~|～)({TERM})(?:以下)?"
+    ))
+    .expect("range pattern")
+});
+static OPEN_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"({TERM})以上({TERM})以下|({TERM})以下|({TERM})以上"
+    ))
+    .expect("open range pattern")
+});
+static FIXED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"判处[^，,。]{{0,12}}?({TERM})")).expect("fixed"));
+
+/// Months of a term in the forms of [`TERM`].
+pub fn term_months(text: &str) -> Option<u32> {
+    let (years, rest) = match text.split_once('年') {
+        Some((years, rest)) => (Some(years), rest),
+        None => (None, text),
+    };
+    let rest = rest.trim_start_matches('零');
+    let months = rest
+        .strip_suffix('月')
+        .map(|m| m.trim_end_matches('个'))
+        .filter(|m| !m.is_empty());
+    if years.is_none() && months.is_none() {
+        return None;
+    }
+    let count = |t: &str| -> Option<u32> {
+        match t.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => parse_chinese_number(t).and_then(|n| u32::try_from(n).ok()),
+        }
+    };
+    let total = years.map_or(Some(0), |y| count(y).map(|y| y.saturating_mul(12)))?;
+    total.checked_add(months.map_or(Some(0), count)?)
+}
+
+/// The recommendation stated in a text, if any.
+pub fn prosecution_recommendation(text: &str) -> Option<Recommendation> {
+    for found in RECOMMENDATION.find_iter(text) {
+        let words = found.as_str();
+        // The penalty names only separate the numbers (`有期徒刑一年至有期徒刑二年`).
+        let plain = words.replace("有期徒刑", "").replace("拘役", "");
+        if !(words.contains("有期徒刑") || words.contains("拘役")) {
+            continue;
+        }
+        let recommendation = |from: Option<u32>, to: Option<u32>| {
+            Some(Recommendation {
+                from_months: from,
+                to_months: to,
+                text: words.to_string(),
+            })
+        };
+        for captures in RANGE.captures_iter(&plain) {
+            let (from, to) = (term_months(&captures[1]), term_months(&captures[2]));
+            if let (Some(from), Some(to)) = (from, to)
+                && from > 0
+                && from <= to
+            {
+                return recommendation(Some(from), Some(to));
+            }
+        }
+        for captures in OPEN_RANGE.captures_iter(&plain) {
+            let month = |i: usize| captures.get(i).and_then(|m| term_months(m.as_str()));
+            match (month(1), month(2), month(3), month(4)) {
+                (Some(from), Some(to), ..) if from <= to => {
+                    return recommendation(Some(from), Some(to));
+                }
+                (_, _, Some(to), _) if to > 0 => return recommendation(None, Some(to)),
+                (_, _, _, Some(from)) if from > 0 => return recommendation(Some(from), None),
+                _ => {}
+            }
+        }
+        if let Some(months) = FIXED
+            .captures(&plain)
+            .and_then(|c| term_months(&c[1]))
+            .filter(|m| *m > 0)
+        {
+            return recommendation(Some(months), Some(months));
+        }
+    }
+    None
+}
+
+/// A judgment of the index with a readable sentence, as a precedent for an estimate.
+#[derive(Debug, Clone)]
+pub struct Precedent {
+    pub id: String,
+    pub case_number: Option<String>,
+    pub court: Option<String>,
+    pub year: Option<u16>,
+    /// Its charges, resolved to the dictionary's names where possible.
+    pub charges: Vec<String>,
+    /// Retrieval score (similarity to the query).
+    pub score: f32,
+    /// The sentence weighed: the first defendant's (the principal offender is named first).
+    pub sentence: Sentence,
+    pub features: CaseFeatures,
+}
+
+impl Precedent {
+    /// A precedent from a judgment whose outcome was parsed: `None` when no defendant received a
+    /// term (有期徒刑 or 拘役) — life, death, fines alone and exemptions are not on a month scale.
+    pub fn new(
+        judgment: &leian_core::Judgment,
+        score: f32,
+        sentences: &[Sentence],
+        features: CaseFeatures,
+    ) -> Option<Precedent> {
+        let sentence = sentences.first().filter(|s| term_of(s).is_some())?;
+        Some(Precedent {
+            id: judgment.id.clone(),
+            case_number: judgment.case_number.clone(),
+            court: judgment.court.clone(),
+            year: judgment.year,
+            charges: judgment
+                .causes
+                .iter()
+                .map(|c| canonical_charge(c))
+                .collect(),
+            score,
+            sentence: sentence.clone(),
+            features,
+        })
+    }
+
+    fn months(&self) -> f64 {
+        f64::from(term_of(&self.sentence).unwrap_or(0))
+    }
+}
+
+/// Months of a term of 有期徒刑 or 拘役.
+fn term_of(sentence: &Sentence) -> Option<u32> {
+    match sentence.penalty {
+        Penalty::FixedTerm | Penalty::CriminalDetention => sentence.term_months.filter(|m| *m > 0),
+        _ => None,
+    }
+}
+
+/// The dictionary's name of a charge (`贩卖毒品罪` → `走私、贩卖、运输、制造毒品罪`), or the
+/// name itself. Courts also write a selective charge with some of its parts (`强制猥亵罪`,
+/// `销售假药罪`, `贩卖、运输毒品罪`): a name whose characters appear in order in exactly one
+/// dictionary charge stands for that charge.
+pub fn canonical_charge(name: &str) -> String {
+    if let Some(charge) = resolve_charge(name) {
+        return charge.name.to_string();
+    }
+    let plain: Vec<char> = name.chars().filter(|c| *c != '、').collect();
+    if plain.len() < 4 || plain.last() != Some(&'罪') {
+        return name.to_string();
+    }
+    let mut containing = leian_text::dict::charges().iter().filter(|charge| {
+        let mut wanted = plain.iter().peekable();
+        for c in charge.name.chars() {
+            if wanted.peek() == Some(&&c) {
+                wanted.next();
+            }
+        }
+        wanted.peek().is_none()
+    });
+    match (containing.next(), containing.next()) {
+        (Some(only), None) => only.name.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// What the estimate is for: the charge (from the draft, or the query's analysis) and the text's
+/// features.
+#[derive(Debug, Clone)]
+pub struct EstimateQuery<'a> {
+    pub text: &'a str,
+    pub charge: Option<String>,
+    pub features: CaseFeatures,
+}
+
+/// One adjustment as applied: what it is, which way it moved the estimate and by how much.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Adjustment {
+    pub kind: AdjustmentKind,
+    /// The Chinese name.
+    pub name: String,
+    /// Relative change of the estimate it made (−0.12: twelve per cent lighter).
+    pub effect: f64,
+    /// Why, in Chinese.
+    pub reason: String,
+}
+
+/// A precedent the estimate rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReliedCase {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub court: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    /// Its sentence in months and whether it was suspended (缓刑).
+    pub months: u32,
+    pub penalty: Penalty,
+    pub probation: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fine_yuan: Option<u64>,
+    /// Its sentence carried over to the query's circumstances and quantity.
+    pub adjusted_months: f64,
+    /// Share of the estimate's weight (0..1).
+    pub weight: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<String>,
+}
+
+/// Whether an estimate was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateStatus {
+    Estimated,
+    Abstained,
+}
+
+/// 类案量刑参考: `status` `estimated` with the figures, or `abstained` with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentencingEstimate {
+    pub status: EstimateStatus,
+    /// The charge the estimate is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charge: Option<String>,
+    /// Estimated term in months (median).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub months: Option<f64>,
+    /// The central 60 % of the similar cases' carried-over sentences, months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band: Option<[f64; 2]>,
+    /// Their interquartile range, months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interquartile: Option<[f64; 2]>,
+    /// Weighted share of the similar cases that were suspended (缓刑).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probation_share: Option<f64>,
+    /// Interquartile range of their fines, yuan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fine_band: Option<[u64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statutory_range: Option<StatutoryRange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
+    /// The deciding quantity read from the query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<String>,
+    pub adjustments: Vec<Adjustment>,
+    /// The precedents weighed, heaviest first (at most ten shown).
+    pub cases: Vec<ReliedCase>,
+    /// How many same-charge precedents were weighed.
+    pub precedents: usize,
+    /// A sentence for the judge: what the estimate is, or why there is none.
+    pub summary: String,
+}
+
+impl SentencingEstimate {
+    /// An abstention with its reason.
+    pub fn abstain(charge: Option<String>, precedents: usize, reason: String) -> Self {
+        SentencingEstimate {
+            status: EstimateStatus::Abstained,
+            charge,
+            months: None,
+            band: None,
+            interquartile: None,
+            probation_share: None,
+            fine_band: None,
+            statutory_range: None,
+            recommendation: None,
+            quantity: None,
+            adjustments: Vec::new(),
+            cases: Vec::new(),
+            precedents,
+            summary: reason,
+        }
+    }
+}
+
+/// Circumstances that allow a sentence below the statutory minimum (减轻处罚).
+const MITIGATING_BELOW_RANGE: &[&str] = &["未遂", "从犯", "自首", "立功", "未成年", "中止"];
+
+/// Estimates the sentence of `query` from `precedents` (any order; those of another charge are
+/// set aside). Abstains when the charge is unknown or fewer than [`MIN_PRECEDENTS`] remain.
+pub fn estimate(
+    query: &EstimateQuery<'_>,
+    precedents: &[Precedent],
+    options: &EstimateOptions,
+) -> SentencingEstimate {
+    let Some(charge) = query.charge.clone() else {
+        return SentencingEstimate::abstain(
+            None,
+            0,
+            "未能从事实中确定罪名（可能不是刑事案件），不作量刑参考".into(),
+        );
+    };
+    let mut same: Vec<&Precedent> = precedents
+        .iter()
+        .filter(|p| p.charges.contains(&charge))
+        .collect();
+    same.sort_by(|a, b| b.score.total_cmp(&a.score));
+    same.truncate(MAX_PRECEDENTS);
+    if same.len() < MIN_PRECEDENTS {
+        return SentencingEstimate::abstain(
+            Some(charge.clone()),
+            same.len(),
+            format!(
+                "相似案例中{charge}且刑期可读的判决只有{}份（少于{MIN_PRECEDENTS}份），不作量刑参考",
+                same.len()
+            ),
+        );
+    }
+    let range = statutory_range(&charge, &query.features);
+    let quantity_on = options.enabled(AdjustmentKind::Quantity);
+    let top_score = f64::from(same[0].score.max(f32::MIN_POSITIVE));
+    let circumstance_kinds: Vec<(AdjustmentKind, &str, f64)> = AdjustmentKind::ALL
+        .into_iter()
+        .filter(|kind| options.enabled(*kind))
+        .filter_map(|kind| {
+            kind.circumstance()
+                .map(|(name, factor)| (kind, name, factor))
+        })
+        .collect();
+
+    // Each precedent carried over to the query: log months, weight, and the part of the change
+    // each adjustment made (to report their effects).
+    struct Carried<'p> {
+        precedent: &'p Precedent,
+        log_months: f64,
+        weight: f64,
+        shifts: Vec<(AdjustmentKind, f64)>,
+    }
+    let carried: Vec<Carried> = same
+        .iter()
+        .map(|precedent| {
+            let mut log_months = (precedent.months() + 1.0).ln();
+            let mut shifts = Vec::new();
+            for (kind, name, factor) in &circumstance_kinds {
+                let difference = i32::from(query.features.circumstances.contains(name))
+                    - i32::from(precedent.features.circumstances.contains(name));
+                if difference != 0 {
+                    let shift = f64::from(difference) * factor.ln();
+                    log_months += shift;
+                    shifts.push((*kind, shift));
+                }
+            }
+            // Similar texts first; the fourth power keeps the nearest cases ahead.
+            let mut weight = (f64::from(precedent.score) / top_score)
+                .clamp(0.0, 1.0)
+                .powi(4);
+            if quantity_on
+                && let (Some(mine), Some(theirs)) =
+                    (query.features.quantity, precedent.features.quantity)
+                && mine.same_kind(theirs)
+            {
+                let ((mine, elasticity), (theirs, _)) = (mine.log_value(), theirs.log_value());
+                let distance = mine - theirs;
+                let shift = elasticity * distance;
+                log_months += shift;
+                shifts.push((AdjustmentKind::Quantity, shift));
+                weight *= (-(distance / 1.5).powi(2)).exp();
+            }
+            if quantity_on && let Some(range) = &range {
+                let theirs = statutory_range(&charge, &precedent.features);
+                if range.bracket > 0 && theirs.is_none_or(|r| r.bracket != range.bracket) {
+                    weight *= 0.3;
+                }
+            }
+            Carried {
+                precedent,
+                log_months,
+                weight: weight.max(1e-6),
+                shifts,
+            }
+        })
+        .collect();
+    let total: f64 = carried.iter().map(|c| c.weight).sum();
+    let points: Vec<(f64, f64)> = carried.iter().map(|c| (c.log_months, c.weight)).collect();
+    let unadjusted: Vec<(f64, f64)> = carried
+        .iter()
+        .map(|c| ((c.precedent.months() + 1.0).ln(), c.weight))
+        .collect();
+    let from_log = |value: f64| value.exp() - 1.0;
+    let mut median = from_log(weighted_quantile(&points, 0.5));
+    let mut band = [
+        from_log(weighted_quantile(&points, BAND.0)),
+        from_log(weighted_quantile(&points, BAND.1)),
+    ];
+    let mut interquartile = [
+        from_log(weighted_quantile(&points, 0.25)),
+        from_log(weighted_quantile(&points, 0.75)),
+    ];
+    let mut adjustments: Vec<Adjustment> = Vec::new();
+    // Each adjustment's effect: the median with its shifts removed, against the median.
+    let mut kinds: Vec<AdjustmentKind> = carried
+        .iter()
+        .flat_map(|c| c.shifts.iter().map(|(kind, _)| *kind))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        let without: Vec<(f64, f64)> = carried
+            .iter()
+            .map(|c| {
+                let shift: f64 = c
+                    .shifts
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, s)| s)
+                    .sum();
+                (c.log_months - shift, c.weight)
+            })
+            .collect();
+        let before = from_log(weighted_quantile(&without, 0.5));
+        let effect = (median + 1.0) / (before + 1.0) - 1.0;
+        let reason = match kind {
+            AdjustmentKind::Quantity => format!(
+                "按{}与各类案的数额或数量之比折算刑期，并优先参照数额或数量相近的类案",
+                query
+                    .features
+                    .quantity
+                    .map(KeyQuantity::describe)
+                    .unwrap_or_default()
+            ),
+            other => {
+                let has = query
+                    .features
+                    .circumstances
+                    .contains(other.circumstance().map_or("", |(name, _)| name));
+                match has {
+                    true => format!(
+                        "本案有{}情节，类案中没有该情节的，刑期相应下调或上调",
+                        other.label()
+                    ),
+                    false => format!(
+                        "本案未见{}情节，类案中有该情节的，刑期相应还原",
+                        other.label()
+                    ),
+                }
+            }
+        };
+        if effect.abs() >= 0.005 {
+            adjustments.push(Adjustment {
+                kind,
+                name: kind.label().to_string(),
+                effect: round3(effect),
+                reason,
+            });
+        }
+    }
+    if options.enabled(AdjustmentKind::StatutoryRange)
+        && let Some(range) = &range
+        && !MITIGATING_BELOW_RANGE
+            .iter()
+            .any(|name| query.features.circumstances.contains(name))
+    {
+        let before = median;
+        let clamp = |value: f64| {
+            let value = range
+                .from_months
+                .map_or(value, |from| value.max(f64::from(from)));
+            range.to_months.map_or(value, |to| value.min(f64::from(to)))
+        };
+        median = clamp(median);
+        band = [clamp(band[0]), clamp(band[1])];
+        interquartile = [clamp(interquartile[0]), clamp(interquartile[1])];
+        if (median - before).abs() > 1e-9 {
+            adjustments.push(Adjustment {
+                kind: AdjustmentKind::StatutoryRange,
+                name: AdjustmentKind::StatutoryRange.label().into(),
+                effect: round3((median + 1.0) / (before + 1.0) - 1.0),
+                reason: format!(
+                    "类案刑期超出本案所在的法定刑幅度（{}），按该幅度取值",
+                    range.basis
+                ),
+            });
+        }
+    }
+    let recommendation = prosecution_recommendation(query.text);
+    if options.enabled(AdjustmentKind::Recommendation)
+        && let Some(recommended) = &recommendation
+    {
+        let before = median;
+        match (recommended.from_months, recommended.to_months) {
+            (Some(from), Some(to)) => {
+                let (from, to) = (f64::from(from), f64::from(to));
+                // Courts mostly sentence in the lower part of a recommended range.
+                median = from_log(0.75 * (from + 1.0).ln() + 0.25 * (to + 1.0).ln());
+                band = [from, to];
+                interquartile = [from, to];
+            }
+            (None, Some(to)) => {
+                let to = f64::from(to);
+                median = median.min(to);
+                band = [band[0].min(median), band[1].min(to)];
+                interquartile = [interquartile[0].min(median), interquartile[1].min(to)];
+            }
+            (Some(from), None) => {
+                let from = f64::from(from);
+                median = median.max(from);
+                band = [band[0].max(from), band[1].max(median)];
+                interquartile = [interquartile[0].max(from), interquartile[1].max(median)];
+            }
+            (None, None) => {}
+        }
+        if (median - before).abs() > 1e-9 {
+            adjustments.push(Adjustment {
+                kind: AdjustmentKind::Recommendation,
+                name: AdjustmentKind::Recommendation.label().into(),
+                effect: round3((median + 1.0) / (before + 1.0) - 1.0),
+                reason: format!(
+                    "事实中载有公诉机关的量刑建议（{}），参照其幅度",
+                    recommended.text
+                ),
+            });
+        }
+    }
+    let probation: f64 = carried
+        .iter()
+        .filter(|c| c.precedent.sentence.probation_months.is_some())
+        .map(|c| c.weight)
+        .sum::<f64>()
+        / total;
+    let fines: Vec<(f64, f64)> = carried
+        .iter()
+        .filter_map(|c| c.precedent.sentence.fine_yuan.map(|f| (f as f64, c.weight)))
+        .collect();
+    let fine_band = (!fines.is_empty()).then(|| {
+        [
+            weighted_quantile(&fines, 0.25).round() as u64,
+            weighted_quantile(&fines, 0.75).round() as u64,
+        ]
+    });
+    let mut relied: Vec<ReliedCase> = carried
+        .iter()
+        .map(|c| ReliedCase {
+            id: c.precedent.id.clone(),
+            case_number: c.precedent.case_number.clone(),
+            court: c.precedent.court.clone(),
+            year: c.precedent.year,
+            months: term_of(&c.precedent.sentence).unwrap_or(0),
+            penalty: c.precedent.sentence.penalty,
+            probation: c.precedent.sentence.probation_months.is_some(),
+            fine_yuan: c.precedent.sentence.fine_yuan,
+            adjusted_months: round1(from_log(c.log_months)),
+            weight: round3(c.weight / total),
+            quantity: c.precedent.features.quantity.map(KeyQuantity::describe),
+        })
+        .collect();
+    relied.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    relied.truncate(CASES_SHOWN);
+    let raw_median = from_log(weighted_quantile(&unadjusted, 0.5));
+    let summary = format!(
+        "参照{}份{}类案，估计刑期约{}（相似类案中间60%为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
+        same.len(),
+        charge,
+        describe_months(median),
+        describe_months(band[0]),
+        describe_months(band[1]),
+        describe_months(raw_median),
+        (probation * 100.0).round()
+    );
+    SentencingEstimate {
+        status: EstimateStatus::Estimated,
+        charge: Some(charge),
+        months: Some(round1(median)),
+        band: Some([round1(band[0]), round1(band[1])]),
+        interquartile: Some([round1(interquartile[0]), round1(interquartile[1])]),
+        probation_share: Some(round3(probation)),
+        fine_band,
+        statutory_range: range,
+        recommendation,
+        quantity: query.features.quantity.map(KeyQuantity::describe),
+        adjustments,
+        cases: relied,
+        precedents: same.len(),
+        summary,
+    }
+}
+
+/// The value below which `q` of the weight lies (the lower of two at an exact split). Written
+/// here because it is a few lines and the statistics crates weigh whole distributions.
+fn weighted_quantile(points: &[(f64, f64)], q: f64) -> f64 {
+    let mut sorted: Vec<(f64, f64)> = points.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = sorted.iter().map(|p| p.1).sum();
+    let mut seen = 0.0;
+    for (value, weight) in &sorted {
+        seen += weight;
+        if seen >= total * q - 1e-12 {
+            return *value;
+        }
+    }
+    sorted.last().map_or(0.0, |p| p.0)
+}
+
+/// Months as a judge writes them: `一年六个月` style in digits (`1年6个月`, `8个月`, `20天`).
+pub fn describe_months(months: f64) -> String {
+    if months < 1.0 {
+        return format!("{}天", (months * 30.0).round().max(1.0));
+    }
+    let whole = months.round() as u64;
+    match (whole / 12, whole % 12) {
+        (0, m) => format!("{m}个月"),
+        (y, 0) => format!("{y}年"),
+        (y, m) => format!("{y}年{m}个月"),
+    }
+}
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyze_text;
+
+    fn precedent(id: &str, months: u32, score: f32, facts: &str) -> Precedent {
+        let judgment = leian_core::Judgment {
+            id: id.into(),
+            causes: vec!["盗窃罪".into()],
+            ..Default::default()
+        };
+        let sentence = Sentence {
+            defendant: None,
+            penalty: Penalty::FixedTerm,
+            term_months: Some(months),
+            probation_months: None,
+            fine_yuan: Some(u64::from(months) * 1000),
+            fined: true,
+        };
+        let features = CaseFeatures::from_analysis(&analyze_text(facts));
+        Precedent::new(&judgment, score, &[sentence], features).unwrap()
+    }
+
+    fn query(text: &str) -> EstimateQuery<'_> {
+        EstimateQuery {
+            text,
+            charge: Some("盗窃罪".into()),
+            features: CaseFeatures::from_analysis(&analyze_text(text)),
+        }
+    }
+
+    #[test]
+    fn partial_names_of_selective_charges_resolve() {
+        assert_eq!(canonical_charge("贩卖毒品罪"), CRIMINAL_DRUGS);
+        assert_eq!(canonical_charge("贩卖、运输毒品罪"), CRIMINAL_DRUGS);
+        assert_eq!(canonical_charge("强制猥亵罪"), "强制猥亵、侮辱罪");
+        assert_eq!(canonical_charge("盗窃罪"), "盗窃罪");
+        assert_eq!(canonical_charge("不存在的罪"), "不存在的罪");
+    }
+
+    #[test]
+    fn terms_in_words_and_digits() {
+        assert_eq!(term_months("一年六个月"), Some(18));
+        assert_eq!(term_months("十个月"), Some(10));
+        assert_eq!(term_months("3年"), Some(36));
+        assert_eq!(term_months("二年零三个月"), Some(27));
+        assert_eq!(term_months(""), None);
+    }
+
+    #[test]
+    fn recommendations_as_ranges_bounds_and_points() {
+        // Wordings of the shared corpus's 公诉机关 paragraphs.
+        let range =
+            |text: &str| prosecution_recommendation(text).map(|r| (r.from_months, r.to_months));
+        assert_eq!(
+            range("建议对被告人在有期徒刑九个月至一年三个月的幅度内判处刑罚。"),
+            Some((Some(9), Some(15)))
+        );
+        assert_eq!(
+            range("建议判处被告人韩某某拘役四个月至五个月。"),
+            Some((Some(4), Some(5)))
+        );
+        assert_eq!(
+            range("建议对被告人王天超的量刑幅度为有期徒刑十年至有期徒刑十二年。"),
+            Some((Some(120), Some(144)))
+        );
+        assert_eq!(
+            range("建议判处被告人李晓东一年以上二年以下有期徒刑。"),
+            Some((Some(12), Some(24)))
+        );
+        assert_eq!(range("建议对其判处二个月以下拘役。"), Some((None, Some(2))));
+        assert_eq!(
+            range("建议对被告人判处七年以上有期徒刑。"),
+            Some((Some(84), None))
+        );
+        assert_eq!(
+            range("建议判处被告人李印辉有期徒刑三年。"),
+            Some((Some(36), Some(36)))
+        );
+        assert_eq!(range("建议对其从轻处罚。"), None);
+    }
+
+    #[test]
+    fn amounts_choose_the_bracket_and_drugs_are_converted() {
+        let features = CaseFeatures::from_analysis(&analyze_text("盗窃现金人民币5万元"));
+        assert_eq!(
+            statutory_range("盗窃罪", &features).unwrap().from_months,
+            Some(36)
+        );
+        let ketamine = CaseFeatures::from_analysis(&analyze_text("贩卖氯胺酮50克"));
+        assert_eq!(ketamine.quantity, Some(KeyQuantity::Drug { grams: 5.0 }));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &ketamine)
+                .unwrap()
+                .to_months,
+            Some(84)
+        );
+    }
+
+    #[test]
+    fn the_estimate_follows_the_amount_and_names_its_cases() {
+        let precedents = vec![
+            precedent("a", 6, 10.0, "盗窃现金人民币3000元"),
+            precedent("b", 8, 9.0, "盗窃现金人民币5000元"),
+            precedent("c", 7, 9.5, "盗窃现金人民币4000元"),
+            precedent("d", 48, 5.0, "盗窃现金人民币80000元"),
+        ];
+        let small = estimate(
+            &query("被告人盗窃现金人民币4000元"),
+            &precedents,
+            &Default::default(),
+        );
+        assert_eq!(small.status, EstimateStatus::Estimated);
+        let months = small.months.unwrap();
+        assert!((5.0..=9.0).contains(&months), "{small:?}");
+        assert_eq!(small.cases.len(), 4);
+        assert!(small.cases[0].weight >= small.cases[3].weight);
+        let large = estimate(
+            &query("被告人盗窃现金人民币90000元"),
+            &precedents,
+            &Default::default(),
+        );
+        assert!(large.months.unwrap() >= 36.0, "{large:?}");
+        assert!(
+            large
+                .adjustments
+                .iter()
+                .any(|a| a.kind == AdjustmentKind::Quantity && a.effect > 0.0)
+        );
+    }
+
+    #[test]
+    fn circumstances_move_the_estimate_and_can_be_switched_off() {
+        let precedents = vec![
+            precedent("a", 12, 10.0, "盗窃现金人民币5000元"),
+            precedent("b", 12, 9.0, "盗窃现金人民币5000元"),
+            precedent("c", 12, 8.0, "盗窃现金人民币5000元"),
+        ];
+        let text = "被告人盗窃现金人民币5000元，后主动投案，如实供述自己的罪行。";
+        let with = estimate(&query(text), &precedents, &Default::default());
+        assert!(with.months.unwrap() < 12.0, "{with:?}");
+        assert!(
+            with.adjustments
+                .iter()
+                .any(|a| a.name == "自首" && a.effect < 0.0)
+        );
+        let options = EstimateOptions {
+            disabled: [AdjustmentKind::Surrender].into_iter().collect(),
+        };
+        let without = estimate(&query(text), &precedents, &options);
+        assert!(without.months.unwrap() > with.months.unwrap());
+        assert!(!without.adjustments.iter().any(|a| a.name == "自首"));
+    }
+
+    #[test]
+    fn too_few_or_no_charge_abstains_with_a_reason() {
+        let precedents = vec![precedent("a", 6, 1.0, "盗窃现金人民币3000元")];
+        let few = estimate(
+            &query("被告人盗窃现金3000元"),
+            &precedents,
+            &Default::default(),
+        );
+        assert_eq!(few.status, EstimateStatus::Abstained);
+        assert!(few.summary.contains("只有1份"), "{}", few.summary);
+        let civil = EstimateQuery {
+            text: "原告诉称被告借款未还",
+            charge: None,
+            features: CaseFeatures::default(),
+        };
+        let none = estimate(&civil, &precedents, &Default::default());
+        assert_eq!(none.status, EstimateStatus::Abstained);
+        assert!(none.summary.contains("罪名"));
+    }
+
+    #[test]
+    fn a_recommended_range_bounds_the_estimate() {
+        let precedents = vec![
+            precedent("a", 24, 10.0, "盗窃现金人民币5000元"),
+            precedent("b", 24, 9.0, "盗窃现金人民币5000元"),
+            precedent("c", 24, 8.0, "盗窃现金人民币5000元"),
+        ];
+        let text = "被告人盗窃现金人民币5000元。公诉机关建议判处有期徒刑六个月至十个月。";
+        let estimate = estimate(&query(text), &precedents, &Default::default());
+        let months = estimate.months.unwrap();
+        assert!((6.0..=10.0).contains(&months), "{estimate:?}");
+        assert_eq!(estimate.band, Some([6.0, 10.0]));
+        assert!(estimate.recommendation.is_some());
+    }
+
+    #[test]
+    fn months_read_as_a_judge_writes_them() {
+        assert_eq!(describe_months(18.0), "1年6个月");
+        assert_eq!(describe_months(8.2), "8个月");
+        assert_eq!(describe_months(36.0), "3年");
+        assert_eq!(describe_months(0.5), "15天");
+    }
+}
