@@ -12,6 +12,7 @@ use leian_legal::analysis::Analysis;
 use leian_legal::authority::{Binding, Tier};
 use leian_legal::explain::{Element, excerpt};
 use leian_legal::outcome::{OutcomeDistribution, Quantiles};
+use leian_legal::sentencing::{EstimateStatus, SentencingEstimate, describe_months};
 use leian_search::Mode;
 use leian_search::linking::{self, LinkReason};
 use serde::Serialize;
@@ -404,7 +405,13 @@ impl Report {
 
         blocks.push(Block::Heading(2, "五、裁判结果分布".into()));
         match &research.outcome {
-            Some(outcome) => blocks.push(Block::List(outcome_lines(outcome))),
+            Some(outcome) => {
+                blocks.push(Block::List(outcome_lines(&outcome.distribution)));
+                if let Some(estimate) = &outcome.estimate {
+                    blocks.push(Block::Heading(3, "类案量刑参考".into()));
+                    blocks.extend(estimate_blocks(estimate));
+                }
+            }
             None => blocks.push(Block::Paragraph("本次检索未检索类案。".into())),
         }
 
@@ -591,6 +598,78 @@ pub fn describe_reason(reason: &LinkReason) -> String {
             format!("条文与案情用语相符：{}", terms.join("、"))
         }
     }
+}
+
+/// The sentencing reference: the figures, what moved them, the cases relied on, and what it is
+/// not (a reference, never a verdict).
+fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
+    if estimate.status == EstimateStatus::Abstained {
+        return vec![Block::Paragraph(format!(
+            "不作量刑参考：{}",
+            estimate.summary
+        ))];
+    }
+    let mut fields: Vec<(String, String)> = Vec::new();
+    if let (Some(months), Some([lower, upper])) = (estimate.months, estimate.band) {
+        fields.push(("估计刑期".into(), describe_months(months)));
+        fields.push((
+            "相似类案中间60%".into(),
+            format!("{}至{}", describe_months(lower), describe_months(upper)),
+        ));
+    }
+    if let Some(share) = estimate.probation_share {
+        fields.push(("类案缓刑比例".into(), format!("{:.0}%", share * 100.0)));
+    }
+    if let Some([low, high]) = estimate.fine_band {
+        fields.push((
+            "类案罚金（四分位区间）".into(),
+            format!("{low}元至{high}元"),
+        ));
+    }
+    if let Some(range) = &estimate.statutory_range {
+        fields.push(("法定刑幅度".into(), range.basis.clone()));
+    }
+    if let Some(recommendation) = &estimate.recommendation {
+        fields.push(("公诉机关量刑建议".into(), recommendation.text.clone()));
+    }
+    let mut blocks = vec![
+        Block::Paragraph(estimate.summary.clone()),
+        Block::Fields(fields),
+    ];
+    if !estimate.adjustments.is_empty() {
+        blocks.push(Block::List(
+            estimate
+                .adjustments
+                .iter()
+                .map(|a| format!("{}：{:+.0}%，{}", a.name, a.effect * 100.0, a.reason))
+                .collect(),
+        ));
+    }
+    blocks.push(Block::List(
+        estimate
+            .cases
+            .iter()
+            .map(|case| {
+                format!(
+                    "{}{}：刑期{}{}，折算后{}，权重{:.0}%",
+                    case.case_number.as_deref().unwrap_or(&case.id),
+                    case.court
+                        .as_deref()
+                        .map(|court| format!("（{court}）"))
+                        .unwrap_or_default(),
+                    describe_months(f64::from(case.months)),
+                    if case.probation { "，缓刑" } else { "" },
+                    describe_months(case.adjusted_months),
+                    case.weight * 100.0
+                )
+            })
+            .collect(),
+    ));
+    blocks.push(Block::Paragraph(
+        "以上为依相似判决统计的参考，不替代法官依法独立裁量；拟判结果明显偏离时，宜在裁判文书中说明理由或提交专业法官会议讨论。"
+            .into(),
+    ));
+    blocks
 }
 
 /// The outcome distribution as plain sentences.

@@ -9,6 +9,7 @@
 
 use crate::error::{Result, ServiceError};
 use crate::request::{ResearchRequest, Scope};
+use crate::sentencing::SentencingRequest;
 use crate::service::Service;
 use chrono::NaiveDate;
 use leian_core::{Document, Judgment, Kind, deadline};
@@ -17,6 +18,7 @@ use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::authority::{AuthorityTier, classify, sort_by_authority};
 use leian_legal::explain::{Explanation, QueryExplainer};
 use leian_legal::outcome::OutcomeDistribution;
+use leian_legal::sentencing::SentencingEstimate;
 use leian_search::linking::{FlaggedStatute, LinkedStatute};
 use leian_search::{Hit, Mode, SearchError, SearchRequest};
 use serde::Serialize;
@@ -118,10 +120,11 @@ pub struct Research {
     /// reasoning and result excerpts) and `case_number` (empty when `kind` is `statute`).
     pub judgments: Vec<ResearchHit>,
     /// Outcomes of the similar judgments: sentences (months, probation, fines) or civil
-    /// supported / partly / rejected, as counts and quantiles (absent when `kind` is `statute`).
+    /// supported / partly / rejected, as counts and quantiles, and for a criminal query
+    /// `estimate`, the 类案量刑参考 (absent when `kind` is `statute`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub outcome: Option<OutcomeDistribution>,
+    pub outcome: Option<ResearchOutcome>,
     /// Statute article hits, best first (empty when `kind` is `judgment`). With linking, each
     /// also has `tier` (specific / general / other), `support`, `status` and `reasons` (which
     /// similar cases cite it, which charge or circumstance calls for it, which terms matched).
@@ -139,6 +142,17 @@ pub struct Research {
     #[serde(serialize_with = "iso_date")]
     #[schema(value_type = String, format = Date)]
     pub today: NaiveDate,
+}
+
+/// The outcome distribution of the similar judgments and, for a criminal query, the sentencing
+/// estimate (`outcome.estimate`: `status` `estimated` with months, band, adjustments and the cases
+/// relied on, or `abstained` with the reason in `summary`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResearchOutcome {
+    #[serde(flatten)]
+    pub distribution: OutcomeDistribution,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<SentencingEstimate>,
 }
 
 fn iso_date<S: serde::Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
@@ -183,7 +197,10 @@ impl Service {
                 self.similar_judgments(request, &text_analysis, today)?;
             research.query_terms = query_terms;
             let decided: Vec<&Judgment> = judgments.iter().collect();
-            research.outcome = Some(OutcomeDistribution::from_judgments(&decided));
+            research.outcome = Some(ResearchOutcome {
+                distribution: OutcomeDistribution::from_judgments(&decided),
+                estimate: None,
+            });
             research.judgments = hits;
             deadline::check()?;
         }
@@ -228,6 +245,21 @@ impl Service {
                 Mode::Bm25,
                 &request.exclude_ids,
             )?;
+        }
+        // A criminal query gets its sentencing reference, read with the analysis above (its charge
+        // is the one the similar judgments vote for).
+        if let Some(outcome) = &mut research.outcome
+            && outcome.distribution.criminal_judgments > 0
+        {
+            let sentencing = SentencingRequest {
+                text: request.text.clone(),
+                charge: None,
+                filters: request.filters.clone(),
+                exclude_ids: request.exclude_ids.clone(),
+                options: Default::default(),
+            };
+            outcome.estimate = Some(self.estimate_with(&sentencing, &research.analysis)?);
+            deadline::check()?;
         }
         research.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(research)

@@ -142,7 +142,15 @@ fn research_orders_by_authority_and_explains() {
     );
     assert!(explanation.reasoning_excerpt.is_some());
     assert!(explanation.result_excerpt.is_some());
-    assert_eq!(research.outcome.as_ref().unwrap().criminal_judgments, 2);
+    assert_eq!(
+        research
+            .outcome
+            .as_ref()
+            .unwrap()
+            .distribution
+            .criminal_judgments,
+        2
+    );
     assert!(research.statutes.is_empty());
     assert!(research.analysis.charges.iter().any(|c| c.name == "盗窃罪"));
     assert_eq!(
