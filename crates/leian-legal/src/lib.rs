@@ -10,6 +10,7 @@
 //!   reasoning and result excerpts);
 //! - [`authority`]: the SPC's Art. 4 authority tiers and recency for a requesting court;
 //! - [`citation_check`]: a draft's statute citations checked against a statute catalog;
+//! - [`draft`]: a draft judgment's facts, charges and outcome, or why none could be read;
 //!
 //! ```
 //! use leian_legal::analysis::analyze_text;
@@ -23,6 +24,7 @@
 pub mod analysis;
 pub mod authority;
 pub mod citation_check;
+pub mod draft;
 pub mod explain;
 pub mod outcome;
 pub mod sections;
@@ -34,7 +36,9 @@ pub use authority::{
 pub use citation_check::{
     CheckError, CheckedCitation, CitationReport, CitationStatus, check_citations,
 };
+pub use draft::{DraftOutcome, DraftProblem, parse_draft};
 pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with};
 pub use outcome::{
-    CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_outcome,
+    CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_awarded,
+    parse_outcome, parse_result,
 };

@@ -44,7 +44,12 @@ fn first_of(text: &str, markers: &[&str]) -> Option<usize> {
 /// Splits judgment text at 经审理查明 / 公诉机关指控, 本院认为 and 判决如下.
 pub fn split_sections(text: &str) -> Sections<'_> {
     let reasoning_at = text.find(REASONING_MARKER);
-    let result_at = first_of(text, RESULT_MARKERS).filter(|&r| reasoning_at.is_none_or(|s| r > s));
+    // The first operative part after the reasoning: an appeal quotes the first instance's
+    // 判决如下 among its facts.
+    let result_at = match reasoning_at {
+        Some(s) => first_of(&text[s..], RESULT_MARKERS).map(|r| s + r),
+        None => first_of(text, RESULT_MARKERS),
+    };
     let facts_end = reasoning_at.or(result_at).unwrap_or(text.len());
     let facts_at = first_of(&text[..facts_end], FACT_MARKERS);
     let result = result_at.and_then(|start| trimmed(cut_operative_tail(&text[start..])));
@@ -126,6 +131,15 @@ mod tests {
         assert!(s.reasoning.unwrap().starts_with("本院认为"));
         assert!(s.result.unwrap().starts_with("判决如下"));
         assert!(s.result.unwrap().ends_with("并处罚金人民币三万元。"));
+    }
+
+    #[test]
+    fn an_appeal_quoting_the_first_instance_keeps_its_own_result() {
+        // judge-77296208, abridged: the first instance's 判决如下 is quoted before 本院认为.
+        let text = "原审法院认为，被告人岳乐的行为已构成妨害公务罪，判决如下：被告人岳乐犯妨害公务罪，判处有期徒刑一年。 经审理查明，事实与原审认定一致。 本院认为，原判量刑适当。判决如下： 一、撤销本院（2017）冀0921刑初329号刑事判决； 二、被告人岳乐犯妨害公务罪，判处有期徒刑一年，缓刑一年。";
+        let s = split_sections(text);
+        assert!(s.result.unwrap().contains("缓刑一年"), "{s:?}");
+        assert!(s.reasoning.unwrap().ends_with("原判量刑适当。"), "{s:?}");
     }
 
     #[test]
