@@ -1,11 +1,15 @@
-//! `leian check`: every statute citation of a draft checked against an index.
+//! `leian check`: every statute citation of a draft checked against an index, and its outcome
+//! compared with similar cases (类案不同判预警).
 //!
-//! Exit status: 0 when every citation is valid (or there is none), 1 when at least one is not,
-//! 2 when the check could not run (bad arguments, unreadable or empty input, no index).
+//! Exit status: 0 when every citation is valid (or there is none) and the outcome raises no
+//! alert, 1 when a citation is not valid or the outcome departs from similar cases (or breaks a
+//! bound of the Criminal Law's general part), 2 when the check could not run (bad arguments,
+//! unreadable or empty input, no index).
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use leian_legal::{CitationReport, CitationStatus};
+use leian_legal::CitationStatus;
+use leian_service::draft_check::{CheckStatus, DraftCheck, OutcomeCheck};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +24,7 @@ pub struct CheckArgs {
     /// 索引快照文件夹（由 `leian index` 建立）
     #[arg(long)]
     index: PathBuf,
-    /// 以 JSON 输出核查结果（与 `POST /v1/citations/check` 的格式相同）
+    /// 以 JSON 输出核查结果（与 `POST /v1/drafts/check` 的格式相同：引用核查的字段加 `outcome`）
     #[arg(long)]
     json: bool,
     /// 文书草稿，UTF-8 文本；`-` 表示从标准输入读取
@@ -29,7 +33,9 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> ExitCode {
     match check(&args) {
-        Ok(report) if report.problems() == 0 => ExitCode::SUCCESS,
+        Ok(report) if report.citations.problems() == 0 && !report.outcome.alerted() => {
+            ExitCode::SUCCESS
+        }
         Ok(_) => ExitCode::from(PROBLEMS_FOUND),
         Err(error) => {
             eprintln!("错误：{}", crate::error_chain(&error));
@@ -38,13 +44,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
 }
 
-fn check(args: &CheckArgs) -> Result<CitationReport> {
+fn check(args: &CheckArgs) -> Result<DraftCheck> {
     let text = read_draft(&args.file)?;
     let settings = leian_service::EngineSettings {
         load_encoder: false,
         ..Default::default()
     };
-    let report = leian_service::Service::open(&args.index, &settings)?.check_citations(&text)?;
+    let report = leian_service::Service::open(&args.index, &settings)?.check_draft(&text)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -76,9 +82,9 @@ fn read_draft(file: &PathBuf) -> Result<String> {
     Ok(text)
 }
 
-/// One line per citation, its suggestions below it, then the counts.
-fn print_report(report: &CitationReport) {
-    for citation in &report.citations {
+/// One line per citation, its suggestions below it, the counts, then the outcome check.
+fn print_report(report: &DraftCheck) {
+    for citation in &report.citations.citations {
         let mark = if citation.status == CitationStatus::Valid {
             "ok"
         } else {
@@ -96,5 +102,23 @@ fn print_report(report: &CitationReport) {
             println!("   建议: {}", citation.suggestions.join("；"));
         }
     }
-    println!("{}", report.summary());
+    println!("{}", report.citations.summary());
+    print_outcome(&report.outcome);
+}
+
+fn print_outcome(check: &OutcomeCheck) {
+    let label = match check.status {
+        CheckStatus::Consistent => "与类案一致",
+        CheckStatus::Lighter => "轻于类案",
+        CheckStatus::Heavier => "重于类案",
+        CheckStatus::NoReference => "无类案可比",
+    };
+    println!("裁判结果：{label}（{}）", check.status.as_str());
+    println!("  {}", check.reason);
+    for issue in &check.legal_issues {
+        println!("  !! {}", issue.message);
+    }
+    if let Some(alert) = &check.alert {
+        println!("预警：{alert}");
+    }
 }

@@ -47,7 +47,7 @@ enum Command {
         #[command(subcommand)]
         command: serve_cmd::KeysCommand,
     },
-    /// 对照索引核查文书草稿中的每一处法条引用；全部有效时退出码为 0，有问题时为 1，无法核查时为 2
+    /// 核查文书草稿：对照索引核查每一处法条引用，并将裁判结果与类案比较（类案不同判预警）；全部无误时退出码为 0，有问题或预警时为 1，无法核查时为 2
     Check(check_cmd::CheckArgs),
     /// 管理向量模型：获取、导入、列出
     Models {

@@ -18,7 +18,7 @@
 //! }
 //! ```
 
-use crate::outcome::{Outcome, parse_result};
+use crate::outcome::{Outcome, Penalty, Sentence, parse_result};
 use crate::sections::{REASONING_MARKER, split_sections};
 use serde::{Deserialize, Serialize};
 
@@ -135,9 +135,177 @@ fn charges(result: &str) -> Vec<String> {
     charges
 }
 
+/// Which way a sentence departs (from the law's bounds or from similar cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Lighter,
+    Heavier,
+    /// A combination the law does not allow, neither lighter nor heavier as such.
+    Inconsistent,
+}
+
+/// A sentence outside what the Criminal Law's general part allows, whatever similar cases say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LegalIssue {
+    pub direction: Direction,
+    /// The problem and the article, for the judge.
+    pub message: String,
+}
+
+/// The general-part bounds a sentence breaks: the term of 有期徒刑 (Art. 45; several charges
+/// Art. 69), 拘役 (Art. 42, 69), 管制 (Art. 38, 69), who may be suspended (Art. 72) and the
+/// probation period (Art. 73). `several_charges`: 数罪并罚, whose executed terms go higher.
+pub fn sentence_issues(sentence: &Sentence, several_charges: bool) -> Vec<LegalIssue> {
+    let mut issues = Vec::new();
+    let mut issue = |direction, message: &str| {
+        issues.push(LegalIssue {
+            direction,
+            message: message.to_string(),
+        })
+    };
+    let Some(term) = sentence.term_months else {
+        return issues;
+    };
+    match sentence.penalty {
+        Penalty::FixedTerm => {
+            if term < 6 {
+                issue(
+                    Direction::Lighter,
+                    "有期徒刑的期限为六个月以上（刑法第四十五条）",
+                );
+            } else if term > 180 && !several_charges {
+                issue(
+                    Direction::Heavier,
+                    "有期徒刑的期限为十五年以下（刑法第四十五条）",
+                );
+            } else if term > 300 {
+                issue(
+                    Direction::Heavier,
+                    "数罪并罚有期徒刑最高不能超过二十五年（刑法第六十九条）",
+                );
+            }
+        }
+        Penalty::CriminalDetention => {
+            if term < 1 {
+                issue(
+                    Direction::Lighter,
+                    "拘役的期限为一个月以上（刑法第四十二条）",
+                );
+            } else if term > 6 && !several_charges {
+                issue(
+                    Direction::Heavier,
+                    "拘役的期限为六个月以下（刑法第四十二条）",
+                );
+            } else if term > 12 {
+                issue(
+                    Direction::Heavier,
+                    "数罪并罚拘役最高不能超过一年（刑法第六十九条）",
+                );
+            }
+        }
+        Penalty::PublicSurveillance => {
+            if term < 3 {
+                issue(
+                    Direction::Lighter,
+                    "管制的期限为三个月以上（刑法第三十八条）",
+                );
+            } else if term > 24 && !several_charges {
+                issue(Direction::Heavier, "管制的期限为二年以下（刑法第三十八条）");
+            } else if term > 36 {
+                issue(
+                    Direction::Heavier,
+                    "数罪并罚管制最高不能超过三年（刑法第六十九条）",
+                );
+            }
+        }
+        _ => {}
+    }
+    if let Some(period) = sentence.probation_months {
+        let suspendable = match sentence.penalty {
+            Penalty::CriminalDetention => true,
+            Penalty::FixedTerm => term <= 36,
+            _ => false,
+        };
+        if !suspendable {
+            issue(
+                Direction::Inconsistent,
+                "宣告缓刑限于被判处拘役或者三年以下有期徒刑的犯罪分子（刑法第七十二条）",
+            );
+        } else if period < term {
+            issue(
+                Direction::Inconsistent,
+                "缓刑考验期限不能少于原判刑期（刑法第七十三条）",
+            );
+        } else {
+            let (least, most, message) = match sentence.penalty {
+                Penalty::CriminalDetention => (
+                    2,
+                    12,
+                    "拘役的缓刑考验期限为二个月以上一年以下（刑法第七十三条）",
+                ),
+                _ => (
+                    12,
+                    60,
+                    "有期徒刑的缓刑考验期限为一年以上五年以下（刑法第七十三条）",
+                ),
+            };
+            if period < least || period > most {
+                issue(Direction::Inconsistent, message);
+            }
+        }
+    }
+    issues
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn term(penalty: Penalty, months: u32, probation: Option<u32>) -> Sentence {
+        Sentence {
+            defendant: None,
+            penalty,
+            term_months: Some(months),
+            probation_months: probation,
+            fine_yuan: None,
+            fined: false,
+        }
+    }
+
+    #[test]
+    fn general_part_bounds_of_terms_and_probation() {
+        let issues = |s: &Sentence, several| -> Vec<Direction> {
+            sentence_issues(s, several)
+                .iter()
+                .map(|i| i.direction)
+                .collect()
+        };
+        assert!(issues(&term(Penalty::FixedTerm, 8, None), false).is_empty());
+        assert_eq!(
+            issues(&term(Penalty::FixedTerm, 3, None), false),
+            [Direction::Lighter]
+        );
+        assert_eq!(
+            issues(&term(Penalty::FixedTerm, 192, None), false),
+            [Direction::Heavier]
+        );
+        assert!(issues(&term(Penalty::FixedTerm, 192, None), true).is_empty());
+        assert_eq!(
+            issues(&term(Penalty::CriminalDetention, 9, None), false),
+            [Direction::Heavier]
+        );
+        assert!(issues(&term(Penalty::CriminalDetention, 4, Some(6)), false).is_empty());
+        assert_eq!(
+            issues(&term(Penalty::FixedTerm, 48, Some(60)), false),
+            [Direction::Inconsistent]
+        );
+        assert_eq!(
+            issues(&term(Penalty::FixedTerm, 30, Some(24)), false),
+            [Direction::Inconsistent]
+        );
+        assert!(issues(&term(Penalty::FixedTerm, 24, Some(36)), false).is_empty());
+    }
     use crate::outcome::{CivilOutcome, Penalty};
 
     /// judge-1e28adb6 of the shared corpus, up to its operative part, as a judge's draft.

@@ -36,7 +36,7 @@ pub use authority::{
 pub use citation_check::{
     CheckError, CheckedCitation, CitationReport, CitationStatus, check_citations,
 };
-pub use draft::{DraftOutcome, DraftProblem, parse_draft};
+pub use draft::{Direction, DraftOutcome, DraftProblem, LegalIssue, parse_draft, sentence_issues};
 pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with};
 pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_awarded,

@@ -795,6 +795,9 @@ pub struct SentencingEstimate {
     pub adjustments: Vec<Adjustment>,
     /// The precedents weighed, heaviest first (at most ten shown).
     pub cases: Vec<ReliedCase>,
+    /// Every precedent weighed, heaviest first (a draft check places a sentence among them).
+    #[serde(skip)]
+    pub weighed: Vec<ReliedCase>,
     /// How many same-charge precedents were weighed.
     pub precedents: usize,
     /// A sentence for the judge: what the estimate is, or why there is none.
@@ -817,6 +820,7 @@ impl SentencingEstimate {
             quantity: None,
             adjustments: Vec::new(),
             cases: Vec::new(),
+            weighed: Vec::new(),
             precedents,
             summary: reason,
         }
@@ -1094,7 +1098,7 @@ pub fn estimate(
         })
         .collect();
     relied.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    relied.truncate(CASES_SHOWN);
+    let shown: Vec<ReliedCase> = relied.iter().take(CASES_SHOWN).cloned().collect();
     let raw_median = from_log(weighted_quantile(&unadjusted, 0.5));
     let summary = format!(
         "参照{}份{}类案，估计刑期约{}（相似类案中间60%为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
@@ -1118,7 +1122,8 @@ pub fn estimate(
         recommendation,
         quantity: query.features.quantity.map(KeyQuantity::describe),
         adjustments,
-        cases: relied,
+        cases: shown,
+        weighed: relied,
         precedents: same.len(),
         summary,
     }

@@ -1,4 +1,5 @@
 //! The Leian HTTP API (axum): `POST /v1/search`, `POST /v1/citations/check`,
+//! `POST /v1/drafts/check`,
 //! `GET /v1/judgments/{id}`, `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready`,
 //! `POST /v1/admin/reload`, `POST /v1/admin/documents`, `DELETE /v1/admin/documents/{id}`,
 //! `GET /metrics`, `GET /openapi.json` and the API page `GET /api`;
@@ -359,6 +360,7 @@ fn warm_up(index: Arc<Service>) {
         search_api::search,
         report_api::report,
         citations_api::check,
+        citations_api::check_draft,
         documents_api::judgment,
         documents_api::statute,
         health_api::health,
@@ -382,7 +384,7 @@ fn warm_up(index: Arc<Service>) {
     modifiers(&BearerAuth),
     tags(
         (name = "search", description = "Similar judgments and applicable statute articles for a fact summary"),
-        (name = "citations", description = "Statute citations of a draft checked against the index"),
+        (name = "citations", description = "A draft's statute citations checked against the index, and its outcome against similar cases"),
         (name = "documents", description = "Stored documents by id"),
         (name = "health", description = "Liveness and readiness"),
         (name = "admin", description = "Operations (admin scope): reload the index, add, replace and remove documents"),
@@ -476,6 +478,7 @@ pub fn router(state: AppState) -> Router {
     let read = Router::new()
         .route("/v1/search", post(search_api::search))
         .route("/v1/citations/check", post(citations_api::check))
+        .route("/v1/drafts/check", post(citations_api::check_draft))
         .route("/v1/report", post(report_api::report))
         .route("/v1/judgments/{id}", get(documents_api::judgment))
         .route("/v1/statutes/{id}", get(documents_api::statute))

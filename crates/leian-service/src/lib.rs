@@ -21,6 +21,7 @@
 //! # Ok::<(), leian_service::ServiceError>(())
 //! ```
 
+pub mod draft_check;
 pub mod embedding;
 pub mod encoder;
 pub mod error;

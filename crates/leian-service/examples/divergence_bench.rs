@@ -1,0 +1,198 @@
+//! Divergence benchmark (issue 13): drafts rebuilt from the sentencing development judgments
+//! (their facts and their real 判决如下), and a copy of each with the term multiplied or divided
+//! by 3; prints how many of each the draft outcome check alerts on.
+//!
+//!   cargo run --release -p leian-service --example divergence_bench -- INDEX QUERIES [--json]
+//!
+//! The case itself is never a similar case (leave-one-out). A ÷3 copy below one month is not a
+//! sentence the law knows (拘役 starts at one month) and is skipped, and counted.
+
+use leian_core::Document;
+use leian_legal::draft::parse_draft;
+use leian_legal::sections::result_section;
+use leian_service::draft_check::{CheckStatus, OutcomeCheck};
+use leian_service::sentencing::read_sentence_queries;
+use leian_service::{EngineSettings, Service};
+use regex::Regex;
+use std::path::Path;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(index), Some(queries)) = (args.first(), args.get(1)) else {
+        eprintln!("用法：divergence_bench INDEX QUERIES [--json]");
+        std::process::exit(2);
+    };
+    let json = args.iter().any(|a| a == "--json");
+    let settings = EngineSettings {
+        load_encoder: false,
+        ..Default::default()
+    };
+    let service = Service::open(Path::new(index), &settings)?;
+    let queries = read_sentence_queries(Path::new(queries))?;
+    let term = Regex::new(
+        r"(有期徒刑|拘役)([0-9零〇一二两三四五六七八九十百]+(?:年(?:零?[0-9零〇一二两三四五六七八九十百]+个?月)?|个?月))",
+    )?;
+    let mut tally = Tally::default();
+    for query in &queries {
+        let Some(Document::Judgment(judgment)) = service.engine.store().document(&query.id)? else {
+            continue;
+        };
+        let Some(result) = result_section(&judgment) else {
+            continue;
+        };
+        let draft = format!("{}\n{}", query.text, result);
+        let Some(months) = parse_draft(&draft).outcome.and_then(|o| match o {
+            leian_legal::Outcome::Criminal { sentences } => {
+                sentences.first().and_then(|s| s.term_months)
+            }
+            _ => None,
+        }) else {
+            continue;
+        };
+        // The executed term (决定执行) when there is one, otherwise the first.
+        let at = result.rfind("决定执行").unwrap_or(0);
+        let Some(found) = term.captures(&result[at..]) else {
+            continue;
+        };
+        let span = found.get(2).map(|m| (at + m.start(), at + m.end()));
+        let Some((start, end)) = span else { continue };
+        let with_term = |new: u32| {
+            format!(
+                "{}\n{}{}{}",
+                query.text,
+                &result[..start],
+                chinese_term(new),
+                &result[end..]
+            )
+        };
+        let exclude = vec![query.id.clone()];
+        let check = |text: &str| service.check_outcome(text, &exclude);
+        tally.record(Variant::Unaltered, &check(&draft)?);
+        tally.record(Variant::Tripled, &check(&with_term(months * 3))?);
+        let third = (f64::from(months) / 3.0).round() as u32;
+        if third >= 1 {
+            tally.record(Variant::Divided, &check(&with_term(third))?);
+        } else {
+            tally.skipped_divided += 1;
+        }
+    }
+    tally.print(json);
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Variant {
+    Unaltered,
+    Tripled,
+    Divided,
+}
+
+#[derive(Default)]
+struct Counts {
+    drafts: usize,
+    alerted: usize,
+    /// Alerted by the similar cases (lighter / heavier), not only by a general-part bound.
+    by_cases: usize,
+    /// Alerted in the direction of the change.
+    right_way: usize,
+    no_reference: usize,
+}
+
+#[derive(Default)]
+struct Tally {
+    unaltered: Counts,
+    tripled: Counts,
+    divided: Counts,
+    skipped_divided: usize,
+}
+
+impl Tally {
+    fn record(&mut self, variant: Variant, check: &OutcomeCheck) {
+        let (counts, expected) = match variant {
+            Variant::Unaltered => (&mut self.unaltered, None),
+            Variant::Tripled => (&mut self.tripled, Some(CheckStatus::Heavier)),
+            Variant::Divided => (&mut self.divided, Some(CheckStatus::Lighter)),
+        };
+        counts.drafts += 1;
+        counts.alerted += usize::from(check.alerted());
+        counts.by_cases += usize::from(
+            matches!(check.status, CheckStatus::Lighter | CheckStatus::Heavier)
+                && check.percentile.is_some(),
+        );
+        counts.right_way += usize::from(expected == Some(check.status));
+        counts.no_reference += usize::from(check.status == CheckStatus::NoReference);
+    }
+
+    fn print(&self, json: bool) {
+        let rate = |n: usize, d: usize| (n as f64 / d.max(1) as f64 * 1000.0).round() / 1000.0;
+        let altered = self.tripled.drafts + self.divided.drafts;
+        let altered_alerted = self.tripled.alerted + self.divided.alerted;
+        let summary = serde_json::json!({
+            "unaltered_drafts": self.unaltered.drafts,
+            "unaltered_flagged": rate(self.unaltered.alerted, self.unaltered.drafts),
+            "altered_drafts": altered,
+            "altered_flagged": rate(altered_alerted, altered),
+            "tripled_flagged": rate(self.tripled.alerted, self.tripled.drafts),
+            "divided_flagged": rate(self.divided.alerted, self.divided.drafts),
+            "altered_right_direction": rate(self.tripled.right_way + self.divided.right_way, altered),
+            "altered_flagged_by_similar_cases": rate(self.tripled.by_cases + self.divided.by_cases, altered),
+            "unaltered_flagged_by_similar_cases": rate(self.unaltered.by_cases, self.unaltered.drafts),
+            "no_reference": rate(
+                self.unaltered.no_reference + self.tripled.no_reference + self.divided.no_reference,
+                self.unaltered.drafts + altered,
+            ),
+            "divided_skipped_below_one_month": self.skipped_divided,
+        });
+        if json {
+            println!("{summary}");
+        } else {
+            println!(
+                "原样草稿 {} 份，预警 {:.1}%",
+                self.unaltered.drafts,
+                100.0 * rate(self.unaltered.alerted, self.unaltered.drafts)
+            );
+            println!(
+                "改动草稿 {altered} 份（刑期×3：{}，÷3：{}），预警 {:.1}%",
+                self.tripled.drafts,
+                self.divided.drafts,
+                100.0 * rate(altered_alerted, altered)
+            );
+            println!("{summary}");
+        }
+    }
+}
+
+/// A term as judgments write it (`一年六个月`, `八个月`, `三年`).
+fn chinese_term(months: u32) -> String {
+    let (years, rest) = (months / 12, months % 12);
+    match (years, rest) {
+        (0, m) => format!("{}个月", chinese_number(m)),
+        (y, 0) => format!("{}年", chinese_number(y)),
+        (y, m) => format!("{}年{}个月", chinese_number(y), chinese_number(m)),
+    }
+}
+
+fn chinese_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n as usize].to_string(),
+        10..=19 => format!(
+            "十{}",
+            if n == 10 {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
+        ),
+        20..=99 => format!(
+            "{}十{}",
+            DIGITS[(n / 10) as usize],
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
+        ),
+        _ => n.to_string(),
+    }
+}
