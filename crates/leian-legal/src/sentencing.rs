@@ -828,7 +828,7 @@ impl SentencingEstimate {
 }
 
 /// Circumstances that allow a sentence below the statutory minimum (减轻处罚).
-const MITIGATING_BELOW_RANGE: &[&str] = &["未遂", "从犯", "自首", "立功", "未成年", "中止"];
+pub const MITIGATING_BELOW_RANGE: &[&str] = &["未遂", "从犯", "自首", "立功", "未成年", "中止"];
 
 /// Estimates the sentence of `query` from `precedents` (any order; those of another charge are
 /// set aside). Abstains when the charge is unknown or fewer than [`MIN_PRECEDENTS`] remain.

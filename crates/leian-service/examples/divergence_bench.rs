@@ -23,6 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let json = args.iter().any(|a| a == "--json");
+    // `--details FILE`: one JSON line per draft (variant, term, status, estimate, reason).
+    let mut details = match args.iter().position(|a| a == "--details") {
+        Some(i) => Some(std::io::BufWriter::new(std::fs::File::create(
+            args.get(i + 1).ok_or("--details 需要文件名")?,
+        )?)),
+        None => None,
+    };
     let settings = EngineSettings {
         load_encoder: false,
         ..Default::default()
@@ -66,14 +73,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
         };
         let exclude = vec![query.id.clone()];
-        let check = |text: &str| service.check_outcome(text, &exclude);
-        tally.record(Variant::Unaltered, &check(&draft)?);
-        tally.record(Variant::Tripled, &check(&with_term(months * 3))?);
         let third = (f64::from(months) / 3.0).round() as u32;
-        if third >= 1 {
-            tally.record(Variant::Divided, &check(&with_term(third))?);
-        } else {
-            tally.skipped_divided += 1;
+        let variants = [
+            (Variant::Unaltered, Some(draft)),
+            (Variant::Tripled, Some(with_term(months * 3))),
+            (Variant::Divided, (third >= 1).then(|| with_term(third))),
+        ];
+        for (variant, text) in variants {
+            let Some(text) = text else {
+                tally.skipped_divided += 1;
+                continue;
+            };
+            let check = service.check_outcome(&text, &exclude)?;
+            if let Some(out) = details.as_mut() {
+                let line = serde_json::json!({
+                    "id": query.id, "variant": variant.name(), "months": check.months,
+                    "status": check.status, "alerted": check.alerted(),
+                    "estimate": check.estimate.as_ref().and_then(|e| e.months),
+                    "band": check.estimate.as_ref().and_then(|e| e.band),
+                    "charge": check.estimate.as_ref().and_then(|e| e.charge.clone()),
+                    "issues": check.legal_issues.len(), "reason": check.reason,
+                });
+                std::io::Write::write_all(out, format!("{line}\n").as_bytes())?;
+            }
+            tally.record(variant, &check);
         }
     }
     tally.print(json);
@@ -85,6 +108,16 @@ enum Variant {
     Unaltered,
     Tripled,
     Divided,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Unaltered => "unaltered",
+            Variant::Tripled => "tripled",
+            Variant::Divided => "divided",
+        }
+    }
 }
 
 #[derive(Default)]

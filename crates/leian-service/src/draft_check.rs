@@ -10,9 +10,12 @@ use crate::error::Result;
 use crate::sentencing::SentencingRequest;
 use leian_core::{Document, Domain, Kind, deadline};
 use leian_legal::CitationReport;
+use leian_legal::analysis::analyze_text;
 use leian_legal::draft::{Direction, DraftOutcome, LegalIssue, parse_draft, sentence_issues};
 use leian_legal::outcome::{CivilOutcome, Outcome, Penalty, Sentence, parse_outcome};
-use leian_legal::sentencing::{ReliedCase, SentencingEstimate, canonical_charge, describe_months};
+use leian_legal::sentencing::{
+    MITIGATING_BELOW_RANGE, ReliedCase, SentencingEstimate, canonical_charge, describe_months,
+};
 use leian_search::{Mode, SearchError, SearchRequest};
 use serde::Serialize;
 
@@ -170,7 +173,7 @@ impl Service {
         };
         match &draft.outcome {
             Some(Outcome::Criminal { sentences }) => {
-                self.check_sentence(&draft, sentences, facts, exclude_ids)
+                self.check_sentence(text, &draft, sentences, facts, exclude_ids)
             }
             Some(Outcome::Civil { outcome, .. }) => {
                 self.check_civil(&draft, *outcome, facts, exclude_ids)
@@ -181,6 +184,7 @@ impl Service {
 
     fn check_sentence(
         &self,
+        draft_text: &str,
         draft: &DraftOutcome,
         sentences: &[Sentence],
         facts: String,
@@ -207,6 +211,9 @@ impl Service {
             ..Default::default()
         })?;
         deadline::check()?;
+        if let Some(issue) = below_statutory_minimum(months, &estimate, draft_text) {
+            check.legal_issues.push(issue);
+        }
         let (Some(estimated), Some([lower, upper])) = (estimate.months, estimate.band) else {
             check.reason = estimate.summary.clone();
             check.estimate = Some(estimate);
@@ -413,6 +420,31 @@ impl Service {
         check.civil = Some(comparison);
         Ok(check)
     }
+}
+
+/// A term below the minimum of a charge's one statutory range (强奸罪 three years …) while the
+/// draft names no circumstance that allows 减轻处罚 (Art. 63). Ranges chosen by a quantity read
+/// from the facts are left out: a misread quantity must not raise an alert.
+fn below_statutory_minimum(
+    months: u32,
+    estimate: &SentencingEstimate,
+    draft_text: &str,
+) -> Option<LegalIssue> {
+    let range = estimate.statutory_range.as_ref()?;
+    let minimum = range.from_months.filter(|_| range.bracket == 0)?;
+    let mitigated = draft_text.contains("减轻处罚")
+        || analyze_text(draft_text)
+            .circumstances
+            .iter()
+            .any(|c| !c.negated && MITIGATING_BELOW_RANGE.contains(&c.name));
+    (months < minimum && !mitigated).then(|| LegalIssue {
+        direction: Direction::Lighter,
+        message: format!(
+            "拟判刑期低于{}的法定最低刑（{}），草稿中未见可以减轻处罚的情节（刑法第六十三条）",
+            estimate.charge.as_deref().unwrap_or("该罪"),
+            range.basis
+        ),
+    })
 }
 
 /// The direction the law's bounds give a sentence (below a minimum: lighter; above a maximum:
