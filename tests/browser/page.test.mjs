@@ -112,6 +112,8 @@ try {
     assert.ok(await page.locator("#query-marked mark").count() > 0, "the query's elements marked");
     if (rich) {
       assert.ok(await page.locator("#outcome svg.chart").count() > 0, "outcome chart");
+      // A criminal query: the sentencing reference with its figure or its reason to abstain.
+      assert.match(await page.locator("#estimate").innerText(), /类案量刑参考[\s\S]*(估计刑期|不作量刑参考)/);
       assert.ok(await page.locator(".chip.shared").count() > 0, "shared elements");
     }
   });

@@ -386,10 +386,59 @@ function rangeChart(title, q, unit) {
   return el("figure", {}, el("figcaption", { class: "row-label" }, `${title}（${q.count} 人，中位数 ${q.median}${unit}）`), chart);
 }
 
+// Months as judges write them: 1年6个月, 8个月, 3年.
+function months(value) {
+  if (value < 1) return `${Math.max(1, Math.round(value * 30))}天`;
+  const whole = Math.round(value), y = Math.floor(whole / 12), m = whole % 12;
+  return y ? (m ? `${y}年${m}个月` : `${y}年`) : `${m}个月`;
+}
+
+// The sentencing reference: the estimate on the band, what moved it, the cases it rests on.
+function renderEstimate(estimate) {
+  const box = el("section", { class: "estimate", id: "estimate", "aria-labelledby": "estimate-title" },
+    el("h3", { id: "estimate-title" }, "类案量刑参考"));
+  if (estimate.status !== "estimated") {
+    box.append(el("p", { class: "hint" }, `不作量刑参考：${estimate.summary}`));
+    return box;
+  }
+  const [lower, upper] = estimate.band;
+  box.append(el("p", { class: "estimate-figure" },
+    `${estimate.charge}：估计刑期约 `, el("strong", {}, months(estimate.months)),
+    `（相似类案中间60%：${months(lower)}至${months(upper)}）`));
+  const cases = estimate.cases.map((c) => c.adjusted_months);
+  const low = Math.min(lower, ...cases), high = Math.max(upper, ...cases, estimate.months) || 1;
+  const width = 320, x = (v) => 10 + ((width - 20) * (v - low)) / (high - low || 1);
+  box.append(svg("svg", { class: "chart", role: "img", width: "100%", viewBox: `0 0 ${width} 34`,
+    "aria-label": `估计刑期 ${months(estimate.months)}，中间60% ${months(lower)}至${months(upper)}` },
+    ...cases.map((v) => svg("circle", { class: "case-dot", cx: x(v), cy: 14, r: 3 })),
+    svg("rect", { class: "box", x: x(lower), y: 6, width: Math.max(x(upper) - x(lower), 2), height: 16 }),
+    svg("line", { class: "whisker", x1: x(estimate.months), x2: x(estimate.months), y1: 2, y2: 26, "stroke-width": 3 }),
+    svg("text", { x: 0, y: 33 }, months(low)),
+    svg("text", { x: width - 48, y: 33 }, months(high)),
+  ));
+  const facts = [];
+  if (estimate.probation_share !== undefined) facts.push(["类案缓刑比例", `${Math.round(estimate.probation_share * 100)}%`]);
+  if (estimate.fine_band) facts.push(["类案罚金", `${estimate.fine_band[0]}元至${estimate.fine_band[1]}元`]);
+  if (estimate.quantity) facts.push(["本案数额或数量", estimate.quantity]);
+  if (estimate.statutory_range) facts.push(["法定刑幅度", estimate.statutory_range.basis]);
+  if (estimate.recommendation) facts.push(["公诉机关量刑建议", estimate.recommendation.text]);
+  box.append(el("dl", { class: "fields" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
+  if (estimate.adjustments.length) {
+    box.append(el("ul", { class: "adjustments" }, ...estimate.adjustments.map((a) =>
+      el("li", {}, el("strong", {}, `${a.name} ${a.effect > 0 ? "+" : ""}${Math.round(a.effect * 100)}%`), `：${a.reason}`))));
+  }
+  box.append(el("details", {}, el("summary", {}, `所依据的类案（${estimate.precedents} 份，列出权重最高的 ${estimate.cases.length} 份）`),
+    el("ol", {}, ...estimate.cases.map((c) => el("li", {},
+      `${c.case_number || c.id}${c.court ? `（${c.court}）` : ""}：刑期${months(c.months)}${c.probation ? "，缓刑" : ""}，折算后${months(c.adjusted_months)}，权重${Math.round(c.weight * 100)}%`)))));
+  box.append(el("p", { class: "hint" }, "依相似判决统计的参考，不替代法官依法裁量。"));
+  return box;
+}
+
 function renderOutcome(outcome) {
   const box = $("outcome");
   box.replaceChildren();
   if (!outcome) return;
+  if (outcome.estimate) box.append(renderEstimate(outcome.estimate));
   if (!outcome.parsed) {
     box.append(el("p", { class: "hint" }, "相似案例中没有可解析的裁判结果。"));
     return;

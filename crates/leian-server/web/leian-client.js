@@ -89,6 +89,14 @@ export class LeianClient {
     return this.request("POST", "/v1/citations/check", { text }, options);
   }
 
+  /**
+   * A draft judgment checked: its statute citations (the fields of `checkCitations`) and, in
+   * `outcome`, its 判决如下 against similar cases (`POST /v1/drafts/check`).
+   */
+  checkDraft(text, options) {
+    return this.request("POST", "/v1/drafts/check", { text }, options);
+  }
+
   judgment(id, options) {
     return this.request("GET", `/v1/judgments/${encodeURIComponent(id)}`, undefined, options);
   }
