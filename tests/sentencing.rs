@@ -267,3 +267,56 @@ fn post_drafts_check_answers_and_refuses_bad_input() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// A civil draft against similar civil judgments. The shipped library has no civil operative
+/// parts, so a court's archive is stood in for by judgments written here: six claims for the
+/// interest of an oral loan, five rejected.
+#[test]
+fn a_civil_draft_that_supports_what_similar_cases_reject_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("civil.jsonl");
+    let mut lines = String::new();
+    for i in 0..6 {
+        let result = match i {
+            0 => "判决如下：被告王某于本判决生效之日起十日内支付原告李某借款利息人民币5000元。",
+            _ => "判决如下：驳回原告李某的全部诉讼请求。",
+        };
+        let judgment = serde_json::json!({
+            "id": format!("civil-{i}"),
+            "domain": "civil",
+            "causes": ["民间借贷纠纷"],
+            "facts": format!("原告李某诉称，2019年{}月被告王某向其口头借款人民币{}万元，未约定利息，现要求被告支付借款利息。被告辩称双方未约定利息，借款本金已经归还。", i + 1, i + 2),
+            "result": result,
+        });
+        lines.push_str(&format!("{judgment}\n"));
+    }
+    std::fs::write(&corpus, lines).unwrap();
+    let index = dir.path().join("index");
+    ok(&[
+        "index",
+        "--corpus",
+        path(&corpus),
+        "--out",
+        path(&index),
+        "--no-embed",
+    ]);
+    let draft = dir.path().join("draft.txt");
+    std::fs::write(
+        &draft,
+        "原告李某诉称，2020年3月被告王某向其口头借款人民币3万元，未约定利息，现要求被告支付借款利息。被告辩称双方未约定利息，本金已经归还。\n本院认为，……\n判决如下：被告王某于本判决生效之日起十日内支付原告李某借款利息人民币3000元。",
+    )
+    .unwrap();
+    let out = leian(&["check", "--index", path(&index), "--json", path(&draft)]);
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let outcome = &body["outcome"];
+    assert_eq!(outcome["domain"], "civil", "{body}");
+    assert_eq!(outcome["status"], "heavier", "{body}");
+    assert_eq!(outcome["civil"]["rejected"], 5, "{body}");
+    assert!(
+        outcome["alert"]
+            .as_str()
+            .unwrap()
+            .contains("与多数类案的处理不同")
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
