@@ -172,6 +172,9 @@ try {
     assert.ok(statuses.length >= 4, `statuses: ${statuses}`);
     assert.ok(await page.locator("#draft-marked mark").count() >= 4);
     assert.match(await page.locator("#check-summary").innerText(), /需要核对/);
+    // The outcome beside the citations: this draft has no 判决如下 part to compare.
+    assert.equal(await page.getAttribute("#draft-outcome", "data-status"), "no_reference");
+    assert.match(await page.locator("#draft-outcome").innerText(), /无类案可比[\s\S]*判决如下/);
   });
 
   await check("the task pane example uses leian-client.js", async () => {

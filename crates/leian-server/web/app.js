@@ -527,8 +527,9 @@ async function runCheck(event) {
   $("check-button").disabled = true;
   $("check-hint").textContent = "正在检查…";
   try {
-    const { citations } = await client.checkCitations(text);
+    const { citations, outcome } = await client.checkDraft(text);
     renderCitations(text, citations);
+    renderDraftOutcome(outcome);
     $("check-summary").focus();
   } catch (error) {
     showError(error);
@@ -557,6 +558,26 @@ function renderCitations(text, citations) {
     el("td", {}, c.message),
     el("td", {}, (c.suggestions || []).join("；")),
   )));
+}
+
+const OUTCOME_STATUS = { consistent: "与类案一致", lighter: "轻于类案", heavier: "重于类案", no_reference: "无类案可比" };
+
+// The draft's 判决如下 against similar cases: the status, why, the law's bounds it breaks, and
+// the alert asking the judge to explain or to refer the case.
+function renderDraftOutcome(outcome) {
+  const box = $("draft-outcome");
+  box.dataset.status = outcome.status;
+  box.replaceChildren(
+    el("h2", {}, "裁判结果与类案比较"),
+    el("p", {}, el("span", { class: `badge outcome-${outcome.status}` }, OUTCOME_STATUS[outcome.status] || outcome.status), " ", outcome.reason),
+    ...(outcome.legal_issues || []).map((issue) => el("p", { class: "cite-bad" }, issue.message)),
+  );
+  if (outcome.alert) box.append(el("p", { class: "alert", role: "alert" }, `预警：${outcome.alert}`));
+  const near = [...(outcome.nearest_lighter || []), ...(outcome.nearest_heavier || [])];
+  if (near.length) {
+    box.append(el("p", { class: "hint" }, "最接近的类案：", near.map((c) =>
+      `${c.case_number || c.id}（${months(c.months)}${c.probation ? "，缓刑" : ""}）`).join("；")));
+  }
 }
 
 // ---- settings, tabs, server status ----------------------------------------------------------
