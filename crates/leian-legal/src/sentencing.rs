@@ -312,26 +312,43 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
         })
     };
     match (charge, features.quantity) {
-        (CRIMINAL_DRUGS, Some(KeyQuantity::Drug { grams })) => match grams {
-            g if g >= 50.0 => range(
-                3,
-                Some(180),
-                None,
-                "毒品数量大（折合甲基苯丙胺50克以上）：十五年以上有期徒刑、无期徒刑或者死刑",
-            ),
-            g if g >= 10.0 => range(
-                2,
-                Some(84),
-                Some(180),
-                "毒品数量较大（折合甲基苯丙胺10克以上不满50克）：七年以上有期徒刑",
-            ),
-            _ => range(
-                1,
-                None,
-                Some(84),
-                "毒品数量不满10克（折合甲基苯丙胺）：三年以下有期徒刑、拘役或者管制，情节严重的三年以上七年以下",
-            ),
-        },
+        // 刑法第三百四十七条 and the SPC's 2016 interpretation on drug crimes (art. 4: selling
+        // 多次, i.e. three or more times, is 情节严重).
+        (CRIMINAL_DRUGS, quantity)
+            if matches!(quantity, Some(KeyQuantity::Drug { .. }))
+                || features.circumstances.contains("多次") =>
+        {
+            let grams = match quantity {
+                Some(KeyQuantity::Drug { grams }) => grams,
+                _ => 0.0,
+            };
+            match grams {
+                g if g >= 50.0 => range(
+                    4,
+                    Some(180),
+                    None,
+                    "毒品数量大（折合甲基苯丙胺50克以上）：十五年以上有期徒刑、无期徒刑或者死刑",
+                ),
+                g if g >= 10.0 => range(
+                    3,
+                    Some(84),
+                    Some(180),
+                    "毒品数量较大（折合甲基苯丙胺10克以上不满50克）：七年以上有期徒刑",
+                ),
+                _ if features.circumstances.contains("多次") => range(
+                    2,
+                    Some(36),
+                    Some(84),
+                    "多次贩卖毒品，情节严重：三年以上七年以下有期徒刑",
+                ),
+                _ => range(
+                    1,
+                    None,
+                    Some(36),
+                    "毒品数量不满10克（折合甲基苯丙胺）：三年以下有期徒刑、拘役或者管制",
+                ),
+            }
+        }
         ("盗窃罪", Some(KeyQuantity::Amount { yuan })) => match yuan {
             y if y >= 300_000.0 => range(
                 3,
@@ -1256,7 +1273,32 @@ mod tests {
             statutory_range(CRIMINAL_DRUGS, &ketamine)
                 .unwrap()
                 .to_months,
-            Some(84)
+            Some(36)
+        );
+    }
+
+    #[test]
+    fn three_sales_of_drugs_are_the_serious_bracket() {
+        // 最高人民法院《关于审理毒品犯罪案件适用法律若干问题的解释》第四条: 多次贩卖 is 情节严重.
+        let once = CaseFeatures::from_analysis(&analyze_text(
+            "被告人以200元的价格将0.5克甲基苯丙胺贩卖给吸毒人员王某。",
+        ));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &once).map(|r| (r.from_months, r.to_months)),
+            Some((None, Some(36)))
+        );
+        let three = CaseFeatures::from_analysis(&analyze_text(
+            "1、被告人以200元的价格将0.2克甲基苯丙胺贩卖给王某。2、被告人以100元的价格将0.1克\
+             甲基苯丙胺贩卖给王某。3、被告人以300元的价格将0.3克甲基苯丙胺卖给李某。",
+        ));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &three).map(|r| (r.from_months, r.to_months)),
+            Some((Some(36), Some(84)))
+        );
+        let stated = CaseFeatures::from_analysis(&analyze_text("被告人先后5次向他人贩卖毒品。"));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &stated).map(|r| r.bracket),
+            Some(2)
         );
     }
 
