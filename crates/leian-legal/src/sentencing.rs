@@ -6,9 +6,10 @@
 //! The estimate is a weighted median over precedents in log months (ln(months + 1): sentences
 //! are compared by ratio, as the CAIL score does). Each precedent's sentence is first carried over
 //! to the query: multiplied by a factor for each circumstance present on one side only, and by
-//! the ratio of the deciding quantities raised to an elasticity. Weights favour the most similar
-//! precedents, close quantities and the same statutory bracket. The band is the central 60 % of
-//! the carried-over sentences; the interquartile range is reported beside it.
+//! the ratio of the deciding quantities raised to an elasticity (at most twice or half). Weights
+//! favour the most similar precedents, close quantities and the same statutory bracket. The band
+//! is the central two thirds of the carried-over sentences; the interquartile range is reported
+//! beside it.
 
 use crate::analysis::{Analysis, QuantityValue, resolve_charge};
 use crate::outcome::{Penalty, Sentence};
@@ -24,8 +25,10 @@ pub const MIN_PRECEDENTS: usize = 2;
 pub const MAX_PRECEDENTS: usize = 40;
 /// Precedents named in the answer.
 const CASES_SHOWN: usize = 10;
-/// Quantiles of the reported band (the central 60 %).
-const BAND: (f64, f64) = (0.2, 0.8);
+/// Quantiles of the reported band (the central two thirds).
+const BAND: (f64, f64) = (1.0 / 6.0, 5.0 / 6.0);
+/// Most a precedent's sentence is carried over for its quantity, in log months (twice or half).
+const MAX_QUANTITY_SHIFT: f64 = std::f64::consts::LN_2;
 
 /// One adjustment an estimate can make; each can be switched off to measure it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -229,15 +232,23 @@ fn methamphetamine_equivalent(drug: &str) -> f64 {
 }
 
 impl CaseFeatures {
-    /// Reads the features of a text's analysis. For drugs the weights found are added up (a
-    /// summary lists each sale); for money the largest sum counts (totals repeat the parts).
+    /// Reads the features of a text's analysis. For drugs the distinct weights found are added
+    /// up (a summary lists each sale); for money the largest sum counts (totals repeat the parts).
     pub fn from_analysis(analysis: &Analysis) -> CaseFeatures {
         let mut drug_grams = 0.0;
+        let mut weights_seen: Vec<f64> = Vec::new();
         let mut blood_alcohol: Option<f64> = None;
         let mut injury: Option<u8> = None;
         for quantity in &analysis.quantities {
             match &quantity.value {
                 QuantityValue::DrugWeight { grams, drug } => {
+                    // Sales add up (刑法第三百四十七条第七款: 毒品数量累计计算), but a summary
+                    // restates a weight (the identification repeats the seizure): the same
+                    // weight counts once.
+                    if weights_seen.iter().any(|seen| (seen - grams).abs() < 1e-9) {
+                        continue;
+                    }
+                    weights_seen.push(*grams);
                     drug_grams += grams * methamphetamine_equivalent(&drug.to_lowercase());
                 }
                 QuantityValue::BloodAlcohol { mg_per_100ml } => {
@@ -790,7 +801,7 @@ pub struct SentencingEstimate {
     /// Estimated term in months (median).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub months: Option<f64>,
-    /// The central 60 % of the similar cases' carried-over sentences, months.
+    /// The central two thirds of the similar cases' carried-over sentences, months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<[f64; 2]>,
     /// Their interquartile range, months.
@@ -918,7 +929,10 @@ pub fn estimate(
             {
                 let ((mine, elasticity), (theirs, _)) = (mine.log_value(), theirs.log_value());
                 let distance = mine - theirs;
-                let shift = elasticity * distance;
+                // A quantity far from the precedent's says more about which precedents fit (the
+                // kernel below) than about how far to move one: the carry-over stops at double
+                // or half, and the statutory range does the rest.
+                let shift = (elasticity * distance).clamp(-MAX_QUANTITY_SHIFT, MAX_QUANTITY_SHIFT);
                 log_months += shift;
                 shifts.push((AdjustmentKind::Quantity, shift));
                 weight *= (-(distance / 1.5).powi(2)).exp();
@@ -953,6 +967,12 @@ pub fn estimate(
         from_log(weighted_quantile(&points, 0.25)),
         from_log(weighted_quantile(&points, 0.75)),
     ];
+    // No term is shorter than a month (拘役 一个月以上, 刑法第四十二条).
+    {
+        median = median.max(1.0);
+        band = [band[0].max(1.0), band[1].max(1.0)];
+        interquartile = [interquartile[0].max(1.0), interquartile[1].max(1.0)];
+    }
     let mut adjustments: Vec<Adjustment> = Vec::new();
     // Each adjustment's effect: the median with its shifts removed, against the median.
     let mut kinds: Vec<AdjustmentKind> = carried
@@ -1114,7 +1134,7 @@ pub fn estimate(
     relied.truncate(CASES_SHOWN);
     let raw_median = from_log(weighted_quantile(&unadjusted, 0.5));
     let summary = format!(
-        "参照{}份{}类案，估计刑期约{}（相似类案中间60%为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
+        "参照{}份{}类案，估计刑期约{}（相似类案中间三分之二为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
         same.len(),
         charge,
         describe_months(median),
