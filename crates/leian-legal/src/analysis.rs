@@ -269,6 +269,7 @@ pub const CIRCUMSTANCES: &[&str] = &[
     "精神障碍",
     "正当防卫",
     "单位犯罪",
+    "多次",
 ];
 
 /// Words that deny what follows them within the same clause (`未取得被害人谅解`, `拒不退赃`,
@@ -308,6 +309,48 @@ static CIRCUMSTANCE_PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::n
         })
         .collect()
 });
+
+/// 多次 stated in words: 多次贩卖 / 多次向某人出售, or 先后 (共, 累计) three or more times. 多次
+/// means three or more acts (the SPC's reading of 多次盗窃 and 多次贩卖毒品).
+static REPEATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"多次(?:向[^。；，]{0,12}?)?(?:贩卖|出售|卖给|贩毒)|(?:先后|共计|累计|共)(?:[3-9]|[1-9][0-9]|[三四五六七八九十]|十[一二三四五六七八九]|[二三四五六七八九]十[一二三四五六七八九]?)次",
+    )
+    .expect("repeated pattern")
+});
+
+/// A sale of drugs told as its own sentence (`以100元的价格将0.2克甲基苯丙胺贩卖给某某`).
+static SALE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("贩卖|卖给|出售|售给|售予|贩给").expect("sale pattern"));
+static SALE_OBJECT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("元|克|包|粒|颗").expect("sale object pattern"));
+/// Sentences that name sales without telling one: the charge, the law, the evidence.
+static NOT_A_SALE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("证据|证言|笔录|触犯|构成|罪").expect("not a sale pattern"));
+
+/// The third sale told sentence by sentence, when a summary lists three or more (each account,
+/// the prosecution's and the court's, counted on its own): its verb's span.
+fn third_sale(text: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for part in text.split("审理查明") {
+        let mut sales = 0;
+        let mut sentence_start = offset;
+        for sentence in part.split_inclusive(['。', '；', ';']) {
+            if let Some(verb) = SALE.find(sentence)
+                && SALE_OBJECT.is_match(sentence)
+                && !NOT_A_SALE.is_match(sentence)
+            {
+                sales += 1;
+                if sales == 3 {
+                    return Some((sentence_start + verb.start(), sentence_start + verb.end()));
+                }
+            }
+            sentence_start += sentence.len();
+        }
+        offset += part.len() + "审理查明".len();
+    }
+    None
+}
 
 /// Amounts in normalised text (Chinese numerals and 万 already written as Arabic digits).
 static AMOUNT: LazyLock<Regex> =
@@ -822,6 +865,20 @@ fn circumstances_in(text: &str) -> Vec<Circumstance> {
             });
         }
     }
+    let repeated = REPEATED
+        .find_iter(text)
+        .find(|m| !negated_before(text, m.start()))
+        .map(|m| (m.start(), m.end()))
+        .or_else(|| third_sale(text));
+    if let Some((start, end)) = repeated {
+        found.push(Circumstance {
+            name: "多次",
+            negated: false,
+            text: text[start..end].to_string(),
+            start,
+            end,
+        });
+    }
     found.sort_by_key(|c| c.start);
     found
 }
@@ -881,7 +938,9 @@ mod tests {
 
     #[test]
     fn every_rule_is_listed() {
-        let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+        let mut names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+        // 多次 is read by counting, not by a rule.
+        names.push("多次");
         assert_eq!(names, CIRCUMSTANCES);
     }
 
@@ -1090,6 +1149,23 @@ mod tests {
             a.quantities[0].value,
             QuantityValue::Disability { grade: 10 }
         );
+    }
+
+    #[test]
+    fn repeated_acts_stated_or_told_one_by_one() {
+        let stated = analyze_text("被告人多次向吸毒人员贩卖甲基苯丙胺。");
+        assert!(circumstance(&stated, "多次").is_some());
+        let counted = analyze_text("被告人先后三次窃得他人财物。");
+        assert_eq!(circumstance(&counted, "多次").unwrap().text, "先后三次");
+        let text = "经审理查明：1、被告人以100元的价格将0.2克冰毒贩卖给甲。2、被告人以100元的价格\
+                    将0.2克冰毒贩卖给乙。3、被告人以200元的价格将0.4克冰毒卖给丙。";
+        let told = analyze_text(text);
+        let third = circumstance(&told, "多次").unwrap();
+        assert_eq!(&text[third.start..third.end], "卖给");
+        assert!(third.start > text.find("丙").unwrap() - 10);
+        let twice =
+            analyze_text("被告人以100元的价格将0.2克冰毒贩卖给甲。又以100元将0.2克冰毒卖给乙。");
+        assert!(circumstance(&twice, "多次").is_none());
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! The estimate is a weighted median over precedents in log months (ln(months + 1): sentences
 //! are compared by ratio, as the CAIL score does). Each precedent's sentence is first carried over
 //! to the query: multiplied by a factor for each circumstance present on one side only, and by
-//! the ratio of the deciding quantities raised to an elasticity. Weights favour the most similar
-//! precedents, close quantities and the same statutory bracket. The band is the central 60 % of
-//! the carried-over sentences; the interquartile range is reported beside it.
+//! the ratio of the deciding quantities raised to an elasticity (at most twice or half). Weights
+//! favour the most similar precedents, close quantities and the same statutory bracket. The band
+//! is the central two thirds of the carried-over sentences; the interquartile range is reported
+//! beside it.
 
 use crate::analysis::{Analysis, QuantityValue, resolve_charge};
 use crate::outcome::{Penalty, Sentence};
@@ -24,8 +25,10 @@ pub const MIN_PRECEDENTS: usize = 2;
 pub const MAX_PRECEDENTS: usize = 40;
 /// Precedents named in the answer.
 const CASES_SHOWN: usize = 10;
-/// Quantiles of the reported band (the central 60 %).
-const BAND: (f64, f64) = (0.2, 0.8);
+/// Quantiles of the reported band (the central two thirds).
+const BAND: (f64, f64) = (1.0 / 6.0, 5.0 / 6.0);
+/// Most a precedent's sentence is carried over for its quantity, in log months (twice or half).
+const MAX_QUANTITY_SHIFT: f64 = std::f64::consts::LN_2;
 
 /// One adjustment an estimate can make; each can be switched off to measure it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -229,15 +232,23 @@ fn methamphetamine_equivalent(drug: &str) -> f64 {
 }
 
 impl CaseFeatures {
-    /// Reads the features of a text's analysis. For drugs the weights found are added up (a
-    /// summary lists each sale); for money the largest sum counts (totals repeat the parts).
+    /// Reads the features of a text's analysis. For drugs the distinct weights found are added
+    /// up (a summary lists each sale); for money the largest sum counts (totals repeat the parts).
     pub fn from_analysis(analysis: &Analysis) -> CaseFeatures {
         let mut drug_grams = 0.0;
+        let mut weights_seen: Vec<f64> = Vec::new();
         let mut blood_alcohol: Option<f64> = None;
         let mut injury: Option<u8> = None;
         for quantity in &analysis.quantities {
             match &quantity.value {
                 QuantityValue::DrugWeight { grams, drug } => {
+                    // Sales add up (刑法第三百四十七条第七款: 毒品数量累计计算), but a summary
+                    // restates a weight (the identification repeats the seizure): the same
+                    // weight counts once.
+                    if weights_seen.iter().any(|seen| (seen - grams).abs() < 1e-9) {
+                        continue;
+                    }
+                    weights_seen.push(*grams);
                     drug_grams += grams * methamphetamine_equivalent(&drug.to_lowercase());
                 }
                 QuantityValue::BloodAlcohol { mg_per_100ml } => {
@@ -312,26 +323,43 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
         })
     };
     match (charge, features.quantity) {
-        (CRIMINAL_DRUGS, Some(KeyQuantity::Drug { grams })) => match grams {
-            g if g >= 50.0 => range(
-                3,
-                Some(180),
-                None,
-                "毒品数量大（折合甲基苯丙胺50克以上）：十五年以上有期徒刑、无期徒刑或者死刑",
-            ),
-            g if g >= 10.0 => range(
-                2,
-                Some(84),
-                Some(180),
-                "毒品数量较大（折合甲基苯丙胺10克以上不满50克）：七年以上有期徒刑",
-            ),
-            _ => range(
-                1,
-                None,
-                Some(84),
-                "毒品数量不满10克（折合甲基苯丙胺）：三年以下有期徒刑、拘役或者管制，情节严重的三年以上七年以下",
-            ),
-        },
+        // 刑法第三百四十七条 and the SPC's 2016 interpretation on drug crimes (art. 4: selling
+        // 多次, i.e. three or more times, is 情节严重).
+        (CRIMINAL_DRUGS, quantity)
+            if matches!(quantity, Some(KeyQuantity::Drug { .. }))
+                || features.circumstances.contains("多次") =>
+        {
+            let grams = match quantity {
+                Some(KeyQuantity::Drug { grams }) => grams,
+                _ => 0.0,
+            };
+            match grams {
+                g if g >= 50.0 => range(
+                    4,
+                    Some(180),
+                    None,
+                    "毒品数量大（折合甲基苯丙胺50克以上）：十五年以上有期徒刑、无期徒刑或者死刑",
+                ),
+                g if g >= 10.0 => range(
+                    3,
+                    Some(84),
+                    Some(180),
+                    "毒品数量较大（折合甲基苯丙胺10克以上不满50克）：七年以上有期徒刑",
+                ),
+                _ if features.circumstances.contains("多次") => range(
+                    2,
+                    Some(36),
+                    Some(84),
+                    "多次贩卖毒品，情节严重：三年以上七年以下有期徒刑",
+                ),
+                _ => range(
+                    1,
+                    None,
+                    Some(36),
+                    "毒品数量不满10克（折合甲基苯丙胺）：三年以下有期徒刑、拘役或者管制",
+                ),
+            }
+        }
         ("盗窃罪", Some(KeyQuantity::Amount { yuan })) => match yuan {
             y if y >= 300_000.0 => range(
                 3,
@@ -773,7 +801,7 @@ pub struct SentencingEstimate {
     /// Estimated term in months (median).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub months: Option<f64>,
-    /// The central 60 % of the similar cases' carried-over sentences, months.
+    /// The central two thirds of the similar cases' carried-over sentences, months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<[f64; 2]>,
     /// Their interquartile range, months.
@@ -905,7 +933,10 @@ pub fn estimate(
             {
                 let ((mine, elasticity), (theirs, _)) = (mine.log_value(), theirs.log_value());
                 let distance = mine - theirs;
-                let shift = elasticity * distance;
+                // A quantity far from the precedent's says more about which precedents fit (the
+                // kernel below) than about how far to move one: the carry-over stops at double
+                // or half, and the statutory range does the rest.
+                let shift = (elasticity * distance).clamp(-MAX_QUANTITY_SHIFT, MAX_QUANTITY_SHIFT);
                 log_months += shift;
                 shifts.push((AdjustmentKind::Quantity, shift));
                 weight *= (-(distance / 1.5).powi(2)).exp();
@@ -940,6 +971,12 @@ pub fn estimate(
         from_log(weighted_quantile(&points, 0.25)),
         from_log(weighted_quantile(&points, 0.75)),
     ];
+    // No term is shorter than a month (拘役 一个月以上, 刑法第四十二条).
+    {
+        median = median.max(1.0);
+        band = [band[0].max(1.0), band[1].max(1.0)];
+        interquartile = [interquartile[0].max(1.0), interquartile[1].max(1.0)];
+    }
     let mut adjustments: Vec<Adjustment> = Vec::new();
     // Each adjustment's effect: the median with its shifts removed, against the median.
     let mut kinds: Vec<AdjustmentKind> = carried
@@ -1101,7 +1138,7 @@ pub fn estimate(
     let shown: Vec<ReliedCase> = relied.iter().take(CASES_SHOWN).cloned().collect();
     let raw_median = from_log(weighted_quantile(&unadjusted, 0.5));
     let summary = format!(
-        "参照{}份{}类案，估计刑期约{}（相似类案中间60%为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
+        "参照{}份{}类案，估计刑期约{}（相似类案中间三分之二为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
         same.len(),
         charge,
         describe_months(median),
@@ -1261,7 +1298,32 @@ mod tests {
             statutory_range(CRIMINAL_DRUGS, &ketamine)
                 .unwrap()
                 .to_months,
-            Some(84)
+            Some(36)
+        );
+    }
+
+    #[test]
+    fn three_sales_of_drugs_are_the_serious_bracket() {
+        // 最高人民法院《关于审理毒品犯罪案件适用法律若干问题的解释》第四条: 多次贩卖 is 情节严重.
+        let once = CaseFeatures::from_analysis(&analyze_text(
+            "被告人以200元的价格将0.5克甲基苯丙胺贩卖给吸毒人员王某。",
+        ));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &once).map(|r| (r.from_months, r.to_months)),
+            Some((None, Some(36)))
+        );
+        let three = CaseFeatures::from_analysis(&analyze_text(
+            "1、被告人以200元的价格将0.2克甲基苯丙胺贩卖给王某。2、被告人以100元的价格将0.1克\
+             甲基苯丙胺贩卖给王某。3、被告人以300元的价格将0.3克甲基苯丙胺卖给李某。",
+        ));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &three).map(|r| (r.from_months, r.to_months)),
+            Some((Some(36), Some(84)))
+        );
+        let stated = CaseFeatures::from_analysis(&analyze_text("被告人先后5次向他人贩卖毒品。"));
+        assert_eq!(
+            statutory_range(CRIMINAL_DRUGS, &stated).map(|r| r.bracket),
+            Some(2)
         );
     }
 
