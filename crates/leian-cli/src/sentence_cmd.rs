@@ -54,7 +54,7 @@ pub(crate) fn print_estimate(estimate: &SentencingEstimate) {
     );
     if let (Some(months), Some([lower, upper])) = (estimate.months, estimate.band) {
         println!(
-            "  估计刑期：{}（相似类案中间60%：{}至{}）",
+            "  估计刑期：{}（相似类案中间三分之二：{}至{}）",
             describe_months(months),
             describe_months(lower),
             describe_months(upper)

@@ -404,12 +404,12 @@ function renderEstimate(estimate) {
   const [lower, upper] = estimate.band;
   box.append(el("p", { class: "estimate-figure" },
     `${estimate.charge}：估计刑期约 `, el("strong", {}, months(estimate.months)),
-    `（相似类案中间60%：${months(lower)}至${months(upper)}）`));
+    `（相似类案中间三分之二：${months(lower)}至${months(upper)}）`));
   const cases = estimate.cases.map((c) => c.adjusted_months);
   const low = Math.min(lower, ...cases), high = Math.max(upper, ...cases, estimate.months) || 1;
   const width = 320, x = (v) => 10 + ((width - 20) * (v - low)) / (high - low || 1);
   box.append(svg("svg", { class: "chart", role: "img", width: "100%", viewBox: `0 0 ${width} 34`,
-    "aria-label": `估计刑期 ${months(estimate.months)}，中间60% ${months(lower)}至${months(upper)}` },
+    "aria-label": `估计刑期 ${months(estimate.months)}，中间三分之二 ${months(lower)}至${months(upper)}` },
     ...cases.map((v) => svg("circle", { class: "case-dot", cx: x(v), cy: 14, r: 3 })),
     svg("rect", { class: "box", x: x(lower), y: 6, width: Math.max(x(upper) - x(lower), 2), height: 16 }),
     svg("line", { class: "whisker", x1: x(estimate.months), x2: x(estimate.months), y1: 2, y2: 26, "stroke-width": 3 }),

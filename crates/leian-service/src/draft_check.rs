@@ -262,7 +262,7 @@ impl Service {
             .cloned()
             .collect();
         let comparison = format!(
-            "拟判{}，类案量刑参考约{}（相似类案中间60%为{}至{}），拟判刑期高于约{percentile}%的类案",
+            "拟判{}，类案量刑参考约{}（相似类案中间三分之二为{}至{}），拟判刑期高于约{percentile}%的类案",
             describe_months(term),
             describe_months(estimated),
             describe_months(lower),

@@ -613,7 +613,7 @@ fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
     if let (Some(months), Some([lower, upper])) = (estimate.months, estimate.band) {
         fields.push(("估计刑期".into(), describe_months(months)));
         fields.push((
-            "相似类案中间60%".into(),
+            "相似类案中间三分之二".into(),
             format!("{}至{}", describe_months(lower), describe_months(upper)),
         ));
     }

@@ -8,8 +8,8 @@ use leian_core::{Document, Filters, Kind, deadline};
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::outcome::{Outcome, parse_outcome};
 use leian_legal::sentencing::{
-    CaseFeatures, EstimateOptions, EstimateQuery, Precedent, SentencingEstimate, canonical_charge,
-    estimate,
+    CaseFeatures, EstimateOptions, EstimateQuery, MIN_PRECEDENTS, Precedent, SentencingEstimate,
+    canonical_charge, estimate,
 };
 use leian_search::{Mode, SearchError, SearchRequest};
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,9 @@ use std::path::Path;
 /// Similar judgments searched for precedents: enough that the query's charge has some even
 /// when neighbours of other charges come first.
 const PRECEDENT_DEPTH: usize = 100;
+/// Share of the similar judgments decided under a charge that makes it the query's charge even
+/// when too few of them have a readable sentence (the estimate then abstains).
+const DECIDED_UNDER: f32 = 0.2;
 
 /// What to estimate: a criminal fact summary, optionally its charge (a draft names it).
 #[derive(Debug, Clone, Default)]
@@ -58,26 +61,54 @@ impl Service {
         request: &SentencingRequest,
         analysis: &Analysis,
     ) -> Result<SentencingEstimate> {
-        let charge = match &request.charge {
-            Some(charge) => Some(canonical_charge(charge)),
-            None => criminal_charge(analysis),
+        let candidates: Vec<(String, f32)> = match &request.charge {
+            Some(charge) => vec![(canonical_charge(charge), 1.0)],
+            None => criminal_charges(&request.text, analysis),
         };
-        let query = EstimateQuery {
-            text: &request.text,
-            charge: charge.clone(),
-            features: CaseFeatures::from_analysis(analysis),
+        let neighbours = match candidates.is_empty() {
+            true => Vec::new(),
+            false => self.sentenced_neighbours(request)?,
         };
-        let precedents = match &charge {
-            Some(charge) => self.precedents(request, charge)?,
+        // The most likely charge: one that similar judgments were sentenced for, or that many of
+        // them were decided under (then too few precedents is an abstention, not another
+        // charge's figures). A charge only the text seems to name (伪证罪 for a witness in a
+        // traffic case) yields to the next one.
+        let charge = candidates
+            .iter()
+            .find(|(charge, share)| {
+                let sentenced = neighbours
+                    .iter()
+                    .filter(|n| n.charges.contains(charge))
+                    .count();
+                sentenced >= MIN_PRECEDENTS || *share >= DECIDED_UNDER
+            })
+            .or(candidates.first())
+            .map(|(charge, _)| charge.clone());
+        let precedents: Vec<Precedent> = match &charge {
+            Some(charge) => neighbours
+                .into_iter()
+                .filter(|n| n.charges.contains(charge))
+                .filter_map(|n| {
+                    deadline::check().ok()?;
+                    let features = CaseFeatures::from_analysis(&analyze_text(&n.judgment.facts));
+                    Precedent::new(&n.judgment, n.score, &n.sentences, features)
+                })
+                .collect(),
             None => Vec::new(),
         };
         deadline::check()?;
+        let query = EstimateQuery {
+            text: &request.text,
+            charge,
+            features: CaseFeatures::from_analysis(analysis),
+        };
         Ok(estimate(&query, &precedents, &request.options))
     }
 
-    /// The similar judgments of `charge` whose sentence is readable (BM25: the estimate gains
-    /// nothing from dense retrieval on the development set and saves the query encoding).
-    fn precedents(&self, request: &SentencingRequest, charge: &str) -> Result<Vec<Precedent>> {
+    /// The similar judgments (BM25: the estimate gains nothing from dense retrieval on the
+    /// development set and saves the query encoding) with a criminal outcome, their charges
+    /// resolved to the dictionary's names.
+    fn sentenced_neighbours(&self, request: &SentencingRequest) -> Result<Vec<Neighbour>> {
         let search = SearchRequest {
             text: request.text.clone(),
             kind: Some(Kind::Judgment),
@@ -97,41 +128,67 @@ impl Service {
             .store()
             .documents(&ids)
             .map_err(SearchError::from)?;
-        let mut precedents = Vec::new();
+        let mut neighbours = Vec::new();
         for ((_, score), document) in ranked.iter().zip(documents) {
             deadline::check()?;
             let Some(Document::Judgment(judgment)) = document else {
                 continue;
             };
-            // Only the query's charge is read further: its facts are analysed for features.
-            if !judgment
-                .causes
-                .iter()
-                .any(|c| canonical_charge(c) == charge)
-            {
+            if judgment.domain == Some(leian_core::Domain::Civil) {
                 continue;
             }
             let Some(Outcome::Criminal { sentences }) = parse_outcome(&judgment) else {
                 continue;
             };
-            let features = CaseFeatures::from_analysis(&analyze_text(&judgment.facts));
-            if let Some(precedent) = Precedent::new(&judgment, *score, &sentences, features) {
-                precedents.push(precedent);
-            }
+            neighbours.push(Neighbour {
+                charges: judgment
+                    .causes
+                    .iter()
+                    .map(|c| canonical_charge(c))
+                    .collect(),
+                score: *score,
+                sentences,
+                judgment,
+            });
         }
-        Ok(precedents)
+        Ok(neighbours)
     }
 }
 
-/// The query's most likely charge, when the analysis reads it as a criminal case (a charge ahead
-/// of any civil cause of action).
-fn criminal_charge(analysis: &Analysis) -> Option<String> {
-    let charge = analysis.charges.first()?;
+/// A similar judgment with a criminal outcome.
+struct Neighbour {
+    judgment: leian_core::Judgment,
+    charges: Vec<String>,
+    score: f32,
+    sentences: Vec<leian_legal::outcome::Sentence>,
+}
+
+/// The charges the query may be sentenced for, most likely first (at most three), with the share
+/// of similar judgments decided under each: none when the text reads as a civil case (a cause of
+/// action ahead of every charge) and names no defendant prosecuted.
+fn criminal_charges(text: &str, analysis: &Analysis) -> Vec<(String, f32)> {
+    let Some(first) = analysis.charges.first() else {
+        return Vec::new();
+    };
+    let prosecuted = text.contains("被告人")
+        && ["公诉机关", "检察院", "指控", "犯罪"]
+            .iter()
+            .any(|word| text.contains(word));
     let civil_ahead = analysis
         .causes
         .first()
-        .is_some_and(|cause| cause.score > charge.score);
-    (!civil_ahead).then(|| canonical_charge(&charge.name))
+        .is_some_and(|cause| cause.score > first.score);
+    if civil_ahead && !prosecuted {
+        return Vec::new();
+    }
+    let mut charges: Vec<(String, f32)> = Vec::new();
+    for candidate in analysis.charges.iter().take(3) {
+        let name = canonical_charge(&candidate.name);
+        if !charges.iter().any(|(known, _)| *known == name) {
+            charges.push((name, candidate.similar_case_share));
+        }
+    }
+    charges
 }
 
 /// A query of a sentencing set: a fact summary and the months actually imposed.
