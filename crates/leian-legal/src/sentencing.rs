@@ -1010,17 +1010,22 @@ pub fn estimate(
                     .unwrap_or_default()
             ),
             other => {
-                let has = query
-                    .features
-                    .circumstances
-                    .contains(other.circumstance().map_or("", |(name, _)| name));
-                match has {
+                let (name, factor) = other.circumstance().unwrap_or(("", 1.0));
+                let percent = ((1.0 - factor).abs() * 100.0).round();
+                // Lighter circumstances lower the sentences of precedents without them; a
+                // precedent with one the query lacks has that reduction undone (the reverse for
+                // heavier ones, 累犯).
+                let lowered = match factor < 1.0 {
+                    true => "下调",
+                    false => "上调",
+                };
+                match query.features.circumstances.contains(name) {
                     true => format!(
-                        "本案有{}情节，类案中没有该情节的，刑期相应下调或上调",
+                        "本案有{}情节：没有该情节的类案，刑期按{percent}%{lowered}后参照",
                         other.label()
                     ),
                     false => format!(
-                        "本案未见{}情节，类案中有该情节的，刑期相应还原",
+                        "本案未见{}情节：有该情节的类案，刑期先还原该情节的{percent}%{lowered}再参照",
                         other.label()
                     ),
                 }

@@ -92,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "estimate": check.estimate.as_ref().and_then(|e| e.months),
                     "band": check.estimate.as_ref().and_then(|e| e.band),
                     "charge": check.estimate.as_ref().and_then(|e| e.charge.clone()),
-                    "issues": check.legal_issues.len(), "reason": check.reason,
+                    "issues": check.legal_issues.len(), "reason": check.reason, "percentile": check.percentile,
                 });
                 std::io::Write::write_all(out, format!("{line}\n").as_bytes())?;
             }
