@@ -106,7 +106,12 @@ fn print_report(report: &DraftCheck) {
     print_outcome(&report.outcome);
 }
 
+/// The outcome check, unless the text has no 判决如下 at all (a passage checked for its
+/// citations reads as before).
 fn print_outcome(check: &OutcomeCheck) {
+    if check.without_operative_part {
+        return;
+    }
     let label = match check.status {
         CheckStatus::Consistent => "与类案一致",
         CheckStatus::Lighter => "轻于类案",

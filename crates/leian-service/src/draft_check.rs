@@ -11,7 +11,9 @@ use crate::sentencing::SentencingRequest;
 use leian_core::{Document, Domain, Kind, deadline};
 use leian_legal::CitationReport;
 use leian_legal::analysis::analyze_text;
-use leian_legal::draft::{Direction, DraftOutcome, LegalIssue, parse_draft, sentence_issues};
+use leian_legal::draft::{
+    Direction, DraftOutcome, DraftProblem, LegalIssue, parse_draft, sentence_issues,
+};
 use leian_legal::outcome::{CivilOutcome, Outcome, Penalty, Sentence, parse_outcome};
 use leian_legal::sentencing::{
     MITIGATING_BELOW_RANGE, ReliedCase, SentencingEstimate, canonical_charge, describe_months,
@@ -98,6 +100,9 @@ pub struct OutcomeCheck {
     /// A civil draft's similar cases: how many supported and rejected the claims.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub civil: Option<CivilComparison>,
+    /// The text has no 判决如下 at all (a passage checked for its citations only).
+    #[serde(skip)]
+    pub without_operative_part: bool,
 }
 
 /// How similar civil judgments decided.
@@ -140,6 +145,7 @@ impl OutcomeCheck {
             nearest_heavier: Vec::new(),
             estimate: None,
             civil: None,
+            without_operative_part: draft.problem == Some(DraftProblem::NoOperativePart),
         }
     }
 
