@@ -637,6 +637,7 @@ fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
         Block::Fields(fields),
     ];
     if !estimate.adjustments.is_empty() {
+        blocks.push(Block::Paragraph("依本案情节和数额所作的调整：".into()));
         blocks.push(Block::List(
             estimate
                 .adjustments
@@ -645,6 +646,11 @@ fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
                 .collect(),
         ));
     }
+    blocks.push(Block::Paragraph(format!(
+        "所依据的类案（共{}份，列出权重最高的{}份）：",
+        estimate.precedents,
+        estimate.cases.len()
+    )));
     blocks.push(Block::List(
         estimate
             .cases
