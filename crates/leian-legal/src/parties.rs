@@ -87,6 +87,12 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 const AFTER_NAME: &str =
     "与和及向诉称于在因系对将的均已未为是并自就等共请提签借欠辩认应不也还又即仍经以所";
 
+/// Words after a role word that start with a surname but are no name (`原告陈述`, `被告于本院`).
+const NOT_NAMES: [&str; 16] = [
+    "陈述", "陈列", "于本", "于法", "向本", "向法", "向其", "向被", "向原", "向该", "和解", "于庭",
+    "方面", "于同", "于次", "向银",
+];
+
 /// Province-level names, long forms before short ones.
 const PROVINCES: [&str; 34] = [
     "北京",
@@ -267,7 +273,15 @@ fn party_name(rest: &str) -> Option<(String, usize)> {
         name = &name[..name.len() - last.len_utf8()];
     }
     let second = name.chars().nth(1)?;
-    if AFTER_NAME.contains(second) {
+    if AFTER_NAME.contains(second) || NOT_NAMES.iter().any(|w| name.starts_with(w)) {
+        return None;
+    }
+    // `原告向湘阴县人民法院起诉`: a place follows, so the surname was a preposition.
+    if rest[name.len()..]
+        .chars()
+        .next()
+        .is_some_and(|c| "省市县区镇乡村路街".contains(c))
+    {
         return None;
     }
     Some((name.to_string(), name.len()))
@@ -431,7 +445,9 @@ mod tests {
 
     #[test]
     fn names_stop_before_verbs() {
-        let parties = extract_parties("被告王五向原告借款5万元，被告辩称已经归还。");
+        let parties = extract_parties(
+            "原告向湘阴县人民法院起诉，原告陈述被告王五向原告借款5万元，被告辩称已经归还。",
+        );
         assert_eq!(parties.defendants, ["王五"]);
         assert!(parties.plaintiffs.is_empty());
         let parties = extract_parties(
