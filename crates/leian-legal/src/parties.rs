@@ -88,9 +88,9 @@ const AFTER_NAME: &str =
     "与和及向诉称于在因系对将的均已未为是并自就等共请提签借欠辩认应不也还又即仍经以所";
 
 /// Words after a role word that start with a surname but are no name (`原告陈述`, `被告于本院`).
-const NOT_NAMES: [&str; 16] = [
+const NOT_NAMES: [&str; 22] = [
     "陈述", "陈列", "于本", "于法", "向本", "向法", "向其", "向被", "向原", "向该", "和解", "于庭",
-    "方面", "于同", "于次", "向银",
+    "方面", "于同", "于次", "向银", "应当", "应该", "任何", "单位", "全部", "解除",
 ];
 
 /// Province-level names, long forms before short ones.
@@ -160,7 +160,9 @@ const ALIASES: [(&str, &str); 24] = [
 ];
 
 /// Branch words: the unit of an organisation that files in its own name.
-const BRANCH_WORDS: [&str; 10] = [
+const BRANCH_WORDS: [&str; 12] = [
+    "中心支公司",
+    "支公司",
     "分公司",
     "信用卡中心",
     "支行",
@@ -259,6 +261,13 @@ fn party_name(rest: &str) -> Option<(String, usize)> {
     if !SURNAMES.contains(first) {
         return None;
     }
+    // `被告向光大银行申请贷款`, `被告向农信社借款`: 向/于/和 after a role word are prepositions
+    // far more often than surnames; only an anonymised name (`向x3`, `于某`) is taken.
+    static ANONYMISED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new("^\\p{Han}(?:[xX×]\\d|\\d|某)").expect("anonymised"));
+    if "向于和".contains(first) && !ANONYMISED.is_match(rest) {
+        return None;
+    }
     let found = PERSON.find(rest)?;
     let mut name = found.as_str();
     // `王五向原告借款`: the verb after a two-character name is not part of it.
@@ -276,12 +285,21 @@ fn party_name(rest: &str) -> Option<(String, usize)> {
     if AFTER_NAME.contains(second) || NOT_NAMES.iter().any(|w| name.starts_with(w)) {
         return None;
     }
-    // `原告向湘阴县人民法院起诉`: a place follows, so the surname was a preposition.
-    if rest[name.len()..]
-        .chars()
-        .next()
-        .is_some_and(|c| "省市县区镇乡村路街".contains(c))
-    {
+    // Where the name ends must be plain: a delimiter or the verb that follows a party. Else
+    // the "name" is the start of a phrase (`原告单位规定`, `被告解除劳动合同`, `原告应当承担`),
+    // or a date (`于2014年`), or a place (`向湘阴县`).
+    let next = rest[name.len()..].chars().next();
+    let anonymised = name.contains(|c: char| c.is_ascii_digit() || c == '某');
+    let plain_end = next.is_none_or(|c| {
+        "，,、：:（(。；;） \n".contains(c) || (AFTER_NAME.contains(c) && !"的所以".contains(c))
+    });
+    let digits = name.chars().filter(char::is_ascii_digit).count();
+    // An anonymised name ends where its mark does (`张x1原系`), but not inside a number.
+    let date_or_sum = next.is_some_and(|c| c.is_ascii_digit() || "年月日元万号".contains(c));
+    if (!anonymised && !plain_end) || digits > 3 || (anonymised && date_or_sum) {
+        return None;
+    }
+    if !anonymised && name.chars().count() < 2 {
         return None;
     }
     Some((name.to_string(), name.len()))
@@ -464,6 +482,18 @@ mod tests {
         assert_eq!(key("平安财险安徽分公司"), "平安财险");
         assert_eq!(key("中国人民财产保险股份有限公司北京市分公司"), "人保财险");
         assert_eq!(key("人保财险营业部"), "人保财险");
+        assert_eq!(key("阳光财产保险股份有限公司山东中心支公司"), "阳光财险");
+        assert_eq!(
+            extract_parties("被告向光大银行重庆支行申请贷款").defendants,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            extract_parties("被告向农信社借款，被告于x3未还").defendants,
+            ["于x3"]
+        );
+        let phrases =
+            "原告单位规定，被告解除劳动合同，原告应当承担，原告任何时候，被告于2014年借款";
+        assert_eq!(extract_parties(phrases), Parties::default());
         assert_eq!(key("中国农业银行股份有限公司安徽省分行营业部"), "农业银行");
         assert_eq!(key("农行朝阳支行"), "农业银行");
         assert_eq!(key("北京华安物业管理有限公司"), "华安物业管理");
