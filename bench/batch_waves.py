@@ -38,17 +38,18 @@ CAUSES = {
     "侵害计算机软件著作权纠纷": "rights",
 }
 
-# Repeat parties given to a seed that names none (or reused with another party in the benchmark).
+# Repeat parties given to a seed that names none, or to a seed used again (large sets): a brand
+# of its own per wave, so that two waves never share a parent organisation by accident.
 REPEAT = {
-    "insurer": ["中国平安财产保险股份有限公司{r}分公司", "中国人民财产保险股份有限公司{r}市分公司",
-                "阳光财产保险股份有限公司{r}中心支公司", "众安在线财产保险股份有限公司"],
-    "bank": ["中国工商银行股份有限公司{r}分行", "招商银行股份有限公司信用卡中心",
-             "{r}农村商业银行股份有限公司", "中国建设银行股份有限公司{r}支行"],
+    "insurer": ["{b}财产保险股份有限公司{r}分公司", "{b}保险股份有限公司{r}中心支公司"],
+    "bank": ["{b}银行股份有限公司{r}支行", "{b}银行股份有限公司信用卡中心", "{r}{b}农村商业银行股份有限公司"],
     "lender": ["{s}x{n}"],
-    "property": ["{r}万家物业服务有限公司", "{r}绿城物业管理有限公司", "{r}华润物业管理有限公司"],
-    "employer": ["{r}宏达机械制造有限公司", "{r}顺丰速运有限公司", "{r}美佳餐饮管理有限公司"],
-    "rights": ["中国音像著作权集体管理协会", "{r}天合文化集团有限公司", "{r}华盖创意图像技术有限公司"],
+    "property": ["{r}{b}物业服务有限公司", "{r}{b}物业管理有限公司"],
+    "employer": ["{r}{b}机械制造有限公司", "{r}{b}速运有限公司", "{r}{b}餐饮管理有限公司"],
+    "rights": ["{b}文化传媒有限公司", "{r}{b}影视文化集团有限公司"],
 }
+BRAND = "恒瑞嘉诚鼎盛华信宏泰安达永昌金源鑫隆福顺远航新润天合博雅锦程中联汇通正阳德丰万和启明东升"
+USED = set()
 REGIONS = ["安徽", "江苏", "浙江", "广东", "四川", "湖南", "湖北", "河南", "山东", "福建",
            "重庆", "云南", "江西", "河北", "辽宁", "陕西"]
 CITIES = ["合肥市", "南京市", "杭州市", "广州市", "成都市", "长沙市", "武汉市", "郑州市", "济南市",
@@ -76,7 +77,17 @@ def person(rng):
 
 
 def fill(template, rng):
-    return template.format(r=rng.choice(REGIONS), s=rng.choice(SURNAMES), n=rng.randint(1, 30))
+    tries = 0
+    while True:
+        tries += 1
+        # Two characters, three once the two-character brands run short (large sets).
+        brand = "".join(rng.choice(BRAND) for _ in range(2 if tries < 20 else 3))
+        lender = rng.choice(SURNAMES) + "x" + str(rng.randint(1, 99))
+        key = lender if "{s}" in template else brand
+        if key not in USED:
+            USED.add(key)
+            break
+    return template.format(r=rng.choice(REGIONS), b=brand, s=lender[0], n=lender[2:])
 
 
 def repeat_party(seed, rng, fresh):
@@ -95,6 +106,22 @@ def repeat_party(seed, rng, fresh):
     else:
         text = "原告" + party + "诉称：" + text
     return party, text
+
+
+ORG = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:有限责任公司|股份有限公司|有限公司|公司|银行|信用社|合作社|局|中心|协会)")
+
+
+def rename_organisations(text, party, rng):
+    """Another wave from a seed used before: its other organisations are others too (a shared
+    corporate defendant would make it the same wave)."""
+    names = {}
+
+    def rename(m):
+        if m.group(0) in party or party in m.group(0):
+            return m.group(0)
+        return names.setdefault(m.group(0), fill("{r}{b}" + m.group(0)[-2:], rng))
+
+    return ORG.sub(rename, text)
 
 
 def variant(text, party, rng, strength):
@@ -168,8 +195,27 @@ def main():
                 pool.append(d)
     pool.sort(key=lambda d: d["id"])
     rng.shuffle(pool)
+    # Seeds mutually dissimilar: the corpus holds real parallel cases (one court's template), and
+    # two seeds of one real wave would make two labels for one wave. A judgment near-identical to
+    # a seed is left out altogether (it would be an unlabelled member of the seed's wave); this
+    # compares texts only and labels nothing.
+    def grams(text):
+        return {text[i:i + 3] for i in range(min(len(text), 400) - 2)}
+
+    def near(a, b):
+        return len(a & b) / max(1, len(a | b)) > 0.3
+
     n_seeds = min(args.seeds, len(pool) * 2 // 3)
-    seeds, rest = pool[:n_seeds], pool[n_seeds:]
+    seeds, rest, chosen = [], [], []
+    for d in pool:
+        g = grams(d["facts"])
+        if any(near(g, c) for c in chosen):
+            continue
+        if len(seeds) < n_seeds:
+            seeds.append(d)
+            chosen.append(g)
+        else:
+            rest.append(d)
     wave_total = int(args.size * (1 - args.distractors)) if args.size else 0
     rows = []
     w = 0
@@ -180,10 +226,15 @@ def main():
                 break
             # A seed used again (large benchmark sets) becomes another wave: another repeat party.
             party, text = repeat_party(seed, rng, fresh=reuse > 0)
+            if reuse > 0:
+                text = rename_organisations(text, party, rng)
             w += 1
             label = f"w{w}"
             size = rng.randint(2, 12) if not args.size else rng.randint(2, 20)
-            members = [text] + [variant(text, party, rng, args.strength) for _ in range(size - 1)]
+            # A seed's first use keeps it as a member; a seed used again (another wave) has
+            # variants only, so no two waves share the seed's own names.
+            first = [text] if reuse == 0 else []
+            members = first + [variant(text, party, rng, args.strength) for _ in range(size - len(first))]
             for k, member in enumerate(members):
                 rows.append({"id": f"{label}-{k + 1}", "text": member, "wave": label,
                              "cause": seed["causes"][0], "source_id": seed["id"]})
@@ -197,7 +248,11 @@ def main():
         d = same_cause[k % len(same_cause)]
         # Beyond the real ones, distractors are variants with another plaintiff: same cause,
         # another litigant — they must stay out of every wave.
-        text = d["facts"] if k < len(same_cause) else variant(repeat_party(d, rng, True)[1], "", rng, 1.0)
+        if k < len(same_cause):
+            text = d["facts"]
+        else:
+            party, text = repeat_party(d, rng, True)
+            text = variant(rename_organisations(text, party, rng), party, rng, 1.0)
         rows.append({"id": f"d{k + 1}", "text": text, "wave": None, "cause": d["causes"][0], "source_id": d["id"]})
     rng.shuffle(rows)
     out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")

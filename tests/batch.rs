@@ -86,7 +86,11 @@ fn waves_with_shared_and_different_facts_and_precedents() {
             "a wave mixes seeds: {members:?}"
         );
         assert!(!wave["shared"]["parties"].as_array().unwrap().is_empty());
-        assert!(wave["shared"]["cause"].is_string());
+        // A cause is named when the facts name one; the shared legal terms always are.
+        assert!(
+            wave["shared"]["cause"].is_string()
+                || !wave["shared"]["elements"].as_array().unwrap().is_empty()
+        );
         assert_eq!(wave["differences"].as_array().unwrap().len(), members.len());
         assert!(members.contains(&wave["representative"]["id"]));
         assert!(

@@ -721,7 +721,7 @@ fn minhash_pairs(members: &[usize], features: &[Features]) -> Vec<(usize, usize)
             for (h, slot) in signature.iter_mut().enumerate() {
                 let seeded = term
                     .wrapping_mul(0x9e37_79b1)
-                    .wrapping_add(h as u32 * 0x85eb_ca6b);
+                    .wrapping_add((h as u32).wrapping_mul(0x85eb_ca6b));
                 let mixed = (seeded ^ (seeded >> 15)).wrapping_mul(0xc2b2_ae35);
                 *slot = (*slot).min(mixed ^ (mixed >> 13));
             }
@@ -1413,6 +1413,34 @@ mod tests {
         assert_eq!(labels[0], labels[1]);
         assert_eq!(labels[2], labels[3]);
         assert_ne!(labels[0], labels[2]);
+    }
+
+    #[test]
+    fn large_blocks_take_minhash_neighbours() {
+        // The same two waves with every block over the exact limit: MinHash finds the pairs.
+        let loan = |lender: &str, who: &str, sum: u32| {
+            format!(
+                "原告{lender}诉称，被告{who}向原告借款{sum}元并出具借条，约定月息一分，到期后被告未按约还款，\
+                 原告多次催要无果，请求判令被告归还借款本金及利息。"
+            )
+        };
+        let filings: Vec<Filing> = (0..12)
+            .map(|k| {
+                let lender = if k % 2 == 0 { "郑x9" } else { "冯x5" };
+                filing(
+                    &format!("f{k}"),
+                    &loan(lender, &format!("孙x{k}"), 1000 + k),
+                )
+            })
+            .collect();
+        let settings = ClusterSettings {
+            exact_block: 2,
+            ..ClusterSettings::default()
+        };
+        let batch = cluster(&filings, &settings);
+        assert_eq!(batch.waves.len(), 2, "{batch:#?}");
+        let labels = batch.labels(&filings);
+        assert!((0..12).all(|k| labels[k] == labels[k % 2]));
     }
 
     #[test]
