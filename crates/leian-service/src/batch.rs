@@ -867,7 +867,7 @@ fn describe(id: String, group: &[usize], filings: &[Filing], features: &[Feature
         .unwrap_or(0);
     let rep = group[best];
     let mut reason = format!(
-        "与本波其他案件的平均相似度最高或接近最高（{:.2}）；事实叙述 {} 字（本波最长 {} 字）",
+        "与本系列其他案件的平均相似度最高或接近最高（{:.2}）；事实叙述 {} 字（本系列最长 {} 字）",
         centrality[best], features[rep].chars, longest as usize
     );
     if let (Some(m), Some(a)) = (
@@ -875,7 +875,7 @@ fn describe(id: String, group: &[usize], filings: &[Filing], features: &[Feature
         features[rep].amounts.iter().copied().reduce(f64::max),
     ) {
         reason.push_str(&format!(
-            "；主要金额 {} 元，本波中位数 {} 元",
+            "；主要金额 {} 元，本系列中位数 {} 元",
             yuan(a),
             yuan(m)
         ));
