@@ -11,16 +11,16 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct EvalArgs {
-    /// 索引快照文件夹（由 `leian index` 建立）
+    /// 索引快照文件夹（由 `leian index` 建立；--kind batch 不需要）
     #[arg(long)]
-    index: PathBuf,
+    index: Option<PathBuf>,
     /// queries.jsonl，每行一个 {"id", "text"}
     #[arg(long)]
     queries: PathBuf,
     /// TREC qrels：QID 0 DOCID REL（--kind sentence 不需要）
     #[arg(long)]
     qrels: Option<PathBuf>,
-    /// 评估什么：judgment、statute（检索）或 sentence（量刑参考，queries 每行 {"id", "text", "months"}）
+    /// 评估什么：judgment、statute（检索）、sentence（量刑参考，queries 每行 {"id", "text", "months"}）或 batch（系列案件分组，queries 每行 {"id", "text", "wave"}，wave 为系列标签或 null）
     #[arg(long)]
     kind: EvalKind,
     /// 量刑评估时关闭的调整（可重复，用于消融）：surrender、confession、plea、forgiveness、restitution、recidivism、attempt、accessory、first_offence、quantity、statutory_range、recommendation
@@ -69,6 +69,7 @@ pub enum EvalKind {
     Judgment,
     Statute,
     Sentence,
+    Batch,
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
@@ -76,11 +77,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
         EvalKind::Judgment => Kind::Judgment,
         EvalKind::Statute => Kind::Statute,
         EvalKind::Sentence => return sentences(&args),
+        EvalKind::Batch => return batches(&args),
     };
+    let index = index_of(&args)?;
     let Some(qrels_path) = &args.qrels else {
         anyhow::bail!("评估检索需要 --qrels");
     };
-    let service = crate::open_service(&args.index, &args.tuning, args.mode, true)?;
+    let service = crate::open_service(index, &args.tuning, args.mode, true)?;
     // Statute linking searches judgments; direct statute retrieval searches the statutes.
     let searched = match (kind, args.no_linking) {
         (Kind::Statute, false) => Kind::Judgment,
@@ -159,7 +162,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
 /// `--kind sentence`: the sentencing reference of every query against the months imposed.
 fn sentences(args: &EvalArgs) -> Result<()> {
     use leian_legal::sentencing::{AdjustmentKind, EstimateOptions};
-    let service = crate::open_service(&args.index, &args.tuning, Mode::Bm25, false)?;
+    let service = crate::open_service(index_of(args)?, &args.tuning, Mode::Bm25, false)?;
     let mut queries = leian_service::sentencing::read_sentence_queries(&args.queries)?;
     if let Some(limit) = args.limit {
         queries.truncate(limit);
@@ -203,6 +206,59 @@ fn sentences(args: &EvalArgs) -> Result<()> {
         println!("band_ratio      {:.4}", metrics.band_ratio);
         println!("abstain         {:.4}", metrics.abstain);
         println!("queries         {}", metrics.queries);
+    }
+    Ok(())
+}
+
+fn index_of(args: &EvalArgs) -> Result<&std::path::Path> {
+    args.index
+        .as_deref()
+        .context("评估检索和量刑参考需要 --index（索引快照文件夹）")
+}
+
+/// `--kind batch`: clusters the filings as `leian batch` does and compares the waves with the
+/// `wave` labels pair by pair (precision, recall, F1) and by the adjusted Rand index.
+fn batches(args: &EvalArgs) -> Result<()> {
+    use leian_service::batch::{ClusterSettings, cluster, cluster_metrics};
+    let path = args.queries.to_string_lossy();
+    let mut filings = crate::batch_cmd::read_batch(&path)?;
+    if let Some(limit) = args.limit {
+        filings.truncate(limit);
+    }
+    let batch = cluster(&filings, &ClusterSettings::default());
+    let truth: Vec<Option<String>> = filings.iter().map(|f| f.wave.clone()).collect();
+    let found = batch.labels(&filings);
+    let metrics = cluster_metrics(&truth, &found);
+    eprintln!(
+        "{} 件案件：标注 {} 个系列，分出 {} 个系列（比较 {} 对，{:.1} 秒）",
+        metrics.queries,
+        metrics.waves_true,
+        metrics.waves_found,
+        batch.pairs_compared,
+        batch.took_ms / 1000.0
+    );
+    if let Some(path) = &args.run {
+        // One line per filing: its label and the wave it was put in, for reading the errors.
+        let mut out = String::new();
+        for ((filing, truth), found) in filings.iter().zip(&truth).zip(&found) {
+            out.push_str(&serde_json::to_string(&serde_json::json!({
+                "id": filing.id, "wave": truth, "found": found,
+            }))?);
+            out.push('\n');
+        }
+        std::fs::write(path, out).with_context(|| format!("无法写入 {}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!(
+            "pair_precision {:.4}\npair_recall {:.4}\npair_f1 {:.4}\nari {:.4}\nqueries {}",
+            metrics.pair_precision,
+            metrics.pair_recall,
+            metrics.pair_f1,
+            metrics.ari,
+            metrics.queries
+        );
     }
     Ok(())
 }

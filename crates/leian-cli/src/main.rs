@@ -1,5 +1,6 @@
 //! `leian`: index court judgments and statutes, search them, evaluate retrieval.
 
+mod batch_cmd;
 mod check_cmd;
 mod eval_cmd;
 mod index_cmd;
@@ -36,7 +37,9 @@ enum Command {
     Report(report_cmd::ReportArgs),
     /// 类案量刑参考：依相似判决估计刑期、缓刑比例和罚金，列出调整和所依据的类案
     Sentence(sentence_cmd::SentenceArgs),
-    /// 用 queries.jsonl 和 TREC qrels 评估检索效果（--kind sentence：评估量刑参考）
+    /// 把一批立案材料（JSONL 或 CSV）分为系列案件：共同当事人、案由和争议，不同金额、日期和当事人，建议示范性首案
+    Batch(batch_cmd::BatchArgs),
+    /// 用 queries.jsonl 和 TREC qrels 评估检索效果（--kind sentence：评估量刑参考；--kind batch：评估系列案件分组）
     Eval(eval_cmd::EvalArgs),
     /// 基于索引提供 HTTP API（未配置 API 密钥时只监听回环地址）
     Serve(serve_cmd::ServeArgs),
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Search(args) => search_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
         Command::Sentence(args) => sentence_cmd::run(args),
+        Command::Batch(args) => batch_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Embed(args) => index_cmd::embed(args),

@@ -10,6 +10,8 @@
 //!   reasoning and result excerpts);
 //! - [`authority`]: the SPC's Art. 4 authority tiers and recency for a requesting court;
 //! - [`citation_check`]: a draft's statute citations checked against a statute catalog;
+//! - [`parties`]: plaintiffs and defendants read from a filing, and the key that matches a repeat
+//!   litigant under its full name, short name or branch;
 //! - [`draft`]: a draft judgment's facts, charges and outcome, or why none could be read;
 //!
 //! ```
@@ -27,6 +29,7 @@ pub mod citation_check;
 pub mod draft;
 pub mod explain;
 pub mod outcome;
+pub mod parties;
 pub mod sections;
 pub mod sentencing;
 
@@ -42,3 +45,4 @@ pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_awarded,
     parse_outcome, parse_result,
 };
+pub use parties::{NormalizedParty, Parties, extract_parties, normalize_party};

@@ -21,6 +21,7 @@
 //! # Ok::<(), leian_service::ServiceError>(())
 //! ```
 
+pub mod batch;
 pub mod draft_check;
 pub mod embedding;
 pub mod encoder;
