@@ -160,18 +160,10 @@ pub(crate) fn sub_number_name(sub: &str) -> String {
     }
 }
 
+/// Numbers below twenty in Chinese (之一 … 之十九), larger ones in digits.
 pub(crate) fn chinese_small_number(n: u64) -> String {
-    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
-        0..=9 => DIGITS[n as usize].to_string(),
-        10..=19 => format!(
-            "十{}",
-            if n == 10 {
-                ""
-            } else {
-                DIGITS[(n - 10) as usize]
-            }
-        ),
+        0..=19 => crate::numerals::chinese_numeral(n).unwrap_or_default(),
         _ => n.to_string(),
     }
 }

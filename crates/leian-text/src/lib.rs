@@ -40,6 +40,6 @@ pub use draft_citation::{
     DraftCitation, Malformation, Reference, Unit, find_draft_citations, looks_like_statute_name,
 };
 pub use normalize::{Normalized, normalize};
-pub use numerals::parse_chinese_number;
+pub use numerals::{chinese_numeral, parse_chinese_number};
 pub use repeal::{repeal_effective_date, repealed_instruments};
 pub use tokenizer::{LegalTokenStream, LegalTokenizer, TOKENIZER_NAME};

@@ -96,9 +96,35 @@ pub fn parse_chinese_number(text: &str) -> Option<u64> {
     Some(total + section + digit.unwrap_or(0))
 }
 
+/// `n` written as a Chinese numeral, for 0 to 99 (`十`, `十一`, `二十三`); `None` above.
+pub fn chinese_numeral(n: u64) -> Option<String> {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let unit = |d: u64| match d {
+        0 => "",
+        d => DIGITS[d as usize],
+    };
+    match n {
+        0..=9 => Some(DIGITS[n as usize].to_string()),
+        10..=19 => Some(format!("十{}", unit(n - 10))),
+        20..=99 => Some(format!("{}十{}", DIGITS[(n / 10) as usize], unit(n % 10))),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_chinese_number as p;
+
+    #[test]
+    fn numerals_written_read_back() {
+        for n in 0..=99 {
+            let written = super::chinese_numeral(n).unwrap();
+            assert_eq!(p(&written), Some(n), "{written}");
+        }
+        assert_eq!(super::chinese_numeral(10).as_deref(), Some("十"));
+        assert_eq!(super::chinese_numeral(40).as_deref(), Some("四十"));
+        assert_eq!(super::chinese_numeral(100), None);
+    }
 
     #[test]
     fn article_numbers_from_judgments() {
