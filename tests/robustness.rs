@@ -57,6 +57,18 @@ fn assert_clear_failure(out: &Output, what: &str) {
     );
 }
 
+/// An index of one judgment in `dir`, as served before a job that must leave it as it is.
+fn served_index_of_one_judgment(dir: &Path) -> (PathBuf, leian_index::Manifest) {
+    let index = dir.join("index");
+    let good = write(
+        &dir.join("good.jsonl"),
+        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
+    );
+    assert!(index_corpus(&good, &index, &[]).status.success());
+    let manifest = leian_index::Manifest::read(&index).unwrap();
+    (index, manifest)
+}
+
 fn judgments(index: &Path) -> u64 {
     leian_index::Manifest::read(index).unwrap().docs.judgments
 }
@@ -107,13 +119,7 @@ fn records_of_control_characters_only_are_skipped_and_counted() {
 #[test]
 fn a_corpus_without_judgments_is_refused_and_the_served_index_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    let good = write(
-        &dir.path().join("good.jsonl"),
-        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
-    );
-    assert!(index_corpus(&good, &index, &[]).status.success());
-    let before = leian_index::Manifest::read(&index).unwrap();
+    let (index, before) = served_index_of_one_judgment(dir.path());
     let empty = write(&dir.path().join("empty.jsonl"), b"");
     let unreadable = write(
         &dir.path().join("nul.jsonl"),
@@ -144,13 +150,7 @@ fn a_corpus_without_judgments_is_refused_and_the_served_index_kept() {
 #[test]
 fn a_failed_strict_build_leaves_nothing_beside_the_index() {
     let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    let good = write(
-        &dir.path().join("good.jsonl"),
-        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
-    );
-    assert!(index_corpus(&good, &index, &[]).status.success());
-    let before = leian_index::Manifest::read(&index).unwrap();
+    let (index, before) = served_index_of_one_judgment(dir.path());
     // A killed build's leftover (no process has this id): the next run removes it.
     let leftover = dir.path().join(".index.building-2147483000-0");
     std::fs::create_dir(&leftover).unwrap();
@@ -443,13 +443,7 @@ fn a_low_descriptor_limit_caps_connections_with_a_warning() {
 #[test]
 fn a_failed_write_names_its_cause_and_keeps_the_index() {
     let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    let good = write(
-        &dir.path().join("good.jsonl"),
-        record("good", "被告人在超市盗窃手机一部。").as_bytes(),
-    );
-    assert!(index_corpus(&good, &index, &[]).status.success());
-    let before = leian_index::Manifest::read(&index).unwrap();
+    let (index, before) = served_index_of_one_judgment(dir.path());
     let library = root().join("corpus/judgments.jsonl.gz");
     // Ignoring SIGXFSZ turns the limit into an EFBIG error on write (`ulimit -f` counts KiB in
     // bash and 512-byte blocks in dash: 2–4 MB, far below the shipped library's index).
