@@ -67,7 +67,7 @@ impl Service {
         };
         let neighbours = match candidates.is_empty() {
             true => Vec::new(),
-            false => self.sentenced_neighbours(request)?,
+            false => self.sentenced_neighbours(request, &candidates)?,
         };
         // The most likely charge: one that similar judgments were sentenced for, or that many of
         // them were decided under (then too few precedents is an abstention, not another
@@ -106,9 +106,13 @@ impl Service {
     }
 
     /// The similar judgments (BM25: the estimate gains nothing from dense retrieval on the
-    /// development set and saves the query encoding) with a criminal outcome, their charges
-    /// resolved to the dictionary's names.
-    fn sentenced_neighbours(&self, request: &SentencingRequest) -> Result<Vec<Neighbour>> {
+    /// development set and saves the query encoding) of a candidate charge with a criminal
+    /// outcome, their charges resolved to the dictionary's names.
+    fn sentenced_neighbours(
+        &self,
+        request: &SentencingRequest,
+        candidates: &[(String, f32)],
+    ) -> Result<Vec<Neighbour>> {
         let search = SearchRequest {
             text: request.text.clone(),
             kind: Some(Kind::Judgment),
@@ -137,15 +141,23 @@ impl Service {
             if judgment.domain == Some(leian_core::Domain::Civil) {
                 continue;
             }
+            // Only a candidate charge's judgments are read further.
+            let charges: Vec<String> = judgment
+                .causes
+                .iter()
+                .map(|c| canonical_charge(c))
+                .collect();
+            if !candidates
+                .iter()
+                .any(|(charge, _)| charges.contains(charge))
+            {
+                continue;
+            }
             let Some(Outcome::Criminal { sentences }) = parse_outcome(&judgment) else {
                 continue;
             };
             neighbours.push(Neighbour {
-                charges: judgment
-                    .causes
-                    .iter()
-                    .map(|c| canonical_charge(c))
-                    .collect(),
+                charges,
                 score: *score,
                 sentences,
                 judgment,
