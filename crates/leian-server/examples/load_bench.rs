@@ -40,6 +40,9 @@ struct Args {
     /// API key (Bearer), when the server has keys.
     #[arg(long, env = "LEIAN_API_KEY")]
     key: Option<String>,
+    /// Print one JSON array of the runs (for scripts) instead of the Markdown table.
+    #[arg(long)]
+    json: bool,
 }
 
 struct Run {
@@ -144,6 +147,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("no queries".into());
     }
     let queries = Arc::new(queries);
+    if args.json {
+        return print_json(&args, queries).await;
+    }
     println!(
         "{} queries from {}, kind {}, top_k 10, at most {} requests or {} s per run",
         queries.len(),
@@ -158,17 +164,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for mode in &args.modes {
-        // Two unmeasured requests warm the page cache and the allocator.
-        let _ = run(
-            &Args {
-                requests: 2,
-                ..args.clone()
-            },
-            queries.clone(),
-            mode,
-            1,
-        )
-        .await;
+        warm_up(&args, &queries, mode).await;
         for &clients in &args.concurrency {
             let result = run(&args, queries.clone(), mode, clients).await;
             let l = &result.latencies_ms;
@@ -189,5 +185,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
+    Ok(())
+}
+
+/// Two unmeasured requests warm the page cache and the allocator.
+async fn warm_up(args: &Args, queries: &Arc<Vec<String>>, mode: &str) {
+    let warm = Args {
+        requests: 2,
+        ..args.clone()
+    };
+    let _ = run(&warm, queries.clone(), mode, 1).await;
+}
+
+async fn print_json(
+    args: &Args,
+    queries: Arc<Vec<String>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut runs = Vec::new();
+    for mode in &args.modes {
+        warm_up(args, &queries, mode).await;
+        for &clients in &args.concurrency {
+            let result = run(args, queries.clone(), mode, clients).await;
+            let l = &result.latencies_ms;
+            runs.push(json!({
+                "mode": mode,
+                "clients": clients,
+                "requests": l.len() + result.errors,
+                "errors": result.errors,
+                "p50_ms": percentile(l, 50.0),
+                "p95_ms": percentile(l, 95.0),
+                "p99_ms": percentile(l, 99.0),
+                "requests_per_second": l.len() as f64 / result.wall.as_secs_f64(),
+            }));
+        }
+    }
+    println!("{}", serde_json::to_string(&runs)?);
     Ok(())
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The court-scale benchmark (README "At court scale"): at N generated judgments (default 100,000),
+#   1. generates the corpus (bench/scale_corpus.py, seed 7, the real judgments first),
+#   2. indexes it with BM25 (`leian index --no-embed`, every core): docs/s, peak RSS, size on disk,
+#   3. times 500 cjrc-same-cause queries through the engine (`leian eval --workers 1`),
+#   4. serves it and times the same queries over HTTP, one client (`load_bench`), with the
+#      server's RSS,
+#   5. runs the peer, Python bm25s, over the same documents as Leian's analyzer segments them
+#      (`peer_tokens` + bench/bm25s_peer.py): build time and query p50, and the ratios.
+# Usage: bench/scale.sh [N] [WORK_DIR]   (WORK_DIR default ../leian-scale; reused: a corpus or
+#        an index already there for this N is not rebuilt, delete it to measure again)
+#   LEIAN_SCALE_STATUTES=PATH   statutes indexed with the judgments (default: laws.db from
+#                               `leian statutes fetch`)
+#   LEIAN_SCALE_PEER=0          skip the bm25s peer
+# Writes WORK_DIR/scale-N.json and prints a Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+work=${2:-../leian-scale}
+data=../shared/data
+queries_all=$data/eval/cjrc-same-cause/queries.jsonl
+if [ ! -f "$queries_all" ]; then
+  echo "skipped: $queries_all not found (the shared data sets are needed for the query timings)" >&2
+  exit 0
+fi
+mkdir -p "$work"
+# One cargo invocation: separate ones unify features differently and rebuild the heavy crates.
+cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --examples
+leian=${CARGO_TARGET_DIR:-target}/release/leian
+examples=${CARGO_TARGET_DIR:-target}/release/examples
+statutes=${LEIAN_SCALE_STATUTES:-$("$leian" statutes fetch)}
+
+corpus=$work/corpus-$n.jsonl.gz
+index=$work/index-$n
+queries=$work/queries-500.jsonl
+head -n 500 "$queries_all" >"$queries"
+qrels=$data/eval/cjrc-same-cause/qrels.trec
+if [ ! -f "$corpus" ]; then
+  echo "--- generating $n judgments"
+  python3 bench/scale_corpus.py --n "$n" --include-real --out "$corpus"
+fi
+
+# /usr/bin/time -v reports the peak RSS ("Maximum resident set size", KiB).
+peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$1"; }
+if [ ! -f "$index/.scale-done" ]; then
+  echo "--- indexing (BM25)"
+  /usr/bin/time -v -o "$work/index-$n.time" "$leian" index --corpus "$corpus" --statutes "$statutes" \
+    --out "$index" --no-embed --threads "$(nproc)"
+  touch "$index/.scale-done"
+fi
+index_seconds=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$work/index-$n.time")
+index_rss=$(peak_mb "$work/index-$n.time")
+index_bytes=$(du -sbL "$index" | cut -f1)
+docs=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/manifest.json')); print(m['docs']['judgments'])" "$index")
+
+echo "--- engine timing (500 queries, one worker)"
+"$leian" eval --index "$index" --queries "$queries" --qrels "$qrels" --exclude-self --kind judgment --mode bm25 --workers 1 \
+  --json 2>"$work/eval-$n.log" >"$work/eval-$n.json" || { cat "$work/eval-$n.log" >&2; exit 1; }
+engine=$(grep -o 'p50 [0-9.]* 毫秒，p95 [0-9.]* 毫秒，p99 [0-9.]* 毫秒' "$work/eval-$n.log" | tail -1)
+engine_p50=$(echo "$engine" | awk '{print $2}')
+engine_p99=$(echo "$engine" | awk '{print $6}')
+
+echo "--- HTTP timing (500 queries, one client)"
+port=${LEIAN_BENCH_PORT:-8098}
+"$leian" serve --index "$index" --addr "127.0.0.1:$port" 2>"$work/serve-$n.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 600); do
+  curl -sf "http://127.0.0.1:$port/v1/ready" >/dev/null && break
+  sleep 0.5
+done
+"$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes bm25 \
+  --concurrency 1 --requests 500 --seconds 300 --json >"$work/http-$n.json"
+server_rss=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status")
+kill "$server"
+wait "$server" 2>/dev/null || true
+trap - EXIT
+
+peer_json='null'
+if [ "${LEIAN_SCALE_PEER:-1}" != 0 ]; then
+  echo "--- peer: bm25s over Leian's tokens"
+  if [ ! -f "$work/tokens-$n/docs.tsv" ]; then
+    "$examples/peer_tokens" "$corpus" "$queries" "$work/tokens-$n"
+  fi
+  if peer_json=$(python3 bench/bm25s_peer.py "$work/tokens-$n" --queries 500); then :; else
+    echo "peer skipped (bm25s not installed: pip install bm25s==0.3.16)" >&2
+    peer_json='null'
+  fi
+fi
+
+python3 - "$work/scale-$n.json" "$n" "$docs" "$index_seconds" "$index_rss" "$index_bytes" \
+  "$engine_p50" "$engine_p99" "$work/http-$n.json" "$server_rss" "$peer_json" <<'EOF'
+import json, sys
+out, n, docs, secs, rss, size, e50, e99, http_path, srss, peer = sys.argv[1:]
+http = json.load(open(http_path))
+row = http[0] if isinstance(http, list) else http
+result = {
+    "generated": int(n), "judgments": int(docs),
+    "index_seconds": float(secs), "docs_per_second": round(int(docs) / float(secs)),
+    "index_peak_rss_mb": int(rss), "index_bytes": int(size),
+    "engine_p50_ms": float(e50), "engine_p99_ms": float(e99),
+    "http_p50_ms": row["p50_ms"], "http_p99_ms": row["p99_ms"], "http_errors": row["errors"],
+    "server_peak_rss_mb": int(srss),
+    "peer": json.loads(peer),
+}
+if result["peer"]:
+    result["query_p50_ratio"] = round(result["peer"]["p50_ms"] / result["engine_p50_ms"], 1)
+    result["index_time_ratio"] = round(
+        (result["peer"]["index_seconds"]) / result["index_seconds"], 2)
+json.dump(result, open(out, "w"), indent=1)
+print("| judgments | index s | docs/s | index peak RSS | index size | engine p50 / p99 | HTTP p50 / p99 | server RSS | bm25s build s | bm25s p50 | p50 ratio |")
+print("|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|")
+p = result["peer"] or {}
+print("| {:,} | {:.0f} | {:,} | {:,} MB | {:.2f} GB | {:.1f} / {:.1f} ms | {:.1f} / {:.1f} ms | {:,} MB | {} | {} | {} |".format(
+    result["judgments"], result["index_seconds"], result["docs_per_second"], result["index_peak_rss_mb"],
+    result["index_bytes"] / 1e9, result["engine_p50_ms"], result["engine_p99_ms"],
+    result["http_p50_ms"], result["http_p99_ms"], result["server_peak_rss_mb"],
+    p.get("index_seconds", "–"), "%s ms" % p["p50_ms"] if p else "–",
+    "%.1f×" % result["query_p50_ratio"] if p else "–"))
+EOF
