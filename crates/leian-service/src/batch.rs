@@ -613,8 +613,15 @@ pub(crate) fn judgment_parties(judgment: &leian_core::Judgment) -> Vec<Normalize
         .plaintiffs
         .iter()
         .chain(&parties.defendants)
-        .chain(&judgment.parties)
-        .map(|name| normalize_party(name))
+        .map(String::as_str)
+        // The header's parties are written `原告：王某某`: the name follows the role.
+        .chain(
+            judgment
+                .parties
+                .iter()
+                .map(|p| p.rsplit_once('：').map_or(p.as_str(), |(_, name)| name)),
+        )
+        .map(normalize_party)
         .filter(|p| !p.key.is_empty())
         .collect()
 }
