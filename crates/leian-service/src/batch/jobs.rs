@@ -363,12 +363,11 @@ impl JobStore {
         let mut statement = db
             .prepare("SELECT id FROM batch_jobs WHERE status = 'queued' ORDER BY rowid")
             .map_err(failed)?;
-        let ids = statement
+        statement
             .query_map([], |row| row.get::<_, String>(0))
             .map_err(failed)?
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(failed);
-        ids
+            .map_err(failed)
     }
 
     fn set(&self, id: &str, sql: &str, values: &[&dyn rusqlite::ToSql]) -> Result<()> {
