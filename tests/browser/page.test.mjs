@@ -1,4 +1,5 @@
-// Drives Leian's page in Debian's headless Chromium with playwright-core. Started by
+// Drives Leian's page in Debian's headless Chromium with playwright-core (search, report export,
+// citation check, parallel cases). Started by
 // tests/browser.rs (`cargo test`), which builds an index and runs `leian serve`; it passes
 //   LEIAN_URL         the server, e.g. http://127.0.0.1:38123
 //   CHROMIUM          the browser binary (Debian: /usr/bin/chromium)
@@ -8,7 +9,7 @@
 //   LEIAN_API_KEY     a read key, when the server requires keys
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -175,6 +176,69 @@ try {
     // The outcome beside the citations: this draft has no 判决如下 part to compare.
     assert.equal(await page.getAttribute("#draft-outcome", "data-status"), "no_reference");
     assert.match(await page.locator("#draft-outcome").innerText(), /无类案可比[\s\S]*判决如下/);
+  });
+
+  await check("a batch of filings is grouped into waves; representative, demonstrative judgment, referrals", async () => {
+    // A judgment of this index to choose as the demonstrative one: the search's first result.
+    const judgmentId = await page.locator(".hit").first().getAttribute("data-id");
+    assert.ok(judgmentId, "a search result to choose");
+    await page.click("#tab-batch");
+    assert.equal(await page.getAttribute("#tab-batch", "aria-selected"), "true");
+    await page.click("#batch-button");
+    await page.waitForFunction(() => /请先选择批量案件文件/.test(document.querySelector("#message").innerText));
+
+    const dir = mkdtempSync(join(tmpdir(), "leian-batch-"));
+    const filing = (id, who, sum) => JSON.stringify({ id, text:
+      `原告中国平安财产保险股份有限公司安徽分公司诉称，被告${who}于2018年4月9日向银行借款，原告为该借款提供个人消费信贷保证保险，被告逾期未还，原告依约理赔${sum}元后向被告追偿未果，请求判令被告偿还理赔款${sum}元及违约金。` });
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `${filing("p1", "刘x2", 52000)}\n{not json\n`);
+    await page.setInputFiles("#batch-file", bad);
+    await page.click("#batch-button");
+    await page.waitForFunction(() => /第 2 行：不是有效的 JSON/.test(document.querySelector("#message").innerText));
+
+    const good = join(dir, "filings.jsonl");
+    writeFileSync(good, [
+      filing("p1", "刘x2", 52000), filing("p2", "王x9", 88000), filing("p3", "孙x3", 61000),
+      JSON.stringify({ id: "x1", text: "原告曹某与被告张某原系夫妻关系，因感情不和，原告诉至法院请求离婚。" }),
+    ].join("\n"));
+    await page.setInputFiles("#batch-file", good);
+    await page.click("#batch-button");
+    const wave = page.locator(".wave").first();
+    await wave.waitFor();
+    assert.match(await page.locator("#batch-summary").innerText(), /共 4 件，分为 1 个系列，1 件未归入系列/);
+    assert.match(await wave.locator("table.shared").innerText(), /共同当事人[\s\S]*平安财险/);
+    assert.equal(await wave.locator("table.differences tbody tr").count(), 3);
+    assert.match(await wave.locator("table.differences").innerText(), /52000 元/);
+    assert.match(await page.locator("#singletons").innerText(), /x1/);
+    assert.ok(await wave.locator(".referrals-markdown").isDisabled(), "no referrals before a demonstrative judgment");
+
+    // The proposed representative is checked; the judge picks another member.
+    assert.equal(await wave.locator("table.differences input[type=radio]:checked").count(), 1);
+    const other = wave.locator("table.differences input[type=radio]:not(:checked)").first();
+    const representative = await other.getAttribute("value");
+    await other.check();
+    await page.waitForFunction((id) => document.querySelector("#message").innerText.includes(`已将 ${id} 选为系列 W1 的示范性首案`), representative);
+
+    await wave.locator(".judgment-id").fill("no-such-judgment");
+    await wave.locator(".choose-other").click();
+    await page.waitForFunction(() => /索引中没有 id 为“no-such-judgment”的裁判文书/.test(document.querySelector("#message").innerText));
+    await wave.locator(".judgment-id").fill(judgmentId);
+    await wave.locator(".choose-other").click();
+    await page.waitForFunction(() => /已选定系列 W1 的示范判决/.test(document.querySelector("#message").innerText));
+    assert.match(await wave.locator(".chosen").innerText(), /已选定示范判决/);
+
+    const markdown = await download(".wave .referrals-markdown");
+    assert.equal(markdown.name, "参照调处建议书-W1.md");
+    assert.equal(markdown.content.match(/^# 类案调解参照调处建议书$/gm).length, 3);
+    for (const part of ["示范判决的裁判要旨", "### 相同的事实", "### 不同的事实", "金额对照", "52000 元", "适用的法律条文", "调解员意见", `**示范性首案**：${representative}`]) {
+      assert.ok(markdown.content.includes(part), `${part} missing from the referrals`);
+    }
+    const html = await download(".wave .referrals-html");
+    assert.equal(html.name, "参照调处建议书-W1.html");
+    assert.match(html.content, /^<!DOCTYPE html>/i);
+    assert.equal(html.content.match(/<h1>类案调解参照调处建议书<\/h1>/g).length, 3);
+    assert.match(html.content, /<textarea/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   await check("the task pane example uses leian-client.js", async () => {

@@ -14,7 +14,7 @@ pub struct ServeArgs {
     /// 监听地址 [默认：127.0.0.1:8080]。非回环地址须配置 API 密钥
     #[arg(long)]
     pub addr: Option<String>,
-    /// 配置文件（TOML）：index、addr、body_limit、timeout_secs、cors_origins、log_queries、embed_in_background、[[keys]]。命令行参数优先于配置文件
+    /// 配置文件（TOML）：index、addr、body_limit、timeout_secs、cors_origins、log_queries、embed_in_background、batch_store、[[keys]]。命令行参数优先于配置文件
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// 请求体的最大字节数 [默认：1048576]
@@ -82,6 +82,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins,
         log_queries: config.log_queries,
         engine,
+        batch_store: config.batch_store.clone(),
         embed_in_background: embed_in_background.then(|| {
             args.model
                 .or(config.model.clone())

@@ -47,7 +47,7 @@ pub use hnsw::{DEFAULT_HNSW_MIN_PASSAGES, HnswInfo};
 pub use leian_text::case_number_key;
 pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, UpdateRecord, sha256_of_path};
 pub use snapshot::{Snapshot, snapshot_bytes};
-pub use swap::attach_vectors;
+pub use swap::{attach_vectors, crash_point};
 pub use update::{SnapshotUpdate, UpdateCounts};
 pub use vectors::{DenseInfo, VectorWriter, Vectors, dot};
 

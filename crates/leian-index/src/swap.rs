@@ -138,7 +138,7 @@ pub(crate) fn lock(out: &Path) -> Result<PublishLock, IndexError> {
 /// process at that step, as a `kill -9` would; `LEIAN_PAUSE_AT=<step>` stops there (writing the
 /// step into the file `LEIAN_PAUSE_MARKER` names, when set) so that a test can kill the process
 /// at exactly that instant. Tests check that an interrupted job leaves the served snapshot intact.
-pub(crate) fn crash_point(step: &str) {
+pub fn crash_point(step: &str) {
     if !cfg!(debug_assertions) {
         return;
     }

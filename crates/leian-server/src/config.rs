@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub embed_in_background: Option<bool>,
     /// Embedding model for background embedding (a cached model name or a model folder).
     pub model: Option<String>,
+    /// The SQLite file of the batch jobs (default: `<index>.batches.sqlite` beside the index).
+    pub batch_store: Option<PathBuf>,
     #[serde(default)]
     pub keys: Vec<KeyConfig>,
 }

@@ -57,6 +57,29 @@ pub mod code {
     pub const BODY_TIMEOUT: &str = "body_timeout";
     /// The server failed; the message says no more than that.
     pub const INTERNAL: &str = "internal";
+    /// A batch of filings holds none (422).
+    pub const EMPTY_BATCH: &str = "empty_batch";
+    /// A batch holds more filings than one job takes (413); split it.
+    pub const TOO_MANY_FILINGS: &str = "too_many_filings";
+    /// A batch's lines do not read (invalid JSON, no id, no text, duplicate ids, a CSV without
+    /// its columns); `error.problems` lists each line (422). Nothing was stored.
+    pub const INVALID_BATCH: &str = "invalid_batch";
+    /// No batch job with this id (404).
+    pub const BATCH_NOT_FOUND: &str = "batch_not_found";
+    /// The batch job has not finished grouping yet (409).
+    pub const BATCH_NOT_READY: &str = "batch_not_ready";
+    /// The batch has no wave with this id (404).
+    pub const WAVE_NOT_FOUND: &str = "wave_not_found";
+    /// The filing is not a member of the wave (404 in the path, 422 in a body).
+    pub const FILING_NOT_FOUND: &str = "filing_not_found";
+    /// The judgment named as demonstrative judgment is not in the served index (422).
+    pub const JUDGMENT_NOT_FOUND: &str = "judgment_not_found";
+    /// Referrals were asked for a wave without a demonstrative judgment (409).
+    pub const NO_DEMONSTRATIVE: &str = "no_demonstrative";
+    /// Too many batch jobs wait already; `Retry-After` says when to come back (503).
+    pub const BATCH_QUEUE_FULL: &str = "batch_queue_full";
+    /// The server could not open its batch job store (503); the message says why.
+    pub const BATCHES_UNAVAILABLE: &str = "batches_unavailable";
 }
 
 /// An error answered to a client.
@@ -65,7 +88,14 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The lines of a batch that do not read (`invalid_batch`), empty otherwise.
+    pub problems: Vec<LineProblem>,
 }
+
+pub use leian_service::batch::LineProblem;
+
+/// Problems listed in one error body at most; the message gives their number.
+pub const MAX_PROBLEMS: usize = 100;
 
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,10 +110,16 @@ pub struct ErrorDetail {
     /// `payload_too_large`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
     /// `timeout`, `missing_api_key`, `invalid_api_key`, `forbidden`, `rate_limited`,
     /// `reload_failed`, `duplicate_ids`, `overloaded`, `uri_too_long`, `headers_too_large`,
-    /// `body_timeout`, `internal`.
+    /// `body_timeout`, `internal`; batches: `empty_batch`, `too_many_filings`, `invalid_batch`,
+    /// `batch_not_found`, `batch_not_ready`, `wave_not_found`, `filing_not_found`,
+    /// `judgment_not_found`, `no_demonstrative`, `batch_queue_full`, `batches_unavailable`.
     pub code: String,
     /// Human-readable explanation (in Chinese).
     pub message: String,
+    /// `invalid_batch` only: each line (JSONL, CSV) or filing (JSON) that does not read, with
+    /// its 1-based number, the first 100.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<LineProblem>,
 }
 
 impl ApiError {
@@ -92,7 +128,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            problems: Vec::new(),
         }
+    }
+
+    /// The same error listing the lines that do not read (the first [`MAX_PROBLEMS`]).
+    pub fn with_problems(mut self, problems: &[LineProblem]) -> Self {
+        self.problems = problems.iter().take(MAX_PROBLEMS).cloned().collect();
+        self
     }
 
     /// A well-formed request whose values are not acceptable (422).
@@ -157,6 +200,7 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message: self.message.clone(),
+                problems: self.problems.clone(),
             },
         }
     }
@@ -171,10 +215,16 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
-        if self.code == code::OVERLOADED {
+        let retry_after = match self.code {
+            code::OVERLOADED => Some("1"),
+            // A batch job takes seconds to minutes: the queue does not free up sooner.
+            code::BATCH_QUEUE_FULL => Some("30"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
+                axum::http::HeaderValue::from_static(seconds),
             );
         }
         response

@@ -1,6 +1,8 @@
 //! The Leian HTTP API (axum): `POST /v1/search`, `POST /v1/citations/check`,
 //! `POST /v1/drafts/check`,
 //! `GET /v1/judgments/{id}`, `GET /v1/statutes/{id}`, `GET /v1/health`, `GET /v1/ready`,
+//! the batch jobs (`POST /v1/batches`, `GET /v1/batches/{id}`, the waves' representative,
+//! demonstrative judgment and referrals),
 //! `POST /v1/admin/reload`, `POST /v1/admin/documents`, `DELETE /v1/admin/documents/{id}`,
 //! `GET /metrics`, `GET /openapi.json` and the API page `GET /api`;
 //! API keys with scopes and rate limits ([`auth`]), CORS, the configuration file ([`config`]).
@@ -16,11 +18,16 @@
 //! assert!(api["paths"]["/v1/search"]["post"].is_object());
 //! assert!(api["components"]["schemas"]["ResearchQuery"].is_object());
 //! assert!(api["components"]["schemas"]["Research"].is_object());
+//! assert!(api["paths"]["/v1/batches"]["post"].is_object());
+//! assert!(api["paths"]["/v1/batches/{id}/waves/{wave}/demonstrative"]["put"].is_object());
+//! assert!(api["components"]["schemas"]["Referral"].is_object());
 //! ```
 
 pub mod admin_api;
 pub mod admission;
 pub mod auth;
+pub mod batches;
+pub mod batches_api;
 pub mod body;
 pub mod citations_api;
 pub mod config;
@@ -39,7 +46,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use leian_service::updating::UpdateOutcome;
 use leian_service::{EngineSettings, Service};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -63,6 +70,12 @@ pub const UPDATE_BODY_LIMIT: usize = 64 << 20;
 /// Time limit of the document updates (new judgments are embedded), when the server's is lower.
 /// An update whose client gave up still finishes and is served.
 pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Body limit of a new batch job (50,000 filings of about a page each), when the server's is
+/// lower.
+pub const BATCH_BODY_LIMIT: usize = 64 << 20;
+/// Time to send and store a new batch job, when the server's is lower: the grouping itself runs
+/// in the background.
+pub const BATCH_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Request limits.
 #[derive(Debug, Clone)]
@@ -121,6 +134,9 @@ pub struct Settings {
     /// Embed every served snapshot that has no vectors with this model, in the background
     /// (BM25 answers meanwhile; progress in `/v1/ready`).
     pub embed_in_background: Option<String>,
+    /// The SQLite file of the batch jobs; default: beside the index folder
+    /// (`leian_service::batch::jobs::store_path`), in memory when the index has no folder.
+    pub batch_store: Option<PathBuf>,
 }
 
 impl From<Limits> for Settings {
@@ -150,6 +166,8 @@ struct Shared {
     tasks: tasks::Tasks,
     /// CPU-bound request work: bounded running and waiting (see `admission.rs`).
     admission: admission::Admission,
+    /// Batch jobs (`/v1/batches`), or why their store could not be opened.
+    batches: Result<Arc<batches::BatchJobs>, String>,
 }
 
 /// The outcome of a reload.
@@ -174,6 +192,13 @@ impl AppState {
         warm_up(index.clone());
         let settings = settings.into();
         let admission = admission::Admission::for_this_machine(settings.limits.queue_wait);
+        let store = settings
+            .batch_store
+            .clone()
+            .or_else(|| batches::default_path(&index.path));
+        let batches = batches::BatchJobs::open(store).inspect_err(|error| {
+            tracing::error!(%error, "the batch job store did not open; /v1/batches answers 503");
+        });
         let state = AppState {
             shared: Arc::new(Shared {
                 index: ArcSwap::new(index),
@@ -183,8 +208,12 @@ impl AppState {
                 updating: tokio::sync::Mutex::new(()),
                 tasks: tasks::Tasks::default(),
                 admission,
+                batches,
             }),
         };
+        if let Ok(jobs) = &state.shared.batches {
+            batches::start_worker(jobs.clone(), Arc::downgrade(&state.shared));
+        }
         state.record_index();
         tasks::embed_if_needed(&state);
         state
@@ -338,6 +367,17 @@ impl AppState {
     pub fn log_queries(&self) -> bool {
         self.shared.settings.log_queries
     }
+
+    /// The batch jobs, or `503 batches_unavailable` with why their store did not open.
+    pub fn batches(&self) -> Result<Arc<batches::BatchJobs>, error::ApiError> {
+        self.shared.batches.clone().map_err(|reason| {
+            error::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                error::code::BATCHES_UNAVAILABLE,
+                format!("批量任务不可用：{reason}"),
+            )
+        })
+    }
 }
 
 /// Reads the statute catalog of a newly served index in the background (seconds for a full
@@ -368,6 +408,12 @@ fn warm_up(index: Arc<Service>) {
         admin_api::reload,
         admin_api::add_documents,
         admin_api::remove_document,
+        batches_api::create,
+        batches_api::get_job,
+        batches_api::choose_demonstrative,
+        batches_api::choose_representative,
+        batches_api::wave_referrals,
+        batches_api::member_referral,
     ),
     components(schemas(
         error::ErrorBody,
@@ -380,12 +426,16 @@ fn warm_up(index: Arc<Service>) {
         leian_service::StatuteHits,
         leian_legal::CheckedCitation,
         leian_legal::CitationStatus,
+        leian_service::batch::jobs::Job,
+        leian_service::batch::Batch,
+        leian_service::batch::referral::Referral,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "search", description = "Similar judgments and applicable statute articles for a fact summary"),
         (name = "citations", description = "A draft's statute citations checked against the index, and its outcome against similar cases"),
         (name = "documents", description = "Stored documents by id"),
+        (name = "batches", description = "Parallel cases (系列案件): a batch of filings grouped into waves in the background, the judge's representative case and demonstrative judgment per wave, and the 类案调解 referrals (read scope)"),
         (name = "health", description = "Liveness and readiness"),
         (name = "admin", description = "Operations (admin scope): reload the index, add, replace and remove documents"),
     )
@@ -484,6 +534,37 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/statutes/{id}", get(documents_api::statute))
         .route("/v1/ready", get(health_api::ready))
         .route("/metrics", get(metrics::metrics));
+    // Batches need the read scope, as searches and reports do: a job only reads the index and
+    // writes its own rows of the job store, and choosing a wave's representative or
+    // demonstrative judgment is the judge's workflow on that job, not a change to what the
+    // server serves (the admin scope guards reloads and document updates). Judges' pages and
+    // plugins hold read keys.
+    let batch_reads = Router::new()
+        .route("/v1/batches/{id}", get(batches_api::get_job))
+        .route(
+            "/v1/batches/{id}/waves/{wave}/demonstrative",
+            put(batches_api::choose_demonstrative),
+        )
+        .route(
+            "/v1/batches/{id}/waves/{wave}/representative",
+            put(batches_api::choose_representative),
+        )
+        .route(
+            "/v1/batches/{id}/waves/{wave}/referrals",
+            get(batches_api::wave_referrals),
+        )
+        .route(
+            "/v1/batches/{id}/waves/{wave}/referrals/{filing}",
+            get(batches_api::member_referral),
+        );
+    let batch_uploads = Router::new().route("/v1/batches", post(batches_api::create));
+    let uploads = (
+        body::BodyLimits {
+            bytes: limits.body_bytes.max(BATCH_BODY_LIMIT),
+            read_timeout: limits.body_read_timeout.max(BATCH_TIMEOUT),
+        },
+        limits.request_timeout.max(BATCH_TIMEOUT),
+    );
     let admin = Router::new().route("/v1/admin/reload", post(admin_api::reload));
     let document_updates = Router::new()
         .route("/v1/admin/documents", post(admin_api::add_documents))
@@ -496,6 +577,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi_json))
         .merge(web::routes());
     let router = group(read, Some(auth::Scope::Read), queries)
+        .merge(group(batch_reads, Some(auth::Scope::Read), queries))
+        .merge(group(batch_uploads, Some(auth::Scope::Read), uploads))
         .merge(group(admin, Some(auth::Scope::Admin), queries))
         .merge(group(public, None, queries))
         .merge(group(document_updates, Some(auth::Scope::Admin), updates))
@@ -512,7 +595,7 @@ pub fn router(state: AppState) -> Router {
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(cors_origins))
-            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
             .max_age(Duration::from_secs(3600)),
     )

@@ -44,6 +44,7 @@ fn settings() -> Settings {
             ..EngineSettings::default()
         },
         embed_in_background: None,
+        batch_store: None,
     }
 }
 

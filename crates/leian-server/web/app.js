@@ -1,5 +1,6 @@
-// The judge's page: search, results by authority tier, statutes, outcomes, report export and the
-// citation check. Built with DOM calls (no innerHTML with server text), so a judgment's text can
+// The judge's page: search, results by authority tier, statutes, outcomes, report export, the
+// citation check, and parallel cases (a batch of filings in waves, the representative case and
+// the demonstrative judgment per wave, the referrals). Built with DOM calls (no innerHTML with server text), so a judgment's text can
 // never inject markup.
 import { LeianClient, LeianError, splitByByteSpans } from "/leian-client.js";
 
@@ -580,6 +581,170 @@ function renderDraftOutcome(outcome) {
   }
 }
 
+// ---- parallel cases (系列案件) ------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const BATCH_TYPES = { csv: "text/csv", json: "application/json" };
+
+function progressText(job) {
+  const p = job.progress || {};
+  const count = p.total ? `（${p.done}/${p.total}）` : "";
+  return job.status === "queued" ? "排队等待分组…" : `${p.stage || "正在分组"}${count}…`;
+}
+
+async function runBatch(event) {
+  event?.preventDefault();
+  clearMessage();
+  const file = $("batch-file").files[0];
+  if (!file) {
+    showMessage("请先选择批量案件文件（JSONL 或 CSV）。");
+    $("batch-file").focus();
+    return;
+  }
+  const threshold = Number($("batch-threshold").value || "0.5");
+  if (!(threshold >= 0 && threshold <= 1)) {
+    showMessage("相似度下限应在 0 到 1 之间。");
+    $("batch-threshold").focus();
+    return;
+  }
+  const extension = file.name.toLowerCase().split(".").pop();
+  const contentType = BATCH_TYPES[extension] || "application/x-ndjson";
+  $("batch-button").disabled = true;
+  $("batch-hint").textContent = "正在上传…";
+  try {
+    let job = await client.createBatch(await file.text(), { contentType, threshold });
+    while (job.status === "queued" || job.status === "running") {
+      $("batch-hint").textContent = progressText(job);
+      await sleep(600);
+      job = await client.batch(job.id);
+    }
+    if (job.status === "failed") {
+      showMessage(`分组失败：${job.error || "原因不明"}`);
+      return;
+    }
+    renderBatch(job);
+    $("batch-summary").focus();
+  } catch (error) {
+    showError(error);
+  } finally {
+    $("batch-button").disabled = false;
+    $("batch-hint").textContent = "";
+  }
+}
+
+function renderBatch(job) {
+  const batch = job.result;
+  $("batch-results").hidden = false;
+  $("batch-results").dataset.batch = job.id;
+  $("batch-summary").textContent =
+    `共 ${batch.filings} 件，分为 ${batch.waves.length} 个系列，${batch.singletons.length} 件未归入系列 · 任务 ${job.id}`;
+  $("waves").replaceChildren(...batch.waves.map((wave) => waveCard(job, wave)));
+  $("singletons-card").hidden = !batch.singletons.length;
+  $("singletons").textContent = batch.singletons.join("、");
+}
+
+const amountsText = (row) => (row.amounts.length ? row.amounts.slice(0, 4).map((a) => `${+a.toFixed(2)} 元`).join("、") : "—");
+const listText = (items, n = 4) => (items && items.length ? items.slice(0, n).join("、") : "—");
+
+function waveCard(job, wave) {
+  const choice = (job.choices || {})[wave.id] || {};
+  const representative = choice.representative || wave.representative.id;
+  const parties = wave.shared.parties.map((p) => `${p.role}：${p.key}（${p.names.join("、")}）`).join("；") || "—";
+  const card = el("section", { class: "card wave", "data-wave": wave.id, "aria-labelledby": `wave-${wave.id}` },
+    el("h2", { id: `wave-${wave.id}` }, `系列 ${wave.id}`, el("span", { class: "hint" }, `${wave.members.length} 件`)),
+    el("h3", {}, "相同之处"),
+    el("table", { class: "wave-table shared" }, el("tbody", {},
+      [["共同当事人", parties], ["案由", wave.shared.cause || "未识别"], ["共同要素", listText(wave.shared.elements, 12)], ["争议焦点", listText(wave.shared.issues, 5)]]
+        .map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v))))),
+    el("h3", {}, "不同之处（选择示范性首案）"),
+    el("table", { class: "wave-table differences" },
+      el("thead", {}, el("tr", {}, ["首案", "案件", "金额", "日期", "其他当事人", "与首案相似度"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, wave.differences.map((row) => el("tr", { "data-id": row.id },
+        el("td", {}, el("input", { type: "radio", name: `rep-${wave.id}`, value: row.id, checked: row.id === representative, "aria-label": `以 ${row.id} 为示范性首案` })),
+        el("td", {}, row.id), el("td", {}, amountsText(row)), el("td", {}, listText(row.dates, 3)),
+        el("td", {}, listText(row.other_parties)), el("td", {}, row.similarity.toFixed(2)))))),
+    el("p", { class: "hint" }, `系统建议的示范性首案：${wave.representative.id}。${wave.representative.reason}`),
+    el("h3", {}, "示范判决"),
+    el("div", { class: "demonstrative-choice" }),
+    el("div", { class: "precedents" }, (wave.precedents || []).length
+      ? wave.precedents.map((p) => el("div", { class: "precedent", "data-id": p.id },
+        el("span", {}, `${p.case_number || p.id} ${p.title}`),
+        el("span", { class: "hint" }, `第 ${p.tier} 层级 · ${p.causes.join("、")}`),
+        wave.demonstrative?.id === p.id && el("span", { class: "badge must_follow" }, "建议作为示范判决"),
+        el("button", { type: "button", class: "choose-demonstrative", "data-judgment": p.id }, "选为示范判决")))
+      : el("p", { class: "hint" }, "索引中没有找到本系列的已有类案，可在下方输入裁判文书 ID。")),
+    el("div", { class: "other-judgment" },
+      el("input", { type: "text", class: "judgment-id", placeholder: "其他裁判文书 ID", "aria-label": "其他裁判文书 ID" }),
+      el("button", { type: "button", class: "choose-other" }, "选为示范判决")),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "referrals-markdown" }, "下载参照调处建议书（Markdown）"),
+      el("button", { type: "button", class: "referrals-html" }, "下载参照调处建议书（HTML）")),
+  );
+  showDemonstrative(card, choice.demonstrative);
+  card.addEventListener("change", (event) => {
+    if (event.target.name === `rep-${wave.id}`) chooseRepresentative(job.id, wave.id, event.target.value);
+  });
+  card.addEventListener("click", (event) => {
+    const target = event.target;
+    if (target.classList.contains("choose-demonstrative")) chooseDemonstrative(card, job.id, wave.id, target.dataset.judgment);
+    if (target.classList.contains("choose-other")) {
+      const id = card.querySelector(".judgment-id").value.trim();
+      if (!id) {
+        showMessage("请先输入作为示范判决的裁判文书 ID。");
+        card.querySelector(".judgment-id").focus();
+        return;
+      }
+      chooseDemonstrative(card, job.id, wave.id, id);
+    }
+    if (target.classList.contains("referrals-markdown")) downloadReferrals(job.id, wave.id, "markdown");
+    if (target.classList.contains("referrals-html")) downloadReferrals(job.id, wave.id, "html");
+  });
+  return card;
+}
+
+function showDemonstrative(card, demonstrative) {
+  const box = card.querySelector(".demonstrative-choice");
+  box.replaceChildren(demonstrative
+    ? el("p", { class: "chosen" }, "已选定示范判决：", el("strong", {}, demonstrative.title),
+      `（${demonstrative.case_number || demonstrative.id}）`)
+    : el("p", { class: "hint" }, "尚未选定示范判决：选定后可下载本系列每件案件的参照调处建议书。"));
+  for (const button of card.querySelectorAll(".referrals-markdown, .referrals-html")) button.disabled = !demonstrative;
+}
+
+async function chooseRepresentative(batch, wave, filingId) {
+  clearMessage();
+  try {
+    await client.chooseRepresentative(batch, wave, filingId);
+    showMessage(`已将 ${filingId} 选为系列 ${wave} 的示范性首案。`, "info");
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function chooseDemonstrative(card, batch, wave, judgmentId) {
+  clearMessage();
+  try {
+    const { choice } = await client.chooseDemonstrative(batch, wave, judgmentId);
+    showDemonstrative(card, choice.demonstrative);
+    showMessage(`已选定系列 ${wave} 的示范判决，可下载参照调处建议书。`, "info");
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function downloadReferrals(batch, wave, format) {
+  clearMessage();
+  try {
+    const content = await client.referrals(batch, wave, format);
+    const markdown = format === "markdown";
+    download(`参照调处建议书-${wave}.${markdown ? "md" : "html"}`, content,
+      markdown ? "text/markdown;charset=utf-8" : "text/html;charset=utf-8");
+    showMessage(`系列 ${wave} 的参照调处建议书（${markdown ? "Markdown" : "HTML"}）已下载。`, "info");
+  } catch (error) {
+    showError(error);
+  }
+}
+
 // ---- settings, tabs, server status ----------------------------------------------------------
 
 function openSettings() {
@@ -599,7 +764,7 @@ $("settings-form").addEventListener("submit", (event) => {
 });
 $("settings-button").addEventListener("click", openSettings);
 
-const tabs = [$("tab-search"), $("tab-check")];
+const tabs = [$("tab-search"), $("tab-check"), $("tab-batch")];
 function selectTab(tab) {
   for (const t of tabs) {
     const selected = t === tab;
@@ -637,6 +802,7 @@ async function refreshStatus() {
 
 $("search-form").addEventListener("submit", runSearch);
 $("check-form").addEventListener("submit", runCheck);
+$("batch-form").addEventListener("submit", runBatch);
 $("export-markdown").addEventListener("click", () => exportReport("markdown"));
 $("export-html").addEventListener("click", () => exportReport("html"));
 for (const [area, run] of [["query", runSearch], ["draft", runCheck]]) {

@@ -33,16 +33,35 @@ const MESSAGES = {
   uri_too_long: "请求地址过长。",
   headers_too_large: "请求头过大。",
   internal: "服务器内部错误，请稍后重试；若持续出现，请联系管理员。",
+  empty_batch: "批量文件中没有任何案件。",
+  too_many_filings: "批量文件的案件数超过单批上限，请拆分后分批提交。",
+  invalid_batch: "批量文件有错误，未作处理。",
+  batch_not_found: "没有这个批量任务（可能已被清理或编号有误）。",
+  batch_not_ready: "批量任务尚未完成分组。",
+  wave_not_found: "本批次中没有这个系列。",
+  filing_not_found: "该案件不属于这个系列。",
+  judgment_not_found: "索引中没有这份裁判文书，不能作为示范判决。",
+  no_demonstrative: "请先为该系列选定示范判决。",
+  batch_queue_full: "排队的批量任务已满，请稍后再提交。",
+  batches_unavailable: "服务器的批量任务功能不可用，请联系管理员。",
   network: "无法连接到 Leian 服务器，请确认服务已启动、地址正确。",
   bad_response: "服务器返回了无法识别的内容。",
   aborted: "请求已取消。",
 };
+
+/** Codes whose server message (Chinese, naming the line, wave or id) is shown as it is. */
+const DETAILED = new Set([
+  "empty_batch", "too_many_filings", "invalid_batch", "batch_not_found", "batch_not_ready", "wave_not_found",
+  "filing_not_found", "judgment_not_found", "no_demonstrative", "batches_unavailable",
+]);
 
 /** An API failure, with a message a judge can read. */
 export class LeianError extends Error {
   constructor({ code, status = 0, detail = "", retryAfter = null }) {
     let message = MESSAGES[code] || `服务器返回错误（HTTP ${status}）。`;
     if (code === "invalid_request" && detail) message += `：${detail}`;
+    // The batch errors' own messages name the lines, waves and ids concerned (in Chinese).
+    if (DETAILED.has(code) && detail) message = detail;
     if (code === "rate_limited" && retryAfter) message = `请求过于频繁，请 ${retryAfter} 秒后再试。`;
     super(message);
     this.name = "LeianError";
@@ -114,6 +133,45 @@ export class LeianClient {
     return this.request("GET", "/v1/health", undefined, options);
   }
 
+  /**
+   * A new batch job from the text of a JSONL, CSV or JSON file (`POST /v1/batches`); answers the
+   * job (`{id, status, progress, …}`), grouped in the background: poll `batch(id)`.
+   * @param {string} text the file's content
+   * @param {{contentType?: string, threshold?: number, topK?: number}} [settings]
+   */
+  createBatch(text, { contentType = "application/x-ndjson", threshold, topK } = {}, options = {}) {
+    const query = new URLSearchParams();
+    if (threshold !== undefined) query.set("threshold", String(threshold));
+    if (topK !== undefined) query.set("top_k", String(topK));
+    const search = query.toString();
+    const path = `/v1/batches${search ? `?${search}` : ""}`;
+    return this.request("POST", path, text, { ...options, contentType });
+  }
+
+  /** A batch job: status, progress, choices and, when done, the waves (`GET /v1/batches/{id}`). */
+  batch(id, options) {
+    return this.request("GET", `/v1/batches/${encodeURIComponent(id)}`, undefined, options);
+  }
+
+  /** Chooses an indexed judgment as a wave's demonstrative judgment. */
+  chooseDemonstrative(id, wave, judgmentId, options) {
+    return this.request("PUT", `${wavePath(id, wave)}/demonstrative`, { judgment_id: judgmentId }, options);
+  }
+
+  /** Chooses a member as a wave's representative case. */
+  chooseRepresentative(id, wave, filingId, options) {
+    return this.request("PUT", `${wavePath(id, wave)}/representative`, { filing_id: filingId }, options);
+  }
+
+  /**
+   * The referrals (参照调处建议书) of a wave's members as one document (`markdown` or `html`),
+   * or of one member when `filingId` is given.
+   */
+  referrals(id, wave, format = "html", filingId, options = {}) {
+    const member = filingId === undefined ? "" : `/${encodeURIComponent(filingId)}`;
+    return this.request("GET", `${wavePath(id, wave)}/referrals${member}?format=${format}`, undefined, { ...options, text: true });
+  }
+
   async request(method, path, body, options = {}) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -127,9 +185,10 @@ export class LeianClient {
     }
   }
 
-  async requestOnce(method, path, body, { signal } = {}) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+  async requestOnce(method, path, body, { signal, contentType, text = false } = {}) {
+    const headers = { Accept: text ? "text/html, text/markdown, application/json" : "application/json" };
+    // A body with its own content type (a batch file) is sent as it is.
+    if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
     if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort("timeout"), this.timeoutMs);
@@ -140,7 +199,7 @@ export class LeianClient {
       response = await this.fetchImpl(this.baseUrl + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : contentType ? body : JSON.stringify(body),
         signal: controller.signal,
       });
     } catch (cause) {
@@ -151,6 +210,7 @@ export class LeianClient {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
+    if (text && response.ok) return response.text();
     let payload = null;
     try {
       payload = await response.json();
@@ -170,6 +230,10 @@ export class LeianClient {
       retryAfter,
     });
   }
+}
+
+function wavePath(id, wave) {
+  return `/v1/batches/${encodeURIComponent(id)}/waves/${encodeURIComponent(wave)}`;
 }
 
 /**

@@ -21,12 +21,16 @@
 //! assert_eq!(batch.waves[0].members.len(), 3);
 //! ```
 
+pub mod jobs;
+pub mod referral;
+
 use leian_legal::analysis::analyze_text;
 use leian_legal::parties::{NormalizedParty, Parties, extract_parties, normalize_party};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Instant;
+use utoipa::ToSchema;
 
 /// The most filings one batch may hold: beyond it the caller splits the batch.
 pub const MAX_FILINGS: usize = 50_000;
@@ -50,6 +54,9 @@ pub struct Filing {
 pub enum InputFormat {
     Jsonl,
     Csv,
+    /// One JSON document `{"filings": [{"id", "text"}, …]}` (the HTTP API's JSON body); problems
+    /// are numbered by the filing's position in the array.
+    Json,
 }
 
 impl InputFormat {
@@ -72,7 +79,7 @@ impl InputFormat {
 }
 
 /// What is wrong with one line of a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LineProblem {
     /// 1-based line (JSONL) or record (CSV, header excluded: the data row's line in the file).
     pub line: usize,
@@ -83,9 +90,26 @@ pub struct LineProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BatchError {
     Empty,
-    TooLarge { count: usize, limit: usize },
+    TooLarge {
+        count: usize,
+        limit: usize,
+    },
     MissingColumn(&'static str),
     Lines(Vec<LineProblem>),
+    /// Problems of a JSON document's filings, numbered by position (`InputFormat::Json`).
+    Items(Vec<LineProblem>),
+    /// The JSON document itself does not read (`InputFormat::Json`).
+    Document(String),
+}
+
+impl BatchError {
+    /// The problems of single lines (or filings), empty for the errors of the whole batch.
+    pub fn problems(&self) -> &[LineProblem] {
+        match self {
+            BatchError::Lines(problems) | BatchError::Items(problems) => problems,
+            _ => &[],
+        }
+    }
 }
 
 impl fmt::Display for BatchError {
@@ -102,10 +126,15 @@ impl fmt::Display for BatchError {
             BatchError::MissingColumn(column) => {
                 write!(f, "CSV 缺少 {column} 列：第一行应为列名，至少包含 id,text")
             }
-            BatchError::Lines(problems) => {
+            BatchError::Document(message) => write!(f, "{message}"),
+            BatchError::Lines(problems) | BatchError::Items(problems) => {
+                let unit = match self {
+                    BatchError::Items(_) => "件",
+                    _ => "行",
+                };
                 write!(f, "批量文件有 {} 处错误：", problems.len())?;
                 for problem in problems.iter().take(20) {
-                    write!(f, "\n  第 {} 行：{}", problem.line, problem.message)?;
+                    write!(f, "\n  第 {} {unit}：{}", problem.line, problem.message)?;
                 }
                 if problems.len() > 20 {
                     write!(f, "\n  ……另有 {} 处未列出", problems.len() - 20)?;
@@ -152,6 +181,35 @@ pub fn read_filings(input: &str, format: InputFormat) -> Result<Vec<Filing>, Bat
                             message,
                         }),
                     },
+                }
+            }
+        }
+        InputFormat::Json => {
+            let document: serde_json::Value = serde_json::from_str(input).map_err(|e| {
+                BatchError::Document(format!(
+                    "请求体不是有效的 JSON（第 {} 行第 {} 列）",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            let Some(items) = document.get("filings").and_then(|f| f.as_array()) else {
+                return Err(BatchError::Document(
+                    "JSON 请求体应为 {\"filings\": [{\"id\", \"text\"}, …]}".to_string(),
+                ));
+            };
+            if items.len() > MAX_FILINGS {
+                return Err(BatchError::TooLarge {
+                    count: items.len(),
+                    limit: MAX_FILINGS,
+                });
+            }
+            for (index, item) in items.iter().enumerate() {
+                match filing_from_json(item.clone()) {
+                    Ok(filing) => filings.push((index + 1, filing)),
+                    Err(message) => problems.push(LineProblem {
+                        line: index + 1,
+                        message,
+                    }),
                 }
             }
         }
@@ -215,19 +273,26 @@ pub fn read_filings(input: &str, format: InputFormat) -> Result<Vec<Filing>, Bat
             }
         }
     }
+    let unit = match format {
+        InputFormat::Json => "件",
+        _ => "行",
+    };
     let mut first_seen: HashMap<&str, usize> = HashMap::new();
     for (line, filing) in &filings {
         if let Some(first) = first_seen.insert(&filing.id, *line) {
             first_seen.insert(&filing.id, first);
             problems.push(LineProblem {
                 line: *line,
-                message: format!("案件编号 {} 重复（第 {first} 行已出现）", filing.id),
+                message: format!("案件编号 {} 重复（第 {first} {unit}已出现）", filing.id),
             });
         }
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
-        return Err(BatchError::Lines(problems));
+        return Err(match format {
+            InputFormat::Json => BatchError::Items(problems),
+            _ => BatchError::Lines(problems),
+        });
     }
     if filings.is_empty() {
         return Err(BatchError::Empty);
@@ -291,7 +356,7 @@ impl Default for ClusterSettings {
 }
 
 /// A party of a wave's members that all (or most) share.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SharedParty {
     /// `原告` or `被告`.
     pub role: String,
@@ -301,10 +366,10 @@ pub struct SharedParty {
 }
 
 /// What a wave's members have in common.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Shared {
     pub parties: Vec<SharedParty>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// Legal terms and circumstances most members state.
     pub elements: Vec<String>,
@@ -313,7 +378,7 @@ pub struct Shared {
 }
 
 /// One member's row of the table of differences.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MemberRow {
     pub id: String,
     /// Sums in yuan as the text states them, in order.
@@ -328,14 +393,14 @@ pub struct MemberRow {
 }
 
 /// The proposed representative (示范性首案) and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Representative {
     pub id: String,
     pub reason: String,
 }
 
 /// A wave of parallel cases.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Wave {
     /// `W1`, `W2` … largest first.
     pub id: String,
@@ -344,15 +409,15 @@ pub struct Wave {
     pub differences: Vec<MemberRow>,
     pub representative: Representative,
     /// Indexed judgments deciding the wave's issue, by authority tier (when an index was given).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub precedents: Vec<Precedent>,
     /// An indexed judgment of the same repeat party and cause: the proposed demonstrative one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demonstrative: Option<Precedent>,
 }
 
 /// An indexed judgment found for a wave.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Precedent {
     pub id: String,
     pub title: String,
@@ -360,13 +425,13 @@ pub struct Precedent {
     /// Authority tier rank, 1 (guiding) … 6 (other), and its reason.
     pub tier: u8,
     pub tier_reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_number: Option<String>,
     pub causes: Vec<String>,
 }
 
 /// The waves of a batch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Batch {
     pub filings: usize,
     pub waves: Vec<Wave>,
@@ -520,14 +585,11 @@ fn read_all(filings: &[Filing], workers: usize) -> (Vec<Features>, Vec<HashMap<u
     out.into_iter().unzip()
 }
 
-fn read_one(filing: &Filing) -> (Features, HashMap<u32, u32>) {
-    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?").expect("date pattern")
-    });
-    let text = &filing.text;
+/// A filing's parties (given, or read from its text), normalised: `true` for a plaintiff.
+pub(crate) fn filing_parties(filing: &Filing) -> Vec<(bool, NormalizedParty)> {
     let given = filing.parties.clone().filter(|p| !p.is_empty());
-    let parties = given.unwrap_or_else(|| extract_parties(text));
-    let parties: Vec<(bool, NormalizedParty)> = parties
+    let parties = given.unwrap_or_else(|| extract_parties(&filing.text));
+    parties
         .plaintiffs
         .iter()
         .take(4)
@@ -540,7 +602,43 @@ fn read_one(filing: &Filing) -> (Features, HashMap<u32, u32>) {
                 .map(|p| (false, normalize_party(p))),
         )
         .filter(|(_, p)| !p.key.is_empty())
-        .collect();
+        .collect()
+}
+
+/// The parties of an indexed judgment, normalised: read from its text and its header.
+pub(crate) fn judgment_parties(judgment: &leian_core::Judgment) -> Vec<NormalizedParty> {
+    let text = judgment.full_text.as_deref().unwrap_or(&judgment.facts);
+    let parties = extract_parties(text);
+    parties
+        .plaintiffs
+        .iter()
+        .chain(&parties.defendants)
+        .map(String::as_str)
+        // The header's parties are written `原告：王某某`: the name follows the role.
+        .chain(
+            judgment
+                .parties
+                .iter()
+                .map(|p| p.rsplit_once('：').map_or(p.as_str(), |(_, name)| name)),
+        )
+        .map(normalize_party)
+        .filter(|p| !p.key.is_empty())
+        .collect()
+}
+
+/// Dates as filings write them (`2016年3月5日`, `2016年3月`), in order.
+pub(crate) fn dates_in(text: &str) -> Vec<String> {
+    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?").expect("date pattern")
+    });
+    DATE.find_iter(text)
+        .map(|m| m.as_str().to_string())
+        .collect()
+}
+
+fn read_one(filing: &Filing) -> (Features, HashMap<u32, u32>) {
+    let text = &filing.text;
+    let parties = filing_parties(filing);
     let analysis = analyze_text(text);
     // The first two causes: a dropped or reworded sentence may swap them between parallel
     // filings (劳动争议 / 经济补偿金纠纷), and each is a block of its own.
@@ -594,10 +692,7 @@ fn read_one(filing: &Filing) -> (Features, HashMap<u32, u32>) {
             causes,
             vector: Vec::new(),
             amounts: analysis.amounts.iter().map(|a| a.yuan).collect(),
-            dates: DATE
-                .find_iter(text)
-                .map(|m| m.as_str().to_string())
-                .collect(),
+            dates: dates_in(text),
             elements,
             issues: analysis
                 .disputed_issues
@@ -612,7 +707,7 @@ fn read_one(filing: &Filing) -> (Features, HashMap<u32, u32>) {
 
 /// Legal terms worth naming in a wave's shared facts (a short list: the dictionary's terms are
 /// for search, and the wave table must stay readable).
-const TERMS: [&str; 24] = [
+pub(crate) const TERMS: [&str; 24] = [
     "保证保险",
     "理赔",
     "代位",
@@ -933,11 +1028,25 @@ impl crate::Service {
         filings: &[Filing],
         top_k: usize,
     ) -> crate::Result<()> {
+        self.add_precedents_with(batch, filings, top_k, &crate::Silent)
+    }
+
+    /// [`Service::add_precedents`], reporting each wave searched to `progress`.
+    pub fn add_precedents_with(
+        &self,
+        batch: &mut Batch,
+        filings: &[Filing],
+        top_k: usize,
+        progress: &dyn crate::Progress,
+    ) -> crate::Result<()> {
         let text_of: HashMap<&str, &str> = filings
             .iter()
             .map(|f| (f.id.as_str(), f.text.as_str()))
             .collect();
-        for wave in batch.waves.iter_mut().take(PRECEDENT_WAVES) {
+        let searched = batch.waves.len().min(PRECEDENT_WAVES);
+        progress.begin("检索各系列的已有类案", Some(searched as u64));
+        for (done, wave) in batch.waves.iter_mut().take(PRECEDENT_WAVES).enumerate() {
+            progress.update(done as u64);
             let Some(text) = text_of.get(wave.representative.id.as_str()) else {
                 continue;
             };
@@ -989,19 +1098,16 @@ impl crate::Service {
                     // No cause read from the facts: the repeat party and the text decide.
                     let same_cause =
                         causes.is_empty() || precedent.causes.iter().any(|c| causes.contains(c));
-                    let text = judgment.full_text.as_deref().unwrap_or(&judgment.facts);
-                    let parties = extract_parties(text);
-                    let same_party = parties
-                        .plaintiffs
+                    let same_party = judgment_parties(judgment)
                         .iter()
-                        .chain(&parties.defendants)
-                        .chain(&judgment.parties)
-                        .any(|name| keys.contains(&normalize_party(name).key.as_str()));
+                        .any(|party| keys.contains(&party.key.as_str()));
                     same_cause && same_party
                 })
                 .map(|(precedent, _)| precedent.clone());
             wave.precedents = precedents;
         }
+        progress.update(searched as u64);
+        progress.end(&format!("已为 {searched} 个系列检索已有类案"));
         Ok(())
     }
 }

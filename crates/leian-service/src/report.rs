@@ -103,7 +103,7 @@ pub struct Report {
 
 /// The judge's choice for one similar case (Art. 8: whether it was followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Choice {
+pub(crate) enum Choice {
     Follow,
     Refer,
     NotReferred,
@@ -122,17 +122,29 @@ impl Choice {
 }
 
 /// A piece of the report, rendered by each format.
-enum Block {
+/// One piece of a rendered document (this report, the batch referrals): the same blocks give
+/// the Markdown and the HTML, so the two never say different things.
+pub(crate) enum Block {
     Heading(u8, String),
     Paragraph(String),
     /// Label and value pairs.
     Fields(Vec<(String, String)>),
     List(Vec<String>),
+    /// A table: its header row and its rows.
+    Table(Vec<String>, Vec<Vec<String>>),
     /// The 参照 / 参考 / 不予参考 choice of case `index`, with a blank reason.
     Choice {
         index: usize,
         preselected: Option<Choice>,
     },
+    /// A space to write in by hand (a mediator's notes): a labelled box in HTML, blank lines
+    /// in Markdown.
+    Notes {
+        label: String,
+        lines: usize,
+    },
+    /// The next block starts a new printed page.
+    PageBreak,
 }
 
 /// Who asks for a report: the searcher and the requesting court as printed in it.
@@ -176,93 +188,12 @@ impl Report {
 
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
-        let mut out = String::new();
-        for block in self.blocks() {
-            match block {
-                Block::Heading(level, text) => {
-                    out.push_str(&format!("{} {}\n\n", "#".repeat(level as usize), md(&text)));
-                }
-                Block::Paragraph(text) => out.push_str(&format!("{}\n\n", md(&text))),
-                Block::Fields(fields) => {
-                    for (label, value) in fields {
-                        out.push_str(&format!("- **{label}**：{}\n", md(&value)));
-                    }
-                    out.push('\n');
-                }
-                Block::List(items) => {
-                    for item in items {
-                        out.push_str(&format!("- {}\n", md(&item)));
-                    }
-                    out.push('\n');
-                }
-                Block::Choice { preselected, .. } => {
-                    let boxes: Vec<String> = Choice::ALL
-                        .iter()
-                        .map(|c| match Some(*c) == preselected {
-                            true => format!("☑ {}", c.label()),
-                            false => format!("☐ {}", c.label()),
-                        })
-                        .collect();
-                    out.push_str(&format!(
-                        "- **是否参照**：{}\n- **理由**：＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿\n\n",
-                        boxes.join("　")
-                    ));
-                }
-            }
-        }
-        out
+        blocks_markdown(&self.blocks())
     }
 
     /// The report as one self-contained HTML page (inline CSS, no external assets).
     pub fn html(&self) -> String {
-        let mut body = String::new();
-        for block in self.blocks() {
-            match block {
-                Block::Heading(level, text) => {
-                    body.push_str(&format!("<h{level}>{}</h{level}>\n", escape_html(&text)));
-                }
-                Block::Paragraph(text) => {
-                    body.push_str(&format!("<p>{}</p>\n", escape_html(&text)));
-                }
-                Block::Fields(fields) => {
-                    body.push_str("<table class=\"fields\">\n");
-                    for (label, value) in fields {
-                        body.push_str(&format!(
-                            "<tr><th>{}</th><td>{}</td></tr>\n",
-                            escape_html(&label),
-                            escape_html(&value)
-                        ));
-                    }
-                    body.push_str("</table>\n");
-                }
-                Block::List(items) => {
-                    body.push_str("<ul>\n");
-                    for item in items {
-                        body.push_str(&format!("<li>{}</li>\n", escape_html(&item)));
-                    }
-                    body.push_str("</ul>\n");
-                }
-                Block::Choice { index, preselected } => {
-                    body.push_str("<fieldset class=\"choice\"><legend>是否参照</legend>\n");
-                    for choice in Choice::ALL {
-                        let checked = match Some(choice) == preselected {
-                            true => " checked",
-                            false => "",
-                        };
-                        body.push_str(&format!(
-                            "<label><input type=\"radio\" name=\"choice-{index}\" value=\"{0}\"{checked}> {0}</label>\n",
-                            choice.label()
-                        ));
-                    }
-                    body.push_str(&format!(
-                        "<label class=\"reason\">理由 <textarea name=\"reason-{index}\" rows=\"2\"></textarea></label>\n</fieldset>\n"
-                    ));
-                }
-            }
-        }
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>类案检索报告</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
-        )
+        blocks_html("类案检索报告", &self.blocks())
     }
 
     fn blocks(&self) -> Vec<Block> {
@@ -495,7 +426,142 @@ impl Report {
     }
 }
 
-const STYLE: &str = "body{font-family:\"Noto Serif CJK SC\",\"Songti SC\",SimSun,serif;max-width:56em;margin:2em auto;padding:0 1em;line-height:1.7;color:#111}h1{text-align:center}h2{border-bottom:1px solid #999;margin-top:2em}table.fields{border-collapse:collapse;width:100%;margin:.5em 0}table.fields th{width:9em;text-align:left;vertical-align:top;background:#f3f3f3}table.fields th,table.fields td{border:1px solid #ccc;padding:.3em .6em}fieldset.choice{border:1px dashed #888;margin:.5em 0 1.5em}fieldset.choice label{margin-right:1.5em}label.reason{display:block;margin-top:.4em}textarea{width:100%}@media print{textarea{border:none;border-bottom:1px solid #000}}";
+/// Blocks as Markdown.
+pub(crate) fn blocks_markdown(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for block in blocks {
+        match block {
+            Block::Heading(level, text) => {
+                out.push_str(&format!("{} {}\n\n", "#".repeat(*level as usize), md(text)));
+            }
+            Block::Paragraph(text) => out.push_str(&format!("{}\n\n", md(text))),
+            Block::Fields(fields) => {
+                for (label, value) in fields {
+                    out.push_str(&format!("- **{label}**：{}\n", md(value)));
+                }
+                out.push('\n');
+            }
+            Block::List(items) => {
+                for item in items {
+                    out.push_str(&format!("- {}\n", md(item)));
+                }
+                out.push('\n');
+            }
+            Block::Table(header, rows) => {
+                let line = |cells: &[String]| {
+                    let cells: Vec<String> = cells.iter().map(|c| md(c)).collect();
+                    format!("| {} |\n", cells.join(" | "))
+                };
+                out.push_str(&line(header));
+                out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+                for row in rows {
+                    out.push_str(&line(row));
+                }
+                out.push('\n');
+            }
+            Block::Choice { preselected, .. } => {
+                let boxes: Vec<String> = Choice::ALL
+                    .iter()
+                    .map(|c| match Some(*c) == *preselected {
+                        true => format!("☑ {}", c.label()),
+                        false => format!("☐ {}", c.label()),
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "- **是否参照**：{}\n- **理由**：＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿\n\n",
+                    boxes.join("　")
+                ));
+            }
+            Block::Notes { label, lines } => {
+                out.push_str(&format!("**{}**：\n\n", md(label)));
+                for _ in 0..*lines {
+                    out.push_str(
+                        "＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿\n\n",
+                    );
+                }
+            }
+            Block::PageBreak => out.push_str("---\n\n"),
+        }
+    }
+    out
+}
+
+/// Blocks as one self-contained HTML page titled `title` (inline CSS, no external assets).
+pub(crate) fn blocks_html(title: &str, blocks: &[Block]) -> String {
+    let mut body = String::new();
+    for block in blocks {
+        match block {
+            Block::Heading(level, text) => {
+                body.push_str(&format!("<h{level}>{}</h{level}>\n", escape_html(text)));
+            }
+            Block::Paragraph(text) => {
+                body.push_str(&format!("<p>{}</p>\n", escape_html(text)));
+            }
+            Block::Fields(fields) => {
+                body.push_str("<table class=\"fields\">\n");
+                for (label, value) in fields {
+                    body.push_str(&format!(
+                        "<tr><th>{}</th><td>{}</td></tr>\n",
+                        escape_html(label),
+                        escape_html(value)
+                    ));
+                }
+                body.push_str("</table>\n");
+            }
+            Block::List(items) => {
+                body.push_str("<ul>\n");
+                for item in items {
+                    body.push_str(&format!("<li>{}</li>\n", escape_html(item)));
+                }
+                body.push_str("</ul>\n");
+            }
+            Block::Table(header, rows) => {
+                body.push_str("<table class=\"grid\">\n<tr>");
+                for cell in header {
+                    body.push_str(&format!("<th>{}</th>", escape_html(cell)));
+                }
+                body.push_str("</tr>\n");
+                for row in rows {
+                    body.push_str("<tr>");
+                    for cell in row {
+                        body.push_str(&format!("<td>{}</td>", escape_html(cell)));
+                    }
+                    body.push_str("</tr>\n");
+                }
+                body.push_str("</table>\n");
+            }
+            Block::Choice { index, preselected } => {
+                body.push_str("<fieldset class=\"choice\"><legend>是否参照</legend>\n");
+                for choice in Choice::ALL {
+                    let checked = match Some(choice) == *preselected {
+                        true => " checked",
+                        false => "",
+                    };
+                    body.push_str(&format!(
+                        "<label><input type=\"radio\" name=\"choice-{index}\" value=\"{0}\"{checked}> {0}</label>\n",
+                        choice.label()
+                    ));
+                }
+                body.push_str(&format!(
+                    "<label class=\"reason\">理由 <textarea name=\"reason-{index}\" rows=\"2\"></textarea></label>\n</fieldset>\n"
+                ));
+            }
+            Block::Notes { label, lines } => {
+                body.push_str(&format!(
+                    "<label class=\"notes\">{} <textarea rows=\"{lines}\"></textarea></label>\n",
+                    escape_html(label)
+                ));
+            }
+            Block::PageBreak => body.push_str("<hr class=\"page\">\n"),
+        }
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape_html(title)
+    )
+}
+
+const STYLE: &str = "body{font-family:\"Noto Serif CJK SC\",\"Songti SC\",SimSun,serif;max-width:56em;margin:2em auto;padding:0 1em;line-height:1.7;color:#111}h1{text-align:center}h2{border-bottom:1px solid #999;margin-top:2em}table.fields{border-collapse:collapse;width:100%;margin:.5em 0}table.fields th{width:9em;text-align:left;vertical-align:top;background:#f3f3f3}table.fields th,table.fields td{border:1px solid #ccc;padding:.3em .6em}fieldset.choice{border:1px dashed #888;margin:.5em 0 1.5em}fieldset.choice label{margin-right:1.5em}label.reason{display:block;margin-top:.4em}textarea{width:100%}table.grid{border-collapse:collapse;width:100%;margin:.5em 0}table.grid th,table.grid td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}table.grid th{background:#f3f3f3}label.notes{display:block;margin:.6em 0;font-weight:bold}hr.page{border:none;border-top:2px dashed #999;margin:3em 0;page-break-after:always;break-after:page}@media print{textarea{border:none;border-bottom:1px solid #000}hr.page{border:none;margin:0}}";
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
