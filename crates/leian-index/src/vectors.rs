@@ -231,6 +231,13 @@ impl VectorWriter {
         };
         let owners: Vec<u8> = self.owners.iter().flat_map(|v| v.to_le_bytes()).collect();
         write(OWNERS_FILE, &owners)?;
+        // A temporary file is private to its owner; the rows get the permissions of the files
+        // created beside them, so a server running as another user reads them as before.
+        let permissions = std::fs::metadata(dir.join(OWNERS_FILE))
+            .map_err(|e| IndexError::io(dir.join(OWNERS_FILE), e))?
+            .permissions();
+        std::fs::set_permissions(&rows_path, permissions)
+            .map_err(|e| IndexError::io(&rows_path, e))?;
         let docs =
             serde_json::to_vec(&self.docs).map_err(|e| IndexError::Invalid(e.to_string()))?;
         write(DOCS_FILE, &docs)?;
@@ -780,6 +787,13 @@ mod tests {
             .filter(|n| n.to_string_lossy().starts_with(".leian-vectors-"))
             .collect();
         assert!(left.is_empty(), "{left:?}");
+        // With the permissions of the files created beside them, not a temporary file's.
+        let mode = |name: &str| {
+            std::fs::metadata(dir.path().join(VECTORS_DIR).join(name))
+                .unwrap()
+                .permissions()
+        };
+        assert_eq!(mode(ROWS_FILE), mode(OWNERS_FILE));
         let vectors = Vectors::open(dir.path(), &info).unwrap();
         assert!(matches!(vectors.rows, Rows::Mapped(_)), "rows are mapped");
         let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), None, 2).unwrap();
