@@ -4,6 +4,8 @@
 use crate::progress::TerminalProgress;
 use anyhow::Result;
 use clap::Args;
+use leian_embed::EmbedDevice;
+use leian_index::{PassageText, Quantization};
 use leian_service::embedding::{DEFAULT_STRATEGY, PassageStrategy, embed_snapshot};
 use leian_service::encoder::ModelEncoder;
 use leian_service::indexing::{IndexPlan, IndexSummary, build_index};
@@ -56,6 +58,36 @@ pub struct EmbeddingArgs {
     /// 也为法条计算向量（默认只为裁判文书计算：在开发集上法条向量没有提高法条检索，而为全部法条计算向量在 2 核上要数小时）
     #[arg(long)]
     embed_statutes: bool,
+    /// 裁判文书计算向量的部分：facts（事实部分，默认）、facts-reasoning（事实与“本院认为”）、full（全文）
+    #[arg(long, default_value = "facts", value_parser = parse_passage_text)]
+    passages: PassageText,
+    /// HNSW 图中向量的存储精度：i8（默认，内存为 f32 的四分之一）、b1（二值）、f32；候选文书总以 f32 原向量精确重排
+    #[arg(long, default_value = "i8", value_parser = parse_quantization)]
+    vectors: Quantization,
+    /// 计算向量的设备：cpu（默认）或 cuda（cuda:N 指定第 N 块 GPU；需要以 --features cuda 构建的 leian）
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    device: EmbedDevice,
+}
+
+fn parse_device(text: &str) -> Result<EmbedDevice, String> {
+    let device = EmbedDevice::parse(text)
+        .ok_or_else(|| format!("未知的设备“{text}”：可选 cpu、cuda、cuda:N"))?;
+    if device != EmbedDevice::Cpu && !EmbedDevice::cuda_compiled() {
+        return Err(
+            "此 leian 构建时未启用 cuda 功能，不能使用 GPU：请用 cargo build --release --features cuda 重新构建（需要 CUDA 工具包），或使用 --device cpu"
+                .into(),
+        );
+    }
+    Ok(device)
+}
+
+fn parse_passage_text(text: &str) -> Result<PassageText, String> {
+    PassageText::parse(text)
+        .ok_or_else(|| format!("未知的段落来源“{text}”：可选 facts、facts-reasoning、full"))
+}
+
+fn parse_quantization(text: &str) -> Result<Quantization, String> {
+    Quantization::parse(text).ok_or_else(|| format!("未知的向量精度“{text}”：可选 i8、b1、f32"))
 }
 
 impl EmbeddingArgs {
@@ -65,6 +97,8 @@ impl EmbeddingArgs {
             overlap: self.passage_overlap,
             hnsw_min_passages: self.hnsw_min_passages,
             embed_statutes: self.embed_statutes,
+            text: self.passages,
+            quantization: self.vectors,
         }
     }
 }
@@ -82,7 +116,7 @@ pub struct EmbedArgs {
 pub fn embed(args: EmbedArgs) -> Result<()> {
     let started = Instant::now();
     let strategy = args.embedding.strategy().validated()?;
-    let model = ModelEncoder::load(&args.embedding.model)?;
+    let model = ModelEncoder::load_on(&args.embedding.model, args.embedding.device)?;
     let manifest = embed_snapshot(&args.index, &model, &strategy, &TerminalProgress::default())?;
     println!(
         "索引 {}（快照 {}）：向量已加入，用时 {:.1} 秒",
@@ -102,6 +136,7 @@ pub fn run(args: IndexArgs) -> Result<()> {
         strategy: args.embedding.strategy(),
         strict: args.strict,
         threads: args.threads,
+        device: args.embedding.device,
         allow_empty: args.allow_empty,
     };
     let summary = build_index(&plan, &TerminalProgress::default())?;

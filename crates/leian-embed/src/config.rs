@@ -86,8 +86,7 @@ pub(crate) fn read_bert_config(dir: &Path) -> Result<Config, EmbedError> {
 /// A [`VarBuilder`] over the directory's weights, rooted where the BERT `embeddings` and
 /// `encoder` tensors live whatever prefix the checkpoint uses (`bert.` for pre-training heads,
 /// none for a bare `BertModel`).
-pub(crate) fn load_weights(dir: &Path) -> Result<VarBuilder<'static>, EmbedError> {
-    let device = Device::Cpu;
+pub(crate) fn load_weights(dir: &Path, device: &Device) -> Result<VarBuilder<'static>, EmbedError> {
     let safetensors = dir.join(SAFETENSORS);
     let pytorch = dir.join(PYTORCH);
     let (vb, names): (VarBuilder<'static>, Vec<String>) = if safetensors.is_file() {
@@ -99,12 +98,12 @@ pub(crate) fn load_weights(dir: &Path) -> Result<VarBuilder<'static>, EmbedError
             .into_iter()
             .map(|(name, _)| name)
             .collect();
-        let vb = VarBuilder::from_backend(Box::new(tensors), DType::F32, device);
+        let vb = VarBuilder::from_backend(Box::new(tensors), DType::F32, device.clone());
         (vb, names)
     } else if pytorch.is_file() {
         let tensors = candle_core::pickle::PthTensors::new(&pytorch, None)?;
         let names = tensors.tensor_infos().keys().cloned().collect();
-        let vb = VarBuilder::from_backend(Box::new(tensors), DType::F32, device);
+        let vb = VarBuilder::from_backend(Box::new(tensors), DType::F32, device.clone());
         (vb, names)
     } else {
         return Err(EmbedError::MissingFile {

@@ -29,6 +29,8 @@ pub struct EncoderOptions {
     /// the number of physical cores); the local pool bounds how many run at once. Set
     /// `RAYON_NUM_THREADS` to the same value for the least overhead.
     pub threads: Option<usize>,
+    /// Where the forward pass runs.
+    pub device: EmbedDevice,
 }
 
 impl Default for EncoderOptions {
@@ -37,13 +39,86 @@ impl Default for EncoderOptions {
             max_tokens: MAX_POSITIONS,
             batch_size: 16,
             threads: None,
+            device: EmbedDevice::Cpu,
         }
+    }
+}
+
+/// Where an [`Encoder`] runs its forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmbedDevice {
+    /// This crate's own BERT forward pass (fused attention, gemm's AVX-512 kernels).
+    #[default]
+    Cpu,
+    /// candle's BERT on the CUDA GPU of that ordinal; only in builds with the `cuda` feature.
+    Cuda(usize),
+}
+
+impl EmbedDevice {
+    /// Parses `cpu`, `cuda` or `cuda:N` (the `--device` option).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "cpu" => Some(EmbedDevice::Cpu),
+            "cuda" | "gpu" => Some(EmbedDevice::Cuda(0)),
+            other => other
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse().ok())
+                .map(EmbedDevice::Cuda),
+        }
+    }
+
+    /// Whether this build can run on a GPU at all.
+    pub fn cuda_compiled() -> bool {
+        cfg!(feature = "cuda")
+    }
+}
+
+/// The forward pass: this crate's CPU BERT, or candle's on a GPU.
+enum Backend {
+    Cpu(BertModel),
+    #[cfg(feature = "cuda")]
+    Cuda {
+        model: candle_transformers::models::bert::BertModel,
+        device: candle_core::Device,
+    },
+}
+
+/// Loads the model for `device`.
+fn load_backend(
+    dir: &Path,
+    config: &candle_transformers::models::bert::Config,
+    device: EmbedDevice,
+) -> Result<Backend, EmbedError> {
+    match device {
+        EmbedDevice::Cpu => Ok(Backend::Cpu(BertModel::load(
+            load_weights(dir, &candle_core::Device::Cpu)?,
+            config,
+        )?)),
+        #[cfg(feature = "cuda")]
+        EmbedDevice::Cuda(ordinal) => {
+            let device = candle_core::Device::new_cuda(ordinal).map_err(|e| {
+                EmbedError::InvalidArgument(format!(
+                    "无法使用第 {ordinal} 块 GPU（CUDA）：{e}；没有可用的 GPU 时请使用 --device cpu"
+                ))
+            })?;
+            let model = candle_transformers::models::bert::BertModel::load(
+                load_weights(dir, &device)?,
+                config,
+            )?;
+            Ok(Backend::Cuda { model, device })
+        }
+        #[cfg(not(feature = "cuda"))]
+        EmbedDevice::Cuda(_) => Err(EmbedError::InvalidArgument(
+            "此 leian 构建时未启用 cuda 功能，不能使用 GPU：请用 cargo build --release --features cuda 重新构建（需要 CUDA 工具包），或使用 --device cpu".into(),
+        )),
     }
 }
 
 /// A BERT sentence encoder loaded from a Hugging Face model directory.
 pub struct Encoder {
-    model: BertModel,
+    model: Backend,
+    /// Padded tokens one forward pass may hold (see [`MAX_BATCH_TOKENS`]; a GPU takes more).
+    max_batch_tokens: usize,
     /// Truncates to `max_tokens`; pads nothing, since batches are padded one bucket at a time.
     tokenizer: Tokenizer,
     /// Neither truncates nor pads: for counting tokens and cutting passages.
@@ -123,7 +198,12 @@ impl Encoder {
             pad_token: pad_token.to_string(),
         };
 
-        let model = BertModel::load(load_weights(dir)?, &config)?;
+        let model = load_backend(dir, &config, options.device)?;
+        let max_batch_tokens = match options.device {
+            EmbedDevice::Cpu => MAX_BATCH_TOKENS,
+            // A GPU is fastest with large batches; its memory bounds them long before this does.
+            EmbedDevice::Cuda(_) => 64 * MAX_BATCH_TOKENS,
+        };
         let pool = match options.threads {
             Some(threads) => Some(
                 rayon::ThreadPoolBuilder::new()
@@ -135,6 +215,7 @@ impl Encoder {
         };
         Ok(Self {
             model,
+            max_batch_tokens,
             tokenizer,
             raw_tokenizer,
             padding,
@@ -230,7 +311,12 @@ impl Encoder {
         order.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
         let mut slots: Vec<Option<Encoding>> = encodings.into_iter().map(Some).collect();
         let mut vectors = vec![Vec::new(); texts.len()];
-        for bucket in buckets(&order, |i| lengths[i], self.batch_size) {
+        for bucket in buckets(
+            &order,
+            |i| lengths[i],
+            self.batch_size,
+            self.max_batch_tokens,
+        ) {
             let mut batch: Vec<Encoding> = bucket.iter().filter_map(|&i| slots[i].take()).collect();
             pad_encodings(&mut batch, &self.padding)?;
             for (&i, vector) in bucket.iter().zip(self.forward(&batch)?) {
@@ -261,7 +347,19 @@ impl Encoder {
                     .count(),
             );
         }
-        let hidden = self.model.forward(ids, type_ids, &lengths, len)?;
+        let hidden = match &self.model {
+            Backend::Cpu(model) => model.forward(ids, type_ids, &lengths, len)?,
+            #[cfg(feature = "cuda")]
+            Backend::Cuda { model, device } => {
+                let shape = (rows, len);
+                let ids = candle_core::Tensor::from_vec(ids, shape, device)?;
+                let type_ids = candle_core::Tensor::from_vec(type_ids, shape, device)?;
+                let mask = candle_core::Tensor::from_vec(mask.clone(), shape, device)?;
+                model
+                    .forward(&ids, &type_ids, Some(&mask))?
+                    .to_device(&candle_core::Device::Cpu)?
+            }
+        };
         let hidden = hidden.flatten_all()?.to_vec1::<f32>()?;
         Ok(hidden
             .chunks_exact(len * self.dimension)
@@ -282,12 +380,17 @@ const MAX_BATCH_TOKENS: usize = 2048;
 
 /// Cuts `order` (sorted longest first) into batches of at most `batch_size` texts and, unless a
 /// text alone exceeds it, [`MAX_BATCH_TOKENS`] padded tokens.
-fn buckets(order: &[usize], len: impl Fn(usize) -> usize, batch_size: usize) -> Vec<&[usize]> {
+fn buckets(
+    order: &[usize],
+    len: impl Fn(usize) -> usize,
+    batch_size: usize,
+    max_batch_tokens: usize,
+) -> Vec<&[usize]> {
     let mut batches = Vec::new();
     let mut rest = order;
     while let Some(&first) = rest.first() {
         // The first text is the longest, so it sets the padded length of the batch.
-        let fit = (MAX_BATCH_TOKENS / len(first).max(1)).clamp(1, batch_size);
+        let fit = (max_batch_tokens / len(first).max(1)).clamp(1, batch_size);
         let (batch, tail) = rest.split_at(fit.min(rest.len()));
         batches.push(batch);
         rest = tail;
@@ -374,11 +477,11 @@ mod tests {
     fn buckets_respect_size_and_token_budget() {
         let lengths = [512, 512, 512, 512, 512, 100, 100, 100];
         let order: Vec<usize> = (0..lengths.len()).collect();
-        let batches = buckets(&order, |i| lengths[i], 16);
+        let batches = buckets(&order, |i| lengths[i], 16, MAX_BATCH_TOKENS);
         assert_eq!(batches, vec![&[0, 1, 2, 3][..], &[4, 5, 6, 7][..]]);
-        let batches = buckets(&order, |i| lengths[i], 3);
+        let batches = buckets(&order, |i| lengths[i], 3, MAX_BATCH_TOKENS);
         assert_eq!(batches, vec![&[0, 1, 2][..], &[3, 4, 5][..], &[6, 7][..]]);
-        assert!(buckets(&[], |_| 0, 4).is_empty());
+        assert!(buckets(&[], |_| 0, 4, MAX_BATCH_TOKENS).is_empty());
     }
 
     #[test]

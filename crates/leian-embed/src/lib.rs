@@ -22,6 +22,6 @@ mod encoder;
 mod error;
 mod pooling;
 
-pub use encoder::{Encoder, EncoderOptions};
+pub use encoder::{EmbedDevice, Encoder, EncoderOptions};
 pub use error::EmbedError;
 pub use pooling::Pooling;

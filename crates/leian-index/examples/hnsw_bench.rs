@@ -5,7 +5,7 @@
 //! vectors, every 200th held out as a query. Prints build time, per-query latency (p50 / p99 over
 //! the queries, one thread) and the graph's recall of the exact top-10 documents.
 
-use leian_index::{DenseInfo, VectorWriter, Vectors};
+use leian_index::{DenseInfo, Quantization, VectorWriter, Vectors};
 use std::time::Instant;
 
 const DIMENSION: usize = 512;
@@ -95,10 +95,13 @@ fn main() {
     for (label, vectors, queries) in sets {
         let open = |min_passages: usize| {
             let dir = tempfile::tempdir().unwrap();
-            let mut writer = VectorWriter::new(DIMENSION).with_hnsw_min_passages(min_passages);
+            let mut writer = VectorWriter::new_in(dir.path(), DIMENSION)
+                .with_hnsw_min_passages(min_passages)
+                .with_quantization(Quantization::F32);
             for (doc, rows) in vectors.chunks(3).enumerate() {
                 writer.add(&format!("d{doc}"), rows).unwrap();
             }
+            let (passages, documents) = (writer.passages(), writer.documents());
             let started = Instant::now();
             let hnsw = writer.write(dir.path()).unwrap();
             let seconds = started.elapsed().as_secs_f64();
@@ -108,10 +111,11 @@ fn main() {
                 dimension: DIMENSION,
                 passage_tokens: 256,
                 passage_overlap: 32,
-                passages: writer.passages(),
-                documents: writer.documents(),
+                passages,
+                documents,
                 hnsw,
                 kinds: Vec::new(),
+                passage_text: Default::default(),
             };
             (Vectors::open(dir.path(), &info).unwrap(), seconds, dir)
         };
@@ -121,10 +125,10 @@ fn main() {
         let mut found = 0;
         for query in &queries {
             let started = Instant::now();
-            let truth = exact.search(query, None, 10);
+            let truth = exact.search(query, None, 10).unwrap();
             timings.0.push(started.elapsed().as_secs_f64() * 1000.0);
             let started = Instant::now();
-            let approx = graph.search(query, None, 10);
+            let approx = graph.search(query, None, 10).unwrap();
             timings.1.push(started.elapsed().as_secs_f64() * 1000.0);
             found += approx.iter().filter(|hit| truth.contains(hit)).count();
         }

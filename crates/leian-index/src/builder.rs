@@ -5,6 +5,7 @@ use crate::manifest::{Manifest, SourceRecord};
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 use leian_core::{CorpusStats, Document, Judgment, Statute};
 use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version, dict};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,14 +24,77 @@ pub struct SnapshotBuilder {
     scratch: crate::swap::Scratch,
 }
 
+/// Which part of a judgment is embedded (`leian index --passages`). Statutes are embedded whole
+/// in every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PassageText {
+    /// The 事实 section (the whole text where none was found): what every snapshot embedded
+    /// before this choice existed.
+    #[default]
+    Facts,
+    /// 事实 and 本院认为: the court's reasoning names the elements it relied on.
+    FactsReasoning,
+    /// The whole judgment: header, parties, facts, reasoning and the operative part.
+    Full,
+}
+
+impl PassageText {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassageText::Facts => "facts",
+            PassageText::FactsReasoning => "facts-reasoning",
+            PassageText::Full => "full",
+        }
+    }
+
+    /// Parses `facts`, `facts-reasoning` or `full`.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            PassageText::Facts,
+            PassageText::FactsReasoning,
+            PassageText::Full,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == text.trim())
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == PassageText::default()
+    }
+}
+
 /// The text a document is embedded from: a judgment's facts (its full text when it has no facts),
 /// a statute article with its law, number and the charges it defines.
 pub fn dense_text(document: &Document) -> String {
+    dense_text_of(document, PassageText::Facts)
+}
+
+/// The text a document is embedded from with the judgment part `part`.
+pub fn dense_text_of(document: &Document, part: PassageText) -> String {
     match document {
-        Document::Judgment(j) if j.facts.trim().is_empty() => {
-            j.full_text.clone().unwrap_or_default()
+        Document::Judgment(j) => {
+            let facts = j.facts.trim();
+            let whole = || {
+                j.full_text.clone().unwrap_or_else(|| {
+                    [Some(facts), j.reasoning.as_deref(), j.result.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| !s.trim().is_empty())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+            };
+            match part {
+                _ if facts.is_empty() => j.full_text.clone().unwrap_or_default(),
+                PassageText::Facts => j.facts.clone(),
+                PassageText::FactsReasoning => match j.reasoning.as_deref().map(str::trim) {
+                    Some(reasoning) if !reasoning.is_empty() => format!("{facts}\n{reasoning}"),
+                    _ => j.facts.clone(),
+                },
+                PassageText::Full => whole(),
+            }
         }
-        Document::Judgment(j) => j.facts.clone(),
         Document::Statute(s) => {
             let charges: Vec<&str> = match s.law == CRIMINAL_LAW {
                 true => dict::charges()
@@ -70,6 +134,12 @@ impl SnapshotBuilder {
             started: Instant::now(),
             vectors: None,
         })
+    }
+
+    /// A vector writer whose rows wait in this build's scratch folder (renamed into the snapshot
+    /// when it is written; removed with the folder if the build fails).
+    pub fn vector_writer(&self, dimension: usize) -> crate::VectorWriter {
+        crate::VectorWriter::new_in(&self.scratch.0, dimension)
     }
 
     /// Attaches the dense vectors written with the snapshot.
@@ -123,7 +193,7 @@ impl SnapshotBuilder {
             dense: None,
             updates: Vec::new(),
         };
-        if let Some((writer, info)) = &self.vectors {
+        if let Some((writer, info)) = self.vectors.take() {
             let hnsw = writer.write(&self.scratch.0)?;
             manifest.dense = Some(crate::DenseInfo {
                 hnsw,

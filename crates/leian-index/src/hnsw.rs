@@ -6,11 +6,56 @@
 use crate::IndexError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
+use usearch::{Index, IndexOptions, MetricKind, ScalarKind, VectorType, b1x8};
 
 /// Snapshots with at least this many passages get an HNSW graph by default.
 pub const DEFAULT_HNSW_MIN_PASSAGES: usize = 100_000;
 pub(crate) const GRAPH_FILE: &str = "passages.usearch";
+
+/// How the graph holds its copy of each vector. The graph only finds candidates: every candidate
+/// document is then scored exactly on its f32 rows, so a coarser copy costs recall, not precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantization {
+    /// 4 bytes a dimension (manifests written before quantisation existed).
+    #[default]
+    F32,
+    /// 1 byte a dimension, each vector scaled so its largest component is ±127 (cosine is scale
+    /// free, so the scale need not be stored); a quarter of F32's memory.
+    I8,
+    /// 1 bit a dimension (the sign), compared by Hamming distance; a 32nd of F32's memory.
+    B1,
+}
+
+impl Quantization {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quantization::F32 => "f32",
+            Quantization::I8 => "i8",
+            Quantization::B1 => "b1",
+        }
+    }
+
+    /// Parses `f32`, `i8` or `b1` (the `--vectors` option).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "f32" => Some(Quantization::F32),
+            "i8" | "int8" => Some(Quantization::I8),
+            "b1" | "binary" => Some(Quantization::B1),
+            _ => None,
+        }
+    }
+
+    /// Passages asked of the graph per passage wanted: a coarser copy misorders near neighbours,
+    /// so more candidates go to the exact rescoring (chosen with `examples/vector_scale.rs`).
+    pub fn oversample(self) -> usize {
+        match self {
+            Quantization::F32 => 1,
+            Quantization::I8 => 4,
+            Quantization::B1 => 10,
+        }
+    }
+}
 
 /// How the graph was built; recorded in the manifest (`dense.hnsw`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,18 +69,33 @@ pub struct HnswInfo {
     /// Candidate list size while searching (efSearch); a search for more passages uses that
     /// number instead.
     pub expansion_search: usize,
+    /// The graph's copy of the vectors (`f32` in manifests written before this field).
+    #[serde(default)]
+    pub quantization: Quantization,
 }
 
 impl Default for HnswInfo {
     /// Parameters that keep recall@100 of the best passages above 0.95 on the development
     /// corpus's vectors (see the recall test) at a build cost of about a minute per 100k passages
-    /// on 2 cores.
+    /// on 2 cores; int8 copies, which keep recall@10 at court scale (README, "Vectors at court
+    /// scale") with a quarter of the memory.
     fn default() -> Self {
         HnswInfo {
             library: "usearch-2".into(),
             connectivity: 16,
             expansion_add: 128,
             expansion_search: 256,
+            quantization: Quantization::I8,
+        }
+    }
+}
+
+impl HnswInfo {
+    /// The default parameters with another copy of the vectors.
+    pub fn with_quantization(quantization: Quantization) -> Self {
+        HnswInfo {
+            quantization,
+            ..HnswInfo::default()
         }
     }
 }
@@ -44,11 +104,17 @@ impl Default for HnswInfo {
 const SEARCH_THREADS: usize = 64;
 
 fn options(dimension: usize, info: &HnswInfo) -> IndexOptions {
+    let (metric, quantization) = match info.quantization {
+        // Unit vectors: inner product is cosine similarity (usearch reports 1 - dot).
+        Quantization::F32 => (MetricKind::IP, ScalarKind::F32),
+        // Scaled integers: cosine, which ignores each vector's scale.
+        Quantization::I8 => (MetricKind::Cos, ScalarKind::I8),
+        Quantization::B1 => (MetricKind::Hamming, ScalarKind::B1),
+    };
     IndexOptions {
         dimensions: dimension,
-        // Unit vectors: inner product is cosine similarity (usearch reports 1 - dot).
-        metric: MetricKind::IP,
-        quantization: ScalarKind::F32,
+        metric,
+        quantization,
         connectivity: info.connectivity,
         expansion_add: info.expansion_add,
         expansion_search: info.expansion_search,
@@ -56,17 +122,59 @@ fn options(dimension: usize, info: &HnswInfo) -> IndexOptions {
     }
 }
 
+/// A vector in the graph's own type. usearch's own f32 → i8 cast truncates `x · 127` of the unit
+/// vector, which leaves a 512-dimension embedding (components near ±0.04) about five levels; scaling
+/// by the largest component and rounding uses the whole range.
+fn quantize_i8(vector: &[f32]) -> Vec<i8> {
+    let largest = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if largest <= 0.0 {
+        return vec![0; vector.len()];
+    }
+    let scale = 127.0 / largest;
+    vector
+        .iter()
+        .map(|x| (x * scale).round().clamp(-127.0, 127.0) as i8)
+        .collect()
+}
+
+/// Sign bits, most significant bit first (usearch's `b1x8` order).
+fn quantize_b1(vector: &[f32]) -> Vec<b1x8> {
+    vector
+        .chunks(8)
+        .map(|bits| {
+            b1x8(
+                bits.iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x > 0.0)
+                    .fold(0u8, |byte, (i, _)| byte | (0x80 >> i)),
+            )
+        })
+        .collect()
+}
+
 fn failed(path: &Path, what: &str, error: impl std::fmt::Display) -> IndexError {
     IndexError::Invalid(format!("{}：{what}失败：{error}", path.display()))
 }
 
-/// A loaded graph; keys are passage row numbers.
+/// A memory-mapped graph; keys are passage row numbers.
 pub(crate) struct Hnsw {
     index: Index,
+    quantization: Quantization,
+}
+
+/// Adds one row to a graph in its own type.
+fn add_row(index: &Index, quantization: Quantization, key: u64, row: &[f32]) -> Result<(), String> {
+    match quantization {
+        Quantization::F32 => index.add(key, row),
+        Quantization::I8 => index.add(key, &quantize_i8(row)),
+        Quantization::B1 => index.add(key, &quantize_b1(row)),
+    }
+    .map_err(|e| e.to_string())
 }
 
 impl Hnsw {
-    /// Builds the graph of `rows` (row-major unit vectors) with every core and saves it in `dir`.
+    /// Builds the graph of `rows` (row-major unit vectors, usually a mapped file) with every core
+    /// and saves it in `dir`.
     pub(crate) fn build(
         dir: &Path,
         dimension: usize,
@@ -81,17 +189,20 @@ impl Hnsw {
         index
             .reserve_capacity_and_threads(passages, threads)
             .map_err(|e| failed(&path, "为 HNSW 图预留容量", e))?;
-        let chunk_rows = passages.div_ceil(threads).max(1);
+        // Interleaved rather than in blocks: each thread's rows are spread over the whole file,
+        // so the graph grows evenly and no thread ends long after the others.
         std::thread::scope(|scope| {
-            let workers: Vec<_> = rows
-                .chunks(chunk_rows * dimension)
-                .enumerate()
-                .map(|(chunk, block)| {
+            let workers: Vec<_> = (0..threads)
+                .map(|thread| {
                     let index = &index;
                     scope.spawn(move || {
-                        for (offset, vector) in block.chunks_exact(dimension).enumerate() {
-                            let key = (chunk * chunk_rows + offset) as u64;
-                            index.add(key, vector).map_err(|e| e.to_string())?;
+                        for (key, row) in rows
+                            .chunks_exact(dimension)
+                            .enumerate()
+                            .skip(thread)
+                            .step_by(threads)
+                        {
+                            add_row(index, info.quantization, key as u64, row)?;
                         }
                         Ok::<(), String>(())
                     })
@@ -110,7 +221,7 @@ impl Hnsw {
             .map_err(|e| failed(&path, "保存 HNSW 图", e))
     }
 
-    /// Loads the graph saved in `dir`; it must hold `passages` vectors of `dimension`.
+    /// Maps the graph saved in `dir`; it must hold `passages` vectors of `dimension`.
     pub(crate) fn open(
         dir: &Path,
         dimension: usize,
@@ -129,10 +240,9 @@ impl Hnsw {
         let source = path
             .to_str()
             .ok_or_else(|| IndexError::Invalid(format!("{}：路径不是 UTF-8", path.display())))?;
-        // Mapped rather than loaded: the graph holds its own copy of every vector, and the
-        // exact rescoring keeps the rows in memory already, so a load would double the memory.
-        // Snapshots are never written in place (a rebuild renames a new folder in), so the
-        // mapped file cannot change under the server.
+        // Mapped rather than loaded: at court scale the graph is gigabytes, and only the nodes a
+        // search visits need to be in memory. Snapshots are never written in place (a rebuild
+        // renames a new folder in), so the mapped file cannot change under the server.
         index
             .view(source)
             .map_err(|e| failed(&path, "映射 HNSW 图", e))?;
@@ -148,31 +258,69 @@ impl Hnsw {
             .reserve_capacity_and_threads(passages, SEARCH_THREADS)
             .map_err(|e| failed(&path, "为 HNSW 图预留容量", e))?;
         index.change_expansion_search(info.expansion_search);
-        Ok(Hnsw { index })
+        Ok(Hnsw {
+            index,
+            quantization: info.quantization,
+        })
     }
 
     pub(crate) fn expansion_search(&self) -> usize {
         self.index.expansion_search()
     }
 
-    /// The approximately `count` most similar passages (row, cosine), among the rows `admit`
-    /// accepts when given.
+    pub(crate) fn quantization(&self) -> Quantization {
+        self.quantization
+    }
+
+    /// The approximately `count` most similar passages (row numbers, best first), among the rows
+    /// `admit` accepts when given. Their scores are not returned: in a quantised graph they are
+    /// approximate, and the caller scores the candidates exactly.
     pub(crate) fn search(
         &self,
         query: &[f32],
         count: usize,
         admit: Option<&dyn Fn(u64) -> bool>,
-    ) -> Result<Vec<(u64, f32)>, String> {
-        let matches = match admit {
-            Some(admit) => self.index.filtered_search(query, count, admit),
-            None => self.index.search(query, count),
+    ) -> Result<Vec<u64>, String> {
+        fn run<T: VectorType>(
+            index: &Index,
+            query: &[T],
+            count: usize,
+            admit: Option<&dyn Fn(u64) -> bool>,
+        ) -> Result<Vec<u64>, String> {
+            let matches = match admit {
+                Some(admit) => index.filtered_search(query, count, admit),
+                None => index.search(query, count),
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(matches.keys)
         }
-        .map_err(|e| e.to_string())?;
-        Ok(matches
-            .keys
-            .into_iter()
-            .zip(matches.distances)
-            .map(|(row, distance)| (row, 1.0 - distance))
-            .collect())
+        match self.quantization {
+            Quantization::F32 => run(&self.index, query, count, admit),
+            Quantization::I8 => run(&self.index, &quantize_i8(query), count, admit),
+            Quantization::B1 => run(&self.index, &quantize_b1(query), count, admit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantized_copies_keep_the_vectors_direction() {
+        let vector: Vec<f32> = (0..16).map(|i| (i as f32 - 7.5) / 40.0).collect();
+        let q = quantize_i8(&vector);
+        assert_eq!(q[0], -127, "the largest component uses the whole range");
+        assert_eq!(q[15], 127);
+        assert_eq!(q[8], 8, "0.0125 · 127 / 0.1875 = 8.47 rounds to 8");
+        assert_eq!(quantize_i8(&[0.0; 4]), vec![0; 4]);
+        let bits = quantize_b1(&vector);
+        assert_eq!(bits.len(), 2);
+        assert_eq!((bits[0].0, bits[1].0), (0x00, 0xff), "negative first half");
+        let manifest_before = r#"{"library":"usearch-2","connectivity":16,"expansion_add":128,"expansion_search":256}"#;
+        let old: HnswInfo = serde_json::from_str(manifest_before).unwrap();
+        assert_eq!(old.quantization, Quantization::F32);
+        assert_eq!(Quantization::parse("INT8"), Some(Quantization::I8));
+        assert_eq!(Quantization::parse("f16"), None);
     }
 }

@@ -41,9 +41,9 @@ mod swap;
 mod update;
 mod vectors;
 
-pub use builder::{SnapshotBuilder, dense_text};
+pub use builder::{PassageText, SnapshotBuilder, dense_text, dense_text_of};
 pub use embed_cache::EmbeddingCache;
-pub use hnsw::{DEFAULT_HNSW_MIN_PASSAGES, HnswInfo};
+pub use hnsw::{DEFAULT_HNSW_MIN_PASSAGES, HnswInfo, Quantization};
 pub use leian_text::case_number_key;
 pub use manifest::{MANIFEST_FILE, Manifest, SourceRecord, UpdateRecord, sha256_of_path};
 pub use snapshot::{Snapshot, snapshot_bytes};

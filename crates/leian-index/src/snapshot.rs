@@ -160,21 +160,54 @@ impl Snapshot {
         &self.dir
     }
 
+    /// Whether `filters` only name kinds, among them every kind that has vectors: the filter a
+    /// judgment search always carries (`kind=judgment`). Dense search then needs no filter, where
+    /// testing every document against it would cost a hash lookup per document per query.
+    fn filter_admits_every_vector(&self, filters: &Filters) -> bool {
+        let Some(info) = &self.manifest.dense else {
+            return false;
+        };
+        filters.year_from.is_none()
+            && filters.year_to.is_none()
+            && filters
+                .terms
+                .iter()
+                .all(|(field, _)| *field == FilterField::Kind)
+            && !info.kinds.is_empty()
+            && info.kinds.iter().all(|kind| {
+                filters
+                    .terms
+                    .iter()
+                    .any(|(_, value)| value.parse::<Kind>().ok() == Some(*kind))
+            })
+    }
+
     pub(crate) fn vectors(&self) -> Option<&crate::Vectors> {
         self.vectors.as_ref()
     }
 
-    /// Every stored document, in index order (for embedding a snapshot after it was built).
+    /// Every stored document, in index order.
     pub fn all_documents(&self) -> Result<Vec<Document>, IndexError> {
         let mut documents = Vec::new();
-        self.for_each_stored(|doc| {
-            documents.push(
-                self.load(doc)
-                    .map_err(|e| IndexError::Invalid(e.to_string()))?,
-            );
+        self.for_each_document(|doc| {
+            documents.push(doc);
             Ok(())
         })?;
         Ok(documents)
+    }
+
+    /// Calls `visit` with every stored document in index order, one at a time (embedding a
+    /// snapshot after it was built reads a court's archive without holding it in memory).
+    pub fn for_each_document(
+        &self,
+        mut visit: impl FnMut(Document) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        self.for_each_stored(|doc| {
+            visit(
+                self.load(doc)
+                    .map_err(|e| IndexError::Invalid(e.to_string()))?,
+            )
+        })
     }
 
     /// Calls `visit` with every live stored document, in index order.
@@ -611,13 +644,15 @@ impl Store for Snapshot {
         }
         let hits =
             if filters.terms.is_empty() && filters.year_from.is_none() && filters.year_to.is_none()
+                || self.filter_admits_every_vector(filters)
             {
                 vectors.search(query, None, limit)
             } else {
                 let allowed = self.cached_allowed_ids(filters)?;
                 let admit = |id: &str| allowed.contains(id);
                 vectors.search(query, Some(&admit), limit)
-            };
+            }
+            .map_err(|e| StoreError(e.to_string()))?;
         Ok(hits
             .into_iter()
             .map(|(id, score)| Candidate { id, score })

@@ -390,7 +390,7 @@ fn move_into_place(scratch: &Path, out: &Path) -> Result<(), IndexError> {
 pub fn attach_vectors(
     dir: &Path,
     expected: &Manifest,
-    vectors: &VectorWriter,
+    vectors: VectorWriter,
     info: DenseInfo,
 ) -> Result<Manifest, IndexError> {
     let _lock = lock(dir)?;

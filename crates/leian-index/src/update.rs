@@ -18,7 +18,7 @@ use crate::snapshot::count_documents;
 use crate::swap::{
     PublishLock, Scratch, crash_point, link_tree, lock, publish, resolve, scratch_dir,
 };
-use crate::{DEFAULT_HNSW_MIN_PASSAGES, IndexError, Snapshot, VectorWriter};
+use crate::{DEFAULT_HNSW_MIN_PASSAGES, HnswInfo, IndexError, Snapshot, VectorWriter};
 use leian_core::Document;
 use leian_text::{LegalTokenizer, TOKENIZER_NAME};
 use std::collections::HashSet;
@@ -122,7 +122,7 @@ impl SnapshotUpdate {
             removed: record.removed,
         });
         if let (Some(info), Some(stored)) = (&base.dense, self.base.vectors()) {
-            let mut vectors = stored.retained(|id| !self.deleted.contains(id))?;
+            let mut vectors = stored.retained(&self.scratch.0, |id| !self.deleted.contains(id))?;
             match self.vectors.take() {
                 Some(new) => vectors.append(new)?,
                 None if record.added + record.replaced > 0 => {
@@ -135,14 +135,22 @@ impl SnapshotUpdate {
             }
             // The graph is kept where the base had one (its threshold is not recorded), and
             // made once the snapshot grows past the default threshold.
-            let vectors = vectors.with_hnsw_min_passages(match info.hnsw {
-                Some(_) => 0,
-                None => DEFAULT_HNSW_MIN_PASSAGES,
-            });
+            // Its copy of the vectors too.
+            let vectors = vectors
+                .with_hnsw_min_passages(match info.hnsw {
+                    Some(_) => 0,
+                    None => DEFAULT_HNSW_MIN_PASSAGES,
+                })
+                .with_quantization(
+                    info.hnsw
+                        .as_ref()
+                        .map_or(HnswInfo::default().quantization, |h| h.quantization),
+                );
+            let (passages, documents) = (vectors.passages(), vectors.documents());
             let hnsw = vectors.write(&self.scratch.0)?;
             manifest.dense = Some(crate::DenseInfo {
-                passages: vectors.passages(),
-                documents: vectors.documents(),
+                passages,
+                documents,
                 hnsw,
                 ..info.clone()
             });
@@ -191,6 +199,7 @@ mod tests {
             documents,
             hnsw: None,
             kinds: Vec::new(),
+            passage_text: Default::default(),
         }
     }
 

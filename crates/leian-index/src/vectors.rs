@@ -1,14 +1,18 @@
 //! Dense vectors of a snapshot: one row per passage (a document is split into passages so a long
 //! judgment is not cut at the model's first 512 tokens), searched exactly with dot products of
 //! unit vectors and aggregated to documents by their best passage; large snapshots also keep an
-//! HNSW graph (`hnsw.rs`) searched approximately.
+//! HNSW graph (`hnsw.rs`) searched approximately, whose candidates are scored exactly.
+//!
+//! The rows are memory-mapped, never copied onto the heap: at court scale they are gigabytes,
+//! and a graph search reads only its candidates' rows, so only those pages are resident.
 
 use crate::IndexError;
-use crate::hnsw::{DEFAULT_HNSW_MIN_PASSAGES, GRAPH_FILE, Hnsw, HnswInfo};
+use crate::hnsw::{DEFAULT_HNSW_MIN_PASSAGES, GRAPH_FILE, Hnsw, HnswInfo, Quantization};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::Path;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 pub(crate) const VECTORS_DIR: &str = "vectors";
 const ROWS_FILE: &str = "passages.f32";
@@ -18,6 +22,13 @@ const DOCS_FILE: &str = "docs.json";
 /// scores silently (or, in the graph, reads wherever a damaged neighbour id points). Snapshots
 /// written before it have none and are not checked.
 const CHECKSUMS_FILE: &str = "crc32.json";
+
+/// Files up to this size are checked at every open (a few milliseconds, as before court-scale
+/// snapshots). Larger ones — the rows and the graph of a snapshot past about 100k passages — are
+/// checked by a thread started at open, with plain reads that leave the process's memory alone,
+/// and the first dense search waits for that check: a server starts at once, and still never
+/// walks a damaged graph (whose neighbour ids could point anywhere) or scores damaged rows.
+const CHECK_AT_OPEN_BYTES: u64 = 256 << 20;
 
 /// How the vectors were made; recorded in the manifest and checked when a query encoder is used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +48,9 @@ pub struct DenseInfo {
     /// The kinds of document embedded; empty: every kind (manifests written before this field).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<leian_core::Kind>,
+    /// Which part of a judgment was embedded (absent: the facts, as before this field).
+    #[serde(default, skip_serializing_if = "crate::PassageText::is_default")]
+    pub passage_text: crate::PassageText,
 }
 
 impl DenseInfo {
@@ -46,23 +60,42 @@ impl DenseInfo {
     }
 }
 
-/// Vectors being collected for a snapshot.
+/// The rows written so far, in a file rather than in memory: a court's archive has gigabytes.
+struct Spill {
+    file: std::io::BufWriter<std::fs::File>,
+    path: tempfile::TempPath,
+    crc: crc32fast::Hasher,
+}
+
+/// Vectors being collected for a snapshot; rows go to a file as they are added, only the owners
+/// (4 bytes a passage) and the document ids stay in memory.
 pub struct VectorWriter {
     dimension: usize,
-    rows: Vec<f32>,
+    spill_dir: PathBuf,
+    spill: Option<Spill>,
     owners: Vec<u32>,
     docs: Vec<String>,
     hnsw_min_passages: usize,
+    quantization: Quantization,
 }
 
 impl VectorWriter {
+    /// A writer whose rows wait in the system's temporary folder.
     pub fn new(dimension: usize) -> Self {
+        VectorWriter::new_in(&std::env::temp_dir(), dimension)
+    }
+
+    /// A writer whose rows wait in `dir` (best on the snapshot's file system: the file is then
+    /// renamed into the snapshot, not copied).
+    pub fn new_in(dir: &Path, dimension: usize) -> Self {
         VectorWriter {
             dimension,
-            rows: Vec::new(),
+            spill_dir: dir.to_path_buf(),
+            spill: None,
             owners: Vec::new(),
             docs: Vec::new(),
             hnsw_min_passages: DEFAULT_HNSW_MIN_PASSAGES,
+            quantization: HnswInfo::default().quantization,
         }
     }
 
@@ -72,21 +105,55 @@ impl VectorWriter {
         self
     }
 
+    /// The graph's copy of the vectors (the rows themselves are always f32).
+    pub fn with_quantization(mut self, quantization: Quantization) -> Self {
+        self.quantization = quantization;
+        self
+    }
+
+    fn spill(&mut self) -> Result<&mut Spill, IndexError> {
+        if self.spill.is_none() {
+            let dir = &self.spill_dir;
+            let (file, path) = tempfile::Builder::new()
+                .prefix(".leian-vectors-")
+                .tempfile_in(dir)
+                .map_err(|e| IndexError::io(dir, e))?
+                .into_parts();
+            self.spill = Some(Spill {
+                file: std::io::BufWriter::with_capacity(1 << 20, file),
+                path,
+                crc: crc32fast::Hasher::new(),
+            });
+        }
+        Ok(self.spill.as_mut().expect("created above"))
+    }
+
     /// Adds the passage vectors of one document.
-    pub fn add(&mut self, id: &str, passages: &[Vec<f32>]) -> Result<(), IndexError> {
+    pub fn add<P: AsRef<[f32]>>(&mut self, id: &str, passages: &[P]) -> Result<(), IndexError> {
         let ordinal = u32::try_from(self.docs.len())
             .map_err(|_| IndexError::Invalid("文书数量过多".into()))?;
-        for vector in passages {
-            if vector.len() != self.dimension {
-                return Err(IndexError::Invalid(format!(
-                    "{id} 的向量为 {} 维，应为 {} 维",
-                    vector.len(),
-                    self.dimension
-                )));
-            }
-            self.rows.extend_from_slice(vector);
-            self.owners.push(ordinal);
+        if let Some(bad) = passages.iter().find(|v| v.as_ref().len() != self.dimension) {
+            return Err(IndexError::Invalid(format!(
+                "{id} 的向量为 {} 维，应为 {} 维",
+                bad.as_ref().len(),
+                self.dimension
+            )));
         }
+        let mut bytes = Vec::with_capacity(passages.len() * self.dimension * 4);
+        for vector in passages {
+            bytes.extend(vector.as_ref().iter().flat_map(|v| v.to_le_bytes()));
+        }
+        if !bytes.is_empty() {
+            let spill = self.spill()?;
+            spill.crc.update(&bytes);
+            let path = spill.path.to_path_buf();
+            spill
+                .file
+                .write_all(&bytes)
+                .map_err(|e| IndexError::io(path, e))?;
+        }
+        self.owners
+            .extend(std::iter::repeat_n(ordinal, passages.len()));
         self.docs.push(id.to_string());
         Ok(())
     }
@@ -105,7 +172,18 @@ impl VectorWriter {
         }
         let offset = u32::try_from(self.docs.len())
             .map_err(|_| IndexError::Invalid("文书数量过多".into()))?;
-        self.rows.extend(other.rows);
+        if let Some(theirs) = other.spill {
+            let path = theirs.path.to_path_buf();
+            let mut file = theirs
+                .file
+                .into_inner()
+                .map_err(|e| IndexError::io(&path, e.into_error()))?;
+            file.rewind().map_err(|e| IndexError::io(&path, e))?;
+            let ours = self.spill()?;
+            ours.crc.combine(&theirs.crc);
+            let target = ours.path.to_path_buf();
+            std::io::copy(&mut file, &mut ours.file).map_err(|e| IndexError::io(target, e))?;
+        }
         self.owners.extend(other.owners.iter().map(|o| o + offset));
         self.docs.extend(other.docs);
         Ok(())
@@ -117,7 +195,7 @@ impl VectorWriter {
 
     /// Writes the vectors (and the HNSW graph, above the threshold) into the snapshot; returns
     /// the graph's parameters for the manifest.
-    pub fn write(&self, snapshot_dir: &Path) -> Result<Option<HnswInfo>, IndexError> {
+    pub fn write(self, snapshot_dir: &Path) -> Result<Option<HnswInfo>, IndexError> {
         let dir = snapshot_dir.join(VECTORS_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| IndexError::io(&dir, e))?;
         let write = |name: &str, bytes: &[u8]| {
@@ -129,26 +207,54 @@ impl VectorWriter {
                 .and_then(|_| file.flush())
                 .map_err(|e| IndexError::io(&path, e))
         };
-        let rows: Vec<u8> = self.rows.iter().flat_map(|v| v.to_le_bytes()).collect();
-        write(ROWS_FILE, &rows)?;
+        let rows_path = dir.join(ROWS_FILE);
+        let rows_crc = match self.spill {
+            Some(spill) => {
+                let crc = spill.crc.finalize();
+                let file = spill
+                    .file
+                    .into_inner()
+                    .map_err(|e| IndexError::io(&rows_path, e.into_error()))?;
+                file.sync_all().map_err(|e| IndexError::io(&rows_path, e))?;
+                drop(file);
+                if let Err(moved) = spill.path.persist(&rows_path) {
+                    // Another file system: copied instead (the temporary file goes with `moved`).
+                    std::fs::copy(&moved.path, &rows_path)
+                        .map_err(|e| IndexError::io(&rows_path, e))?;
+                }
+                crc
+            }
+            None => {
+                write(ROWS_FILE, &[])?;
+                crc32fast::hash(&[])
+            }
+        };
         let owners: Vec<u8> = self.owners.iter().flat_map(|v| v.to_le_bytes()).collect();
         write(OWNERS_FILE, &owners)?;
+        // A temporary file is private to its owner; the rows get the permissions of the files
+        // created beside them, so a server running as another user reads them as before.
+        let permissions = std::fs::metadata(dir.join(OWNERS_FILE))
+            .map_err(|e| IndexError::io(dir.join(OWNERS_FILE), e))?
+            .permissions();
+        std::fs::set_permissions(&rows_path, permissions)
+            .map_err(|e| IndexError::io(&rows_path, e))?;
         let docs =
             serde_json::to_vec(&self.docs).map_err(|e| IndexError::Invalid(e.to_string()))?;
         write(DOCS_FILE, &docs)?;
         let mut checksums = std::collections::BTreeMap::from([
-            (ROWS_FILE, crc32fast::hash(&rows)),
+            (ROWS_FILE, rows_crc),
             (OWNERS_FILE, crc32fast::hash(&owners)),
             (DOCS_FILE, crc32fast::hash(&docs)),
         ]);
-        let hnsw = if self.passages() == 0 || self.passages() < self.hnsw_min_passages {
+        let passages = self.owners.len();
+        let hnsw = if passages == 0 || passages < self.hnsw_min_passages {
             None
         } else {
-            let info = HnswInfo::default();
-            Hnsw::build(&dir, self.dimension, &self.rows, &info)?;
+            let info = HnswInfo::with_quantization(self.quantization);
+            let rows = Rows::map(&rows_path, passages * self.dimension)?;
+            Hnsw::build(&dir, self.dimension, rows.as_slice(), &info)?;
             let graph = dir.join(GRAPH_FILE);
-            let bytes = std::fs::read(&graph).map_err(|e| IndexError::io(&graph, e))?;
-            checksums.insert(GRAPH_FILE, crc32fast::hash(&bytes));
+            checksums.insert(GRAPH_FILE, crc_of_file(&graph)?);
             Some(info)
         };
         let checksums =
@@ -156,6 +262,156 @@ impl VectorWriter {
         write(CHECKSUMS_FILE, &checksums)?;
         Ok(hnsw)
     }
+}
+
+/// CRC32 of a file read in blocks (not mapped: checking gigabytes must not make them resident
+/// in the process).
+fn crc_of_file(path: &Path) -> Result<u32, IndexError> {
+    let mut file = std::fs::File::open(path).map_err(|e| IndexError::io(path, e))?;
+    let mut hasher = crc32fast::Hasher::new();
+    let mut block = vec![0u8; 4 << 20];
+    loop {
+        let read = file.read(&mut block).map_err(|e| IndexError::io(path, e))?;
+        if read == 0 {
+            return Ok(hasher.finalize());
+        }
+        hasher.update(&block[..read]);
+    }
+}
+
+/// The f32 rows of a snapshot, mapped from `passages.f32`.
+enum Rows {
+    /// The mapping (exact search reads every row through it) and the file (graph candidates are
+    /// read from it, see [`Rows::read`]).
+    Mapped(memmap2::Mmap, std::fs::File),
+    /// An empty file (nothing to map), or a big-endian machine (the file is little-endian).
+    Owned(Vec<f32>),
+}
+
+impl Rows {
+    fn map(path: &Path, floats: usize) -> Result<Self, IndexError> {
+        let file = std::fs::File::open(path).map_err(|e| IndexError::io(path, e))?;
+        let length = file.metadata().map_err(|e| IndexError::io(path, e))?.len();
+        if length != floats as u64 * 4 {
+            return Err(IndexError::Invalid(format!(
+                "{}：向量文件彼此不一致；请重建索引",
+                path.display()
+            )));
+        }
+        if floats == 0 {
+            return Ok(Rows::Owned(Vec::new()));
+        }
+        // Safety: snapshots are never written in place (a rebuild or an update publishes a new
+        // folder), so the file does not change while mapped.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| IndexError::io(path, e))?;
+        if cfg!(target_endian = "big") {
+            let rows = map
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            return Ok(Rows::Owned(rows));
+        }
+        Ok(Rows::Mapped(map, file))
+    }
+
+    /// Rows `start..end` (in floats) copied into `buffer`. A graph search's candidates are
+    /// scattered over the file: read through the mapping, every page any query ever touched
+    /// would stay in the server's resident set — at 100k judgments 300 queries had touched the
+    /// whole file. Read with `pread`, they stay in the page cache, which the kernel reclaims.
+    #[cfg(unix)]
+    fn read<'b>(&'b self, start: usize, end: usize, buffer: &'b mut Vec<f32>) -> &'b [f32] {
+        use std::os::unix::fs::FileExt;
+        let Rows::Mapped(_, file) = self else {
+            return &self.as_slice()[start..end];
+        };
+        let mut bytes = vec![0u8; (end - start) * 4];
+        if file.read_exact_at(&mut bytes, start as u64 * 4).is_err() {
+            // The mapping holds the same bytes; a failed read only costs residency.
+            return &self.as_slice()[start..end];
+        }
+        buffer.clear();
+        buffer.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+        buffer
+    }
+
+    #[cfg(not(unix))]
+    fn read<'b>(&'b self, start: usize, end: usize, _: &'b mut Vec<f32>) -> &'b [f32] {
+        &self.as_slice()[start..end]
+    }
+
+    fn as_slice(&self) -> &[f32] {
+        match self {
+            Rows::Owned(rows) => rows,
+            // Safety: a mapping starts on a page boundary (aligned for f32), its length is a
+            // multiple of 4 (checked in `map`), every bit pattern is an f32, and the bytes are
+            // little-endian like the machine (big-endian ones copy in `map`).
+            Rows::Mapped(map, _) => unsafe {
+                std::slice::from_raw_parts(map.as_ptr().cast::<f32>(), map.len() / 4)
+            },
+        }
+    }
+}
+
+/// The CRC checks left to the background (see [`CHECK_AT_OPEN_BYTES`]).
+struct LateCheck {
+    running: Mutex<Option<std::thread::JoinHandle<Result<(), String>>>>,
+    outcome: OnceLock<Result<(), String>>,
+}
+
+impl LateCheck {
+    fn start(dir: PathBuf, files: Vec<(&'static str, u32)>) -> Self {
+        let running = std::thread::Builder::new()
+            .name("leian-vector-crc".into())
+            .spawn(move || {
+                let bad: Vec<&str> = files
+                    .into_iter()
+                    .filter(|(name, expected)| crc_of_file(&dir.join(name)).ok() != Some(*expected))
+                    .map(|(name, _)| name)
+                    .collect();
+                match bad.is_empty() {
+                    true => Ok(()),
+                    false => Err(damaged(&dir, &bad)),
+                }
+            })
+            .ok();
+        let outcome = OnceLock::new();
+        if running.is_none() {
+            let _ = outcome.set(Err("无法启动向量文件校验线程".to_string()));
+        }
+        LateCheck {
+            running: Mutex::new(running),
+            outcome,
+        }
+    }
+
+    /// Waits for the check (only the first search after open ever waits).
+    fn wait(&self) -> Result<(), IndexError> {
+        if self.outcome.get().is_none() {
+            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(handle) = running.take() {
+                let outcome = handle
+                    .join()
+                    .unwrap_or_else(|_| Err("向量文件校验线程异常退出".to_string()));
+                let _ = self.outcome.set(outcome);
+            }
+        }
+        match self.outcome.get() {
+            Some(Err(message)) => Err(IndexError::Invalid(message.clone())),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn damaged(dir: &Path, bad: &[&str]) -> String {
+    format!(
+        "{}：向量文件已损坏（校验和不符：{}）；请重建索引",
+        dir.display(),
+        bad.join("、")
+    )
 }
 
 /// Exact search over the admitted rows costs about `share × passages` dot products; a filtered
@@ -167,23 +423,32 @@ const HNSW_VISITS_PER_CANDIDATE: f64 = 20.0;
 /// Passages asked of the graph per wanted document: a document's passages often crowd the top.
 const HNSW_PASSAGES_PER_DOCUMENT: usize = 4;
 
-/// Loaded vectors, searched exactly or through their HNSW graph.
+/// Opened vectors, searched exactly or through their HNSW graph.
 pub struct Vectors {
     dimension: usize,
-    rows: Vec<f32>,
+    rows: Rows,
     owners: Vec<u32>,
     docs: Vec<String>,
-    ordinal: HashMap<String, u32>,
     hnsw: Option<Hnsw>,
+    late_check: Option<LateCheck>,
 }
 
 impl Vectors {
     pub fn open(snapshot_dir: &Path, info: &DenseInfo) -> Result<Self, IndexError> {
+        Vectors::open_checking(snapshot_dir, info, CHECK_AT_OPEN_BYTES)
+    }
+
+    fn open_checking(
+        snapshot_dir: &Path,
+        info: &DenseInfo,
+        check_at_open_bytes: u64,
+    ) -> Result<Self, IndexError> {
         let dir = snapshot_dir.join(VECTORS_DIR);
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| IndexError::io(dir.join(name), e))
         };
-        let (rows, owners, docs) = (read(ROWS_FILE)?, read(OWNERS_FILE)?, read(DOCS_FILE)?);
+        let (owners, docs) = (read(OWNERS_FILE)?, read(DOCS_FILE)?);
+        let mut late = Vec::new();
         if dir.join(CHECKSUMS_FILE).is_file() {
             let expected: HashMap<String, u32> = serde_json::from_slice(&read(CHECKSUMS_FILE)?)
                 .map_err(|e| {
@@ -193,34 +458,34 @@ impl Vectors {
                         leian_core::messages::json_message(&e.to_string())
                     ))
                 })?;
+            let mut bad = Vec::new();
+            for (name, bytes) in [(OWNERS_FILE, &owners), (DOCS_FILE, &docs)] {
+                if expected.get(name) != Some(&crc32fast::hash(bytes)) {
+                    bad.push(name);
+                }
+            }
+            let mut large = vec![ROWS_FILE];
             // A missing graph is reported by `Hnsw::open`, in its words.
-            let graph = match info.hnsw {
-                Some(_) if dir.join(GRAPH_FILE).is_file() => Some(read(GRAPH_FILE)?),
-                _ => None,
-            };
-            let mut files = vec![
-                (ROWS_FILE, &rows),
-                (OWNERS_FILE, &owners),
-                (DOCS_FILE, &docs),
-            ];
-            files.extend(graph.as_ref().map(|g| (GRAPH_FILE, g)));
-            let bad: Vec<&str> = files
-                .into_iter()
-                .filter(|(name, bytes)| expected.get(*name) != Some(&crc32fast::hash(bytes)))
-                .map(|(name, _)| name)
-                .collect();
+            if info.hnsw.is_some() && dir.join(GRAPH_FILE).is_file() {
+                large.push(GRAPH_FILE);
+            }
+            for name in large {
+                let path = dir.join(name);
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| IndexError::io(&path, e))?
+                    .len();
+                let want = expected.get(name).copied();
+                match want {
+                    None => bad.push(name),
+                    Some(crc) if size > check_at_open_bytes => late.push((name, crc)),
+                    Some(crc) if crc_of_file(&path)? != crc => bad.push(name),
+                    Some(_) => {}
+                }
+            }
             if !bad.is_empty() {
-                return Err(IndexError::Invalid(format!(
-                    "{}：向量文件已损坏（校验和不符：{}）；请重建索引",
-                    dir.display(),
-                    bad.join("、")
-                )));
+                return Err(IndexError::Invalid(damaged(&dir, &bad)));
             }
         }
-        let rows: Vec<f32> = rows
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
         let owners: Vec<u32> = owners
             .chunks_exact(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -231,8 +496,7 @@ impl Vectors {
                 leian_core::messages::json_message(&e.to_string())
             ))
         })?;
-        if rows.len() != owners.len() * info.dimension
-            || owners.iter().any(|&o| o as usize >= docs.len())
+        if owners.iter().any(|&o| o as usize >= docs.len())
             || owners.windows(2).any(|pair| pair[0] > pair[1])
         {
             return Err(IndexError::Invalid(format!(
@@ -240,11 +504,7 @@ impl Vectors {
                 dir.display()
             )));
         }
-        let ordinal = docs
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
+        let rows = Rows::map(&dir.join(ROWS_FILE), owners.len() * info.dimension)?;
         let hnsw = match &info.hnsw {
             Some(hnsw) => Some(Hnsw::open(&dir, info.dimension, owners.len(), hnsw)?),
             None => None,
@@ -254,8 +514,8 @@ impl Vectors {
             rows,
             owners,
             docs,
-            ordinal,
             hnsw,
+            late_check: (!late.is_empty()).then(|| LateCheck::start(dir, late)),
         })
     }
 
@@ -265,18 +525,24 @@ impl Vectors {
 
     /// The stored vectors of the documents `keep` accepts, in their order, into a writer (an
     /// update keeps them as they are: nothing is embedded again).
-    pub(crate) fn retained(&self, keep: impl Fn(&str) -> bool) -> Result<VectorWriter, IndexError> {
-        let mut writer = VectorWriter::new(self.dimension);
+    pub(crate) fn retained(
+        &self,
+        spill_dir: &Path,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<VectorWriter, IndexError> {
+        if let Some(check) = &self.late_check {
+            check.wait()?;
+        }
+        let rows = self.rows.as_slice();
+        let mut writer = VectorWriter::new_in(spill_dir, self.dimension);
         let mut start = 0;
         while start < self.owners.len() {
             let owner = self.owners[start];
             let end = start + self.owners[start..].partition_point(|&o| o == owner);
             let id = &self.docs[owner as usize];
             if keep(id) {
-                let passages: Vec<Vec<f32>> = self.rows
-                    [start * self.dimension..end * self.dimension]
+                let passages: Vec<&[f32]> = rows[start * self.dimension..end * self.dimension]
                     .chunks_exact(self.dimension)
-                    .map(<[f32]>::to_vec)
                     .collect();
                 writer.add(id, &passages)?;
             }
@@ -285,20 +551,33 @@ impl Vectors {
         Ok(writer)
     }
 
-    /// Whether the document has vectors.
-    pub fn contains(&self, id: &str) -> bool {
-        self.ordinal.contains_key(id)
-    }
-
     /// Whether searches go through an HNSW graph.
     pub fn has_hnsw(&self) -> bool {
         self.hnsw.is_some()
     }
 
+    /// The graph's copy of the vectors, when there is a graph.
+    pub fn quantization(&self) -> Option<Quantization> {
+        self.hnsw.as_ref().map(Hnsw::quantization)
+    }
+
     /// The `limit` documents whose best passage is most similar to `query` (cosine of unit
     /// vectors), among those `allowed` (all when `None`). Through the HNSW graph when there is
     /// one and the filter admits enough documents; exactly otherwise (and if the graph fails).
+    /// Fails only when the background check finds the files damaged.
     pub fn search(
+        &self,
+        query: &[f32],
+        allowed: Option<&dyn Fn(&str) -> bool>,
+        limit: usize,
+    ) -> Result<Vec<(String, f32)>, IndexError> {
+        if let Some(check) = &self.late_check {
+            check.wait()?;
+        }
+        Ok(self.search_checked(query, allowed, limit))
+    }
+
+    fn search_checked(
         &self,
         query: &[f32],
         allowed: Option<&dyn Fn(&str) -> bool>,
@@ -318,17 +597,18 @@ impl Vectors {
                         .as_ref()
                         .is_none_or(|a| a[self.owners[row as usize] as usize])
                 };
-                let count = (limit * HNSW_PASSAGES_PER_DOCUMENT).min(self.owners.len());
+                let count = (limit * HNSW_PASSAGES_PER_DOCUMENT * hnsw.quantization().oversample())
+                    .min(self.owners.len());
                 let filter: Option<&dyn Fn(u64) -> bool> = admitted
                     .as_ref()
                     .map(|_| &admit_row as &dyn Fn(u64) -> bool);
                 match hnsw.search(query, count, filter) {
                     Ok(passages) => {
                         // The graph finds the documents; each is then scored by its best
-                        // passage over all its rows, as exact search would score it.
+                        // passage over all its f32 rows, as exact search would score it.
                         let mut candidates: Vec<u32> = passages
                             .iter()
-                            .map(|&(row, _)| self.owners[row as usize])
+                            .filter_map(|&row| self.owners.get(row as usize).copied())
                             .collect();
                         candidates.sort_unstable();
                         candidates.dedup();
@@ -345,12 +625,84 @@ impl Vectors {
         self.exact(query, admitted.as_deref(), limit)
     }
 
+    /// The exact top documents, through every row even where there is a graph (what the graph's
+    /// recall is measured against).
+    pub fn search_exact(
+        &self,
+        query: &[f32],
+        limit: usize,
+    ) -> Result<Vec<(String, f32)>, IndexError> {
+        if let Some(check) = &self.late_check {
+            check.wait()?;
+        }
+        Ok(self.exact(query, None, limit))
+    }
+
+    /// The `limit` passages most similar to `query` (row numbers and cosines, best first): the
+    /// graph's candidates (oversampled as a document search is) scored exactly, or with `exact`
+    /// every row. What the graph's passage-level recall is measured with.
+    pub fn nearest_passages(
+        &self,
+        query: &[f32],
+        limit: usize,
+        exact: bool,
+    ) -> Result<Vec<(usize, f32)>, IndexError> {
+        if let Some(check) = &self.late_check {
+            check.wait()?;
+        }
+        let dimension = self.dimension;
+        let mut scored: Vec<(usize, f32)> = match (&self.hnsw, exact) {
+            (Some(hnsw), false) => {
+                let count = (limit * hnsw.quantization().oversample()).min(self.owners.len());
+                let mut buffer = Vec::new();
+                hnsw.search(query, count, None)
+                    .map_err(|e| IndexError::Invalid(format!("HNSW 检索失败：{e}")))?
+                    .into_iter()
+                    .map(|row| row as usize)
+                    .map(|row| {
+                        let start = row * dimension;
+                        let vector = self.rows.read(start, start + dimension, &mut buffer);
+                        (row, dot(vector, query))
+                    })
+                    .collect()
+            }
+            _ => {
+                let rows = self.rows.as_slice();
+                (0..self.owners.len())
+                    .map(|row| {
+                        (
+                            row,
+                            dot(&rows[row * dimension..(row + 1) * dimension], query),
+                        )
+                    })
+                    .collect()
+            }
+        };
+        let limit = limit.min(scored.len());
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let order = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        scored.select_nth_unstable_by(limit - 1, order);
+        scored.truncate(limit);
+        scored.sort_by(order);
+        Ok(scored)
+    }
+
+    /// The id of the document that owns passage `row`.
+    pub fn owner_of(&self, row: usize) -> Option<&str> {
+        let owner = *self.owners.get(row)?;
+        self.docs.get(owner as usize).map(String::as_str)
+    }
+
     /// The document's best passage score; its rows are contiguous (written one document at a
     /// time).
     fn best_passage(&self, owner: u32, query: &[f32]) -> f32 {
         let start = self.owners.partition_point(|&o| o < owner);
         let end = self.owners.partition_point(|&o| o <= owner);
-        self.rows[start * self.dimension..end * self.dimension]
+        let mut buffer = Vec::new();
+        self.rows
+            .read(start * self.dimension, end * self.dimension, &mut buffer)
             .chunks_exact(self.dimension)
             .map(|row| dot(row, query))
             .fold(f32::NEG_INFINITY, f32::max)
@@ -358,7 +710,12 @@ impl Vectors {
 
     fn exact(&self, query: &[f32], admitted: Option<&[bool]>, limit: usize) -> Vec<(String, f32)> {
         let mut best = vec![f32::NEG_INFINITY; self.docs.len()];
-        for (row, &owner) in self.rows.chunks_exact(self.dimension).zip(&self.owners) {
+        for (row, &owner) in self
+            .rows
+            .as_slice()
+            .chunks_exact(self.dimension)
+            .zip(&self.owners)
+        {
             if admitted.is_some_and(|a| !a[owner as usize]) {
                 continue;
             }
@@ -431,36 +788,71 @@ mod tests {
         assert!((dot(&a, &b) - naive).abs() < 1e-3);
     }
 
-    #[test]
-    fn best_passage_ranks_documents_and_round_trips() {
-        let mut writer = VectorWriter::new(3);
+    fn info(dimension: usize, writer: &VectorWriter) -> DenseInfo {
+        DenseInfo {
+            model: "t".into(),
+            model_fingerprint: "f".into(),
+            dimension,
+            passage_tokens: 256,
+            passage_overlap: 32,
+            passages: writer.passages(),
+            documents: writer.documents(),
+            hnsw: None,
+            kinds: Vec::new(),
+            passage_text: Default::default(),
+        }
+    }
+
+    fn small_writer(spill: &Path) -> VectorWriter {
+        let mut writer = VectorWriter::new_in(spill, 3);
         writer
             .add("a", &[unit(&[1.0, 0.0, 0.0]), unit(&[0.0, 1.0, 0.0])])
             .unwrap();
         writer.add("b", &[unit(&[0.7, 0.7, 0.0])]).unwrap();
         writer.add("c", &[unit(&[0.0, 0.0, 1.0])]).unwrap();
-        assert!(writer.add("d", &[vec![1.0]]).is_err());
+        writer
+    }
+
+    #[test]
+    fn best_passage_ranks_documents_and_round_trips() {
         let dir = tempfile::tempdir().unwrap();
+        let mut writer = small_writer(dir.path());
+        assert!(writer.add("d", &[vec![1.0]]).is_err());
+        let info = info(3, &writer);
+        assert_eq!((info.passages, info.documents), (4, 3));
         writer.write(dir.path()).unwrap();
-        let info = DenseInfo {
-            model: "t".into(),
-            model_fingerprint: "f".into(),
-            dimension: 3,
-            passage_tokens: 256,
-            passage_overlap: 32,
-            passages: 4,
-            documents: 3,
-            hnsw: None,
-            kinds: Vec::new(),
+        // The rows were renamed into the snapshot: no temporary file is left beside it.
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with(".leian-vectors-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // With the permissions of the files created beside them, not a temporary file's.
+        let mode = |name: &str| {
+            std::fs::metadata(dir.path().join(VECTORS_DIR).join(name))
+                .unwrap()
+                .permissions()
         };
+        assert_eq!(mode(ROWS_FILE), mode(OWNERS_FILE));
         let vectors = Vectors::open(dir.path(), &info).unwrap();
-        let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), None, 2);
+        assert!(matches!(vectors.rows, Rows::Mapped(..)), "rows are mapped");
+        // Read from the file, rows are what the mapping holds.
+        let mut buffer = Vec::new();
+        assert_eq!(
+            vectors.rows.read(3, 9, &mut buffer),
+            &vectors.rows.as_slice()[3..9]
+        );
+        let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), None, 2).unwrap();
         assert_eq!(hits[0].0, "a", "second passage of a wins");
         assert_eq!(hits[1].0, "b");
         let only_c = |id: &str| id == "c";
-        let hits = vectors.search(&unit(&[0.0, 1.0, 0.1]), Some(&only_c), 5);
+        let hits = vectors
+            .search(&unit(&[0.0, 1.0, 0.1]), Some(&only_c), 5)
+            .unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].0, "c");
+        drop(vectors);
 
         // A flipped byte in the rows (the length unchanged) is found, not searched.
         let rows = dir.path().join(VECTORS_DIR).join(ROWS_FILE);
@@ -472,6 +864,50 @@ mod tests {
             damaged.to_string().contains("校验和不符：passages.f32"),
             "{damaged}"
         );
+        // Past the size checked at open, the same damage is found by the background check:
+        // the snapshot opens, and its first search reports it instead of answering.
+        let late = Vectors::open_checking(dir.path(), &info, 0).unwrap();
+        let damaged = late.search(&unit(&[1.0, 0.0, 0.0]), None, 2).err().unwrap();
+        assert!(
+            damaged.to_string().contains("校验和不符：passages.f32"),
+            "{damaged}"
+        );
+        assert!(late.search_exact(&unit(&[1.0, 0.0, 0.0]), 2).is_err());
+    }
+
+    #[test]
+    fn appended_writers_and_old_snapshots_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = small_writer(dir.path());
+        let mut second = VectorWriter::new_in(dir.path(), 3);
+        second.add("e", &[unit(&[0.0, 0.2, 1.0])]).unwrap();
+        let empty = VectorWriter::new_in(dir.path(), 3);
+        first.append(second).unwrap();
+        first.append(empty).unwrap();
+        let info = info(3, &first);
+        first.write(dir.path()).unwrap();
+        // The checksum combined from both files is the one of the rows written.
+        let late = Vectors::open_checking(dir.path(), &info, 0).unwrap();
+        let hits = late.search(&unit(&[0.0, 0.1, 1.0]), None, 2).unwrap();
+        assert_eq!(hits[0].0, "e");
+        assert_eq!(hits[1].0, "c");
+
+        // A snapshot written before quantisation and checksums: its manifest has no
+        // `passage_text`, its graph no `quantization`, its folder no crc32.json.
+        std::fs::remove_file(dir.path().join(VECTORS_DIR).join(CHECKSUMS_FILE)).unwrap();
+        let old: DenseInfo = serde_json::from_str(
+            r#"{"model":"t","model_fingerprint":"f","dimension":3,"passage_tokens":256,
+                "passage_overlap":32,"passages":5,"documents":4}"#,
+        )
+        .unwrap();
+        assert_eq!(old.passage_text, crate::PassageText::Facts);
+        let vectors = Vectors::open(dir.path(), &old).unwrap();
+        assert_eq!(
+            vectors.search(&unit(&[1.0, 0.0, 0.0]), None, 1).unwrap()[0].0,
+            "a"
+        );
+        let written = serde_json::to_string(&old).unwrap();
+        assert!(!written.contains("passage_text"), "{written}");
     }
 
     /// Deterministic pseudo-random unit vectors (xorshift), clustered so that neighbours matter.
@@ -494,38 +930,47 @@ mod tests {
             .collect()
     }
 
+    fn build(
+        dir: &Path,
+        vectors: &[Vec<f32>],
+        dimension: usize,
+        min_passages: usize,
+        quantization: Quantization,
+    ) -> DenseInfo {
+        let mut writer = VectorWriter::new_in(dir, dimension)
+            .with_hnsw_min_passages(min_passages)
+            .with_quantization(quantization);
+        // Three passages per document, like a judgment split into passages.
+        for (doc, passages) in vectors.chunks(3).enumerate() {
+            writer.add(&format!("d{doc}"), passages).unwrap();
+        }
+        let mut info = info(dimension, &writer);
+        info.hnsw = writer.write(dir).unwrap();
+        info
+    }
+
     #[test]
     fn hnsw_finds_what_exact_search_finds_and_survives_reopening() {
         let dimension = 64;
         let vectors = random_unit_vectors(12_000, dimension, 7);
-        let build = |dir: &Path, min_passages: usize| {
-            let mut writer = VectorWriter::new(dimension).with_hnsw_min_passages(min_passages);
-            // Three passages per document, like a judgment split into passages.
-            for (doc, passages) in vectors.chunks(3).enumerate() {
-                writer.add(&format!("d{doc}"), passages).unwrap();
-            }
-            let hnsw = writer.write(dir).unwrap();
-            DenseInfo {
-                model: "t".into(),
-                model_fingerprint: "f".into(),
-                dimension,
-                passage_tokens: 256,
-                passage_overlap: 32,
-                passages: writer.passages(),
-                documents: writer.documents(),
-                hnsw,
-                kinds: Vec::new(),
-            }
-        };
         let exact_dir = tempfile::tempdir().unwrap();
-        let exact_info = build(exact_dir.path(), usize::MAX);
+        let exact_info = build(
+            exact_dir.path(),
+            &vectors,
+            dimension,
+            usize::MAX,
+            Quantization::F32,
+        );
         assert!(exact_info.hnsw.is_none());
         let exact = Vectors::open(exact_dir.path(), &exact_info).unwrap();
         assert!(!exact.has_hnsw());
 
         let graph_dir = tempfile::tempdir().unwrap();
-        let graph_info = build(graph_dir.path(), 0);
-        assert_eq!(graph_info.hnsw, Some(HnswInfo::default()));
+        let graph_info = build(graph_dir.path(), &vectors, dimension, 0, Quantization::F32);
+        assert_eq!(
+            graph_info.hnsw,
+            Some(HnswInfo::with_quantization(Quantization::F32))
+        );
         let graph = Vectors::open(graph_dir.path(), &graph_info).unwrap();
         assert!(graph.has_hnsw());
 
@@ -534,13 +979,14 @@ mod tests {
         for query in &queries {
             let truth: Vec<String> = exact
                 .search(query, None, 20)
+                .unwrap()
                 .into_iter()
                 .map(|h| h.0)
                 .collect();
-            let approx = graph.search(query, None, 20);
+            let approx = graph.search(query, None, 20).unwrap();
             // Scores are the same cosines exact search computes.
             for (id, score) in &approx {
-                let exact_score = exact.search(query, Some(&|d: &str| d == id), 1)[0].1;
+                let exact_score = exact.search(query, Some(&|d: &str| d == id), 1).unwrap()[0].1;
                 assert!(
                     (score - exact_score).abs() < 1e-4,
                     "{id}: {score} vs {exact_score}"
@@ -557,20 +1003,21 @@ mod tests {
         // Filters: a broad one goes through the graph, a narrow one is exact; both obey it.
         let most = |id: &str| id[1..].parse::<usize>().unwrap() % 10 != 0;
         for query in &queries[..5] {
-            let hits = graph.search(query, Some(&most), 10);
-            let truth = exact.search(query, Some(&most), 10);
+            let hits = graph.search(query, Some(&most), 10).unwrap();
+            let truth = exact.search(query, Some(&most), 10).unwrap();
             assert_eq!(hits.len(), 10);
             assert!(hits.iter().all(|(id, _)| most(id)));
             assert!(hits.iter().filter(|h| truth.contains(h)).count() >= 7);
         }
         let few = |id: &str| matches!(id, "d5" | "d17");
-        let hits = graph.search(&queries[0], Some(&few), 10);
+        let hits = graph.search(&queries[0], Some(&few), 10).unwrap();
         assert_eq!(hits.len(), 2);
 
         // A graph that does not match the vectors is refused.
         let mut wrong = graph_info.clone();
         wrong.dimension = 32;
         assert!(Vectors::open(graph_dir.path(), &wrong).is_err());
+        drop(graph);
         std::fs::remove_file(
             graph_dir
                 .path()
@@ -580,5 +1027,49 @@ mod tests {
         .unwrap();
         let missing = Vectors::open(graph_dir.path(), &graph_info).err().unwrap();
         assert!(missing.to_string().contains("请重建索引"), "{missing}");
+    }
+
+    /// A quantised graph only proposes candidates; the exact rescoring gives them their true
+    /// cosines, so the top documents are those of exact search.
+    #[test]
+    fn quantized_graphs_return_the_exact_top_documents() {
+        let dimension = 64;
+        let vectors = random_unit_vectors(6_000, dimension, 11);
+        let queries = random_unit_vectors(30, dimension, 5);
+        let exact_dir = tempfile::tempdir().unwrap();
+        let exact_info = build(
+            exact_dir.path(),
+            &vectors,
+            dimension,
+            usize::MAX,
+            Quantization::F32,
+        );
+        let exact = Vectors::open(exact_dir.path(), &exact_info).unwrap();
+        for (quantization, least) in [(Quantization::I8, 0.95), (Quantization::B1, 0.8)] {
+            let dir = tempfile::tempdir().unwrap();
+            let info = build(dir.path(), &vectors, dimension, 0, quantization);
+            assert_eq!(info.hnsw.as_ref().unwrap().quantization, quantization);
+            // The manifest says how the graph was built; reopening reads it back.
+            let info: DenseInfo =
+                serde_json::from_str(&serde_json::to_string(&info).unwrap()).unwrap();
+            let graph = Vectors::open(dir.path(), &info).unwrap();
+            assert_eq!(graph.quantization(), Some(quantization));
+            let (mut found, mut same_first) = (0, 0);
+            for query in &queries {
+                let truth = exact.search(query, None, 10).unwrap();
+                let approx = graph.search(query, None, 10).unwrap();
+                assert_eq!(approx.len(), 10);
+                for (id, score) in &approx {
+                    if let Some((_, exact_score)) = truth.iter().find(|(t, _)| t == id) {
+                        assert!((score - exact_score).abs() < 1e-5, "{id}");
+                    }
+                }
+                same_first += usize::from(approx[0] == truth[0]);
+                found += approx.iter().filter(|h| truth.contains(h)).count();
+            }
+            let recall = found as f64 / (10 * queries.len()) as f64;
+            assert!(recall >= least, "{quantization:?}: recall@10 {recall}");
+            assert!(same_first >= queries.len() * 9 / 10, "{quantization:?}");
+        }
     }
 }

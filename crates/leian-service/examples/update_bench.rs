@@ -43,6 +43,7 @@ fn build(corpus: &[PathBuf], out: &Path, model: Option<&str>) -> f64 {
         strategy: DEFAULT_STRATEGY,
         strict: false,
         threads: 2,
+        device: Default::default(),
         allow_empty: false,
     };
     build_index(&plan, &Summaries).expect("build");

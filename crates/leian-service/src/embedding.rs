@@ -5,11 +5,12 @@ use crate::encoder::{ModelEncoder, cache_path};
 use crate::error::{Context, Result};
 use crate::progress::Progress;
 use leian_core::Kind;
-use leian_index::{DenseInfo, EmbeddingCache, VectorWriter};
+use leian_index::{DenseInfo, EmbeddingCache, PassageText, Quantization, VectorWriter};
 use std::path::Path;
 
-/// How an index's vectors are made (passages of `tokens` with `overlap`) and searched (an HNSW
-/// graph from `hnsw_min_passages` passages on).
+/// How an index's vectors are made (passages of `tokens` with `overlap`, from the judgment part
+/// `text`) and searched (an HNSW graph from `hnsw_min_passages` passages on, holding its copy of
+/// the vectors as `quantization`).
 #[derive(Debug, Clone, Copy)]
 pub struct PassageStrategy {
     pub tokens: usize,
@@ -19,6 +20,8 @@ pub struct PassageStrategy {
     /// not improve statute retrieval (README, "Dense and hybrid"), and every LawRefBook article
     /// would take hours on 2 cores.
     pub embed_statutes: bool,
+    pub text: PassageText,
+    pub quantization: Quantization,
 }
 
 impl PassageStrategy {
@@ -29,95 +32,185 @@ impl PassageStrategy {
             false => vec![Kind::Judgment],
         }
     }
+
+    /// The text of `document` this strategy embeds.
+    pub fn text_of(&self, document: &leian_core::Document) -> String {
+        leian_index::dense_text_of(document, self.text)
+    }
 }
 
-/// Embeds every document's passages, reusing and filling the embedding cache.
-/// A killed run keeps every finished batch in the cache, so the next run picks up where it stopped.
+/// Passages waiting to be embedded before a batch is encoded: enough for the encoder's
+/// length-bucketed batches, and a bound on what indexing keeps in memory however large the
+/// corpus (about 1 MB of text).
+const PENDING_PASSAGES: usize = 512;
+
+/// Passages looked up in the cache and encoded together.
+const BATCH: usize = 64;
+
+/// Embeds documents as they come (one at a time, in order), a bounded batch at a time, through
+/// the embedding cache, into a [`VectorWriter`] whose rows go to a file: memory does not grow
+/// with the corpus. A killed run keeps every finished batch in the cache, so the next run picks
+/// up where it stopped.
+pub struct Embedder<'a> {
+    model: &'a ModelEncoder,
+    strategy: PassageStrategy,
+    cache: EmbeddingCache,
+    writer: VectorWriter,
+    /// Documents split into passages and not yet embedded, in order.
+    pending: Vec<(String, Vec<String>)>,
+    pending_passages: usize,
+    passages: usize,
+    reused: usize,
+}
+
+impl<'a> Embedder<'a> {
+    /// An embedder writing into `writer` (of the model's dimension).
+    pub fn new(
+        model: &'a ModelEncoder,
+        strategy: &PassageStrategy,
+        writer: VectorWriter,
+    ) -> Result<Self> {
+        let cache = EmbeddingCache::open(&cache_path(&model.name), &model.fingerprint)?;
+        Ok(Embedder {
+            model,
+            strategy: *strategy,
+            cache,
+            writer: writer
+                .with_hnsw_min_passages(strategy.hnsw_min_passages)
+                .with_quantization(strategy.quantization),
+            pending: Vec::new(),
+            pending_passages: 0,
+            passages: 0,
+            reused: 0,
+        })
+    }
+
+    /// Adds a document (its text as [`PassageStrategy::text_of`] gives it); embeds the waiting
+    /// passages when there are enough.
+    pub fn add(&mut self, id: &str, text: &str) -> Result<()> {
+        let passages: Vec<String> = self
+            .model
+            .encoder
+            .passages(text, self.strategy.tokens, self.strategy.overlap)?
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        self.pending_passages += passages.len();
+        self.pending.push((id.to_string(), passages));
+        if self.pending_passages >= PENDING_PASSAGES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Passages embedded (or taken from the cache) so far.
+    pub fn passages(&self) -> usize {
+        self.passages
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let texts: Vec<&str> = self
+            .pending
+            .iter()
+            .flat_map(|(_, passages)| passages.iter().map(String::as_str))
+            .collect();
+        let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(texts.len());
+        for chunk in texts.chunks(BATCH) {
+            let cached = self.cache.get_many(chunk)?;
+            let missing: Vec<&str> = chunk
+                .iter()
+                .zip(&cached)
+                .filter(|(_, c)| c.is_none())
+                .map(|(t, _)| *t)
+                .collect();
+            let fresh = self.model.encoder.embed(&missing)?;
+            self.cache.put_many(
+                &missing
+                    .iter()
+                    .zip(&fresh)
+                    .map(|(t, v)| (*t, v.as_slice()))
+                    .collect::<Vec<_>>(),
+            )?;
+            self.reused += chunk.len() - missing.len();
+            let mut fresh = fresh.into_iter();
+            for vector in cached {
+                vectors.push(match vector {
+                    Some(v) => v,
+                    None => fresh
+                        .next()
+                        .context(|| "编码器返回的向量少于文本数".into())?,
+                });
+            }
+        }
+        let mut vectors = vectors.into_iter();
+        for (id, passages) in self.pending.drain(..) {
+            let own: Vec<Vec<f32>> = vectors.by_ref().take(passages.len()).collect();
+            if !own.is_empty() {
+                self.writer.add(&id, &own)?;
+            }
+        }
+        self.passages += self.pending_passages;
+        self.pending_passages = 0;
+        Ok(())
+    }
+
+    /// Embeds what is left; returns the vectors, their manifest entry and how many passages came
+    /// from the cache.
+    pub fn finish(mut self) -> Result<(VectorWriter, DenseInfo, usize)> {
+        self.flush()?;
+        let info = DenseInfo {
+            model: self.model.name.clone(),
+            model_fingerprint: self.model.fingerprint.clone(),
+            dimension: self.model.encoder.dimension(),
+            passage_tokens: self.strategy.tokens,
+            passage_overlap: self.strategy.overlap,
+            passages: self.writer.passages(),
+            documents: self.writer.documents(),
+            hnsw: None, // set when the vectors are written (above the threshold)
+            kinds: self.strategy.kinds(),
+            passage_text: self.strategy.text,
+        };
+        Ok((self.writer, info, self.reused))
+    }
+}
+
+/// Embeds every document's passages, reusing and filling the embedding cache; the rows wait in
+/// `spill_dir` (the system's temporary folder when `None`).
 pub fn embed_documents(
     model: &ModelEncoder,
     documents: &[(String, String)],
     strategy: &PassageStrategy,
+    spill_dir: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<(VectorWriter, DenseInfo)> {
-    let cache_path = cache_path(&model.name);
-    let mut cache = EmbeddingCache::open(&cache_path, &model.fingerprint)?;
-    let mut passages: Vec<(usize, String)> = Vec::new();
-    for (ordinal, (_, text)) in documents.iter().enumerate() {
-        for passage in model
-            .encoder
-            .passages(text, strategy.tokens, strategy.overlap)?
-        {
-            passages.push((ordinal, passage.to_string()));
-        }
-    }
-    progress.begin(
-        &format!("用 {} 计算向量（段落）", model.name),
-        Some(passages.len() as u64),
-    );
-    let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(passages.len());
-    let mut reused = 0usize;
-    const BATCH: usize = 64;
-    for chunk in passages.chunks(BATCH) {
-        let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
-        let cached = cache.get_many(&texts)?;
-        let missing: Vec<&str> = texts
-            .iter()
-            .zip(&cached)
-            .filter(|(_, c)| c.is_none())
-            .map(|(t, _)| *t)
-            .collect();
-        let fresh = model.encoder.embed(&missing)?;
-        cache.put_many(
-            &missing
-                .iter()
-                .zip(&fresh)
-                .map(|(t, v)| (*t, v.as_slice()))
-                .collect::<Vec<_>>(),
-        )?;
-        reused += texts.len() - missing.len();
-        let mut fresh = fresh.into_iter();
-        for vector in cached {
-            vectors.push(match vector {
-                Some(v) => v,
-                None => fresh
-                    .next()
-                    .context(|| "编码器返回的向量少于文本数".into())?,
-            });
-        }
-        progress.update(vectors.len() as u64);
-    }
-
-    let mut writer = VectorWriter::new(model.encoder.dimension())
-        .with_hnsw_min_passages(strategy.hnsw_min_passages);
-    let mut rows = passages.iter().map(|(o, _)| *o).zip(vectors).peekable();
-    for (ordinal, (id, _)) in documents.iter().enumerate() {
-        let mut own = Vec::new();
-        while let Some((_, vector)) = rows.next_if(|(o, _)| *o == ordinal) {
-            own.push(vector);
-        }
-        if !own.is_empty() {
-            writer.add(id, &own)?;
-        }
-    }
-    progress.end(&format!(
-        "{} 个文书的 {} 个段落已计算向量（其中 {} 个取自缓存 {}）",
-        writer.documents(),
-        passages.len(),
-        reused,
-        cache_path.display()
-    ));
-    let info = DenseInfo {
-        model: model.name.clone(),
-        model_fingerprint: model.fingerprint.clone(),
-        dimension: model.encoder.dimension(),
-        passage_tokens: strategy.tokens,
-        passage_overlap: strategy.overlap,
-        passages: writer.passages(),
-        documents: writer.documents(),
-        hnsw: None, // set when the vectors are written (above the threshold)
-        kinds: strategy.kinds(),
+    let dimension = model.encoder.dimension();
+    let writer = match spill_dir {
+        Some(dir) => VectorWriter::new_in(dir, dimension),
+        None => VectorWriter::new(dimension),
     };
+    let mut embedder = Embedder::new(model, strategy, writer)?;
+    progress.begin(
+        &format!("用 {} 计算向量（文书）", model.name),
+        Some(documents.len() as u64),
+    );
+    for (done, (id, text)) in documents.iter().enumerate() {
+        embedder.add(id, text)?;
+        progress.update(done as u64 + 1);
+    }
+    let (writer, info, reused) = embedder.finish()?;
+    progress.end(&embedded_summary(&info, reused, &model.name));
     Ok((writer, info))
+}
+
+/// The line that ends an embedding step.
+pub(crate) fn embedded_summary(info: &DenseInfo, reused: usize, model: &str) -> String {
+    format!(
+        "{} 个文书的 {} 个段落已计算向量（其中 {} 个取自缓存 {}）",
+        info.documents,
+        info.passages,
+        reused,
+        cache_path(model).display()
+    )
 }
 
 /// Embeds the documents of a snapshot built without vectors (or with another model) and attaches
@@ -132,22 +225,47 @@ pub fn embed_snapshot(
     let snapshot = leian_index::Snapshot::open(dir)?;
     let manifest = snapshot.manifest().clone();
     let kinds = strategy.kinds();
-    let documents: Vec<(String, String)> = snapshot
-        .all_documents()?
+    let total = kinds
         .iter()
-        .filter(|d| kinds.contains(&d.kind()))
-        .map(|d| (d.id().to_string(), leian_index::dense_text(d)))
-        .collect();
+        .map(|kind| match kind {
+            Kind::Judgment => manifest.docs.judgments,
+            Kind::Statute => manifest.docs.statutes,
+        })
+        .sum::<u64>();
+    // Read and embedded one document at a time, the rows spilled to a file: memory does not grow
+    // with the snapshot.
+    let writer = VectorWriter::new(model.encoder.dimension());
+    let mut embedder = Embedder::new(model, strategy, writer)?;
+    progress.begin(&format!("用 {} 计算向量（文书）", model.name), Some(total));
+    let mut done = 0u64;
+    let mut failure = None;
+    snapshot
+        .for_each_document(|document| {
+            if kinds.contains(&document.kind()) {
+                if let Err(error) = embedder.add(document.id(), &strategy.text_of(&document)) {
+                    failure = Some(error);
+                    return Err(leian_index::IndexError::Invalid("计算向量失败".into()));
+                }
+                done += 1;
+                progress.update(done);
+            }
+            Ok(())
+        })
+        .map_err(|error| failure.take().unwrap_or_else(|| error.into()))?;
     drop(snapshot);
-    let (vectors, info) = embed_documents(model, &documents, strategy, progress)?;
-    Ok(leian_index::attach_vectors(dir, &manifest, &vectors, info)?)
+    let (vectors, info, reused) = embedder.finish()?;
+    progress.end(&embedded_summary(&info, reused, &model.name));
+    Ok(leian_index::attach_vectors(dir, &manifest, vectors, info)?)
 }
 
-/// The passage strategy `leian index` uses by default: passages of 256 tokens overlapping by 32,
-/// an HNSW graph from [`leian_index::DEFAULT_HNSW_MIN_PASSAGES`] passages on.
+/// The passage strategy `leian index` uses by default: the facts in passages of 256 tokens
+/// overlapping by 32, an HNSW graph with int8 copies from
+/// [`leian_index::DEFAULT_HNSW_MIN_PASSAGES`] passages on.
 pub const DEFAULT_STRATEGY: PassageStrategy = PassageStrategy {
     tokens: 256,
     overlap: 32,
     hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
     embed_statutes: false,
+    text: PassageText::Facts,
+    quantization: Quantization::I8,
 };

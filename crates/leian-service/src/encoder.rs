@@ -3,7 +3,7 @@
 use crate::error::{Context, Result};
 use crate::fetch::cache_dir;
 use leian_core::{QueryEncoder, StoreError};
-use leian_embed::{Encoder, EncoderOptions};
+use leian_embed::{EmbedDevice, Encoder, EncoderOptions};
 use leian_index::EmbeddingCache;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -25,8 +25,23 @@ pub const DEFAULT_QUERY_TOKENS: usize = 128;
 impl ModelEncoder {
     /// Loads the model named (from the cache, fetching a known model) or at a folder.
     pub fn load(name_or_dir: &str) -> Result<Self> {
+        ModelEncoder::load_on(name_or_dir, EmbedDevice::Cpu)
+    }
+
+    /// [`ModelEncoder::load`] with the forward pass on `device` (a GPU for indexing; queries are
+    /// always encoded on the CPU, one at a time).
+    pub fn load_on(name_or_dir: &str, device: EmbedDevice) -> Result<Self> {
         let dir = crate::models::resolve(name_or_dir)?;
-        let encoder = Encoder::load(&dir, EncoderOptions::default())
+        let options = EncoderOptions {
+            device,
+            // A GPU is only busy with large batches.
+            batch_size: match device {
+                EmbedDevice::Cpu => EncoderOptions::default().batch_size,
+                EmbedDevice::Cuda(_) => 256,
+            },
+            ..EncoderOptions::default()
+        };
+        let encoder = Encoder::load(&dir, options)
             .context(|| format!("无法加载 {} 中的模型", dir.display()))?;
         let name = if Path::new(name_or_dir).join("config.json").is_file() {
             dir.file_name()
@@ -63,6 +78,18 @@ impl ModelEncoder {
 
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// How many passages `text` is split into with `strategy`'s sizes (the tokenizer only).
+    pub fn passage_count(
+        &self,
+        text: &str,
+        strategy: &crate::embedding::PassageStrategy,
+    ) -> Result<usize> {
+        Ok(self
+            .encoder
+            .passages(text, strategy.tokens, strategy.overlap)?
+            .len())
     }
 }
 

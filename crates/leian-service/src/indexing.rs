@@ -2,12 +2,12 @@
 //! index, embed (optional), publish atomically. The caller sees progress through [`Progress`] and
 //! gets an [`IndexSummary`] to print; a killed build leaves the previous snapshot untouched.
 
-use crate::embedding::{PassageStrategy, embed_documents};
+use crate::embedding::{Embedder, PassageStrategy, embedded_summary};
 use crate::encoder::ModelEncoder;
 use crate::error::{Context, Result, ServiceError};
 use crate::progress::Progress;
 use leian_core::Document;
-use leian_index::{Manifest, SnapshotBuilder, SourceRecord, dense_text, sha256_of_path};
+use leian_index::{Manifest, SnapshotBuilder, SourceRecord, sha256_of_path};
 use leian_ingest::{SourceSummary, merge_statutes, read_judgments, read_statutes};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -27,6 +27,8 @@ pub struct IndexPlan {
     /// Stop at the first bad record instead of skipping it.
     pub strict: bool,
     pub threads: usize,
+    /// Where passages are embedded (`--device`).
+    pub device: leian_embed::EmbedDevice,
     /// Publish even when the corpus given yields no judgment (refused otherwise).
     pub allow_empty: bool,
 }
@@ -73,10 +75,23 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
     let started = Instant::now();
     let strategy = plan.strategy.validated()?;
     // Load the model first: a missing model should fail before minutes of indexing.
-    let model = plan.model.as_deref().map(ModelEncoder::load).transpose()?;
-    let mut dense_texts: Vec<(String, String)> = Vec::new();
+    let model = plan
+        .model
+        .as_deref()
+        .map(|name| ModelEncoder::load_on(name, plan.device))
+        .transpose()?;
     let mut builder = SnapshotBuilder::create(&plan.out, plan.threads)
         .context(|| format!("无法在 {} 建立索引", plan.out.display()))?;
+    // Documents are embedded as they are read, a bounded batch at a time, and their rows go to a
+    // file in the build's scratch folder: nothing kept grows with the corpus but the ids.
+    let mut embedder = match &model {
+        Some(model) => Some(Embedder::new(
+            model,
+            &strategy,
+            builder.vector_writer(model.encoder.dimension()),
+        )?),
+        None => None,
+    };
     let mut summaries = Vec::new();
 
     let mut statutes = Vec::new();
@@ -91,8 +106,8 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
     progress.begin("索引法条", Some(statutes.len() as u64));
     for (done, statute) in statutes.into_iter().enumerate() {
         let document = Document::Statute(statute);
-        if model.is_some() && strategy.embed_statutes {
-            dense_texts.push((document.id().to_string(), dense_text(&document)));
+        if let Some(embedder) = embedder.as_mut().filter(|_| strategy.embed_statutes) {
+            embedder.add(document.id(), &strategy.text_of(&document))?;
         }
         builder.add_document(document)?;
         progress.update(done as u64 + 1);
@@ -103,23 +118,32 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
     let mut judgments = 0;
     let mut skipped = 0;
     for path in &plan.corpus {
-        progress.begin(&format!("索引裁判文书 {}", path.display()), None);
+        let task = match embedder.is_some() {
+            true => "索引裁判文书并计算向量",
+            false => "索引裁判文书",
+        };
+        progress.begin(&format!("{task} {}", path.display()), None);
         let mut failure = None;
         let mut done = 0u64;
         let summary = read_judgments(path, plan.strict, &mut seen, &mut |judgment| {
             let document = Document::Judgment(judgment);
-            if model.is_some() {
-                dense_texts.push((document.id().to_string(), dense_text(&document)));
+            if failure.is_some() {
+                return;
+            }
+            if let Some(embedder) = embedder.as_mut() {
+                failure = embedder
+                    .add(document.id(), &strategy.text_of(&document))
+                    .err();
             }
             if failure.is_none() {
-                failure = builder.add_document(document).err();
+                failure = builder.add_document(document).err().map(Into::into);
             }
             done += 1;
             progress.update(done);
         })?;
         progress.end(&format!("{}：读取 {} 份", path.display(), summary.read));
         if let Some(error) = failure {
-            return Err(error.into());
+            return Err(error);
         }
         judgments += summary.read;
         skipped += summary.skipped.len();
@@ -133,8 +157,10 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
         )));
     }
 
-    if let Some(model) = &model {
-        let (vectors, info) = embed_documents(model, &dense_texts, &strategy, progress)?;
+    if let (Some(embedder), Some(model)) = (embedder, &model) {
+        progress.begin("计算最后一批向量", None);
+        let (vectors, info, reused) = embedder.finish()?;
+        progress.end(&embedded_summary(&info, reused, &model.name));
         builder.set_vectors(vectors, info);
     }
     let sources = summaries.iter().map(record).collect::<Result<Vec<_>>>()?;

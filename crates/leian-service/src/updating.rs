@@ -7,13 +7,13 @@
 //! Every check runs before anything is written: duplicate ids in one input, unknown ids to
 //! remove and malformed request bodies change nothing.
 
-use crate::embedding::{PassageStrategy, embed_documents};
+use crate::embedding::{DEFAULT_STRATEGY, PassageStrategy, embed_documents};
 use crate::encoder::ModelEncoder;
 use crate::error::{Context, Result, ServiceError};
 use crate::indexing::record;
 use crate::progress::Progress;
 use leian_core::{Document, Judgment};
-use leian_index::{SnapshotUpdate, SourceRecord, UpdateCounts, dense_text};
+use leian_index::{SnapshotUpdate, SourceRecord, UpdateCounts};
 use leian_ingest::{SourceSummary, read_judgments};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -146,12 +146,18 @@ pub fn add_judgments(
             overlap: info.passage_overlap,
             hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
             embed_statutes: info.covers(leian_core::Kind::Statute),
+            // The new documents' passages must be of the same part of a judgment as the others'.
+            text: info.passage_text,
+            quantization: info
+                .hnsw
+                .as_ref()
+                .map_or(DEFAULT_STRATEGY.quantization, |h| h.quantization),
         };
         let texts: Vec<(String, String)> = documents
             .iter()
-            .map(|d| (d.id().to_string(), dense_text(d)))
+            .map(|d| (d.id().to_string(), strategy.text_of(d)))
             .collect();
-        let (vectors, new) = embed_documents(&model, &texts, &strategy, progress)?;
+        let (vectors, new) = embed_documents(&model, &texts, &strategy, None, progress)?;
         passages_embedded = new.passages;
         update.set_vectors(vectors);
     }
