@@ -145,7 +145,8 @@ pub enum Direction {
     Inconsistent,
 }
 
-/// A sentence outside what the Criminal Law's general part allows, whatever similar cases say.
+/// A sentence outside what the law allows (the general part's bounds, the charge's own range) or
+/// away from the prosecution's recommendation, whatever similar cases say.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LegalIssue {
     pub direction: Direction,
@@ -258,6 +259,154 @@ pub fn sentence_issues(sentence: &Sentence, several_charges: bool) -> Vec<LegalI
     issues
 }
 
+/// The heaviest penalty a charge carries, where it is below what the general part allows (the
+/// charge carries neither life imprisonment nor death nor 有期徒刑 up to fifteen years).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Maximum {
+    /// 拘役 is its only custodial penalty: no 有期徒刑 at all.
+    Detention,
+    /// 有期徒刑 of at most so many years (every bracket of the article counted).
+    Years(u32),
+}
+
+/// Statutory maxima of charges (Criminal Law as amended through Amendment XI, 2021), with the
+/// article. Where an amendment raised a maximum (开设赌场, 侵犯著作权 …) the higher one is
+/// written, so a judgment under either version is never above it. Only whole articles count:
+/// a draft above its charge's highest bracket is above the law, whatever the facts.
+const CHARGE_MAXIMA: &[(&str, Maximum, &str)] = &[
+    ("危险驾驶罪", Maximum::Detention, "第一百三十三条之一"),
+    ("代替考试罪", Maximum::Detention, "第二百八十四条之一"),
+    (
+        "使用虚假身份证件、盗用身份证件罪",
+        Maximum::Detention,
+        "第二百八十条之一",
+    ),
+    ("妨害安全驾驶罪", Maximum::Years(1), "第一百三十三条之二"),
+    ("危险作业罪", Maximum::Years(1), "第一百三十四条之一"),
+    ("高空抛物罪", Maximum::Years(1), "第二百九十一条之二"),
+    ("重婚罪", Maximum::Years(2), "第二百五十八条"),
+    ("传播淫秽物品罪", Maximum::Years(2), "第三百六十四条"),
+    ("过失致人重伤罪", Maximum::Years(3), "第二百三十五条"),
+    ("非法侵入住宅罪", Maximum::Years(3), "第二百四十五条"),
+    ("妨害公务罪", Maximum::Years(3), "第二百七十七条"),
+    (
+        "伪造公司、企业、事业单位、人民团体印章罪",
+        Maximum::Years(3),
+        "第二百八十条",
+    ),
+    (
+        "帮助信息网络犯罪活动罪",
+        Maximum::Years(3),
+        "第二百八十七条之二",
+    ),
+    ("赌博罪", Maximum::Years(3), "第三百零三条"),
+    ("扰乱法庭秩序罪", Maximum::Years(3), "第三百零九条"),
+    ("非法捕捞水产品罪", Maximum::Years(3), "第三百四十条"),
+    ("非法狩猎罪", Maximum::Years(3), "第三百四十一条"),
+    ("容留他人吸毒罪", Maximum::Years(3), "第三百五十四条"),
+    ("非法占用农用地罪", Maximum::Years(5), "第三百四十二条"),
+    (
+        "聚众扰乱公共场所秩序、交通秩序罪",
+        Maximum::Years(5),
+        "第二百九十一条",
+    ),
+    ("失火罪", Maximum::Years(7), "第一百一十五条"),
+    (
+        "非法持有、私藏枪支、弹药罪",
+        Maximum::Years(7),
+        "第一百二十八条",
+    ),
+    ("虚开发票罪", Maximum::Years(7), "第二百零五条之一"),
+    ("过失致人死亡罪", Maximum::Years(7), "第二百三十三条"),
+    (
+        "侵犯公民个人信息罪",
+        Maximum::Years(7),
+        "第二百五十三条之一",
+    ),
+    ("故意毁坏财物罪", Maximum::Years(7), "第二百七十五条"),
+    (
+        "拒不支付劳动报酬罪",
+        Maximum::Years(7),
+        "第二百七十六条之一",
+    ),
+    ("袭警罪", Maximum::Years(7), "第二百七十七条"),
+    (
+        "伪造、变造、买卖身份证件罪",
+        Maximum::Years(7),
+        "第二百八十条",
+    ),
+    (
+        "提供侵入、非法控制计算机信息系统程序、工具罪",
+        Maximum::Years(7),
+        "第二百八十五条",
+    ),
+    (
+        "非法获取计算机信息系统数据、非法控制计算机信息系统罪",
+        Maximum::Years(7),
+        "第二百八十五条",
+    ),
+    ("伪证罪", Maximum::Years(7), "第三百零五条"),
+    ("妨害作证罪", Maximum::Years(7), "第三百零七条"),
+    (
+        "掩饰、隐瞒犯罪所得、犯罪所得收益罪",
+        Maximum::Years(7),
+        "第三百一十二条",
+    ),
+    ("拒不执行判决、裁定罪", Maximum::Years(7), "第三百一十三条"),
+    ("非法采矿罪", Maximum::Years(7), "第三百四十三条"),
+    ("滥伐林木罪", Maximum::Years(7), "第三百四十五条"),
+    (
+        "窃取、收买、非法提供信用卡信息罪",
+        Maximum::Years(10),
+        "第一百七十七条之一",
+    ),
+    ("假冒注册商标罪", Maximum::Years(10), "第二百一十三条"),
+    (
+        "销售假冒注册商标的商品罪",
+        Maximum::Years(10),
+        "第二百一十四条",
+    ),
+    ("侵犯著作权罪", Maximum::Years(10), "第二百一十七条"),
+    ("诬告陷害罪", Maximum::Years(10), "第二百四十三条"),
+    (
+        "伪造、变造、买卖国家机关公文、证件、印章罪",
+        Maximum::Years(10),
+        "第二百八十条",
+    ),
+    ("聚众斗殴罪", Maximum::Years(10), "第二百九十二条"),
+    ("寻衅滋事罪", Maximum::Years(10), "第二百九十三条"),
+    ("开设赌场罪", Maximum::Years(10), "第三百零三条"),
+    ("窝藏、包庇罪", Maximum::Years(10), "第三百一十条"),
+];
+
+/// The bounds of the draft's one charge (`charge`: the dictionary's name) a sentence breaks: a
+/// term above the charge's statutory maximum, or 有期徒刑 for a charge punished with 拘役 only
+/// (危险驾驶罪). A draft of several charges is left to Art. 69, whose executed term may exceed
+/// each charge's maximum.
+pub fn charge_issues(sentence: &Sentence, charge: &str) -> Vec<LegalIssue> {
+    let Some((_, maximum, article)) = CHARGE_MAXIMA.iter().find(|(name, ..)| *name == charge)
+    else {
+        return Vec::new();
+    };
+    let Some(term) = sentence.term_months else {
+        return Vec::new();
+    };
+    let message = match (maximum, sentence.penalty) {
+        (Maximum::Detention, Penalty::FixedTerm) => {
+            format!("{charge}的法定刑为拘役，不能判处有期徒刑（刑法{article}）")
+        }
+        (Maximum::Years(years), Penalty::FixedTerm) if term > years * 12 => format!(
+            "{charge}的法定最高刑为有期徒刑{}年（刑法{article}）",
+            leian_text::chinese_numeral(u64::from(*years)).unwrap_or_else(|| years.to_string())
+        ),
+        _ => return Vec::new(),
+    };
+    vec![LegalIssue {
+        direction: Direction::Heavier,
+        message,
+    }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +455,62 @@ mod tests {
         );
         assert!(issues(&term(Penalty::FixedTerm, 24, Some(36)), false).is_empty());
     }
+    #[test]
+    fn a_charge_s_own_maximum_bounds_the_term() {
+        // 危险驾驶罪 is punished with 拘役 only: 有期徒刑 of any length is above the law.
+        let issues = charge_issues(&term(Penalty::FixedTerm, 8, None), "危险驾驶罪");
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].direction, Direction::Heavier);
+        assert!(
+            issues[0].message.contains("第一百三十三条之一"),
+            "{issues:?}"
+        );
+        // 拘役 within its general bound is the charge's own penalty.
+        assert!(charge_issues(&term(Penalty::CriminalDetention, 6, None), "危险驾驶罪").is_empty());
+        // 赌博罪: three years at most; 容留他人吸毒罪 likewise; 寻衅滋事罪 ten (纠集他人多次).
+        assert!(charge_issues(&term(Penalty::FixedTerm, 36, None), "赌博罪").is_empty());
+        let above = charge_issues(&term(Penalty::FixedTerm, 54, None), "赌博罪");
+        assert_eq!(
+            above[0].message,
+            "赌博罪的法定最高刑为有期徒刑三年（刑法第三百零三条）"
+        );
+        assert!(charge_issues(&term(Penalty::FixedTerm, 96, None), "寻衅滋事罪").is_empty());
+        assert_eq!(
+            charge_issues(&term(Penalty::FixedTerm, 126, None), "寻衅滋事罪").len(),
+            1
+        );
+        // From a draft's words: 拘役八个月 for 危险驾驶 breaks Art. 42, 有期徒刑 the charge's own
+        // penalty.
+        for (words, article) in [
+            ("拘役八个月", "第四十二条"),
+            ("有期徒刑八个月", "第一百三十三条之一"),
+        ] {
+            let draft = parse_draft(&format!(
+                "经审理查明，被告人甲醉酒驾驶机动车，血液酒精含量为180mg/100ml。判决如下：被告人甲犯危险驾驶罪，判处{words}，并处罚金人民币五千元。"
+            ));
+            let Some(Outcome::Criminal { sentences }) = &draft.outcome else {
+                panic!("{draft:?}");
+            };
+            let mut issues = sentence_issues(&sentences[0], false);
+            issues.extend(charge_issues(&sentences[0], &draft.charges[0]));
+            assert!(
+                issues
+                    .iter()
+                    .any(|i| i.direction == Direction::Heavier && i.message.contains(article)),
+                "{words}: {issues:?}"
+            );
+        }
+        // A charge that carries life imprisonment is left to the general part.
+        assert!(charge_issues(&term(Penalty::FixedTerm, 180, None), "盗窃罪").is_empty());
+        // Every name is a charge of the dictionary (a misspelt one would never match).
+        for (name, ..) in CHARGE_MAXIMA {
+            assert!(
+                leian_text::dict::charges().iter().any(|c| c.name == *name),
+                "{name}"
+            );
+        }
+    }
+
     use crate::outcome::{CivilOutcome, Penalty};
 
     /// judge-1e28adb6 of the shared corpus, up to its operative part, as a judge's draft.

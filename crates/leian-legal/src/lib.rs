@@ -39,7 +39,9 @@ pub use authority::{
 pub use citation_check::{
     CheckError, CheckedCitation, CitationReport, CitationStatus, check_citations,
 };
-pub use draft::{Direction, DraftOutcome, DraftProblem, LegalIssue, parse_draft, sentence_issues};
+pub use draft::{
+    Direction, DraftOutcome, DraftProblem, LegalIssue, charge_issues, parse_draft, sentence_issues,
+};
 pub use explain::{Element, ElementKind, Explanation, Span, explain, explain_with};
 pub use outcome::{
     CivilOutcome, Outcome, OutcomeDistribution, Penalty, Quantiles, Sentence, parse_awarded,

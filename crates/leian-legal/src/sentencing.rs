@@ -578,9 +578,21 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static OPEN_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"({TERM})以上({TERM})以下|({TERM})以下|({TERM})以上"
+        r"({TERM})以上[，,]?({TERM})以下|({TERM})以下|({TERM})以上"
     ))
     .expect("open range pattern")
+});
+/// Days after a term's months (`二个月十五日`): recommendations and outcomes are read in whole
+/// months, so the days are dropped.
+static DAYS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"月零?[0-9零〇一二两三四五六七八九十]+[日天]").expect("days pattern")
+});
+/// A range whose first number shares the second's unit (`拘役一至三个月`, `三至五年`).
+static SHARED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(^|[^0-9零〇一二两三四五六七八九十百年月])([0-9一二两三四五六七八九十]+)(至|到)([0-9一二两三四五六七八九十]+)(个月|年)",
+    )
+    .expect("shared unit pattern")
 });
 static FIXED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"判处[^，,。]{{0,12}}?({TERM})")).expect("fixed"));
@@ -615,6 +627,8 @@ pub fn prosecution_recommendation(text: &str) -> Option<Recommendation> {
         let words = found.as_str();
         // The penalty names only separate the numbers (`有期徒刑一年至有期徒刑二年`).
         let plain = words.replace("有期徒刑", "").replace("拘役", "");
+        let plain = DAYS.replace_all(&plain, "月");
+        let plain = SHARED_UNIT.replace_all(&plain, "$1$2$5$3$4$5");
         if !(words.contains("有期徒刑") || words.contains("拘役")) {
             continue;
         }
@@ -1288,6 +1302,19 @@ mod tests {
             Some((Some(36), Some(36)))
         );
         assert_eq!(range("建议对其从轻处罚。"), None);
+        // The first number sharing the second's unit, days, a comma between the bounds.
+        assert_eq!(
+            range("建议判处被告人周忠飞拘役一至三个月，并处罚金一千元至二千元"),
+            Some((Some(1), Some(3)))
+        );
+        assert_eq!(
+            range("建议对其判处拘役二个月十五日以上三个月十五日以下，并处罚金"),
+            Some((Some(2), Some(3)))
+        );
+        assert_eq!(
+            range("建议对其判处六个月以上，一年六个月以下有期徒刑，并处罚金"),
+            Some((Some(6), Some(18)))
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 
 use leian_core::Document;
 use leian_legal::draft::parse_draft;
+use leian_legal::outcome::Penalty;
 use leian_legal::sections::result_section;
+use leian_legal::sentencing::term_months;
 use leian_service::draft_check::{CheckStatus, OutcomeCheck};
 use leian_service::sentencing::read_sentence_queries;
 use leian_service::{EngineSettings, Service};
@@ -48,21 +50,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         let draft = format!("{}\n{}", query.text, result);
-        let Some(months) = parse_draft(&draft).outcome.and_then(|o| match o {
-            leian_legal::Outcome::Criminal { sentences } => {
-                sentences.first().and_then(|s| s.term_months)
-            }
-            _ => None,
-        }) else {
+        let Some(months) = compared_months(&draft) else {
             continue;
         };
-        // The executed term (决定执行) when there is one, otherwise the first.
-        let at = result.rfind("决定执行").unwrap_or(0);
-        let Some(found) = term.captures(&result[at..]) else {
+        // The term the check compares (the executed one, 决定执行 / 合并执行, or the first
+        // defendant's): the last term written in the result that reads as those months — a
+        // revoked first-instance sentence or a single charge's term comes before it.
+        let Some((start, end)) = term
+            .captures_iter(&result)
+            .filter_map(|c| c.get(2))
+            .filter(|m| term_months(m.as_str()) == Some(months))
+            .last()
+            .map(|m| (m.start(), m.end()))
+        else {
+            tally.not_alterable += 1;
             continue;
         };
-        let span = found.get(2).map(|m| (at + m.start(), at + m.end()));
-        let Some((start, end)) = span else { continue };
         let with_term = |new: u32| {
             format!(
                 "{}\n{}{}{}",
@@ -84,6 +87,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 tally.skipped_divided += 1;
                 continue;
             };
+            let expected = match variant {
+                Variant::Unaltered => months,
+                Variant::Tripled => months * 3,
+                Variant::Divided => third,
+            };
+            if compared_months(&text) != Some(expected) {
+                tally.not_alterable += 1;
+                continue;
+            }
             let check = service.check_outcome(&text, &exclude)?;
             if let Some(out) = details.as_mut() {
                 let line = serde_json::json!({
@@ -93,6 +105,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "band": check.estimate.as_ref().and_then(|e| e.band),
                     "charge": check.estimate.as_ref().and_then(|e| e.charge.clone()),
                     "issues": check.legal_issues.len(), "reason": check.reason, "percentile": check.percentile,
+                    "legal_issues": check.legal_issues.iter().map(|i| i.message.clone()).collect::<Vec<_>>(),
+                    "penalty": check.draft.as_ref().and_then(|o| match o {
+                        leian_legal::Outcome::Criminal { sentences } => sentences.first().map(|s| (s.penalty, s.probation_months)),
+                        _ => None,
+                    }),
+                    "charges": check.charges,
+                    "true_months": query.months,
+                    "statutory_range": check.estimate.as_ref().and_then(|e| e.statutory_range.clone()),
+                    "recommendation": check.estimate.as_ref().and_then(|e| e.recommendation.clone()),
+                    "weighed": check.estimate.as_ref().map(|e| e.weighed.iter().map(|c| (c.months, c.penalty, c.adjusted_months, c.weight, c.probation)).collect::<Vec<_>>()),
                 });
                 std::io::Write::write_all(out, format!("{line}\n").as_bytes())?;
             }
@@ -101,6 +123,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tally.print(json);
     Ok(())
+}
+
+/// The term the outcome check compares: the first sentence with a term.
+fn compared_months(draft: &str) -> Option<u32> {
+    match parse_draft(draft).outcome? {
+        leian_legal::Outcome::Criminal { sentences } => {
+            sentences.iter().find_map(|s| match s.penalty {
+                Penalty::FixedTerm | Penalty::CriminalDetention | Penalty::PublicSurveillance => {
+                    s.term_months
+                }
+                _ => None,
+            })
+        }
+        _ => None,
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -137,6 +174,9 @@ struct Tally {
     tripled: Counts,
     divided: Counts,
     skipped_divided: usize,
+    /// Drafts whose compared term could not be found in the result's words to alter (or whose
+    /// altered copy does not read as the new term): left out, and counted.
+    not_alterable: usize,
 }
 
 impl Tally {
@@ -175,6 +215,7 @@ impl Tally {
                 self.unaltered.drafts + altered,
             ),
             "divided_skipped_below_one_month": self.skipped_divided,
+            "not_alterable": self.not_alterable,
         });
         if json {
             println!("{summary}");

@@ -12,7 +12,7 @@ use leian_core::{Document, Domain, Kind, deadline};
 use leian_legal::CitationReport;
 use leian_legal::analysis::analyze_text;
 use leian_legal::draft::{
-    Direction, DraftOutcome, DraftProblem, LegalIssue, parse_draft, sentence_issues,
+    Direction, DraftOutcome, DraftProblem, LegalIssue, charge_issues, parse_draft, sentence_issues,
 };
 use leian_legal::outcome::{CivilOutcome, Outcome, Penalty, Sentence, parse_outcome};
 use leian_legal::sentencing::{
@@ -23,8 +23,13 @@ use serde::Serialize;
 
 /// A term departs from similar cases when it lies outside their band and its ratio to the
 /// estimate, in ln(months + 1), exceeds this (about ×2.4 for long terms): set on the divergence
-/// benchmark (`bench/divergence.sh`) so that few unaltered drafts are flagged.
+/// benchmark (`cargo run --example divergence_bench`) so that few unaltered drafts are flagged.
 pub const DEPARTURE: f64 = 0.85;
+/// A term departs from the prosecution's recommendation stated in the facts when it lies outside
+/// the recommended range by more than this in ln(months + 1) (about a third for long terms):
+/// courts adopt or stay close to a recommendation (刑事诉讼法第二百零一条 for 认罪认罚 cases), and
+/// a month or two either side of it is common practice, not a departure.
+pub const RECOMMENDATION_MARGIN: f64 = 0.3;
 /// A civil decision departs when at least this share of the similar cases decided the other way.
 const CIVIL_MAJORITY: f64 = 0.7;
 /// Fewest similar civil judgments with a readable decision a comparison rests on.
@@ -86,7 +91,8 @@ pub struct OutcomeCheck {
     /// Weighted share (0–100) of the similar cases' carried-over sentences below the draft's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percentile: Option<f64>,
-    /// Bounds of the Criminal Law's general part the sentence breaks.
+    /// Bounds of the law the sentence breaks (general part, the charge's own maximum and minimum)
+    /// and a departure from the prosecution's recommendation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub legal_issues: Vec<LegalIssue>,
     /// The similar cases just below and just above the draft's term.
@@ -210,14 +216,24 @@ impl Service {
         let months = sentence.term_months.unwrap_or(0);
         check.months = Some(months);
         check.legal_issues = sentence_issues(sentence, draft.charges.len() > 1);
+        if let [charge] = draft.charges.as_slice() {
+            check
+                .legal_issues
+                .extend(charge_issues(sentence, &canonical_charge(charge)));
+        }
         let estimate = self.estimate_sentence(&SentencingRequest {
             text: facts,
-            charge: draft.charges.first().map(|c| canonical_charge(c)),
+            // As the draft writes it: the estimate resolves it, and a search of the charge's
+            // own judgments matches either name.
+            charge: draft.charges.first().cloned(),
             exclude_ids: exclude_ids.to_vec(),
             ..Default::default()
         })?;
         deadline::check()?;
         if let Some(issue) = below_statutory_minimum(months, &estimate, draft_text) {
+            check.legal_issues.push(issue);
+        }
+        if let Some(issue) = outside_recommendation(months, &estimate, draft_text) {
             check.legal_issues.push(issue);
         }
         let (Some(estimated), Some([lower, upper])) = (estimate.months, estimate.band) else {
@@ -453,6 +469,46 @@ fn below_statutory_minimum(
     })
 }
 
+/// A term outside the prosecution's recommended range (read from the facts into the estimate) by
+/// more than [`RECOMMENDATION_MARGIN`]. In a 认罪认罚 case the court generally adopts the
+/// recommendation (刑事诉讼法第二百零一条), and a departure goes through the prosecution's
+/// adjustment first; elsewhere the recommendation is still what the court is asked to weigh.
+fn outside_recommendation(
+    months: u32,
+    estimate: &SentencingEstimate,
+    draft_text: &str,
+) -> Option<LegalIssue> {
+    let recommended = estimate.recommendation.as_ref()?;
+    let log = |m: u32| (f64::from(m) + 1.0).ln();
+    let direction = if recommended
+        .from_months
+        .is_some_and(|from| log(months) < log(from) - RECOMMENDATION_MARGIN)
+    {
+        Direction::Lighter
+    } else if recommended
+        .to_months
+        .is_some_and(|to| log(months) > log(to) + RECOMMENDATION_MARGIN)
+    {
+        Direction::Heavier
+    } else {
+        return None;
+    };
+    let side = match direction {
+        Direction::Lighter => "低于",
+        _ => "高于",
+    };
+    let mut message = format!(
+        "拟判刑期明显{side}事实部分载明的公诉机关量刑建议（{}）",
+        recommended.text
+    );
+    if draft_text.contains("认罪认罚") {
+        message.push_str(
+            "；认罪认罚案件，人民法院一般应当采纳人民检察院的量刑建议，认为明显不当的，人民检察院可以调整（刑事诉讼法第二百零一条）",
+        );
+    }
+    Some(LegalIssue { direction, message })
+}
+
 /// The direction the law's bounds give a sentence (below a minimum: lighter; above a maximum:
 /// heavier).
 fn legal_status(issues: &[LegalIssue]) -> Option<CheckStatus> {
@@ -466,6 +522,59 @@ fn legal_status(issues: &[LegalIssue]) -> Option<CheckStatus> {
 fn legal_alert(issues: &[LegalIssue]) -> Option<String> {
     (!issues.is_empty()).then(|| {
         let messages: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
-        format!("拟判刑罚不符合刑法总则的规定：{}。", messages.join("；"))
+        format!("请核对拟判刑罚：{}。", messages.join("；"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leian_legal::sentencing::Recommendation;
+
+    fn recommending(from: Option<u32>, to: Option<u32>) -> SentencingEstimate {
+        let mut estimate = SentencingEstimate::abstain(Some("盗窃罪".into()), 0, String::new());
+        estimate.recommendation = Some(Recommendation {
+            from_months: from,
+            to_months: to,
+            text: "建议判处有期徒刑六个月至十个月".into(),
+        });
+        estimate
+    }
+
+    #[test]
+    fn a_term_far_from_the_recommendation_is_named() {
+        let estimate = recommending(Some(6), Some(10));
+        // Inside the range, or a month or two outside it: no issue.
+        for months in [6, 8, 10, 5, 13] {
+            assert_eq!(
+                outside_recommendation(months, &estimate, ""),
+                None,
+                "{months}"
+            );
+        }
+        let heavier = outside_recommendation(30, &estimate, "被告人自愿认罪认罚").unwrap();
+        assert_eq!(heavier.direction, Direction::Heavier);
+        assert!(heavier.message.contains("高于"), "{}", heavier.message);
+        assert!(
+            heavier.message.contains("第二百零一条"),
+            "{}",
+            heavier.message
+        );
+        let lighter = outside_recommendation(2, &estimate, "").unwrap();
+        assert_eq!(lighter.direction, Direction::Lighter);
+        // Article 201 is cited only where the draft states 认罪认罚.
+        assert!(
+            !lighter.message.contains("第二百零一条"),
+            "{}",
+            lighter.message
+        );
+        // An open bound (`三年以下`) bounds one side only.
+        let open = recommending(None, Some(36));
+        assert_eq!(outside_recommendation(1, &open, ""), None);
+        assert!(outside_recommendation(60, &open, "").is_some());
+        assert_eq!(
+            outside_recommendation(8, &SentencingEstimate::abstain(None, 0, String::new()), ""),
+            None
+        );
+    }
 }

@@ -4,7 +4,7 @@
 
 use crate::Service;
 use crate::error::{Result, ServiceError};
-use leian_core::{Document, Filters, Kind, deadline};
+use leian_core::{Document, FilterField, Filters, Kind, deadline};
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::outcome::{Outcome, parse_outcome};
 use leian_legal::sentencing::{
@@ -84,8 +84,8 @@ impl Service {
             })
             .or(candidates.first())
             .map(|(charge, _)| charge.clone());
-        let precedents: Vec<Precedent> = match &charge {
-            Some(charge) => neighbours
+        let as_precedents = |neighbours: Vec<Neighbour>, charge: &String| -> Vec<Precedent> {
+            neighbours
                 .into_iter()
                 .filter(|n| n.charges.contains(charge))
                 .filter_map(|n| {
@@ -93,10 +93,45 @@ impl Service {
                     let features = CaseFeatures::from_analysis(&analyze_text(&n.judgment.facts));
                     Precedent::new(&n.judgment, n.score, &n.sentences, features)
                 })
-                .collect(),
+                .collect()
+        };
+        let mut precedents: Vec<Precedent> = match &charge {
+            Some(charge) => as_precedents(neighbours, charge),
             None => Vec::new(),
         };
         deadline::check()?;
+        // A rare charge: the nearest judgments, mostly of commoner charges, hold too few of its
+        // sentences. The library's judgments of the charge itself are searched then (most similar
+        // first), so the estimate rests on the charge's own cases instead of abstaining. Not when
+        // the caller filters causes already (another cause value would widen that filter).
+        if let Some(charge) = &charge
+            && precedents.len() < MIN_PRECEDENTS
+            && !request
+                .filters
+                .terms
+                .iter()
+                .any(|(field, _)| *field == FilterField::Cause)
+        {
+            let mut filters = request.filters.clone();
+            let mut names = vec![charge.clone()];
+            names.extend(request.charge.iter().filter(|raw| *raw != charge).cloned());
+            for name in &names {
+                filters
+                    .add("cause", name)
+                    .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            }
+            let narrowed = SentencingRequest {
+                filters,
+                ..request.clone()
+            };
+            let candidates = [(charge.clone(), 0.0)];
+            let more = self.sentenced_neighbours(&narrowed, &candidates)?;
+            for precedent in as_precedents(more, charge) {
+                if !precedents.iter().any(|p| p.id == precedent.id) {
+                    precedents.push(precedent);
+                }
+            }
+        }
         let query = EstimateQuery {
             text: &request.text,
             charge,
