@@ -250,7 +250,7 @@ fn syntax(body: &str) -> Option<&'static str> {
         "invalid escape" => "无效的转义序列",
         "invalid number" => "无效的数字",
         "number out of range" => "数字超出范围",
-        "invalid unicode code point" => "无效的 Unicode 码位",
+        "invalid unicode code point" => "无效的统一码码位",
         "control character (\\u0000-\\u001F) found while parsing a string" => {
             "字符串中含有控制字符（\\u0000-\\u001F）"
         }

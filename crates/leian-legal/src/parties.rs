@@ -93,6 +93,12 @@ const NOT_NAMES: [&str; 22] = [
     "方面", "于同", "于次", "向银", "应当", "应该", "任何", "单位", "全部", "解除",
 ];
 
+/// Words after a role word that begin a clause, not an organisation's name, although the clause
+/// runs on to one (`原告当日通过银行转账`, `被告随后向保险公司报案`).
+const NOT_ORGANISATION_STARTS: [&str; 10] = [
+    "当日", "当天", "次日", "同日", "随后", "之后", "多次", "已经", "遂", "即",
+];
+
 /// Province-level names, long forms before short ones.
 const PROVINCES: [&str; 34] = [
     "北京",
@@ -250,7 +256,10 @@ fn party_name(rest: &str) -> Option<(String, usize)> {
             end += tail.end();
         }
         let name = &rest[..end];
-        let clean = !["原告", "被告", "本院"].iter().any(|w| name.contains(w))
+        let clean = !["原告", "被告", "本院", "通过"]
+            .iter()
+            .any(|w| name.contains(w))
+            && !NOT_ORGANISATION_STARTS.iter().any(|w| name.starts_with(w))
             && !name.contains(|c| AFTER_NAME.contains(c))
             && name.chars().count() >= 4;
         if clean {
@@ -459,6 +468,13 @@ mod tests {
         let parties = extract_parties(text);
         assert_eq!(parties.plaintiffs, ["张某某"]);
         assert_eq!(parties.defendants, ["上海某某科技有限公司"]);
+    }
+
+    #[test]
+    fn a_clause_ending_in_an_organisation_is_no_party() {
+        let parties = extract_parties("原告当日通过银行转账交付借款，被告随后向保险公司报案。");
+        assert!(parties.plaintiffs.is_empty(), "{parties:?}");
+        assert!(parties.defendants.is_empty(), "{parties:?}");
     }
 
     #[test]

@@ -146,7 +146,7 @@ rate_per_minute = 60
         let error = toml::from_str::<ServerConfig>("index = \"/srv\"\nprot = 1").unwrap_err();
         assert_eq!(
             toml_message("index = \"/srv\"\nprot = 1", &error),
-            "第 2 行第 1 列：未知字段 `prot`（可用字段：`index`、`addr`、`body_limit`、`timeout_secs`、`cors_origins`、`log_queries`、`embed_in_background`、`model`、`keys`）"
+            "第 2 行第 1 列：未知字段 `prot`（可用字段：`index`、`addr`、`body_limit`、`timeout_secs`、`cors_origins`、`log_queries`、`embed_in_background`、`model`、`batch_store`、`keys`）"
         );
         assert!(toml::from_str::<ServerConfig>("body_limit = \"big\"").is_err());
     }

@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // defendant's): the last term written in the result that reads as those months — a
         // revoked first-instance sentence or a single charge's term comes before it.
         let Some((start, end)) = term
-            .captures_iter(&result)
+            .captures_iter(result)
             .filter_map(|c| c.get(2))
             .filter(|m| term_months(m.as_str()) == Some(months))
             .last()

@@ -367,9 +367,9 @@ fn similarity_profile(
     let (mut top1, mut top10) = (Vec::new(), Vec::new());
     for query in queries.iter().take(200) {
         let mut best: HashMap<usize, f64> = HashMap::new();
-        for j in 0..count {
+        for (j, owner) in owners.iter().enumerate().take(count) {
             let score = dot(query, row(j)) as f64;
-            let slot = best.entry(owners[j]).or_insert(f64::NEG_INFINITY);
+            let slot = best.entry(*owner).or_insert(f64::NEG_INFINITY);
             *slot = slot.max(score);
         }
         let mut scores: Vec<f64> = best.into_values().collect();

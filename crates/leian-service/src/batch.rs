@@ -767,11 +767,13 @@ fn weigh(bigrams: &[HashMap<u32, u32>]) -> Vec<Vec<(u32, f32)>> {
                     (*term, (1.0 + (*tf as f32).ln()) * idf)
                 })
                 .collect();
+            // Sorted before the norm is summed: a map's order differs between processes, and so
+            // would the last bits of every similarity.
+            vector.sort_unstable_by_key(|(t, _)| *t);
             let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             if norm > 0.0 {
                 vector.iter_mut().for_each(|(_, w)| *w /= norm);
             }
-            vector.sort_unstable_by_key(|(t, _)| *t);
             vector
         })
         .collect()
@@ -990,7 +992,7 @@ fn describe(id: String, group: &[usize], filings: &[Filing], features: &[Feature
             similarity: if i == rep {
                 1.0
             } else {
-                cosine(&features[i].vector, &features[rep].vector)
+                cosine(&features[i].vector, &features[rep].vector).min(1.0)
             },
             chars: features[i].chars,
         })
