@@ -16,8 +16,9 @@ port=${LEIAN_BENCH_PORT:-8098}
 clients=${LEIAN_OVERLOAD_CLIENTS:-500}
 seconds=${LEIAN_OVERLOAD_SECONDS:-30}
 mode=${LEIAN_OVERLOAD_MODE:-bm25}
-cargo build --release -q -p leian-cli
-cargo build --release -q -p leian-server --example overload_bench
+# The same single cargo invocation as bench/scale.sh: builds with other package sets unify
+# features differently and rebuild the heavy crates.
+cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --examples
 client=target/release/examples/overload_bench
 log=$(mktemp /tmp/leian-overload.XXXXXX.log)
 server=

@@ -188,8 +188,8 @@ pub struct Reloaded {
 impl AppState {
     /// Serves `index`; starts background embedding when the settings ask for it.
     pub fn new(index: Service, settings: impl Into<Settings>) -> Self {
+        warm_up(&index);
         let index = Arc::new(index);
-        warm_up(index.clone());
         let settings = settings.into();
         let admission = admission::Admission::for_this_machine(settings.limits.queue_wait);
         let store = settings
@@ -250,7 +250,6 @@ impl AppState {
     /// finish on the old one, which is dropped with its last request.
     pub fn replace(&self, index: Service) -> Arc<Service> {
         let index = Arc::new(index);
-        warm_up(index.clone());
         let old = self.shared.index.swap(index);
         self.record_index();
         old
@@ -266,7 +265,9 @@ impl AppState {
             let folder = folder.unwrap_or_else(|| self.current().path.clone());
             let settings = self.shared.settings.engine.clone();
             tokio::task::spawn_blocking(move || {
-                Service::open(&folder, &settings).map_err(|e| e.to_string())
+                let index = Service::open(&folder, &settings).map_err(|e| e.to_string())?;
+                warm_up(&index);
+                Ok::<_, String>(index)
             })
             .await
             .map_err(|e| format!("加载快照失败：{e}"))?
@@ -380,14 +381,12 @@ impl AppState {
     }
 }
 
-/// Reads the statute catalog of a newly served index in the background (seconds for a full
-/// statute collection), so that the first citation check does not wait for it.
-fn warm_up(index: Arc<Service>) {
-    std::thread::spawn(move || {
-        if let Err(error) = index.engine.store().statute_catalog() {
-            tracing::warn!(%error, "reading the statute catalog failed");
-        }
-    });
+/// Reads the statute catalog of an index before it is served (about a second for every statute
+/// of LawRefBook): read lazily, the first citation check after a start or a reload waited for it.
+fn warm_up(index: &Service) {
+    if let Err(error) = index.engine.store().statute_catalog() {
+        tracing::warn!(%error, "reading the statute catalog failed");
+    }
 }
 
 #[derive(OpenApi)]
