@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             top_k: 10,
             filters: filters.clone(),
             exclude_ids: vec![query.id.clone()],
+            all_terms: true,
         })?;
         let Some(charge) = links.analysis.charges.first() else {
             continue;

@@ -17,10 +17,10 @@
 //! - hidden states stay two-dimensional (tokens, hidden), weights are stored transposed;
 //! - no dropout, tracing spans, pooler or pre-training heads.
 
+use crate::config::{Config, HiddenAct};
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, DType, Device, InplaceOp1, Layout, Result, Storage, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{Config, HiddenAct};
 use rayon::prelude::*;
 
 /// A dense layer with its weight stored as (in, out), so `x.matmul(weight)` needs no transpose.

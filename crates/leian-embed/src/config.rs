@@ -4,8 +4,8 @@ use std::path::Path;
 
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::Config;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::EmbedError;
 
@@ -15,6 +15,37 @@ const PYTORCH: &str = "pytorch_model.bin";
 
 /// The one tensor every BERT checkpoint has; its key reveals the checkpoint's name prefix.
 const WORD_EMBEDDINGS: &str = "embeddings.word_embeddings.weight";
+
+/// The activation of BERT's feed-forward layers, spelt as candle spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HiddenAct {
+    Gelu,
+    GeluApproximate,
+    Relu,
+}
+
+/// A BERT `config.json`, with the fields candle's BERT requires (so a configuration candle would
+/// refuse is refused here too, and the GPU path can hand it to candle unchanged). Kept here rather
+/// than taken from candle-transformers: the CPU build uses nothing else of that crate, whose
+/// compilation was minutes of every clean build.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    pub vocab_size: usize,
+    pub hidden_size: usize,
+    pub num_hidden_layers: usize,
+    pub num_attention_heads: usize,
+    pub intermediate_size: usize,
+    pub hidden_act: HiddenAct,
+    pub hidden_dropout_prob: f64,
+    pub max_position_embeddings: usize,
+    pub type_vocab_size: usize,
+    pub initializer_range: f64,
+    pub layer_norm_eps: f64,
+    pub pad_token_id: usize,
+    pub classifier_dropout: Option<f64>,
+    pub model_type: Option<String>,
+}
 
 /// Reads and parses a JSON file, naming the file in any error.
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {

@@ -86,7 +86,7 @@ enum Backend {
 /// Loads the model for `device`.
 fn load_backend(
     dir: &Path,
-    config: &candle_transformers::models::bert::Config,
+    config: &crate::config::Config,
     device: EmbedDevice,
 ) -> Result<Backend, EmbedError> {
     match device {
@@ -101,9 +101,17 @@ fn load_backend(
                     "无法使用第 {ordinal} 块 GPU（CUDA）：{e}；没有可用的 GPU 时请使用 --device cpu"
                 ))
             })?;
+            // The same fields, read by candle's own type.
+            let candle_config: candle_transformers::models::bert::Config =
+                serde_json::to_value(config)
+                    .and_then(serde_json::from_value)
+                    .map_err(|error| EmbedError::InvalidConfig {
+                        path: dir.join("config.json"),
+                        message: error.to_string(),
+                    })?;
             let model = candle_transformers::models::bert::BertModel::load(
                 load_weights(dir, &device)?,
-                config,
+                &candle_config,
             )?;
             Ok(Backend::Cuda { model, device })
         }

@@ -67,6 +67,10 @@ pub struct SearchConfig {
     pub max_query_terms: usize,
     /// Repeated query terms weigh `1 + ln(count)` when true, once when false.
     pub query_term_frequency: bool,
+    /// Judgment searches leave out query terms found in more than this share of the judgments'
+    /// facts: their BM25 weight is small (below ln 2 past one half) while their posting lists are
+    /// the longest, so at court scale they cost most of a search's time. 1 keeps every term.
+    pub common_term_share: f32,
     /// When searching statutes with a fact summary, weigh each query term by its IDF among the
     /// judgments' facts (normalised to 0..1) raised to this power: words every fact description
     /// uses (被告人, 证据, 公诉机关) say nothing about which article applies, but are rare in
@@ -156,6 +160,9 @@ impl Default for SearchConfig {
             ],
             max_query_terms: 400,
             query_term_frequency: false,
+            // Chosen on cjrc-same-cause (README, "At court scale"): 0.1 ranks best and halves a
+            // search at 100k judgments.
+            common_term_share: 0.1,
             fact_idf_power: 1.0,
             // Chosen on the dev sets (README, "Dense and hybrid"): weighted sum with dense 0.3 and
             // a cause re-rank of weight 0.5 over the 10 best fused judgments.
@@ -203,6 +210,9 @@ impl SearchConfig {
             "query_tf" => self.query_term_frequency = value.parse().map_err(|_| invalid())?,
             "max_query_terms" => {
                 self.max_query_terms = within(value, 1..=10_000).ok_or_else(invalid)?
+            }
+            "common_term_share" => {
+                self.common_term_share = within(value, 0.0..=1.0).ok_or_else(invalid)?
             }
             "fact_idf_power" => {
                 self.fact_idf_power = within(value, 0.0..=10.0).ok_or_else(invalid)?
@@ -291,6 +301,7 @@ impl SearchConfig {
     pub const PARAMETERS: &'static [&'static str] = &[
         "query_tf",
         "max_query_terms",
+        "common_term_share",
         "fact_idf_power",
         "fusion",
         "rrf_k",
@@ -366,7 +377,17 @@ pub struct SearchRequest {
     pub filters: Filters,
     /// Ids never returned (leave-one-out evaluation, the pending case itself).
     pub exclude_ids: Vec<String>,
+    /// Every query term scores, even those most judgments use (see
+    /// [`SearchConfig::common_term_share`]): the searches behind sentencing and statute linking
+    /// match on charge words (盗窃, 驾驶) that a criminal library's facts share, and measured
+    /// worse without them. Research lists leave it off.
+    pub all_terms: bool,
 }
+
+/// A term is common (left out of research lists, see [`SearchConfig::common_term_share`]) only
+/// when this many judgments use it too: in a small library a share says nothing, and a word of
+/// five judgments out of twenty is what tells them apart.
+const COMMON_TERM_MIN_DOCUMENTS: u64 = 200;
 
 /// Largest `top_k` a search accepts.
 pub const MAX_TOP_K: usize = 1000;
@@ -585,7 +606,7 @@ impl Engine {
         } + excluded.len();
         let lexical = match mode {
             Mode::Dense => Vec::new(),
-            _ => self.lexical(terms, &filters, pool)?,
+            _ => self.lexical(terms, &filters, pool, request.all_terms)?,
         };
         let dense = match (mode, &self.encoder) {
             (Mode::Dense | Mode::Hybrid, Some(encoder)) => {
@@ -648,6 +669,7 @@ impl Engine {
         terms: &[(String, f32)],
         filters: &Filters,
         limit: usize,
+        all_terms: bool,
     ) -> Result<Ranked, SearchError> {
         let boosts = match filters.kind() {
             Some(Kind::Statute) => self.config.statute_boosts.clone(),
@@ -661,6 +683,12 @@ impl Engine {
         let weighted;
         let terms = if filters.kind() == Some(Kind::Statute) && self.config.fact_idf_power > 0.0 {
             weighted = self.weigh_by_fact_idf(terms)?;
+            weighted.as_slice()
+        } else if filters.kind() == Some(Kind::Judgment)
+            && !all_terms
+            && self.config.common_term_share < 1.0
+        {
+            weighted = self.without_common_terms(terms)?;
             weighted.as_slice()
         } else {
             terms
@@ -678,6 +706,28 @@ impl Engine {
             .flatten()
             .map(|j| (j.id, j.causes))
             .collect())
+    }
+
+    /// `terms` without those in more than [`SearchConfig::common_term_share`] of the judgments'
+    /// facts; all of them when that would leave none.
+    fn without_common_terms(
+        &self,
+        terms: &[(String, f32)],
+    ) -> Result<Vec<(String, f32)>, SearchError> {
+        let mut kept = Vec::with_capacity(terms.len());
+        for (term, weight) in terms {
+            let (df, docs) = self.store.document_frequency("facts", term)?;
+            let common = df >= COMMON_TERM_MIN_DOCUMENTS
+                && (df as f32) > self.config.common_term_share * docs as f32;
+            if !common {
+                kept.push((term.clone(), *weight));
+            }
+        }
+        Ok(if kept.is_empty() {
+            terms.to_vec()
+        } else {
+            kept
+        })
     }
 
     fn weigh_by_fact_idf(

@@ -35,6 +35,7 @@
 //!     top_k: 10,
 //!     filters: Default::default(),
 //!     exclude_ids: Vec::new(),
+//!     all_terms: false,
 //! };
 //! let response = engine.search(&request)?;
 //! assert_eq!(response.hits[0].id, "t-2");

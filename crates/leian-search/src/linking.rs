@@ -496,6 +496,7 @@ impl Engine {
             top_k: config.link_pool,
             filters: Filters::default(),
             exclude_ids: exclude_ids.to_vec(),
+            all_terms: true,
         };
         let ranked = self.rank_terms(&request, terms, config.link_pool, crate::Stage::Rerank)?;
         let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();

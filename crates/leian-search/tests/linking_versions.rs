@@ -108,6 +108,7 @@ fn link(statutes: Vec<Statute>) -> StatuteLinks {
             top_k: 3,
             filters: Default::default(),
             exclude_ids: Vec::new(),
+            all_terms: true,
         })
         .unwrap()
 }

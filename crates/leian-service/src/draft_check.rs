@@ -356,6 +356,7 @@ impl Service {
             top_k: CIVIL_DEPTH,
             filters: Default::default(),
             exclude_ids: exclude_ids.to_vec(),
+            all_terms: true,
         };
         let ranked = self.engine.rank(&request, CIVIL_DEPTH)?;
         let ids: Vec<String> = ranked.into_iter().map(|(id, _)| id).collect();

@@ -269,6 +269,7 @@ impl crate::Service {
                 true => vec![query.id.clone()],
                 false => Vec::new(),
             },
+            all_terms: false,
         };
         let ranked = match (spec.kind, spec.linking) {
             (Kind::Statute, true) => self.engine.rank_linked(&request, spec.depth),

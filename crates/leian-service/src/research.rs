@@ -217,6 +217,7 @@ impl Service {
                     _ => request.filters.for_kind(Kind::Statute),
                 },
                 exclude_ids: request.exclude_ids.clone(),
+                all_terms: false,
             };
             if request.linking {
                 let links = engine.link_statutes_with(&statute_request, text_analysis.clone())?;
@@ -281,6 +282,7 @@ impl Service {
             top_k: request.top_k,
             filters: request.filters.for_kind(Kind::Judgment),
             exclude_ids: request.exclude_ids.clone(),
+            all_terms: false,
         })?;
         let explainer = QueryExplainer::new(&request.text, query_analysis);
         let mut found: Vec<(ResearchHit, Judgment)> = Vec::with_capacity(response.hits.len());

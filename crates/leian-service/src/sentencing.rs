@@ -155,6 +155,7 @@ impl Service {
             top_k: PRECEDENT_DEPTH,
             filters: request.filters.for_kind(Kind::Judgment),
             exclude_ids: request.exclude_ids.clone(),
+            all_terms: true,
         };
         let ranked = match self.engine.rank(&search, PRECEDENT_DEPTH) {
             Ok(ranked) => ranked,
