@@ -8,7 +8,7 @@ use leian_core::{Domain, Judgment, statute_id};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// The judgment formats Leian reads.
@@ -333,11 +333,16 @@ fn read_records(
     summary: &mut SourceSummary,
     formats: &mut Vec<&'static str>,
 ) -> Result<(), IngestError> {
-    let bytes = crate::source::read_source(file)?;
     let stem = crate::source::record_stem(file);
-    let mut records = records(&bytes).into_iter().peekable();
-    while records.peek().is_some() {
-        let batch: Vec<_> = records.by_ref().take(RECORDS_PER_BATCH).collect();
+    let mut records = RecordStream::open(file)?;
+    loop {
+        let batch: Vec<Record> = records
+            .by_ref()
+            .take(RECORDS_PER_BATCH)
+            .collect::<Result<_, _>>()?;
+        if batch.is_empty() {
+            break;
+        }
         let converted: Vec<(Option<usize>, Converted)> = batch
             .into_par_iter()
             .map(|(line_no, record)| {
@@ -417,20 +422,117 @@ fn records(bytes: &[u8]) -> Vec<(Option<usize>, Result<Value, String>)> {
         .split(|&b| b == b'\n')
         .enumerate()
         .filter(|(_, line)| !line.trim_ascii().is_empty())
-        .map(|(i, line)| {
-            let parsed = std::str::from_utf8(line)
-                .map_err(|e| format!("第 {} 字节处不是有效的 UTF-8", e.valid_up_to()))
-                .and_then(|text| serde_json::from_str::<Value>(text).map_err(|e| json_error(&e)))
-                .and_then(|v| {
-                    if v.is_object() {
-                        Ok(v)
-                    } else {
-                        Err("不是 JSON 对象".into())
-                    }
-                });
-            (Some(i + 1), parsed)
-        })
+        .map(|(i, line)| (Some(i + 1), parse_line(line)))
         .collect()
+}
+
+/// One line of a JSON lines file as a record.
+fn parse_line(line: &[u8]) -> Result<Value, String> {
+    std::str::from_utf8(line)
+        .map_err(|e| format!("第 {} 字节处不是有效的 UTF-8", e.valid_up_to()))
+        .and_then(|text| serde_json::from_str::<Value>(text).map_err(|e| json_error(&e)))
+        .and_then(|v| {
+            if v.is_object() {
+                Ok(v)
+            } else {
+                Err("不是 JSON 对象".into())
+            }
+        })
+}
+
+/// A record and its 1-based line number (`None` when the file is one document).
+type Record = (Option<usize>, Result<Value, String>);
+
+/// The records of one file, read as they are needed: a JSON lines file is streamed a line at a
+/// time, so memory does not grow with its length (a court's export of a million judgments is
+/// gigabytes); one JSON document (an array, or an object over several lines) is read whole.
+struct RecordStream {
+    path: PathBuf,
+    /// `None` once the file is read to its end (or was read whole).
+    reader: Option<Box<dyn std::io::BufRead + Send>>,
+    ready: VecDeque<Record>,
+    line_number: usize,
+}
+
+impl RecordStream {
+    fn open(path: &Path) -> Result<Self, IngestError> {
+        use crate::source::{next_line, open_source, read_rest};
+        let mut reader = open_source(path)?;
+        // What was read so far, kept for a file that turns out to be one document.
+        let mut head = Vec::new();
+        let mut line_number = 0;
+        let mut first: Option<(usize, Result<Value, String>)> = None;
+        loop {
+            let Some(line) = next_line(&mut *reader, path, line_number + 1)? else {
+                // Blank, or a lone line: one document, as [`records`] reads it.
+                return Ok(Self::whole(path, &head));
+            };
+            line_number += 1;
+            head.extend_from_slice(&line);
+            head.push(b'\n');
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let Some((first_number, first_record)) = first.take() else {
+                let record = parse_line(&line);
+                if line.trim_ascii_start().first() != Some(&b'{') || record.is_err() {
+                    // An array, an object over several lines, or not JSON lines at all.
+                    let whole = read_rest(&mut *reader, path, head)?;
+                    return Ok(Self::whole(path, &whole));
+                }
+                first = Some((line_number, record));
+                continue;
+            };
+            let ready = VecDeque::from([
+                (Some(first_number), first_record),
+                (Some(line_number), parse_line(&line)),
+            ]);
+            return Ok(RecordStream {
+                path: path.to_path_buf(),
+                reader: Some(reader),
+                ready,
+                line_number,
+            });
+        }
+    }
+
+    fn whole(path: &Path, bytes: &[u8]) -> Self {
+        RecordStream {
+            path: path.to_path_buf(),
+            reader: None,
+            ready: records(bytes).into(),
+            line_number: 0,
+        }
+    }
+}
+
+impl Iterator for RecordStream {
+    type Item = Result<Record, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(record) = self.ready.pop_front() {
+            return Some(Ok(record));
+        }
+        let reader = self.reader.as_mut()?;
+        loop {
+            match crate::source::next_line(&mut **reader, &self.path, self.line_number + 1) {
+                Ok(Some(line)) => {
+                    self.line_number += 1;
+                    if !line.trim_ascii().is_empty() {
+                        return Some(Ok((Some(self.line_number), parse_line(&line))));
+                    }
+                }
+                Ok(None) => {
+                    self.reader = None;
+                    return None;
+                }
+                Err(e) => {
+                    self.reader = None;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -550,5 +652,40 @@ mod tests {
             read(&dir.path().join("missing.jsonl"), false),
             Err(IngestError::Io { .. })
         ));
+    }
+
+    #[test]
+    fn streamed_records_are_those_of_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs: [&[u8]; 9] = [
+            b"",
+            b"\n\n",
+            b"{\"id\":\"a\"}",
+            b"\n{\"id\":\"a\"}\n\n",
+            b"{\"id\":\"a\"}\n\n{\"id\":\"b\"}\nnot json\n[1]\n{\"id\":\"c\"}",
+            b"{\n  \"id\": \"pretty\"\n}\n",
+            b"[{\"id\":\"a\"},\n{\"id\":\"b\"}]",
+            b"{\"id\":\n{\"id\":\"b\"}\n",
+            b"\xef\xbb\xbf{\"id\":\"a\"}\n{\"id\":\"b\"}\n",
+        ];
+        for (i, input) in inputs.iter().enumerate() {
+            let plain = dir.path().join(format!("{i}.jsonl"));
+            std::fs::write(&plain, input).unwrap();
+            let gzipped = dir.path().join(format!("{i}.jsonl.gz"));
+            let mut encoder = flate2::write::GzEncoder::new(
+                std::fs::File::create(&gzipped).unwrap(),
+                flate2::Compression::fast(),
+            );
+            encoder.write_all(input).unwrap();
+            encoder.finish().unwrap();
+            let expected = records(input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input));
+            for path in [&plain, &gzipped] {
+                let streamed: Vec<Record> = RecordStream::open(path)
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                assert_eq!(streamed, expected, "input {i}, {}", path.display());
+            }
+        }
     }
 }

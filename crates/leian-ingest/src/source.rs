@@ -2,12 +2,17 @@
 //! bytes), so that the shipped library and court exports can be read without unpacking.
 
 use crate::report::IngestError;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-/// Largest decompressed size accepted from one compressed file: the whole shipped library is
-/// about 12 MB, so 2 GiB leaves room for any real export and refuses a decompression bomb.
+/// Largest decompressed size accepted from one compressed file read whole (one JSON document):
+/// the whole shipped library is about 12 MB, so 2 GiB leaves room for any real export and refuses
+/// a decompression bomb. JSON lines are streamed instead and may be of any length.
 pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
+
+/// Longest line of a JSON lines file: a judgment is tens of kilobytes, so this refuses only a
+/// file that is not line-delimited (or a bomb) before it fills memory.
+pub const MAX_LINE_BYTES: u64 = 64 << 20;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -40,29 +45,83 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// The file's content, decompressed when it is gzip, without a UTF-8 byte order mark (Windows
 /// editors write one; left in, it made the first record unreadable JSON).
 pub fn read_source(path: &Path) -> Result<Vec<u8>, IngestError> {
-    let mut bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
-    if !bytes.starts_with(&GZIP_MAGIC) {
-        if bytes.starts_with(UTF8_BOM) {
-            bytes.drain(..UTF8_BOM.len());
-        }
-        return Ok(bytes);
+    let mut reader = open_source(path)?;
+    read_rest(&mut *reader, path, Vec::new())
+}
+
+/// A source file opened for reading in order, decompressed when it is gzip, without a UTF-8
+/// byte order mark.
+pub(crate) fn open_source(path: &Path) -> Result<Box<dyn BufRead + Send>, IngestError> {
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let mut raw = BufReader::with_capacity(1 << 16, file);
+    let compressed = raw
+        .fill_buf()
+        .map_err(|e| IngestError::io(path, e))?
+        .starts_with(&GZIP_MAGIC);
+    let mut reader: Box<dyn BufRead + Send> = match compressed {
+        true => Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(raw),
+        )),
+        false => Box::new(raw),
+    };
+    if reader
+        .fill_buf()
+        .map_err(|e| IngestError::io(path, e))?
+        .starts_with(UTF8_BOM)
+    {
+        reader.consume(UTF8_BOM.len());
     }
-    let mut decoded = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes.as_slice())
-        .take(MAX_DECOMPRESSED_BYTES + 1)
-        .read_to_end(&mut decoded)
+    Ok(reader)
+}
+
+/// The next line of `reader` (without its end), `None` at the end; refuses a line longer than
+/// [`MAX_LINE_BYTES`].
+pub(crate) fn next_line(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    line_number: usize,
+) -> Result<Option<Vec<u8>>, IngestError> {
+    let mut line = Vec::new();
+    let read = reader
+        .take(MAX_LINE_BYTES + 1)
+        .read_until(b'\n', &mut line)
         .map_err(|e| IngestError::io(path, e))?;
-    if decoded.len() as u64 > MAX_DECOMPRESSED_BYTES {
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.len() as u64 > MAX_LINE_BYTES {
+        return Err(IngestError::Unknown(format!(
+            "{}：第 {line_number} 行超过 {} MB，已拒绝读取（JSON lines 文件应每行一条记录）",
+            path.display(),
+            MAX_LINE_BYTES >> 20
+        )));
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    }
+    Ok(Some(line))
+}
+
+/// The rest of `reader` after `head`, refused past [`MAX_DECOMPRESSED_BYTES`] in all.
+pub(crate) fn read_rest(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    mut head: Vec<u8>,
+) -> Result<Vec<u8>, IngestError> {
+    let room = (MAX_DECOMPRESSED_BYTES + 1).saturating_sub(head.len() as u64);
+    reader
+        .take(room)
+        .read_to_end(&mut head)
+        .map_err(|e| IngestError::io(path, e))?;
+    if head.len() as u64 > MAX_DECOMPRESSED_BYTES {
         return Err(IngestError::Unknown(format!(
             "{}：解压后超过 {} MB，已拒绝读取",
             path.display(),
             MAX_DECOMPRESSED_BYTES >> 20
         )));
     }
-    if decoded.starts_with(UTF8_BOM) {
-        decoded.drain(..UTF8_BOM.len());
-    }
-    Ok(decoded)
+    Ok(head)
 }
 
 #[cfg(test)]
