@@ -266,6 +266,26 @@ mod tests {
             .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, "c");
+        // Removed and replaced documents match no more, whether the kind is the only condition
+        // (the terms' union alone) or comes with another (an intersection with the filters).
+        let kind_only = Filters {
+            terms: vec![(leian_core::FilterField::Kind, "judgment".into())],
+            ..Filters::default()
+        };
+        let with_cause = Filters {
+            terms: vec![
+                (leian_core::FilterField::Kind, "judgment".into()),
+                (leian_core::FilterField::Cause, "盗窃罪".into()),
+            ],
+            ..Filters::default()
+        };
+        for filters in [&Filters::default(), &kind_only, &with_cause] {
+            let found = updated
+                .lexical(&[("盗窃".into(), 1.0)], &[("facts", 1.0)], filters, 10)
+                .unwrap();
+            let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(ids, ["a"], "{filters:?}");
+        }
         // Kept vectors are the stored ones; the new ones are appended.
         let hits = updated.dense(&[0.0, 1.0], &Filters::default(), 10).unwrap();
         let ids: Vec<&str> = hits.iter().map(|c| c.id.as_str()).collect();
