@@ -158,7 +158,7 @@ pub(crate) struct Tuning {
     /// 覆盖字段权重，field=weight（facts、reasoning、result、full_text、title、charges（裁判文书的罪名与案由）、text、law_name、chapter、article_charges（刑法条文所定的罪名）；加 judgment. 或 statute. 前缀则只改一类）
     #[arg(long = "boost")]
     pub boosts: Vec<String>,
-    /// 排序参数，key=value：query_tf=true|false、max_query_terms=N、common_term_share=X（0–1：检索裁判文书时略去出现在超过该比例文书事实中的词）、near_universal_share=X（0–1：量刑参考、法条关联等保留全部词语的检索仍略去出现在超过该比例文书事实中的词）、common_term_min_documents=N、max_research_terms=N（检索裁判文书时至多保留的最少见的词数）、judgment_boost.字段=W（裁判文书字段的权重）、fact_idf_power=X、fusion=rrf|weighted、rrf_k=K、dense_weight=W、fusion_candidates=N、cause_weight=W、cause_voters=N、query_tokens=N（16-512：查询中参与向量化的词元数）
+    /// 排序参数，key=value：query_tf=true|false、max_query_terms=N、common_term_share=X（0–1：检索裁判文书时略去出现在超过该比例文书事实中的词）、near_universal_share=X（0–1：量刑参考、法条关联等保留全部词语的检索仍略去出现在超过该比例文书事实中的词）、common_term_min_documents=N、max_research_terms=N（检索裁判文书时至多保留的最少见的词数）、fact_idf_power=X、fusion=rrf|weighted、rrf_k=K、dense_weight=W、fusion_candidates=N、cause_weight=W、cause_voters=N、query_tokens=N（16-512：查询中参与向量化的词元数）
     #[arg(long = "param")]
     pub params: Vec<String>,
 }

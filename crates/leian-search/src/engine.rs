@@ -315,18 +315,6 @@ impl SearchConfig {
             "charge_text_weight" => {
                 self.charge_text_weight = within(value, 0.0..=1.0).ok_or_else(invalid)?
             }
-            other if other.starts_with(JUDGMENT_BOOST) => {
-                let field = &other[JUDGMENT_BOOST.len()..];
-                let boost = within(value, 0.0..=100.0).ok_or_else(invalid)?;
-                let Some(entry) = self.judgment_boosts.iter_mut().find(|(f, _)| *f == field) else {
-                    let fields: Vec<&str> = self.judgment_boosts.iter().map(|(f, _)| *f).collect();
-                    return Err(SearchError::Invalid(format!(
-                        "裁判文书没有字段“{field}”（可用：{}）",
-                        fields.join("、")
-                    )));
-                };
-                entry.1 = boost;
-            }
             other => {
                 return Err(SearchError::Invalid(format!(
                     "未知的参数“{other}”（可用：{}）",
@@ -345,7 +333,6 @@ impl SearchConfig {
         "common_term_min_documents",
         "near_universal_share",
         "max_research_terms",
-        "judgment_boost.FIELD",
         "fact_idf_power",
         "fusion",
         "rrf_k",
@@ -427,9 +414,6 @@ pub struct SearchRequest {
     /// worse without them. Research lists leave it off.
     pub all_terms: bool,
 }
-
-/// Prefix of the parameter that sets one judgment field's BM25 weight (`judgment_boost.facts=1`).
-const JUDGMENT_BOOST: &str = "judgment_boost.";
 
 /// Largest `top_k` a search accepts.
 pub const MAX_TOP_K: usize = 1000;
