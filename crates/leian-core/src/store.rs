@@ -37,6 +37,23 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Candidate>, StoreError>;
 
+    /// [`Store::lexical`] over the `distinctive` terms and the `common` ones, the common terms
+    /// (long posting lists, small weights) scored only on the `pool` best documents of the
+    /// distinctive ones: a document outside that pool cannot enter the list. A store without a
+    /// cheaper way scores every term everywhere.
+    fn lexical_rescored(
+        &self,
+        distinctive: &[(String, f32)],
+        common: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+        _pool: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let terms: Vec<(String, f32)> = distinctive.iter().chain(common).cloned().collect();
+        self.lexical(&terms, boosts, filters, limit)
+    }
+
     /// Dense candidates: documents whose best passage vector is most similar to the unit vector
     /// `query`, best first. Empty when the store has no vectors.
     fn dense(

@@ -125,6 +125,7 @@ impl SnapshotBuilder {
         let index = Index::create_in_dir(&scratch.0, documents.fields.schema.clone())?;
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let writer = index.writer_with_num_threads(threads.max(1), 128_000_000 * threads.max(1))?;
+        writer.set_merge_policy(Box::new(crate::BoundedMergePolicy));
         Ok(SnapshotBuilder {
             out: out.to_path_buf(),
             scratch,

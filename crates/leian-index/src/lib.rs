@@ -89,6 +89,54 @@ impl IndexError {
     }
 }
 
+/// Documents a merge may produce at most.
+///
+/// tantivy's merge policies bound the segments a merge takes, not what it makes: a
+/// million-judgment build ended in one segment of 850,000. A search scores segments in
+/// parallel (one task per segment), so on one such segment it ran on one core.
+const MAX_MERGED_DOCS: u32 = 500_000;
+
+/// Segments a merge takes at least: each merge rewrites its segments, so merging few at a time
+/// would rewrite the same documents again and again.
+const MIN_SEGMENTS_IN_MERGE: usize = 4;
+
+/// Merges the smallest segments in groups of [`MIN_SEGMENTS_IN_MERGE`] or more whose documents
+/// add up to at most [`MAX_MERGED_DOCS`]. Written here because tantivy offers no policy with a
+/// bound on the merged segment.
+#[derive(Debug)]
+pub(crate) struct BoundedMergePolicy;
+
+impl tantivy::merge_policy::MergePolicy for BoundedMergePolicy {
+    fn compute_merge_candidates(
+        &self,
+        segments: &[tantivy::index::SegmentMeta],
+    ) -> Vec<tantivy::merge_policy::MergeCandidate> {
+        let mut small: Vec<&tantivy::index::SegmentMeta> = segments
+            .iter()
+            .filter(|s| s.num_docs() <= MAX_MERGED_DOCS / 2)
+            .collect();
+        small.sort_by_key(|s| s.num_docs());
+        let mut candidates = Vec::new();
+        let (mut group, mut docs) = (Vec::new(), 0u32);
+        for segment in small {
+            if docs + segment.num_docs() > MAX_MERGED_DOCS {
+                if group.len() >= MIN_SEGMENTS_IN_MERGE {
+                    candidates.push(tantivy::merge_policy::MergeCandidate(std::mem::take(
+                        &mut group,
+                    )));
+                }
+                (group, docs) = (Vec::new(), 0);
+            }
+            group.push(segment.id());
+            docs += segment.num_docs();
+        }
+        if group.len() >= MIN_SEGMENTS_IN_MERGE {
+            candidates.push(tantivy::merge_policy::MergeCandidate(group));
+        }
+        candidates
+    }
+}
+
 /// Adds a document to a writer. When an indexing thread has died, tantivy's answer only says
 /// "an index writer was killed"; the thread's own error comes out of the next commit, which joins
 /// the threads, so that is what the operator is shown.
@@ -109,4 +157,48 @@ pub(crate) fn add_to_writer(
 fn os_error_number(message: &str) -> Option<i32> {
     let (_, after) = message.rsplit_once("(os error ")?;
     after.split_once(')')?.0.parse().ok()
+}
+
+#[cfg(test)]
+mod merge_policy_tests {
+    use super::*;
+    use tantivy::merge_policy::MergePolicy;
+
+    fn segments(sizes: &[u32]) -> Vec<tantivy::index::SegmentMeta> {
+        let index = tantivy::Index::create_in_ram(tantivy::schema::Schema::builder().build());
+        sizes
+            .iter()
+            .map(|&docs| index.new_segment_meta(tantivy::index::SegmentId::generate_random(), docs))
+            .collect()
+    }
+
+    fn merged_sizes(sizes: &[u32]) -> Vec<u32> {
+        let metas = segments(sizes);
+        BoundedMergePolicy
+            .compute_merge_candidates(&metas)
+            .iter()
+            .map(|candidate| {
+                candidate
+                    .0
+                    .iter()
+                    .map(|id| metas.iter().find(|m| m.id() == *id).unwrap().num_docs())
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merges_small_segments_and_never_past_the_bound() {
+        assert_eq!(merged_sizes(&[10_000; 3]), Vec::<u32>::new());
+        assert_eq!(merged_sizes(&[10_000; 4]), vec![40_000]);
+        // Forty segments of 100,000 documents: groups of at most five.
+        let merges = merged_sizes(&[100_000; 40]);
+        assert!(!merges.is_empty());
+        assert!(
+            merges.iter().all(|&docs| docs <= MAX_MERGED_DOCS),
+            "{merges:?}"
+        );
+        // Segments past half the bound are left as they are.
+        assert_eq!(merged_sizes(&[300_000; 8]), Vec::<u32>::new());
+    }
 }

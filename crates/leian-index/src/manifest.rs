@@ -80,6 +80,22 @@ impl Manifest {
 }
 
 /// SHA-256 of a file, or of a folder's sorted relative file names and contents.
+/// Feeds a file to `hasher` a buffer at a time: a corpus of a million judgments is a gigabyte
+/// or more, which reading it whole would have held in memory.
+fn hash_file(hasher: &mut Sha256, path: &Path) -> Result<(), IndexError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| IndexError::io(path, e))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(read) => hasher.update(&buffer[..read]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(IndexError::io(path, e)),
+        }
+    }
+}
+
 pub fn sha256_of_path(path: &Path) -> Result<String, IndexError> {
     let mut hasher = Sha256::new();
     if path.is_dir() {
@@ -97,10 +113,10 @@ pub fn sha256_of_path(path: &Path) -> Result<String, IndexError> {
                     .to_string_lossy()
                     .as_bytes(),
             );
-            hasher.update(std::fs::read(&file).map_err(|e| IndexError::io(&file, e))?);
+            hash_file(&mut hasher, &file)?;
         }
     } else {
-        hasher.update(std::fs::read(path).map_err(|e| IndexError::io(path, e))?);
+        hash_file(&mut hasher, path)?;
     }
     Ok(hasher
         .finalize()

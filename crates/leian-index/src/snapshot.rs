@@ -32,6 +32,10 @@ pub struct Snapshot {
     allowed_cache: std::sync::Mutex<
         std::collections::HashMap<String, std::sync::Arc<std::collections::HashSet<String>>>,
     >,
+    /// The latest first passes of [`Store::lexical_rescored`]: one research request searches
+    /// the same text's distinctive terms for its list, its sentencing precedents and its charge
+    /// vote, and at court scale each pass is most of a search's time.
+    first_passes: std::sync::Mutex<std::collections::VecDeque<(FirstPassKey, FirstPass)>>,
     /// Decoded on first use (see [`SegmentColumns`]).
     columns: std::sync::OnceLock<Vec<SegmentColumns>>,
     /// Built on first use: opening a snapshot to search should not pay for reading every
@@ -40,6 +44,35 @@ pub struct Snapshot {
     /// Live documents of each kind: the population BM25 scores a kind's fields against.
     kind_counts: KindCounts,
 }
+
+/// What a first pass searched: its terms and field weights (as bits, so the key compares
+/// exactly), its conditions and how many documents it kept.
+#[derive(PartialEq)]
+struct FirstPassKey {
+    terms: Vec<(String, u32)>,
+    boosts: Vec<(&'static str, u32)>,
+    filters: Filters,
+    limit: usize,
+}
+
+impl FirstPassKey {
+    fn new(terms: &[(String, f32)], boosts: &FieldBoosts, filters: &Filters, limit: usize) -> Self {
+        FirstPassKey {
+            terms: terms
+                .iter()
+                .map(|(t, w)| (t.clone(), w.to_bits()))
+                .collect(),
+            boosts: boosts.iter().map(|(f, w)| (*f, w.to_bits())).collect(),
+            filters: filters.clone(),
+            limit,
+        }
+    }
+}
+
+type FirstPass = std::sync::Arc<Vec<(f32, DocAddress)>>;
+
+/// First passes a snapshot keeps (a few requests' worth; each is at most a pool of addresses).
+const FIRST_PASS_ENTRIES: usize = 8;
 
 /// Live judgments and statutes in a snapshot.
 #[derive(Debug, Clone, Copy, Default)]
@@ -115,7 +148,15 @@ impl Snapshot {
                 dir.display()
             ))
         };
-        let index = Index::open_in_dir(&resolved).map_err(|e| damaged(tantivy_detail(&e)))?;
+        let mut index = Index::open_in_dir(&resolved).map_err(|e| damaged(tantivy_detail(&e)))?;
+        // A search scores each segment on its own, so one request can use every core: at court
+        // scale the index holds several segments of bounded size (see `merge_policy`).
+        let search_threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if search_threads > 1 {
+            index
+                .set_multithread_executor(search_threads)
+                .map_err(|e| damaged(tantivy_detail(&e)))?;
+        }
         // tantivy trusts its files: flipped bytes in a term dictionary or a column made it panic
         // in the middle of a search. Each segment file ends with a CRC32 of its content; checking
         // them all at open costs one read of the index (see ARCHITECTURE.md for the figure) and
@@ -146,6 +187,7 @@ impl Snapshot {
             manifest,
             vectors,
             allowed_cache: Default::default(),
+            first_passes: Default::default(),
             columns: Default::default(),
             statute_catalog: Default::default(),
             kind_counts,
@@ -268,6 +310,154 @@ impl Snapshot {
     }
 
     /// The weighted term queries over `kind`'s fields among `boosts`.
+    /// [`Snapshot::scored_addresses`], kept for the next searches of the same terms.
+    fn first_pass(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<FirstPass, StoreError> {
+        let key = FirstPassKey::new(terms, boosts, filters, limit);
+        let kept = self.first_passes.lock().map_err(store_error)?;
+        if let Some((_, found)) = kept.iter().find(|(k, _)| *k == key) {
+            return Ok(found.clone());
+        }
+        drop(kept);
+        let found = FirstPass::new(self.scored_addresses(searcher, terms, boosts, filters, limit)?);
+        let mut kept = self.first_passes.lock().map_err(store_error)?;
+        if kept.len() >= FIRST_PASS_ENTRIES {
+            kept.pop_front();
+        }
+        kept.push_back((key, found.clone()));
+        Ok(found)
+    }
+
+    /// The `limit` best documents for `terms` (score, address), in no particular order.
+    fn scored_addresses(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<(f32, DocAddress)>, StoreError> {
+        let mut top: Vec<(f32, DocAddress)> = Vec::new();
+        // One query per kind, each scored against its own kind's statistics; a document matches
+        // only its own kind's fields, so the two lists merge by score.
+        for kind in [Kind::Judgment, Kind::Statute] {
+            let should = self.term_clauses(terms, boosts, kind);
+            if should.is_empty() {
+                continue;
+            }
+            let statistics = KindStatistics {
+                searcher,
+                documents: self.kind_counts.of(kind),
+            };
+            let found = if only_kind_of(filters, kind) {
+                // The text fields belong to one kind, so the kind condition is implied and left
+                // out: intersecting the terms' union with every judgment's posting cost a third
+                // of a search at a million judgments. The union is scored exhaustively (a
+                // sort key that is the score itself): tantivy's block-max WAND, which a plain
+                // union of terms would get, re-sorts hundreds of term cursors at every step and
+                // measured many times slower on fact summaries.
+                searcher.search_with_statistics_provider(
+                    &BooleanQuery::new(should),
+                    &TopDocs::with_limit(limit).tweak_score(|_: &tantivy::SegmentReader| {
+                        |_: tantivy::DocId, score: f32| score
+                    }),
+                    &statistics,
+                )
+            } else {
+                let mut clauses = self.filter_clauses(filters)?;
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+                searcher.search_with_statistics_provider(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(limit).order_by_score(),
+                    &statistics,
+                )
+            };
+            top.extend(found.map_err(store_error)?);
+        }
+        Ok(top)
+    }
+
+    /// Adds to each document of `top` the BM25 scores of `terms` in it, as the same terms in a
+    /// query's union would have. Each term's postings are only sought at these documents (skip
+    /// lists, in document order), so a term in half the library costs a few hundred seeks here
+    /// rather than a pass over its whole posting list.
+    fn add_term_scores(
+        &self,
+        searcher: &tantivy::Searcher,
+        top: &mut [(f32, DocAddress)],
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+    ) -> Result<(), StoreError> {
+        let mut in_doc_order: Vec<usize> = (0..top.len()).collect();
+        in_doc_order.sort_by_key(|&i| (top[i].1.segment_ord, top[i].1.doc_id));
+        for kind in [Kind::Judgment, Kind::Statute] {
+            let clauses = self.term_clauses(terms, boosts, kind);
+            if clauses.is_empty() {
+                continue;
+            }
+            let statistics = KindStatistics {
+                searcher,
+                documents: self.kind_counts.of(kind),
+            };
+            for (_, query) in clauses {
+                let weight = query
+                    .weight(
+                        tantivy::query::EnableScoring::enabled_from_statistics_provider(
+                            &statistics,
+                            searcher,
+                        ),
+                    )
+                    .map_err(store_error)?;
+                let mut scorer: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+                for &i in &in_doc_order {
+                    let address = top[i].1;
+                    let current = match &mut scorer {
+                        Some((segment, current)) if *segment == address.segment_ord => current,
+                        _ => {
+                            let reader = searcher.segment_reader(address.segment_ord);
+                            let fresh = weight.scorer(reader, 1.0).map_err(store_error)?;
+                            &mut scorer.insert((address.segment_ord, fresh)).1
+                        }
+                    };
+                    if current.doc() < address.doc_id {
+                        current.seek(address.doc_id);
+                    }
+                    if current.doc() == address.doc_id {
+                        top[i].0 += current.score();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `limit` best of `top` as candidates, equal scores in id order.
+    fn best_candidates(
+        &self,
+        top: Vec<(f32, DocAddress)>,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let columns = self.columns()?;
+        let mut candidates: Vec<Candidate> = top
+            .into_iter()
+            .map(|(score, address)| Candidate {
+                id: columns[address.segment_ord as usize].id_of(address.doc_id),
+                score,
+            })
+            .collect();
+        // Equal scores in id order, not index order: the same documents rank the same in any
+        // snapshot that holds them.
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        candidates.truncate(limit);
+        Ok(candidates)
+    }
+
     fn term_clauses(
         &self,
         terms: &[(String, f32)],
@@ -596,56 +786,27 @@ impl Store for Snapshot {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let mut top: Vec<(f32, DocAddress)> = Vec::new();
-        // One query per kind, each scored against its own kind's statistics; a document matches
-        // only its own kind's fields, so the two lists merge by score.
-        for kind in [Kind::Judgment, Kind::Statute] {
-            let should = self.term_clauses(terms, boosts, kind);
-            if should.is_empty() {
-                continue;
-            }
-            let statistics = KindStatistics {
-                searcher: &searcher,
-                documents: self.kind_counts.of(kind),
-            };
-            let found = if only_kind_of(filters, kind) {
-                // The text fields belong to one kind, so the kind condition is implied and left
-                // out: intersecting the terms' union with every judgment's posting cost a third
-                // of a search at a million judgments. The union is scored exhaustively (a
-                // sort key that is the score itself): tantivy's block-max WAND, which a plain
-                // union of terms would get, re-sorts hundreds of term cursors at every step and
-                // measured many times slower on fact summaries.
-                searcher.search_with_statistics_provider(
-                    &BooleanQuery::new(should),
-                    &TopDocs::with_limit(limit).tweak_score(|_: &tantivy::SegmentReader| {
-                        |_: tantivy::DocId, score: f32| score
-                    }),
-                    &statistics,
-                )
-            } else {
-                let mut clauses = self.filter_clauses(filters)?;
-                clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
-                searcher.search_with_statistics_provider(
-                    &BooleanQuery::new(clauses),
-                    &TopDocs::with_limit(limit).order_by_score(),
-                    &statistics,
-                )
-            };
-            top.extend(found.map_err(store_error)?);
+        let top = self.scored_addresses(&searcher, terms, boosts, filters, limit)?;
+        self.best_candidates(top, limit)
+    }
+
+    fn lexical_rescored(
+        &self,
+        distinctive: &[(String, f32)],
+        common: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+        pool: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
         }
-        let columns = self.columns()?;
-        let mut candidates: Vec<Candidate> = top
-            .into_iter()
-            .map(|(score, address)| Candidate {
-                id: columns[address.segment_ord as usize].id_of(address.doc_id),
-                score,
-            })
-            .collect();
-        // Equal scores in id order, not index order: the same documents rank the same in any
-        // snapshot that holds them.
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-        candidates.truncate(limit);
-        Ok(candidates)
+        let searcher = self.reader.searcher();
+        let first = self.first_pass(&searcher, distinctive, boosts, filters, pool.max(limit))?;
+        let mut top = first.as_ref().clone();
+        self.add_term_scores(&searcher, &mut top, common, boosts)?;
+        self.best_candidates(top, limit)
     }
 
     fn dense(
@@ -843,4 +1004,125 @@ pub fn snapshot_bytes(dir: &Path) -> u64 {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SnapshotBuilder;
+    use leian_core::{Document, Judgment};
+
+    const BOOSTS: &FieldBoosts = &[("facts", 1.0), ("title", 1.0)];
+
+    /// Forty judgments: every one shares the common words, a few share each rarer one.
+    fn library() -> (tempfile::TempDir, Snapshot) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("index");
+        let mut builder = SnapshotBuilder::create(&out, 1).unwrap();
+        let rare = [
+            "入户",
+            "扒窃",
+            "携带凶器",
+            "多次",
+            "手机",
+            "现金",
+            "电动车",
+            "珠宝",
+        ];
+        for i in 0..40 {
+            let mut facts = String::from("被告人经审理查明盗窃");
+            for (r, word) in rare.iter().enumerate() {
+                if (i + r) % (r + 2) == 0 {
+                    facts.push_str(word);
+                    facts.push('，');
+                }
+            }
+            if i % 3 == 0 {
+                facts.push_str("被告人到案后如实供述。");
+            }
+            builder
+                .add_document(Document::Judgment(Judgment {
+                    id: format!("j{i:02}"),
+                    title: Some(format!("盗窃案{i}")),
+                    facts,
+                    ..Judgment::default()
+                }))
+                .unwrap();
+        }
+        builder.finish(Vec::new(), 0).unwrap();
+        let snapshot = Snapshot::open(&out).unwrap();
+        (dir, snapshot)
+    }
+
+    fn terms(words: &[&str]) -> Vec<(String, f32)> {
+        words.iter().map(|w| (w.to_string(), 1.0)).collect()
+    }
+
+    fn judgments_only() -> Filters {
+        let mut filters = Filters::default();
+        filters.add("kind", "judgment").unwrap();
+        filters
+    }
+
+    #[test]
+    fn rescoring_the_whole_library_ranks_as_one_search() {
+        let (_dir, snapshot) = library();
+        let (distinctive, common) = (terms(&["入户", "手机", "珠宝"]), terms(&["被告人", "供述"]));
+        let all: Vec<(String, f32)> = distinctive.iter().chain(&common).cloned().collect();
+        let filters = judgments_only();
+        let whole = snapshot.lexical(&all, BOOSTS, &filters, 10).unwrap();
+        // A pool as large as the library: every matching judgment gets every term's score.
+        let rescored = snapshot
+            .lexical_rescored(&distinctive, &common, BOOSTS, &filters, 10, 100)
+            .unwrap();
+        let ids = |list: &[Candidate]| list.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&rescored), ids(&whole));
+        for (a, b) in rescored.iter().zip(&whole) {
+            assert!(
+                (a.score - b.score).abs() < 1e-4,
+                "{} {} {}",
+                a.id,
+                a.score,
+                b.score
+            );
+        }
+        // The same first pass again comes from the kept one and gives the same list.
+        let again = snapshot
+            .lexical_rescored(&distinctive, &common, BOOSTS, &filters, 10, 100)
+            .unwrap();
+        assert_eq!(ids(&again), ids(&rescored));
+    }
+
+    #[test]
+    fn common_terms_only_reorder_the_pool_of_the_distinctive_ones() {
+        let (_dir, snapshot) = library();
+        let (distinctive, common) = (terms(&["珠宝", "电动车"]), terms(&["被告人", "供述"]));
+        let filters = judgments_only();
+        let pool: Vec<String> = snapshot
+            .lexical(&distinctive, BOOSTS, &filters, 6)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let rescored = snapshot
+            .lexical_rescored(&distinctive, &common, BOOSTS, &filters, 3, 6)
+            .unwrap();
+        assert_eq!(rescored.len(), 3);
+        assert!(
+            rescored.iter().all(|c| pool.contains(&c.id)),
+            "{rescored:?} {pool:?}"
+        );
+        // Each judgment's score is its distinctive terms' plus its common terms'.
+        let all: Vec<(String, f32)> = distinctive.iter().chain(&common).cloned().collect();
+        let whole = snapshot.lexical(&all, BOOSTS, &filters, 40).unwrap();
+        for candidate in &rescored {
+            let exact = whole.iter().find(|c| c.id == candidate.id).unwrap();
+            assert!((exact.score - candidate.score).abs() < 1e-4);
+        }
+        // Without common terms the list is the first pass itself.
+        let first = snapshot
+            .lexical_rescored(&distinctive, &[], BOOSTS, &filters, 6, 6)
+            .unwrap();
+        assert_eq!(first.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), pool);
+    }
 }

@@ -54,6 +54,7 @@ impl SnapshotUpdate {
         index.tokenizers().register(TOKENIZER_NAME, LegalTokenizer);
         let threads = threads.max(1);
         let writer = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+        writer.set_merge_policy(Box::new(crate::BoundedMergePolicy));
         Ok(SnapshotUpdate {
             out: out.to_path_buf(),
             scratch,

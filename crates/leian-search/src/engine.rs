@@ -78,6 +78,11 @@ pub struct SearchConfig {
     /// in more than this share of the judgments' facts (被告人, 公诉机关 …): their weight is
     /// nearly nil, and at court scale their posting lists are most of such a search's time.
     pub near_universal_share: f32,
+    /// Searches that keep every term score the terms in more than `common_term_share` of the
+    /// judgments' facts only on this many best judgments of the other terms: those posting
+    /// lists are a search's cost at court scale, and their small weights rarely lift a judgment
+    /// from outside that pool. 0 scores every term on every judgment.
+    pub rescore_pool: usize,
     /// Judgment research searches keep at most this many of the remaining query terms, the
     /// rarest among the judgments' facts: a term's BM25 weight falls as its posting list grows,
     /// so the commonest kept terms cost most of a search at court scale and move its ranking least.
@@ -181,6 +186,7 @@ impl Default for SearchConfig {
             // and a research request through HTTP at a million judgments p50 211 → 145 ms. 0.3
             // saves 30 ms more but costs statute linking 0.004 of R@10.
             near_universal_share: 0.5,
+            rescore_pool: 300,
             max_research_terms: 10_000,
             fact_idf_power: 1.0,
             // Chosen on the dev sets (README, "Dense and hybrid"): weighted sum with dense 0.3 and
@@ -239,6 +245,7 @@ impl SearchConfig {
             "near_universal_share" => {
                 self.near_universal_share = within(value, 0.0..=1.0).ok_or_else(invalid)?
             }
+            "rescore_pool" => self.rescore_pool = within(value, 0..=100_000).ok_or_else(invalid)?,
             "max_research_terms" => {
                 self.max_research_terms = within(value, 1..=10_000).ok_or_else(invalid)?
             }
@@ -332,6 +339,7 @@ impl SearchConfig {
         "common_term_share",
         "common_term_min_documents",
         "near_universal_share",
+        "rescore_pool",
         "max_research_terms",
         "fact_idf_power",
         "fusion",
@@ -477,6 +485,9 @@ pub struct Engine {
 
 /// Recently encoded query texts and their vectors, oldest first.
 type RecentVectors = std::collections::VecDeque<(String, Arc<Vec<f32>>)>;
+
+/// Query terms with their weights.
+type WeightedTerms = Vec<(String, f32)>;
 
 /// Query vectors kept by [`Engine`].
 const RECENT_VECTORS: usize = 16;
@@ -710,12 +721,36 @@ impl Engine {
         let terms = if filters.kind() == Some(Kind::Statute) && self.config.fact_idf_power > 0.0 {
             weighted = self.weigh_by_fact_idf(terms)?;
             weighted.as_slice()
+        } else if filters.kind() == Some(Kind::Judgment) && all_terms {
+            let (distinctive, common) = self.distinctive_and_common(terms)?;
+            if self.config.rescore_pool > 0 && !distinctive.is_empty() && !common.is_empty() {
+                let candidates = self.store.lexical_rescored(
+                    &distinctive,
+                    &common,
+                    &boosts,
+                    filters,
+                    limit,
+                    self.config.rescore_pool,
+                )?;
+                return Ok(candidates.into_iter().map(|c| (c.id, c.score)).collect());
+            }
+            weighted = distinctive.into_iter().chain(common).collect();
+            weighted.as_slice()
         } else if filters.kind() == Some(Kind::Judgment) {
-            let share = match all_terms {
-                true => self.config.near_universal_share,
-                false => self.config.common_term_share,
-            };
-            weighted = self.informative_terms(terms, share)?;
+            weighted = self.informative_terms(terms, self.config.common_term_share)?;
+            if self.config.rescore_pool > 0 {
+                // The same pass as the first of a search that keeps every term, so the request's
+                // sentencing and charge searches find it done.
+                let candidates = self.store.lexical_rescored(
+                    &weighted,
+                    &[],
+                    &boosts,
+                    filters,
+                    limit,
+                    self.config.rescore_pool,
+                )?;
+                return Ok(candidates.into_iter().map(|c| (c.id, c.score)).collect());
+            }
             weighted.as_slice()
         } else {
             terms
@@ -777,6 +812,31 @@ impl Engine {
             kept.truncate(self.config.max_research_terms);
         }
         Ok(kept.into_iter().map(|(_, term)| term.clone()).collect())
+    }
+
+    /// `terms` split for a search that keeps every term: those a research search keeps
+    /// (see [`Engine::informative_terms`]), and the common ones up to `near_universal_share`.
+    fn distinctive_and_common(
+        &self,
+        terms: &[(String, f32)],
+    ) -> Result<(WeightedTerms, WeightedTerms), SearchError> {
+        let (frequencies, judgments) = self.fact_frequencies(terms)?;
+        let within = |df: u64, share: f32| {
+            df < self.config.common_term_min_documents || (df as f32) <= share * judgments as f32
+        };
+        let (mut distinctive, mut common) = (Vec::new(), Vec::new());
+        for (term, df) in terms.iter().zip(frequencies) {
+            if within(df, self.config.common_term_share) {
+                distinctive.push(term.clone());
+            } else if within(df, self.config.near_universal_share) {
+                common.push(term.clone());
+            }
+        }
+        if distinctive.is_empty() && common.is_empty() {
+            // Only near-universal words: searching them is better than searching nothing.
+            distinctive = terms.to_vec();
+        }
+        Ok((distinctive, common))
     }
 
     fn weigh_by_fact_idf(
