@@ -4,6 +4,8 @@
 #   bench/load.sh INDEX [QUERIES]     (QUERIES default: the cjrc-same-cause dev queries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 index=${1:?usage: bench/load.sh INDEX [QUERIES]}
 queries=${2:-../shared/data/eval/cjrc-same-cause/queries.jsonl}
 port=${LEIAN_BENCH_PORT:-8097}
@@ -14,10 +16,7 @@ cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --e
 target/release/leian serve --index "$index" --addr "127.0.0.1:$port" ${LEIAN_SERVE_ARGS:-} 2>/tmp/leian-load-bench.log &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 120); do
-  curl -sf "http://127.0.0.1:$port/v1/ready" >/dev/null && break
-  sleep 0.5
-done
+wait_until_ready "$port" 120
 nproc_note="$(nproc) cores, $(uname -m)"
 echo "server: $index on $nproc_note; client on the same machine"
 target/release/examples/load_bench --url "http://127.0.0.1:$port" --queries "$queries" \

@@ -9,6 +9,8 @@
 # LEIAN_OVERLOAD_SECONDS (30), LEIAN_OVERLOAD_MODE (bm25), LEIAN_SERVE_ARGS (extra flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 index=${1:?usage: bench/overload.sh INDEX [QUERIES]}
 queries=${2:-../shared/data/eval/cjrc-same-cause/queries.jsonl}
 [ -f "$queries" ] || { echo "no queries at $queries (../shared missing?)" >&2; exit 2; }
@@ -29,12 +31,10 @@ start_server() {
   # shellcheck disable=SC2086  # extra server flags
   target/release/leian serve --index "$index" --addr "127.0.0.1:$port" ${LEIAN_SERVE_ARGS:-} >>"$log" 2>&1 &
   server=$!
-  for _ in $(seq 240); do
-    curl -sf "http://127.0.0.1:$port/v1/ready" >/dev/null && return 0
-    sleep 0.5
-  done
-  echo "the server did not start; log: $log" >&2
-  exit 1
+  wait_until_ready "$port" 240 || {
+    echo "log: $log" >&2
+    exit 1
+  }
 }
 
 echo "server: $index on $(nproc) cores, $(uname -m); client on the same machine; ulimit -n $(ulimit -n)"

@@ -15,6 +15,8 @@
 # Writes WORK_DIR/scale-N.json and prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 n=${1:-100000}
 work=${2:-../leian-scale}
 data=../shared/data
@@ -65,10 +67,7 @@ port=${LEIAN_BENCH_PORT:-8098}
 "$leian" serve --index "$index" --addr "127.0.0.1:$port" 2>"$work/serve-$n.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
-  curl -sf "http://127.0.0.1:$port/v1/ready" >/dev/null && break
-  sleep 0.5
-done
+wait_until_ready "$port" 600
 "$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes bm25 \
   --concurrency 1 --requests 500 --seconds 300 --json >"$work/http-$n.json"
 server_rss=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status")
