@@ -721,9 +721,18 @@ impl Engine {
         let terms = if filters.kind() == Some(Kind::Statute) && self.config.fact_idf_power > 0.0 {
             weighted = self.weigh_by_fact_idf(terms)?;
             weighted.as_slice()
-        } else if filters.kind() == Some(Kind::Judgment) && all_terms {
-            let (distinctive, common) = self.distinctive_and_common(terms)?;
-            if self.config.rescore_pool > 0 && !distinctive.is_empty() && !common.is_empty() {
+        } else if filters.kind() == Some(Kind::Judgment) {
+            // A research list keeps only distinctive terms; a search that keeps every term adds
+            // the common ones, scored in a second pass over the first pass's best judgments.
+            let (distinctive, common) = if all_terms {
+                self.distinctive_and_common(terms)?
+            } else {
+                let informative = self.informative_terms(terms, self.config.common_term_share)?;
+                (informative, Vec::new())
+            };
+            if self.config.rescore_pool > 0 && !distinctive.is_empty() {
+                // Both kinds fetch the same first pass, so a request's list, sentencing and
+                // charge searches find it done.
                 let candidates = self.store.lexical_rescored(
                     &distinctive,
                     &common,
@@ -735,22 +744,6 @@ impl Engine {
                 return Ok(candidates.into_iter().map(|c| (c.id, c.score)).collect());
             }
             weighted = distinctive.into_iter().chain(common).collect();
-            weighted.as_slice()
-        } else if filters.kind() == Some(Kind::Judgment) {
-            weighted = self.informative_terms(terms, self.config.common_term_share)?;
-            if self.config.rescore_pool > 0 {
-                // The same pass as the first of a search that keeps every term, so the request's
-                // sentencing and charge searches find it done.
-                let candidates = self.store.lexical_rescored(
-                    &weighted,
-                    &[],
-                    &boosts,
-                    filters,
-                    limit,
-                    self.config.rescore_pool,
-                )?;
-                return Ok(candidates.into_iter().map(|c| (c.id, c.score)).collect());
-            }
             weighted.as_slice()
         } else {
             terms
