@@ -367,7 +367,8 @@ setup_coordinator() {
     sport=$(node_port "$(shard_primary "$shard")")
     sql+="CREATE SERVER IF NOT EXISTS $shard FOREIGN DATA WRAPPER postgres_fdw
             OPTIONS (host '127.0.0.1', port '$sport', dbname '$DB',
-                     async_capable 'true', extensions 'vector');"
+                     async_capable 'true', extensions 'vector',
+                     batch_size '1000', fetch_size '1000');"
     sql+="ALTER SERVER $shard OPTIONS (SET host '127.0.0.1', SET port '$sport');"
     sql+="CREATE USER MAPPING IF NOT EXISTS FOR PUBLIC SERVER $shard OPTIONS (user 'postgres');"
   done

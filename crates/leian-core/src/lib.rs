@@ -18,6 +18,7 @@ pub mod deadline;
 mod document;
 mod filter;
 pub mod messages;
+pub mod shards;
 mod store;
 mod vocab;
 

@@ -20,8 +20,16 @@ pub struct CorpusStats {
 
 /// Failure inside a store.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The store could not answer (a damaged file, a failed query).
+    #[error("{0}")]
+    Failed(String),
+    /// A shard of a distributed store is down or unreachable: the answer would miss its
+    /// documents. Servers answer 503 naming the shard, or, where the request accepts a partial
+    /// answer ([`crate::shards::allowing_partial`]), the store leaves the shard out instead.
+    #[error("分片 {shard} 无法访问（{detail}）：结果会缺少该分片上的文书")]
+    ShardUnavailable { shard: String, detail: String },
+}
 
 /// Per-field weights of a lexical query. Unknown fields are ignored by a store.
 pub type FieldBoosts = [(&'static str, f32)];

@@ -34,6 +34,15 @@ pub fn text_field_kind(name: &str) -> Option<leian_core::Kind> {
     }
 }
 
+/// The text field named `name`, as the schema's own string.
+pub fn text_field_name(name: &str) -> Option<&'static str> {
+    JUDGMENT_TEXT_FIELDS
+        .iter()
+        .chain(STATUTE_TEXT_FIELDS)
+        .find(|field| **field == name)
+        .copied()
+}
+
 /// Exact-value fields used by filters.
 pub const FILTER_FIELDS: &[&str] = &[
     "kind",

@@ -224,7 +224,8 @@ impl Snapshot {
             })
     }
 
-    pub(crate) fn vectors(&self) -> Option<&crate::Vectors> {
+    /// The snapshot's passage vectors, if it has any.
+    pub fn vectors(&self) -> Option<&crate::Vectors> {
         self.vectors.as_ref()
     }
 
@@ -495,7 +496,7 @@ impl Snapshot {
                 .fields
                 .schema
                 .get_field(field.index_field())
-                .map_err(|e| StoreError(e.to_string()))?;
+                .map_err(|e| StoreError::Failed(e.to_string()))?;
             let alternatives: Vec<Clause> = filters
                 .terms
                 .iter()
@@ -649,8 +650,9 @@ impl Snapshot {
         let json = doc
             .get_first(self.fields.doc)
             .and_then(|v| v.as_str())
-            .ok_or_else(|| StoreError("文书没有存储的正文".into()))?;
-        serde_json::from_str(json).map_err(|e| StoreError(format!("存储的文书无法读取：{e}")))
+            .ok_or_else(|| StoreError::Failed("文书没有存储的正文".into()))?;
+        serde_json::from_str(json)
+            .map_err(|e| StoreError::Failed(format!("存储的文书无法读取：{e}")))
     }
 }
 
@@ -771,7 +773,7 @@ fn only_kind_of(filters: &Filters, kind: Kind) -> bool {
 }
 
 fn store_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
+    StoreError::Failed(e.to_string())
 }
 
 impl Store for Snapshot {
@@ -819,7 +821,7 @@ impl Store for Snapshot {
             return Ok(Vec::new());
         };
         if query.len() != vectors.dimension() {
-            return Err(StoreError(format!(
+            return Err(StoreError::Failed(format!(
                 "查询向量有 {} 维，索引的向量有 {} 维",
                 query.len(),
                 vectors.dimension()
@@ -835,7 +837,7 @@ impl Store for Snapshot {
                 let admit = |id: &str| allowed.contains(id);
                 vectors.search(query, Some(&admit), limit)
             }
-            .map_err(|e| StoreError(e.to_string()))?;
+            .map_err(|e| StoreError::Failed(e.to_string()))?;
         Ok(hits
             .into_iter()
             .map(|(id, score)| Candidate { id, score })

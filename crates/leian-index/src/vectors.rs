@@ -689,6 +689,26 @@ impl Vectors {
         Ok(scored)
     }
 
+    /// Calls `visit` with each document's id and its passage rows (`dimension` floats each,
+    /// contiguous), in stored order: copying a snapshot's vectors into another store.
+    pub fn for_each_document_rows(
+        &self,
+        mut visit: impl FnMut(&str, &[f32]) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        let rows = self.rows.as_slice();
+        let mut start = 0;
+        while start < self.owners.len() {
+            let owner = self.owners[start];
+            let end = start + self.owners[start..].partition_point(|&o| o == owner);
+            visit(
+                &self.docs[owner as usize],
+                &rows[start * self.dimension..end * self.dimension],
+            )?;
+            start = end;
+        }
+        Ok(())
+    }
+
     /// The id of the document that owns passage `row`.
     pub fn owner_of(&self, row: usize) -> Option<&str> {
         let owner = *self.owners.get(row)?;

@@ -57,6 +57,9 @@ pub mod code {
     pub const BODY_TIMEOUT: &str = "body_timeout";
     /// The server failed; the message says no more than that.
     pub const INTERNAL: &str = "internal";
+    /// A shard of the PostgreSQL store is down (503; the message names it). A request with
+    /// `"partial": true` is answered from the other shards instead.
+    pub const SHARD_UNAVAILABLE: &str = "shard_unavailable";
     /// A batch of filings holds none (422).
     pub const EMPTY_BATCH: &str = "empty_batch";
     /// A batch holds more filings than one job takes (413); split it.
@@ -241,6 +244,17 @@ impl From<SearchError> for ApiError {
             ),
             SearchError::Invalid(message) => ApiError::invalid(message),
             SearchError::Unavailable(message) => ApiError::internal(message),
+            SearchError::Store(leian_core::StoreError::ShardUnavailable { shard, detail }) => {
+                // The database's own words (hosts, ports) go to the log, not to the client.
+                tracing::warn!(%shard, %detail, "a shard is unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code::SHARD_UNAVAILABLE,
+                    format!(
+                        "分片 {shard} 无法访问，检索结果会缺少其上的文书：请稍后重试，或在请求中设 \"partial\": true 取得其余分片的结果"
+                    ),
+                )
+            }
             SearchError::Store(e) => ApiError::internal(e),
         }
     }

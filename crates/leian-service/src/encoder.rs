@@ -123,7 +123,7 @@ impl QueryEncoder for ModelEncoder {
     }
 
     fn encode(&self, text: &str) -> Result<Vec<f32>, StoreError> {
-        let store_error = |e: &dyn std::fmt::Display| StoreError(e.to_string());
+        let store_error = |e: &dyn std::fmt::Display| StoreError::Failed(e.to_string());
         // The head of a long fact summary carries its case type; encoding it alone is several
         // times faster than 512 tokens (attention is quadratic in length).
         let passages = self
@@ -143,7 +143,7 @@ impl QueryEncoder for ModelEncoder {
             .embed(&[head])
             .map_err(|e| store_error(&e))?
             .pop()
-            .ok_or_else(|| StoreError("编码器没有返回向量".into()))?;
+            .ok_or_else(|| StoreError::Failed("编码器没有返回向量".into()))?;
         if let Some(cache) = &self.query_cache {
             let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
             cache

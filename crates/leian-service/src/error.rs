@@ -55,10 +55,21 @@ macro_rules! failed_from {
 
 failed_from!(
     leian_index::IndexError,
-    leian_core::StoreError,
     leian_embed::EmbedError,
     leian_ingest::IngestError
 );
+
+impl From<leian_core::StoreError> for ServiceError {
+    fn from(error: leian_core::StoreError) -> Self {
+        match error {
+            // Kept as it is: the HTTP API answers it with 503 naming the shard.
+            leian_core::StoreError::ShardUnavailable { .. } => {
+                ServiceError::Search(SearchError::Store(error))
+            }
+            other => ServiceError::Failed(other.to_string()),
+        }
+    }
+}
 
 impl From<std::io::Error> for ServiceError {
     fn from(error: std::io::Error) -> Self {

@@ -10,7 +10,7 @@ use leian_core::Document;
 use leian_index::{Manifest, SnapshotBuilder, SourceRecord, sha256_of_path};
 use leian_ingest::{SourceSummary, merge_statutes, read_judgments, read_statutes};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// What to index and how.
@@ -176,4 +176,34 @@ pub fn build_index(plan: &IndexPlan, progress: &dyn Progress) -> Result<IndexSum
         superseded: merge.superseded,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Copies the snapshot in `dir` into the PostgreSQL cluster at `url` (`leian index --to`):
+/// documents, postings, statistics and vectors. Re-running it after an interruption goes on from
+/// the last committed chunk.
+pub fn publish_to_postgres(
+    dir: &Path,
+    url: &str,
+    progress: &dyn Progress,
+) -> Result<leian_pg::LoadCounts> {
+    let snapshot = leian_index::Snapshot::open(dir)?;
+    let mut loader =
+        leian_pg::Loader::connect(url).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    let mut current = String::new();
+    let counts = loader
+        .publish(&snapshot, &mut |step, done, total| {
+            if step != current {
+                if !current.is_empty() {
+                    progress.end(&format!("{current}：已写入集群"));
+                }
+                progress.begin(&format!("写入集群：{step}"), Some(total));
+                current = step.to_string();
+            }
+            progress.update(done);
+        })
+        .map_err(|e| ServiceError::Failed(e.to_string()))?;
+    if !current.is_empty() {
+        progress.end(&format!("{current}：已写入集群"));
+    }
+    Ok(counts)
 }

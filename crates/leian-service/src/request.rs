@@ -84,6 +84,9 @@ pub struct ResearchRequest {
     /// The day that decides what is recent (Art. 4: the last three years); `None`: today (UTC).
     /// Ranking never reads the clock itself, so a research can be reproduced.
     pub today: Option<NaiveDate>,
+    /// On a distributed store, answer from the live shards when one is down (the answer says
+    /// so) instead of failing.
+    pub allow_partial: bool,
 }
 
 impl ResearchRequest {
@@ -100,6 +103,7 @@ impl ResearchRequest {
             court: None,
             exclude_ids: Vec::new(),
             today: None,
+            allow_partial: false,
         }
     }
 
@@ -180,6 +184,10 @@ pub struct ResearchQuery {
     /// one level up and itself, others).
     #[serde(default)]
     pub court: Option<CourtBody>,
+    /// On a sharded PostgreSQL store: when a shard is down, answer from the others
+    /// (`partial: true` and `missing_shards` in the answer) instead of 503 `shard_unavailable`.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 impl TryFrom<ResearchQuery> for ResearchRequest {
@@ -198,6 +206,7 @@ impl TryFrom<ResearchQuery> for ResearchRequest {
                 .as_ref()
                 .map(CourtBody::to_context)
                 .transpose()?,
+            allow_partial: query.partial,
             ..ResearchRequest::new(query.text)
         };
         request.validate()?;

@@ -142,6 +142,13 @@ pub struct Research {
     #[serde(serialize_with = "iso_date")]
     #[schema(value_type = String, format = Date)]
     pub today: NaiveDate,
+    /// True when the request allowed a partial answer (`partial`) and a shard of a distributed
+    /// store could not be reached: the lists miss that shard's documents.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// The shards left out of a partial answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<String>,
 }
 
 /// The outcome distribution of the similar judgments and, for a criminal query, the sentencing
@@ -162,6 +169,19 @@ fn iso_date<S: serde::Serializer>(date: &NaiveDate, serializer: S) -> Result<S::
 impl Service {
     /// Runs a similar-case research (see [`ResearchRequest`] and [`Research`]).
     pub fn research(&self, request: &ResearchRequest) -> Result<Research> {
+        if !request.allow_partial {
+            return self.research_everywhere(request);
+        }
+        let (research, missing) =
+            leian_core::shards::allowing_partial(|| self.research_everywhere(request));
+        let mut research = research?;
+        research.partial = !missing.is_empty();
+        research.missing_shards = missing;
+        Ok(research)
+    }
+
+    /// [`Service::research`] needing every shard of a distributed store.
+    fn research_everywhere(&self, request: &ResearchRequest) -> Result<Research> {
         let started = Instant::now();
         request.validate()?;
         let engine = &self.engine;
@@ -185,6 +205,8 @@ impl Service {
             flagged_statutes: Vec::new(),
             analysis: Analysis::default(),
             today,
+            partial: false,
+            missing_shards: Vec::new(),
         };
         // The text's own analysis, made once: explanations compare with it, the charge vote
         // and statute linking start from it.

@@ -88,35 +88,41 @@ pub struct Service {
 impl Service {
     /// Opens the snapshot in `dir` with the query encoder when it has vectors (and the settings
     /// ask for one); the encoder must be the model the vectors were made with.
+    /// `dir` may also be the URL of a PostgreSQL cluster (`postgres://…`, see
+    /// [`Service::open_postgres`]).
     pub fn open(dir: &Path, settings: &EngineSettings) -> Result<Service> {
+        if let Some(url) = dir.to_str().filter(|d| leian_pg::is_postgres_url(d)) {
+            return Service::open_postgres(url, settings);
+        }
         let snapshot = Snapshot::open(dir)?;
         let manifest = snapshot.manifest().clone();
         let engine = Engine::new(Arc::new(snapshot), settings.config.clone());
-        let engine = match &manifest.dense {
-            Some(info) if settings.load_encoder => {
-                let mut encoder =
-                    ModelEncoder::load(&info.model)?.with_query_tokens(settings.query_tokens);
-                if settings.cache_queries {
-                    encoder = encoder.cache_queries()?;
-                }
-                if encoder.fingerprint() != info.model_fingerprint {
-                    return Err(ServiceError::Unavailable(format!(
-                        "索引的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：请重建索引或恢复该模型",
-                        info.model,
-                        info.model_fingerprint,
-                        encoder.fingerprint()
-                    )));
-                }
-                engine.with_encoder(Arc::new(encoder))?
-            }
-            _ => engine,
-        };
+        let engine = with_encoder(engine, manifest.dense.as_ref(), settings)?;
         Ok(Service {
             engine,
             snapshot_id: manifest.snapshot_id.clone(),
             docs: manifest.docs.clone(),
             path: dir.to_path_buf(),
             bytes: leian_index::snapshot_bytes(dir),
+        })
+    }
+
+    /// The library loaded into the PostgreSQL cluster at `url` (`leian index --to`), served by
+    /// the same engine.
+    pub fn open_postgres(url: &str, settings: &EngineSettings) -> Result<Service> {
+        let store =
+            leian_pg::PgStore::open(url).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        let dense = store.dense_info().cloned();
+        let snapshot_id = store.snapshot_id().to_string();
+        let engine = Engine::new(Arc::new(store), settings.config.clone());
+        let engine = with_encoder(engine, dense.as_ref(), settings)?;
+        Ok(Service {
+            docs: engine.store().stats(),
+            engine,
+            snapshot_id,
+            // Not a folder: nothing to reload from, update in place or keep batch jobs beside.
+            path: PathBuf::new(),
+            bytes: 0,
         })
     }
 
@@ -139,4 +145,29 @@ impl Service {
             _ => self.engine.dense_model(),
         }
     }
+}
+
+/// `engine` with the query encoder of the model its store's vectors were made with, when it has
+/// vectors and the settings ask for one; the model's weights must be the same.
+fn with_encoder(
+    engine: Engine,
+    dense: Option<&leian_index::DenseInfo>,
+    settings: &EngineSettings,
+) -> Result<Engine> {
+    let Some(info) = dense.filter(|_| settings.load_encoder) else {
+        return Ok(engine);
+    };
+    let mut encoder = ModelEncoder::load(&info.model)?.with_query_tokens(settings.query_tokens);
+    if settings.cache_queries {
+        encoder = encoder.cache_queries()?;
+    }
+    if encoder.fingerprint() != info.model_fingerprint {
+        return Err(ServiceError::Unavailable(format!(
+            "索引的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：请重建索引或恢复该模型",
+            info.model,
+            info.model_fingerprint,
+            encoder.fingerprint()
+        )));
+    }
+    Ok(engine.with_encoder(Arc::new(encoder))?)
 }

@@ -72,7 +72,7 @@ impl Store for MemoryStore {
     }
 
     fn statute_catalog(&self) -> Result<Arc<StatuteCatalog>, StoreError> {
-        Err(StoreError("no catalog in memory".into()))
+        Err(StoreError::Failed("no catalog in memory".into()))
     }
 }
 

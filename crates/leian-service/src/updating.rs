@@ -371,6 +371,80 @@ fn refuse_repeated(judgments: &[Judgment], sources: &[SourceSummary]) -> Result<
     )))
 }
 
+/// `leian add --to`: new judgments into the PostgreSQL cluster at `url`, replacing those with the
+/// same ids, embedded with the model of the cluster's vectors when it has any. Committed in one
+/// transaction with the statistics they change.
+pub fn add_to_postgres(
+    url: &str,
+    paths: &[PathBuf],
+    strict: bool,
+    progress: &dyn Progress,
+) -> Result<leian_pg::LoadCounts> {
+    let additions = Additions::Paths { paths, strict };
+    let (judgments, _sources, _records) = read_additions(&additions, progress)?;
+    let mut loader = leian_pg::Loader::connect(url).map_err(cluster_error)?;
+    let documents: Vec<Document> = judgments.into_iter().map(Document::Judgment).collect();
+    let mut vectors: HashMap<String, Vec<Vec<f32>>> = HashMap::new();
+    if let Some(info) = loader
+        .dense_info()
+        .map_err(cluster_error)?
+        .filter(|_| !documents.is_empty())
+    {
+        let model = ModelEncoder::load(&info.model)?;
+        if model.fingerprint() != info.model_fingerprint {
+            return Err(ServiceError::Unavailable(format!(
+                "集群的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：请恢复该模型",
+                info.model,
+                info.model_fingerprint,
+                model.fingerprint()
+            )));
+        }
+        let strategy = PassageStrategy {
+            tokens: info.passage_tokens,
+            overlap: info.passage_overlap,
+            // The rows are read back below, not searched here.
+            hnsw_min_passages: usize::MAX,
+            embed_statutes: info.covers(leian_core::Kind::Statute),
+            text: info.passage_text,
+            quantization: DEFAULT_STRATEGY.quantization,
+        };
+        let texts: Vec<(String, String)> = documents
+            .iter()
+            .map(|d| (d.id().to_string(), strategy.text_of(d)))
+            .collect();
+        let (writer, embedded) = embed_documents(&model, &texts, &strategy, None, progress)?;
+        let scratch = tempfile::tempdir()?;
+        writer.write(scratch.path())?;
+        let rows = leian_index::Vectors::open(scratch.path(), &embedded)?;
+        rows.for_each_document_rows(|id, rows| {
+            let passages = rows
+                .chunks(embedded.dimension)
+                .map(<[f32]>::to_vec)
+                .collect();
+            vectors.insert(id.to_string(), passages);
+            Ok(())
+        })?;
+    }
+    progress.begin("写入集群", Some(documents.len() as u64));
+    let counts = loader
+        .upsert(&documents, &vectors)
+        .map_err(|e| ServiceError::Failed(e.to_string()))?;
+    progress.end("已写入集群");
+    Ok(counts)
+}
+
+/// `leian remove --to`: documents out of the PostgreSQL cluster at `url`.
+pub fn remove_from_postgres(url: &str, ids: &[String]) -> Result<leian_pg::LoadCounts> {
+    let mut loader = leian_pg::Loader::connect(url).map_err(cluster_error)?;
+    loader
+        .remove(ids)
+        .map_err(|e| ServiceError::Failed(e.to_string()))
+}
+
+fn cluster_error(error: leian_pg::PgError) -> ServiceError {
+    ServiceError::Unavailable(error.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

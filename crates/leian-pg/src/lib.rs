@@ -1,0 +1,817 @@
+//! Leian's store on a sharded PostgreSQL cluster: the engine's [`Store`] seam answered by a
+//! coordinator whose tables are hash partitions on shards (postgres_fdw), with pgvector for
+//! passage vectors. `scripts/postgres-cluster.sh up` builds such a cluster on one machine;
+//! `scripts/postgres/*.sql` is the schema.
+//!
+//! Ranking parity with the embedded snapshot: postings carry the term frequency and the field
+//! length as tantivy's BM25 reads them ([`leian_index::RowBuilder`]); document frequencies and
+//! average lengths are corpus-wide tables on the coordinator; each shard sums its postings'
+//! BM25 under its B-tree and returns its best, which are merged here. Fusion, re-ranking and
+//! everything above the store is the same Leian code whichever store answers.
+//!
+//! Shards that are down: a query that fails is asked of each partition alone to learn which
+//! shard is missing; the store then fails with [`StoreError::ShardUnavailable`] naming it, or,
+//! inside [`leian_core::shards::allowing_partial`], answers from the live shards.
+
+mod load;
+pub mod sql;
+
+pub use load::{LoadCounts, Loader};
+
+use leian_core::{
+    Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Judgment, Kind,
+    StatuteCatalog, Store, StoreError,
+};
+use leian_index::DenseInfo;
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// BM25 parameters: tantivy's, so that scores equal the embedded engine's.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// Passages asked of each shard per document wanted by a dense search: a document has several,
+/// and only its best counts.
+const PASSAGES_PER_DOCUMENT: usize = 3;
+
+/// Document frequencies kept between queries (cleared when the library changes).
+const DF_CACHE_ENTRIES: usize = 200_000;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// Why the cluster could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("无法连接 PostgreSQL 集群 {url}：{detail}")]
+    Connect { url: String, detail: String },
+    #[error("{0}")]
+    Schema(String),
+    #[error("PostgreSQL 集群出错：{0}")]
+    Query(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<postgres::Error> for PgError {
+    fn from(error: postgres::Error) -> Self {
+        PgError::Query(describe(&error))
+    }
+}
+
+/// The server's message (with its detail) rather than the client library's English summary.
+pub(crate) fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}（{detail}）", db.message()),
+            None => db.message().to_string(),
+        },
+        None => error.to_string(),
+    }
+}
+
+/// Whether `url` names a PostgreSQL store rather than a snapshot folder.
+pub fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// One hash partition of the coordinator's tables and the shard (foreign server) holding it.
+#[derive(Debug, Clone)]
+struct Partition {
+    /// Suffix of the partition tables: `p0` in `documents_p0`, `postings_p0`, …
+    suffix: String,
+    shard: String,
+}
+
+/// Corpus-wide counts BM25 needs, read from the coordinator.
+#[derive(Debug, Clone, Default)]
+struct Totals {
+    generation: i64,
+    judgments: u64,
+    statutes: u64,
+    field_tokens: HashMap<String, u64>,
+}
+
+impl Totals {
+    fn of_kind(&self, kind: Kind) -> u64 {
+        match kind {
+            Kind::Judgment => self.judgments,
+            Kind::Statute => self.statutes,
+        }
+    }
+}
+
+/// The store: a pool of connections to the coordinator.
+pub struct PgStore {
+    pool: Pool,
+    partitions: Vec<Partition>,
+    dense: Option<DenseInfo>,
+    snapshot_id: String,
+    totals: RwLock<Totals>,
+    document_frequencies: Mutex<HashMap<(String, String), u64>>,
+    statute_catalog: OnceLock<Arc<StatuteCatalog>>,
+}
+
+impl PgStore {
+    /// Connects to the coordinator at `url` and reads what the library was loaded with.
+    pub fn open(url: &str) -> Result<PgStore, PgError> {
+        let config: postgres::Config =
+            url.parse().map_err(|e: postgres::Error| PgError::Connect {
+                url: redacted(url),
+                detail: e.to_string(),
+            })?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(16)
+            .connection_timeout(std::time::Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| PgError::Connect {
+                url: redacted(url),
+                detail: e.to_string(),
+            })?;
+        let mut client = pool.get().map_err(|e| PgError::Connect {
+            url: redacted(url),
+            detail: e.to_string(),
+        })?;
+        let partitions = read_partitions(&mut client)?;
+        let meta = |client: &mut postgres::Client, key: &str| -> Result<Option<String>, PgError> {
+            Ok(client
+                .query_opt("SELECT value::text FROM leian_meta WHERE key = $1", &[&key])?
+                .map(|row| row.get(0)))
+        };
+        let analyzer = meta(&mut client, "analyzer")?;
+        if let Some(analyzer) = analyzer {
+            let current = serde_json::Value::String(leian_text_version()).to_string();
+            if analyzer != current {
+                return Err(PgError::Schema(format!(
+                    "集群中的文书由分词器 {analyzer} 写入，本程序的分词器是 {current}：请用 leian index --to 重新写入"
+                )));
+            }
+        }
+        let dense =
+            match meta(&mut client, "dense")? {
+                Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                    PgError::Schema(format!("leian_meta 中的向量信息无法读取：{e}"))
+                })?),
+                None => None,
+            };
+        let snapshot_id = meta(&mut client, "source")?
+            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+            .and_then(|v| v["snapshot_id"].as_str().map(|s| format!("postgres:{s}")))
+            .unwrap_or_else(|| "postgres:empty".to_string());
+        drop(client);
+        let store = PgStore {
+            pool,
+            partitions,
+            dense,
+            snapshot_id,
+            totals: RwLock::default(),
+            document_frequencies: Mutex::default(),
+            statute_catalog: OnceLock::new(),
+        };
+        store.refresh_totals()?;
+        Ok(store)
+    }
+
+    /// Names what the store serves: `postgres:` and the snapshot it was loaded from.
+    pub fn snapshot_id(&self) -> &str {
+        &self.snapshot_id
+    }
+
+    /// How the library's vectors were made (the query encoder must match).
+    pub fn dense_info(&self) -> Option<&DenseInfo> {
+        self.dense.as_ref()
+    }
+
+    /// The shards, in partition order.
+    pub fn shards(&self) -> Vec<String> {
+        self.partitions.iter().map(|p| p.shard.clone()).collect()
+    }
+
+    fn client(
+        &self,
+    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Failed(format!("无法连接 PostgreSQL 协调节点：{e}")))
+    }
+
+    /// Re-reads the corpus-wide counts; clears cached document frequencies when the library
+    /// changed since.
+    fn refresh_totals(&self) -> Result<Totals, StoreError> {
+        let mut client = self.client()?;
+        let rows = client
+            .query(
+                "SELECT 'kind', kind, docs FROM kind_counts
+                 UNION ALL SELECT 'field', field, total_tokens FROM field_totals
+                 UNION ALL SELECT 'generation', key, coalesce(value::text, '0')::bigint
+                   FROM leian_meta WHERE key = 'generation'",
+                &[],
+            )
+            .map_err(query_error)?;
+        let mut totals = Totals::default();
+        for row in rows {
+            let (what, name, value): (&str, &str, i64) = (row.get(0), row.get(1), row.get(2));
+            let value_u = value.max(0) as u64;
+            match (what, name) {
+                ("kind", "judgment") => totals.judgments = value_u,
+                ("kind", "statute") => totals.statutes = value_u,
+                ("field", field) => {
+                    totals.field_tokens.insert(field.to_string(), value_u);
+                }
+                ("generation", _) => totals.generation = value,
+                _ => {}
+            }
+        }
+        let mut kept = self.totals.write().map_err(poisoned)?;
+        if kept.generation != totals.generation {
+            self.document_frequencies.lock().map_err(poisoned)?.clear();
+        }
+        *kept = totals.clone();
+        Ok(totals)
+    }
+
+    /// Document frequencies of `(field, term)` pairs, from the cache or the coordinator.
+    fn frequencies(&self, pairs: &[(String, String)]) -> Result<Vec<u64>, StoreError> {
+        let mut cache = self.document_frequencies.lock().map_err(poisoned)?;
+        let missing: Vec<&(String, String)> =
+            pairs.iter().filter(|p| !cache.contains_key(*p)).collect();
+        if !missing.is_empty() {
+            drop(cache);
+            let mut sql =
+                String::from("SELECT field, term, df FROM term_stats WHERE (field, term) IN (");
+            for (i, (field, term)) in missing.iter().enumerate() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let _ = write!(sql, "({},{})", sql::literal(field), sql::literal(term));
+            }
+            sql.push(')');
+            let rows = self.client()?.query(&sql, &[]).map_err(query_error)?;
+            cache = self.document_frequencies.lock().map_err(poisoned)?;
+            if cache.len() + missing.len() > DF_CACHE_ENTRIES {
+                cache.clear();
+            }
+            for pair in &missing {
+                cache.insert((*pair).clone(), 0);
+            }
+            for row in rows {
+                let df: i64 = row.get(2);
+                cache.insert((row.get(0), row.get(1)), df.max(0) as u64);
+            }
+        }
+        Ok(pairs
+            .iter()
+            .map(|p| cache.get(p).copied().unwrap_or(0))
+            .collect())
+    }
+
+    /// Runs one statement per partition (`statement(partition)`), all at once as one UNION ALL
+    /// (the coordinator scans the shards in parallel), and returns every row. When it fails,
+    /// each partition is asked alone to find the shard that is down.
+    fn across_shards(
+        &self,
+        statement: impl Fn(&Partition) -> String,
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let statements: Vec<String> = self
+            .partitions
+            .iter()
+            .map(|p| format!("({})", statement(p)))
+            .collect();
+        let mut client = self.client()?;
+        let error = match client.query(&statements.join(" UNION ALL "), &[]) {
+            Ok(rows) => return Ok(rows),
+            Err(error) => error,
+        };
+        if !is_connection_failure(&error) {
+            return Err(query_error(error));
+        }
+        let mut rows = Vec::new();
+        let mut down = Vec::new();
+        for (partition, statement) in self.partitions.iter().zip(&statements) {
+            match client.query(statement.as_str(), &[]) {
+                Ok(found) => rows.extend(found),
+                Err(e) if is_connection_failure(&e) => down.push((partition, describe(&e))),
+                Err(e) => return Err(query_error(e)),
+            }
+        }
+        match down.first() {
+            None => Ok(rows),
+            Some(_) if leian_core::shards::partial_allowed() => {
+                for (partition, detail) in &down {
+                    tracing::warn!(shard = %partition.shard, %detail, "shard left out of a partial answer");
+                    leian_core::shards::note_missing(&partition.shard);
+                }
+                Ok(rows)
+            }
+            Some((partition, detail)) => Err(StoreError::ShardUnavailable {
+                shard: partition.shard.clone(),
+                detail: detail.clone(),
+            }),
+        }
+    }
+
+    /// The per-partition BM25 statement over `terms`, or `None` when no term can match.
+    fn bm25_statement(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        totals: &Totals,
+        limit: usize,
+        only_ids: Option<&[String]>,
+    ) -> Result<Option<impl Fn(&Partition) -> String + use<>>, StoreError> {
+        let kinds = allowed_kinds(filters);
+        let mut pairs = Vec::new();
+        let mut weights = Vec::new();
+        for (field, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
+            let Some(kind) = leian_index::text_field_kind(field) else {
+                continue;
+            };
+            if !kinds.contains(&kind) {
+                continue;
+            }
+            for (term, weight) in terms {
+                pairs.push((field.to_string(), term.clone()));
+                weights.push((kind, boost * weight));
+            }
+        }
+        let frequencies = self.frequencies(&pairs)?;
+        // Each (field, term) weight is looked up in a JSON object (a binary search per posting):
+        // a CASE with a branch per pair is tried in order, and a fact summary has a hundred pairs.
+        let mut weights_by_pair = serde_json::Map::new();
+        let (mut fields_matched, mut terms_matched) = (Vec::new(), Vec::new());
+        let mut norms: HashMap<&str, (f32, f32)> = HashMap::new();
+        for (((field, term), (kind, boost)), df) in pairs.iter().zip(&weights).zip(frequencies) {
+            let documents = totals.of_kind(*kind);
+            if df == 0 || documents == 0 {
+                continue;
+            }
+            // tantivy's idf and weight, in f32 as it computes them.
+            let idf =
+                (1.0 + ((documents - df.min(documents)) as f32 + 0.5) / (df as f32 + 0.5)).ln();
+            let weight = boost * idf * (1.0 + K1);
+            weights_by_pair.insert(format!("{field}:{term}"), f64::from(weight).into());
+            fields_matched.push(field.as_str());
+            terms_matched.push(term.as_str());
+            let average = totals
+                .field_tokens
+                .get(field.as_str())
+                .copied()
+                .unwrap_or(0) as f32
+                / documents as f32;
+            norms.entry(field.as_str()).or_insert((
+                K1 * (1.0 - B),
+                if average > 0.0 { K1 * B / average } else { 0.0 },
+            ));
+        }
+        if weights_by_pair.is_empty() {
+            return Ok(None);
+        }
+        fields_matched.sort_unstable();
+        fields_matched.dedup();
+        terms_matched.sort_unstable();
+        terms_matched.dedup();
+        let weight = format!(
+            "coalesce(({}::jsonb ->> (field || ':' || term))::float8, 0::float8)",
+            sql::literal(&serde_json::Value::Object(weights_by_pair).to_string())
+        );
+        let mut norm_case = String::from("CASE field");
+        let mut fields: Vec<_> = norms.into_iter().collect();
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        for (field, (constant, per_token)) in fields {
+            let _ = write!(
+                norm_case,
+                " WHEN {} THEN {} + {} * len",
+                sql::literal(field),
+                sql::float(f64::from(constant)),
+                sql::float(f64::from(per_token))
+            );
+        }
+        norm_case.push_str(" ELSE 1::float8 END");
+        // Fields × terms may hold pairs the query does not weigh (a term searched in one field
+        // only): they add 0.
+        let mut conditions = format!(
+            "field = ANY({}) AND term = ANY({})",
+            sql::text_array(fields_matched),
+            sql::text_array(terms_matched)
+        );
+        let filtered = push_filter_conditions(&mut conditions, filters);
+        if let Some(ids) = only_ids {
+            let _ = write!(conditions, " AND id = ANY({})", sql::text_array(ids));
+        }
+        let table = if filtered {
+            "filtered_postings"
+        } else {
+            "postings"
+        };
+        let score = format!("sum({weight} * tf / (tf + ({norm_case})))");
+        Ok(Some(move |partition: &Partition| {
+            format!(
+                "SELECT id, {score} AS score FROM {table}_{} WHERE {conditions} \
+                 GROUP BY id ORDER BY score DESC, id LIMIT {limit}",
+                partition.suffix
+            )
+        }))
+    }
+
+    fn bm25(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+        only_ids: Option<&[String]>,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        if limit == 0 || terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let totals = self.refresh_totals()?;
+        let Some(statement) =
+            self.bm25_statement(terms, boosts, filters, &totals, limit, only_ids)?
+        else {
+            return Ok(Vec::new());
+        };
+        let rows = self.across_shards(statement)?;
+        Ok(best(
+            rows.into_iter()
+                .map(|row| Candidate {
+                    id: row.get(0),
+                    score: row.get::<_, f64>(1) as f32,
+                })
+                // Documents that only have pairs the query does not weigh.
+                .filter(|candidate| candidate.score > 0.0)
+                .collect(),
+            limit,
+        ))
+    }
+
+    fn documents_json(
+        &self,
+        ids: &[String],
+        column: &str,
+        kind: Option<Kind>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let array = sql::text_array(ids);
+        let kind = kind
+            .map(|k| format!(" AND kind = {}", sql::literal(k.as_str())))
+            .unwrap_or_default();
+        let rows = self.across_shards(|p| {
+            format!(
+                "SELECT id, ({column})::text FROM documents_{} WHERE id = ANY({array}){kind}",
+                p.suffix
+            )
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
+    }
+}
+
+/// The kinds whose fields a search may score: those the kind filter names, or both.
+fn allowed_kinds(filters: &Filters) -> Vec<Kind> {
+    let named: Vec<Kind> = filters
+        .terms
+        .iter()
+        .filter(|(field, _)| *field == FilterField::Kind)
+        .filter_map(|(_, value)| value.parse().ok())
+        .collect();
+    if named.is_empty() {
+        vec![Kind::Judgment, Kind::Statute]
+    } else {
+        named
+    }
+}
+
+/// Adds the conditions of `filters` other than the kind (which the fields imply) to `sql`;
+/// whether there were any (they need the documents' tags and year).
+fn push_filter_conditions(sql: &mut String, filters: &Filters) -> bool {
+    let mut any = false;
+    let mut fields: Vec<FilterField> = filters
+        .terms
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| *f != FilterField::Kind)
+        .collect();
+    fields.sort_by_key(|f| f.index_field());
+    fields.dedup();
+    for field in fields {
+        let values = filters
+            .terms
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, value)| format!("{}={value}", field.index_field()));
+        let _ = write!(sql, " AND tags && {}", sql::text_array(values));
+        any = true;
+    }
+    if let Some(year) = filters.year_from {
+        let _ = write!(sql, " AND year >= {year}");
+        any = true;
+    }
+    if let Some(year) = filters.year_to {
+        let _ = write!(sql, " AND year <= {year}");
+        any = true;
+    }
+    any
+}
+
+/// The `limit` best candidates, equal scores in id order (as the embedded store orders them).
+fn best(mut candidates: Vec<Candidate>, limit: usize) -> Vec<Candidate> {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    candidates.truncate(limit);
+    candidates
+}
+
+fn read_partitions(client: &mut postgres::Client) -> Result<Vec<Partition>, PgError> {
+    let rows = client
+        .query(
+            "SELECT c.relname::text, s.srvname::text
+             FROM pg_inherits i
+             JOIN pg_class c ON c.oid = i.inhrelid
+             JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+             JOIN pg_foreign_server s ON s.oid = ft.ftserver
+             WHERE i.inhparent = to_regclass('public.documents')
+             ORDER BY c.relname",
+            &[],
+        )
+        .map_err(|e| PgError::Schema(format!("无法读取分区：{}", describe(&e))))?;
+    let partitions: Vec<Partition> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let name: String = row.get(0);
+            let suffix = name.strip_prefix("documents_")?.to_string();
+            Some(Partition {
+                suffix,
+                shard: row.get(1),
+            })
+        })
+        .collect();
+    if partitions.is_empty() {
+        return Err(PgError::Schema(
+            "协调节点上没有 Leian 的分区表：请先运行 scripts/postgres-cluster.sh up".into(),
+        ));
+    }
+    Ok(partitions)
+}
+
+/// Whether a query failed because a shard (or the coordinator) could not be reached, as opposed
+/// to a bad statement: connection exceptions (class 08) and postgres_fdw's wrapped ones.
+fn is_connection_failure(error: &postgres::Error) -> bool {
+    match error.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08")
+                || code == "57P01"
+                || code == "57P03"
+                || (code == "HV00N" || db.message().contains("could not connect to server"))
+        }
+        None => error.is_closed(),
+    }
+}
+
+fn query_error(error: postgres::Error) -> StoreError {
+    StoreError::Failed(format!("PostgreSQL 查询失败：{}", describe(&error)))
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Failed("内部锁已损坏".into())
+}
+
+/// The URL without its password, for messages.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn leian_text_version() -> String {
+    leian_text::analyzer_version()
+}
+
+impl Store for PgStore {
+    fn lexical(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        self.bm25(terms, boosts, filters, limit, None)
+    }
+
+    fn lexical_rescored(
+        &self,
+        distinctive: &[(String, f32)],
+        common: &[(String, f32)],
+        boosts: &FieldBoosts,
+        filters: &Filters,
+        limit: usize,
+        pool: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        // The embedded store's two passes: the pool from the distinctive terms, then the common
+        // terms scored on the pool only (each shard reads their postings of those documents).
+        let mut first = self.bm25(distinctive, boosts, filters, pool.max(limit), None)?;
+        if !common.is_empty() && !first.is_empty() {
+            let ids: Vec<String> = first.iter().map(|c| c.id.clone()).collect();
+            let added = self.bm25(common, boosts, filters, ids.len(), Some(&ids))?;
+            let added: HashMap<String, f32> = added.into_iter().map(|c| (c.id, c.score)).collect();
+            for candidate in &mut first {
+                candidate.score += added.get(&candidate.id).copied().unwrap_or(0.0);
+            }
+        }
+        Ok(best(first, limit))
+    }
+
+    fn dense(
+        &self,
+        query: &[f32],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let Some(info) = &self.dense else {
+            return Ok(Vec::new());
+        };
+        if query.len() != info.dimension {
+            return Err(StoreError::Failed(format!(
+                "查询向量有 {} 维，集群中的向量有 {} 维",
+                query.len(),
+                info.dimension
+            )));
+        }
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let vector = sql::vector(query);
+        let kinds = allowed_kinds(filters);
+        let every_vector_allowed =
+            info.kinds.iter().all(|k| kinds.contains(k)) && !info.kinds.is_empty();
+        let mut conditions = String::from("TRUE");
+        let filtered = push_filter_conditions(&mut conditions, filters);
+        let (table, conditions) = if filtered || !every_vector_allowed {
+            let kinds = sql::text_array(kinds.iter().map(|k| k.as_str()));
+            (
+                "filtered_passages",
+                format!("{conditions} AND kind = ANY({kinds})"),
+            )
+        } else {
+            ("passages", conditions)
+        };
+        let passages = limit * PASSAGES_PER_DOCUMENT;
+        let rows = self.across_shards(|p| {
+            format!(
+                "SELECT id, emb <#> {vector} AS distance FROM {table}_{} WHERE {conditions} \
+                 ORDER BY emb <#> {vector} LIMIT {passages}",
+                p.suffix
+            )
+        })?;
+        // <#> is the negated inner product; a document scores its best passage.
+        let mut by_document: HashMap<String, f32> = HashMap::new();
+        for row in rows {
+            let score = -(row.get::<_, f64>(1) as f32);
+            let entry = by_document.entry(row.get(0)).or_insert(f32::MIN);
+            *entry = entry.max(score);
+        }
+        Ok(best(
+            by_document
+                .into_iter()
+                .map(|(id, score)| Candidate { id, score })
+                .collect(),
+            limit,
+        ))
+    }
+
+    fn dense_model(&self) -> Option<String> {
+        self.dense.as_ref().map(|d| d.model.clone())
+    }
+
+    fn has_vectors_for(&self, kind: Kind) -> bool {
+        self.dense.as_ref().is_some_and(|d| d.covers(kind))
+    }
+
+    fn document(&self, id: &str) -> Result<Option<Document>, StoreError> {
+        Ok(self.documents(&[id.to_string()])?.pop().flatten())
+    }
+
+    fn documents(&self, ids: &[String]) -> Result<Vec<Option<Document>>, StoreError> {
+        let mut found = self.documents_json(ids, "doc", None)?;
+        ids.iter()
+            .map(|id| match found.remove(id) {
+                Some(json) => serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|e| StoreError::Failed(format!("存储的文书无法读取：{e}"))),
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    fn judgment_headers(&self, ids: &[String]) -> Result<Vec<Option<Judgment>>, StoreError> {
+        // The text is left on the shard; an empty `facts` keeps the document readable.
+        let found = self.documents_json(
+            ids,
+            "doc - 'reasoning' - 'result' - 'full_text' || '{\"facts\": \"\"}'::jsonb",
+            Some(Kind::Judgment),
+        )?;
+        ids.iter()
+            .map(|id| match found.get(id) {
+                Some(json) => match serde_json::from_str::<Document>(json) {
+                    Ok(Document::Judgment(judgment)) => Ok(Some(judgment)),
+                    Ok(_) => Ok(None),
+                    Err(e) => Err(StoreError::Failed(format!("存储的文书无法读取：{e}"))),
+                },
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    fn document_frequency(&self, field: &str, term: &str) -> Result<(u64, u64), StoreError> {
+        let df = self.frequencies(&[(field.to_string(), term.to_string())])?[0];
+        let totals = self.totals.read().map_err(poisoned)?;
+        let population = leian_index::text_field_kind(field)
+            .map_or(totals.judgments + totals.statutes, |kind| {
+                totals.of_kind(kind)
+            });
+        Ok((df, population))
+    }
+
+    fn stats(&self) -> CorpusStats {
+        let totals = self.totals.read().map(|t| t.clone()).unwrap_or_default();
+        CorpusStats {
+            judgments: totals.judgments,
+            statutes: totals.statutes,
+        }
+    }
+
+    fn statute_catalog(&self) -> Result<Arc<StatuteCatalog>, StoreError> {
+        if let Some(catalog) = self.statute_catalog.get() {
+            return Ok(catalog.clone());
+        }
+        let rows = self.across_shards(|p| {
+            format!(
+                "SELECT id, doc::text FROM documents_{} WHERE kind = 'statute'",
+                p.suffix
+            )
+        })?;
+        let mut statutes: Vec<(String, String)> = rows
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        statutes.sort();
+        let mut catalog = StatuteCatalog::default();
+        for (_, json) in statutes {
+            if let Ok(Document::Statute(statute)) = serde_json::from_str(&json) {
+                catalog.add(&statute);
+            }
+        }
+        catalog.finish();
+        let catalog = Arc::new(catalog);
+        Ok(self.statute_catalog.get_or_init(|| catalog).clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_become_tag_conditions() {
+        let mut filters = Filters::default();
+        filters.add("kind", "judgment").unwrap();
+        filters.add("province", "北京").unwrap();
+        filters.add("province", "上海").unwrap();
+        filters.add("year_from", "2019").unwrap();
+        let mut sql = String::new();
+        assert!(push_filter_conditions(&mut sql, &filters));
+        assert_eq!(
+            sql,
+            " AND tags && ARRAY['province=京','province=沪']::text[] AND year >= 2019"
+        );
+        assert_eq!(allowed_kinds(&filters), [Kind::Judgment]);
+        let mut none = String::new();
+        assert!(!push_filter_conditions(&mut none, &Filters::default()));
+    }
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            redacted("postgres://leian:secret@db:5432/leian"),
+            "postgres://leian:***@db:5432/leian"
+        );
+        assert_eq!(
+            redacted("postgres://postgres@127.0.0.1:5433/leian"),
+            "postgres://postgres@127.0.0.1:5433/leian"
+        );
+    }
+}
