@@ -2,7 +2,7 @@
 //! cache (an interrupted run resumes where it stopped), with progress reported to the caller.
 
 use crate::encoder::{ModelEncoder, cache_path};
-use crate::error::{Context, Result};
+use crate::error::{Context, Result, ServiceError};
 use crate::progress::Progress;
 use leian_core::Kind;
 use leian_index::{DenseInfo, EmbeddingCache, PassageText, Quantization, VectorWriter};
@@ -36,6 +36,38 @@ impl PassageStrategy {
     /// The text of `document` this strategy embeds.
     pub fn text_of(&self, document: &leian_core::Document) -> String {
         leian_index::dense_text_of(document, self.text)
+    }
+
+    /// The model that made the vectors `info` describes, checked against their weights, and the
+    /// strategy that embeds new documents as those were (the same passages of the same part of a
+    /// judgment): what adding documents to a `library` (an index, the cluster) needs.
+    pub fn of_vectors(info: &DenseInfo, library: &str) -> Result<(ModelEncoder, Self)> {
+        let model = ModelEncoder::load(&info.model).map_err(|e| {
+            ServiceError::Unavailable(format!(
+                "{library}带有 {} 的向量，新增的文书也要用它计算向量，但模型无法加载：{e}",
+                info.model
+            ))
+        })?;
+        if model.fingerprint() != info.model_fingerprint {
+            return Err(ServiceError::Unavailable(format!(
+                "{library}的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：新增文书的向量将无法与之比较；请恢复该模型或重建{library}",
+                info.model,
+                info.model_fingerprint,
+                model.fingerprint()
+            )));
+        }
+        let strategy = PassageStrategy {
+            tokens: info.passage_tokens,
+            overlap: info.passage_overlap,
+            hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
+            embed_statutes: info.covers(Kind::Statute),
+            text: info.passage_text,
+            quantization: info
+                .hnsw
+                .as_ref()
+                .map_or(DEFAULT_STRATEGY.quantization, |h| h.quantization),
+        };
+        Ok((model, strategy))
     }
 }
 

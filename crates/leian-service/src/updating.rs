@@ -7,8 +7,7 @@
 //! Every check runs before anything is written: duplicate ids in one input, unknown ids to
 //! remove and malformed request bodies change nothing.
 
-use crate::embedding::{DEFAULT_STRATEGY, PassageStrategy, embed_documents};
-use crate::encoder::ModelEncoder;
+use crate::embedding::{PassageStrategy, embed_documents};
 use crate::error::{Context, Result, ServiceError};
 use crate::indexing::record;
 use crate::progress::Progress;
@@ -127,32 +126,7 @@ pub fn add_judgments(
     let documents: Vec<Document> = judgments.into_iter().map(Document::Judgment).collect();
     let mut passages_embedded = 0;
     if let Some(info) = base.dense.clone() {
-        let model = ModelEncoder::load(&info.model).map_err(|e| {
-            ServiceError::Unavailable(format!(
-                "索引带有 {} 的向量，新增的文书也要用它计算向量，但模型无法加载：{e}",
-                info.model
-            ))
-        })?;
-        if model.fingerprint() != info.model_fingerprint {
-            return Err(ServiceError::Unavailable(format!(
-                "索引的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：新增文书的向量将无法与之比较；请恢复该模型或重建索引",
-                info.model,
-                info.model_fingerprint,
-                model.fingerprint()
-            )));
-        }
-        let strategy = PassageStrategy {
-            tokens: info.passage_tokens,
-            overlap: info.passage_overlap,
-            hnsw_min_passages: leian_index::DEFAULT_HNSW_MIN_PASSAGES,
-            embed_statutes: info.covers(leian_core::Kind::Statute),
-            // The new documents' passages must be of the same part of a judgment as the others'.
-            text: info.passage_text,
-            quantization: info
-                .hnsw
-                .as_ref()
-                .map_or(DEFAULT_STRATEGY.quantization, |h| h.quantization),
-        };
+        let (model, strategy) = PassageStrategy::of_vectors(&info, "索引")?;
         let texts: Vec<(String, String)> = documents
             .iter()
             .map(|d| (d.id().to_string(), strategy.text_of(d)))
@@ -390,23 +364,11 @@ pub fn add_to_postgres(
         .map_err(cluster_error)?
         .filter(|_| !documents.is_empty())
     {
-        let model = ModelEncoder::load(&info.model)?;
-        if model.fingerprint() != info.model_fingerprint {
-            return Err(ServiceError::Unavailable(format!(
-                "集群的向量由 {} 的权重 {} 计算，缓存中的模型是 {}：请恢复该模型",
-                info.model,
-                info.model_fingerprint,
-                model.fingerprint()
-            )));
-        }
+        let (model, strategy) = PassageStrategy::of_vectors(&info, "集群")?;
+        // The rows are read back below, not searched here.
         let strategy = PassageStrategy {
-            tokens: info.passage_tokens,
-            overlap: info.passage_overlap,
-            // The rows are read back below, not searched here.
             hnsw_min_passages: usize::MAX,
-            embed_statutes: info.covers(leian_core::Kind::Statute),
-            text: info.passage_text,
-            quantization: DEFAULT_STRATEGY.quantization,
+            ..strategy
         };
         let texts: Vec<(String, String)> = documents
             .iter()
