@@ -28,6 +28,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 /// BM25 parameters: tantivy's, so that scores equal the embedded engine's.
 const K1: f32 = 1.2;
@@ -36,6 +37,10 @@ const B: f32 = 0.75;
 /// Passages asked of each shard per document wanted by a dense search: a document has several,
 /// and only its best counts.
 const PASSAGES_PER_DOCUMENT: usize = 3;
+
+/// How long corpus-wide counts are trusted before the coordinator is asked again: a write
+/// becomes visible to BM25 statistics within this time, as a snapshot reload would.
+const TOTALS_MAX_AGE: Duration = Duration::from_millis(500);
 
 /// Document frequencies kept between queries (cleared when the library changes).
 const DF_CACHE_ENTRIES: usize = 200_000;
@@ -88,6 +93,7 @@ struct Partition {
 /// Corpus-wide counts BM25 needs, read from the coordinator.
 #[derive(Debug, Clone, Default)]
 struct Totals {
+    read_at: Option<Instant>,
     generation: i64,
     judgments: u64,
     statutes: u64,
@@ -125,7 +131,7 @@ impl PgStore {
         let manager = PostgresConnectionManager::new(config, NoTls);
         let pool = r2d2::Pool::builder()
             .max_size(16)
-            .connection_timeout(std::time::Duration::from_secs(5))
+            .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| PgError::Connect {
                 url: redacted(url),
@@ -141,15 +147,9 @@ impl PgStore {
                 .query_opt("SELECT value::text FROM leian_meta WHERE key = $1", &[&key])?
                 .map(|row| row.get(0)))
         };
-        let analyzer = meta(&mut client, "analyzer")?;
-        if let Some(analyzer) = analyzer {
-            let current = serde_json::Value::String(leian_text_version()).to_string();
-            if analyzer != current {
-                return Err(PgError::Schema(format!(
-                    "集群中的文书由分词器 {analyzer} 写入，本程序的分词器是 {current}：请用 leian index --to 重新写入"
-                )));
-            }
-        }
+        let analyzer = meta(&mut client, "analyzer")?
+            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok());
+        check_analyzer(analyzer.as_ref())?;
         let dense =
             match meta(&mut client, "dense")? {
                 Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
@@ -185,17 +185,24 @@ impl PgStore {
         self.dense.as_ref()
     }
 
-    /// The shards, in partition order.
-    pub fn shards(&self) -> Vec<String> {
-        self.partitions.iter().map(|p| p.shard.clone()).collect()
-    }
-
     fn client(
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
         self.pool
             .get()
             .map_err(|e| StoreError::Failed(format!("无法连接 PostgreSQL 协调节点：{e}")))
+    }
+
+    /// The corpus-wide counts, re-read when older than [`TOTALS_MAX_AGE`]: a research request
+    /// makes several BM25 calls within milliseconds, and one read serves them all.
+    fn current_totals(&self) -> Result<Totals, StoreError> {
+        {
+            let kept = self.totals.read().map_err(poisoned)?;
+            if kept.read_at.is_some_and(|at| at.elapsed() < TOTALS_MAX_AGE) {
+                return Ok(kept.clone());
+            }
+        }
+        self.refresh_totals()
     }
 
     /// Re-reads the corpus-wide counts; clears cached document frequencies when the library
@@ -211,7 +218,10 @@ impl PgStore {
                 &[],
             )
             .map_err(query_error)?;
-        let mut totals = Totals::default();
+        let mut totals = Totals {
+            read_at: Some(Instant::now()),
+            ..Totals::default()
+        };
         for row in rows {
             let (what, name, value): (&str, &str, i64) = (row.get(0), row.get(1), row.get(2));
             let value_u = value.max(0) as u64;
@@ -433,7 +443,7 @@ impl PgStore {
         if limit == 0 || terms.is_empty() {
             return Ok(Vec::new());
         }
-        let totals = self.refresh_totals()?;
+        let totals = self.current_totals()?;
         let Some(statement) =
             self.bm25_statement(terms, boosts, filters, &totals, limit, only_ids)?
         else {
@@ -602,8 +612,18 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
-pub(crate) fn leian_text_version() -> String {
-    leian_text::analyzer_version()
+/// Refuses a library whose documents were cut by another analyzer than this program's: their
+/// postings would not match the query's terms.
+pub(crate) fn check_analyzer(found: Option<&serde_json::Value>) -> Result<(), PgError> {
+    let current = leian_text::analyzer_version();
+    match found {
+        Some(serde_json::Value::String(found)) if *found != current => {
+            Err(PgError::Schema(format!(
+                "集群中的文书由分词器 {found} 写入，本程序的分词器是 {current}：请用 leian index --to 重新写入全部文书"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 impl Store for PgStore {
