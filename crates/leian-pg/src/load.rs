@@ -149,19 +149,6 @@ impl Loader {
         Ok(())
     }
 
-    /// Refuses to mix documents cut by another analyzer into the library.
-    fn check_analyzer(&mut self) -> Result<(), PgError> {
-        let current = crate::leian_text_version();
-        match self.meta("analyzer")? {
-            Some(serde_json::Value::String(found)) if found != current => {
-                Err(PgError::Schema(format!(
-                    "集群中的文书由分词器 {found} 写入，本程序的分词器是 {current}：请用 leian index --to 重新写入全部文书"
-                )))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// Makes the cluster hold exactly `snapshot`'s documents and vectors. A copy of the same
     /// snapshot that was interrupted goes on from where it stopped; any other library there is
     /// replaced. `progress(step, done, total)` is called as chunks are committed.
@@ -193,44 +180,25 @@ impl Loader {
             Self::set_meta(
                 &mut tx,
                 "analyzer",
-                &serde_json::Value::String(crate::leian_text_version()),
+                &serde_json::Value::String(leian_text::analyzer_version()),
             )?;
             tx.commit()?;
         }
         let total = manifest.docs.judgments + manifest.docs.statutes;
-        let mut done = counts.resumed;
-        progress("文书", done, total);
-        let mut chunk: Vec<IndexRows> = Vec::with_capacity(DOCUMENTS_PER_CHUNK);
-        let mut failure: Option<PgError> = None;
-        snapshot
-            .for_each_document(|document| {
-                if present.contains(document.id()) {
-                    return Ok(());
-                }
-                match document.kind() {
-                    Kind::Judgment => counts.judgments += 1,
-                    Kind::Statute => counts.statutes += 1,
-                }
-                chunk.push(self.rows.rows(&document)?);
-                if chunk.len() >= DOCUMENTS_PER_CHUNK {
-                    let written = std::mem::take(&mut chunk);
-                    if let Err(e) = self.write_documents(&written, false) {
-                        failure = Some(e);
-                        return Err(leian_index::IndexError::Invalid("中止".into()));
-                    }
-                    done += written.len() as u64;
-                    progress("文书", done, total);
-                }
-                Ok(())
-            })
-            .map_err(|e| {
-                failure
-                    .take()
-                    .unwrap_or_else(|| PgError::Schema(e.to_string()))
-            })?;
-        self.write_documents(&chunk, false)?;
-        done += chunk.len() as u64;
-        progress("文书", done, total);
+        let mut batches =
+            Batches::new("文书", DOCUMENTS_PER_CHUNK, counts.resumed, total, progress);
+        let walked = snapshot.for_each_document(|document| {
+            if present.contains(document.id()) {
+                return Ok(());
+            }
+            match document.kind() {
+                Kind::Judgment => counts.judgments += 1,
+                Kind::Statute => counts.statutes += 1,
+            }
+            let rows = self.rows.rows(&document)?;
+            batches.push(rows, |chunk| self.write_documents(chunk, false))
+        });
+        batches.finish(walked, |chunk| self.write_documents(chunk, false))?;
 
         if let (Some(vectors), Some(info)) = (snapshot.vectors(), &manifest.dense) {
             counts.passages = self.copy_vectors(vectors, info, progress)?;
@@ -322,38 +290,23 @@ impl Loader {
             present.insert(row.get(0));
         }
         let total = info.documents as u64;
-        let mut done = present.len() as u64;
         let mut passages = 0u64;
-        let mut batch: Vec<(String, Vec<Vec<f32>>)> = Vec::new();
-        let mut failure: Option<PgError> = None;
-        progress("向量", done, total);
-        vectors
-            .for_each_document_rows(|id, rows| {
-                if present.contains(id) {
-                    return Ok(());
-                }
-                let rows: Vec<Vec<f32>> =
-                    rows.chunks(info.dimension).map(<[f32]>::to_vec).collect();
-                passages += rows.len() as u64;
-                batch.push((id.to_string(), rows));
-                if batch.len() >= VECTOR_DOCUMENTS_PER_CHUNK {
-                    let written = std::mem::take(&mut batch);
-                    if let Err(e) = self.write_passages(&written) {
-                        failure = Some(e);
-                        return Err(leian_index::IndexError::Invalid("中止".into()));
-                    }
-                    done += written.len() as u64;
-                    progress("向量", done, total);
-                }
-                Ok(())
-            })
-            .map_err(|e| {
-                failure
-                    .take()
-                    .unwrap_or_else(|| PgError::Schema(e.to_string()))
-            })?;
-        self.write_passages(&batch)?;
-        progress("向量", done + batch.len() as u64, total);
+        let mut batches = Batches::new(
+            "向量",
+            VECTOR_DOCUMENTS_PER_CHUNK,
+            present.len() as u64,
+            total,
+            progress,
+        );
+        let walked = vectors.for_each_document_rows(|id, rows| {
+            if present.contains(id) {
+                return Ok(());
+            }
+            let rows: Vec<Vec<f32>> = rows.chunks(info.dimension).map(<[f32]>::to_vec).collect();
+            passages += rows.len() as u64;
+            batches.push((id.to_string(), rows), |chunk| self.write_passages(chunk))
+        });
+        batches.finish(walked, |chunk| self.write_passages(chunk))?;
         Ok(passages)
     }
 
@@ -504,7 +457,7 @@ impl Loader {
         documents: &[Document],
         vectors: &HashMap<String, Vec<Vec<f32>>>,
     ) -> Result<LoadCounts, PgError> {
-        self.check_analyzer()?;
+        crate::check_analyzer(self.meta("analyzer")?.as_ref())?;
         let mut counts = LoadCounts::default();
         let mut rows = Vec::with_capacity(documents.len());
         for document in documents {
@@ -547,5 +500,75 @@ impl Loader {
         Ok(self
             .meta("dense")?
             .and_then(|value| serde_json::from_value(value).ok()))
+    }
+}
+
+/// Items gathered into transactions of `size` documents while a snapshot is walked, each written
+/// as it fills, with progress. A failed write stops the walk and is the error reported.
+struct Batches<'p, T> {
+    step: &'static str,
+    size: usize,
+    pending: Vec<T>,
+    done: u64,
+    total: u64,
+    failure: Option<PgError>,
+    progress: &'p mut dyn FnMut(&str, u64, u64),
+}
+
+impl<'p, T> Batches<'p, T> {
+    fn new(
+        step: &'static str,
+        size: usize,
+        done: u64,
+        total: u64,
+        progress: &'p mut dyn FnMut(&str, u64, u64),
+    ) -> Self {
+        progress(step, done, total);
+        Batches {
+            step,
+            size,
+            pending: Vec::with_capacity(size),
+            done,
+            total,
+            failure: None,
+            progress,
+        }
+    }
+
+    fn push(
+        &mut self,
+        item: T,
+        write: impl FnOnce(&[T]) -> Result<(), PgError>,
+    ) -> Result<(), leian_index::IndexError> {
+        self.pending.push(item);
+        if self.pending.len() < self.size {
+            return Ok(());
+        }
+        self.flush(write).map_err(|e| {
+            self.failure = Some(e);
+            leian_index::IndexError::Invalid("中止".into())
+        })
+    }
+
+    fn flush(&mut self, write: impl FnOnce(&[T]) -> Result<(), PgError>) -> Result<(), PgError> {
+        let written = std::mem::take(&mut self.pending);
+        write(&written)?;
+        self.done += written.len() as u64;
+        (self.progress)(self.step, self.done, self.total);
+        Ok(())
+    }
+
+    /// Ends the walk: its error (or the write failure that stopped it), else the last batch.
+    fn finish(
+        mut self,
+        walked: Result<(), leian_index::IndexError>,
+        write: impl FnOnce(&[T]) -> Result<(), PgError>,
+    ) -> Result<(), PgError> {
+        walked.map_err(|e| {
+            self.failure
+                .take()
+                .unwrap_or_else(|| PgError::Schema(e.to_string()))
+        })?;
+        self.flush(write)
     }
 }
