@@ -14,26 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-n=${1:-100000}
-work=$(realpath -m "${2:-../leian-scale}")
-data=../shared/data
-queries_all=$data/eval/cjrc-same-cause/queries.jsonl
-if [ ! -f "$queries_all" ]; then
-  echo "skipped: $queries_all not found (the shared data sets are needed for the query timings)" >&2
-  exit 0
-fi
-mkdir -p "$work"
-cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --examples
-leian=${CARGO_TARGET_DIR:-target}/release/leian
-examples=${CARGO_TARGET_DIR:-target}/release/examples
-corpus=$work/corpus-$n.jsonl.gz
-index=$work/index-$n
-queries=$work/queries-500.jsonl
-head -n 500 "$queries_all" >"$queries"
-if [ ! -f "$corpus" ]; then
-  echo "--- generating $n judgments"
-  python3 bench/scale_corpus.py --n "$n" --include-real --out "$corpus"
-fi
+scale_setup "$@"
 if [ ! -f "$index/manifest.json" ]; then
   echo "--- indexing (BM25)"
   "$leian" index --corpus "$corpus" --statutes "$("$leian" statutes fetch)" --out "$index" \

@@ -17,30 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-n=${1:-100000}
-work=${2:-../leian-scale}
-data=../shared/data
-queries_all=$data/eval/cjrc-same-cause/queries.jsonl
-if [ ! -f "$queries_all" ]; then
-  echo "skipped: $queries_all not found (the shared data sets are needed for the query timings)" >&2
-  exit 0
-fi
-mkdir -p "$work"
-# One cargo invocation: separate ones unify features differently and rebuild the heavy crates.
-cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --examples
-leian=${CARGO_TARGET_DIR:-target}/release/leian
-examples=${CARGO_TARGET_DIR:-target}/release/examples
+scale_setup "$@"
 statutes=${LEIAN_SCALE_STATUTES:-$("$leian" statutes fetch)}
-
-corpus=$work/corpus-$n.jsonl.gz
-index=$work/index-$n
-queries=$work/queries-500.jsonl
-head -n 500 "$queries_all" >"$queries"
-qrels=$data/eval/cjrc-same-cause/qrels.trec
-if [ ! -f "$corpus" ]; then
-  echo "--- generating $n judgments"
-  python3 bench/scale_corpus.py --n "$n" --include-real --out "$corpus"
-fi
 
 # /usr/bin/time -v reports the peak RSS ("Maximum resident set size", KiB).
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$1"; }
