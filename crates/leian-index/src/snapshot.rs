@@ -8,6 +8,7 @@ use leian_core::{
     StatuteCatalog, Store, StoreError,
 };
 use leian_text::{LegalTokenizer, TOKENIZER_NAME, analyzer_version};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use tantivy::DocAddress;
@@ -395,8 +396,17 @@ impl Snapshot {
         terms: &[(String, f32)],
         boosts: &FieldBoosts,
     ) -> Result<(), StoreError> {
-        let mut in_doc_order: Vec<usize> = (0..top.len()).collect();
-        in_doc_order.sort_by_key(|&i| (top[i].1.segment_ord, top[i].1.doc_id));
+        // Each segment's candidates in document order, so every posting list is sought forward.
+        let mut by_segment: BTreeMap<u32, Vec<(tantivy::DocId, usize)>> = BTreeMap::new();
+        for (i, (_, address)) in top.iter().enumerate() {
+            by_segment
+                .entry(address.segment_ord)
+                .or_default()
+                .push((address.doc_id, i));
+        }
+        for docs in by_segment.values_mut() {
+            docs.sort_unstable();
+        }
         for kind in [Kind::Judgment, Kind::Statute] {
             let clauses = self.term_clauses(terms, boosts, kind);
             if clauses.is_empty() {
@@ -406,32 +416,49 @@ impl Snapshot {
                 searcher,
                 documents: self.kind_counts.of(kind),
             };
-            for (_, query) in clauses {
-                let weight = query
-                    .weight(
+            let weights = clauses
+                .iter()
+                .map(|(_, query)| {
+                    query.weight(
                         tantivy::query::EnableScoring::enabled_from_statistics_provider(
                             &statistics,
                             searcher,
                         ),
                     )
-                    .map_err(store_error)?;
-                let mut scorer: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-                for &i in &in_doc_order {
-                    let address = top[i].1;
-                    let current = match &mut scorer {
-                        Some((segment, current)) if *segment == address.segment_ord => current,
-                        _ => {
-                            let reader = searcher.segment_reader(address.segment_ord);
-                            let fresh = weight.scorer(reader, 1.0).map_err(store_error)?;
-                            &mut scorer.insert((address.segment_ord, fresh)).1
+                })
+                .collect::<tantivy::Result<Vec<_>>>()
+                .map_err(store_error)?;
+            // Segments are scored on the search threads, as a first pass is: at court scale the
+            // seeks of a hundred common words into a few hundred documents are most of a charge
+            // vote's time.
+            let scored = searcher
+                .index()
+                .search_executor()
+                .map(
+                    |(segment, docs): (&u32, &Vec<(tantivy::DocId, usize)>)| {
+                        let reader = searcher.segment_reader(*segment);
+                        // Each score goes on from the first pass's, adding the words in the same
+                        // order as one thread would: equal scores stay equal to the last bit.
+                        let mut scores: Vec<f32> = docs.iter().map(|&(_, i)| top[i].0).collect();
+                        for weight in &weights {
+                            let mut scorer = weight.scorer(reader, 1.0)?;
+                            for (slot, &(doc, _)) in scores.iter_mut().zip(docs) {
+                                if scorer.doc() < doc {
+                                    scorer.seek(doc);
+                                }
+                                if scorer.doc() == doc {
+                                    *slot += scorer.score();
+                                }
+                            }
                         }
-                    };
-                    if current.doc() < address.doc_id {
-                        current.seek(address.doc_id);
-                    }
-                    if current.doc() == address.doc_id {
-                        top[i].0 += current.score();
-                    }
+                        Ok(scores)
+                    },
+                    by_segment.iter(),
+                )
+                .map_err(store_error)?;
+            for (docs, scores) in by_segment.values().zip(scored) {
+                for (&(_, i), score) in docs.iter().zip(scores) {
+                    top[i].0 = score;
                 }
             }
         }
@@ -1018,9 +1045,38 @@ mod tests {
 
     /// Forty judgments: every one shares the common words, a few share each rarer one.
     fn library() -> (tempfile::TempDir, Snapshot) {
+        library_in_segments(40)
+    }
+
+    /// The same forty judgments, the first `first` indexed at once and the rest added by an
+    /// update: two segments, searched apart.
+    fn library_in_segments(first: usize) -> (tempfile::TempDir, Snapshot) {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("index");
         let mut builder = SnapshotBuilder::create(&out, 1).unwrap();
+        let judgments = forty_judgments();
+        for judgment in &judgments[..first] {
+            builder
+                .add_document(Document::Judgment(judgment.clone()))
+                .unwrap();
+        }
+        builder.finish(Vec::new(), 0).unwrap();
+        if first < judgments.len() {
+            let mut update = crate::SnapshotUpdate::begin(&out, 1).unwrap();
+            for judgment in &judgments[first..] {
+                update
+                    .add_document(&Document::Judgment(judgment.clone()))
+                    .unwrap();
+            }
+            update
+                .finish(Vec::new(), crate::UpdateCounts::default())
+                .unwrap();
+        }
+        let snapshot = Snapshot::open(&crate::swap::resolve(&out).unwrap()).unwrap();
+        (dir, snapshot)
+    }
+
+    fn forty_judgments() -> Vec<Judgment> {
         let rare = [
             "入户",
             "扒窃",
@@ -1031,29 +1087,26 @@ mod tests {
             "电动车",
             "珠宝",
         ];
-        for i in 0..40 {
-            let mut facts = String::from("被告人经审理查明盗窃");
-            for (r, word) in rare.iter().enumerate() {
-                if (i + r) % (r + 2) == 0 {
-                    facts.push_str(word);
-                    facts.push('，');
+        (0..40)
+            .map(|i| {
+                let mut facts = String::from("被告人经审理查明盗窃");
+                for (r, word) in rare.iter().enumerate() {
+                    if (i + r) % (r + 2) == 0 {
+                        facts.push_str(word);
+                        facts.push('，');
+                    }
                 }
-            }
-            if i % 3 == 0 {
-                facts.push_str("被告人到案后如实供述。");
-            }
-            builder
-                .add_document(Document::Judgment(Judgment {
+                if i % 3 == 0 {
+                    facts.push_str("被告人到案后如实供述。");
+                }
+                Judgment {
                     id: format!("j{i:02}"),
                     title: Some(format!("盗窃案{i}")),
                     facts,
                     ..Judgment::default()
-                }))
-                .unwrap();
-        }
-        builder.finish(Vec::new(), 0).unwrap();
-        let snapshot = Snapshot::open(&out).unwrap();
-        (dir, snapshot)
+                }
+            })
+            .collect()
     }
 
     fn terms(words: &[&str]) -> Vec<(String, f32)> {
@@ -1093,6 +1146,26 @@ mod tests {
             .lexical_rescored(&distinctive, &common, BOOSTS, &filters, 10, 100)
             .unwrap();
         assert_eq!(ids(&again), ids(&rescored));
+    }
+
+    #[test]
+    fn rescoring_across_segments_equals_rescoring_one() {
+        let (_one_dir, one) = library();
+        let (_two_dir, two) = library_in_segments(17);
+        assert_eq!(two.reader.searcher().segment_readers().len(), 2);
+        let (distinctive, common) = (terms(&["入户", "手机", "珠宝"]), terms(&["被告人", "供述"]));
+        let filters = judgments_only();
+        let rescore = |snapshot: &Snapshot| {
+            snapshot
+                .lexical_rescored(&distinctive, &common, BOOSTS, &filters, 12, 100)
+                .unwrap()
+        };
+        let (a, b) = (rescore(&one), rescore(&two));
+        assert_eq!(a.len(), 12);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.id, y.id);
+            assert!((x.score - y.score).abs() < 1e-4, "{x:?} {y:?}");
+        }
     }
 
     #[test]
