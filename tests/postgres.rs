@@ -335,6 +335,14 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
     );
 
     let query = serde_json::json!({"text": "被告人在超市盗窃手机一部，价值三千元", "kind": "judgment", "mode": "bm25", "top_k": 10});
+
+    // The coordinator down: 503 store_unavailable (no shard is blamed), and answers again once
+    // it is back.
+    cluster.pg_ctl("coordinator", "stop");
+    let (status, refused) = search(&base, query.clone());
+    assert_eq!(status, 503, "{refused}");
+    assert_eq!(refused["error"]["code"], "store_unavailable", "{refused}");
+    cluster.pg_ctl("coordinator", "start");
     let (status, full) = search(&base, query.clone());
     assert_eq!(status, 200, "{full}");
     let full_ids = ids(&full);

@@ -29,6 +29,11 @@ pub enum StoreError {
     /// answer ([`crate::shards::allowing_partial`]), the store leaves the shard out instead.
     #[error("分片 {shard} 无法访问（{detail}）：结果会缺少该分片上的文书")]
     ShardUnavailable { shard: String, detail: String },
+    /// The store as a whole cannot be reached (a distributed store's coordinator is down or
+    /// its connection was lost mid-request): nothing can be answered until it is back.
+    /// Servers answer 503; the detail goes to the log only.
+    #[error("数据库无法访问（{0}）")]
+    Unavailable(String),
 }
 
 /// Per-field weights of a lexical query. Unknown fields are ignored by a store.

@@ -190,7 +190,7 @@ impl PgStore {
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
         self.pool
             .get()
-            .map_err(|e| StoreError::Failed(format!("无法连接 PostgreSQL 协调节点：{e}")))
+            .map_err(|e| StoreError::Unavailable(format!("无法连接 PostgreSQL 协调节点：{e}")))
     }
 
     /// The corpus-wide counts, re-read when older than [`TOTALS_MAX_AGE`]: a research request
@@ -297,6 +297,14 @@ impl PgStore {
         };
         if !is_connection_failure(&error) {
             return Err(query_error(error));
+        }
+        // The coordinator's own connection lost: no shard is to blame, and asking each partition
+        // on a closed connection would name the first.
+        if client.is_closed() {
+            return Err(StoreError::Unavailable(format!(
+                "与 PostgreSQL 协调节点的连接中断：{}",
+                describe(&error)
+            )));
         }
         let mut rows = Vec::new();
         let mut down = Vec::new();

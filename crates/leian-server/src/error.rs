@@ -60,6 +60,8 @@ pub mod code {
     /// A shard of the PostgreSQL store is down (503; the message names it). A request with
     /// `"partial": true` is answered from the other shards instead.
     pub const SHARD_UNAVAILABLE: &str = "shard_unavailable";
+    /// The database behind the library (the PostgreSQL coordinator) cannot be reached (503).
+    pub const STORE_UNAVAILABLE: &str = "store_unavailable";
     /// A batch of filings holds none (422).
     pub const EMPTY_BATCH: &str = "empty_batch";
     /// A batch holds more filings than one job takes (413); split it.
@@ -253,6 +255,15 @@ impl From<SearchError> for ApiError {
                     format!(
                         "分片 {shard} 无法访问，检索结果会缺少其上的文书：请稍后重试，或在请求中设 \"partial\": true 取得其余分片的结果"
                     ),
+                )
+            }
+            SearchError::Store(leian_core::StoreError::Unavailable(detail)) => {
+                tracing::warn!(%detail, "the store is unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code::STORE_UNAVAILABLE,
+                    "文书库所在的数据库暂时无法访问：请稍后重试；如持续出现，请通知管理员检查 PostgreSQL 协调节点"
+                        .to_string(),
                 )
             }
             SearchError::Store(e) => ApiError::internal(e),

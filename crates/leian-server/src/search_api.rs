@@ -21,7 +21,7 @@ use leian_service::{Research, ResearchQuery, ResearchRequest};
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`invalid_request`: wrong types, unknown fields, bad values", body = ErrorBody),
         (status = 408, description = "`body_timeout`: the body did not arrive in time (shorter than its Content-Length?)", body = ErrorBody),
-        (status = 503, description = "`timeout`, `overloaded` (every worker busy and the queue full, or no worker free within half a second; `Retry-After`), or `shard_unavailable` (a shard of the PostgreSQL store is down; the message names it; send `partial: true` for the other shards' results)", body = ErrorBody),
+        (status = 503, description = "`timeout`, `overloaded` (every worker busy and the queue full, or no worker free within half a second; `Retry-After`), `shard_unavailable` (a shard of the PostgreSQL store is down; the message names it; send `partial: true` for the other shards' results), or `store_unavailable` (the PostgreSQL coordinator cannot be reached)", body = ErrorBody),
     )
 )]
 pub async fn search(

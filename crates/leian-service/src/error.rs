@@ -63,7 +63,8 @@ impl From<leian_core::StoreError> for ServiceError {
     fn from(error: leian_core::StoreError) -> Self {
         match error {
             // Kept as it is: the HTTP API answers it with 503 naming the shard.
-            leian_core::StoreError::ShardUnavailable { .. } => {
+            leian_core::StoreError::ShardUnavailable { .. }
+            | leian_core::StoreError::Unavailable(_) => {
                 ServiceError::Search(SearchError::Store(error))
             }
             other => ServiceError::Failed(other.to_string()),
