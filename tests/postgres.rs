@@ -392,4 +392,26 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
         .send()
         .unwrap();
     assert_eq!(gone.status().as_u16(), 404);
+
+    // A reload opens the cluster again (a library published since would be served).
+    let reloaded = http()
+        .post(format!("{base}/v1/admin/reload"))
+        .send()
+        .unwrap();
+    assert_eq!(reloaded.status().as_u16(), 200);
+    let reloaded: serde_json::Value = reloaded.json().unwrap();
+    assert!(
+        reloaded["snapshot_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("postgres:"),
+        "{reloaded}"
+    );
+    assert_eq!(reloaded["docs"]["judgments"], library);
+    assert!(
+        reloaded["index"]
+            .as_str()
+            .unwrap()
+            .starts_with("postgres://")
+    );
 }

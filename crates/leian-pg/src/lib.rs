@@ -111,7 +111,8 @@ impl Totals {
 
 /// The store: a pool of connections to the coordinator.
 pub struct PgStore {
-    pool: Pool,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    pool: Option<Pool>,
     partitions: Vec<Partition>,
     dense: Option<DenseInfo>,
     snapshot_id: String,
@@ -163,7 +164,7 @@ impl PgStore {
             .unwrap_or_else(|| "postgres:empty".to_string());
         drop(client);
         let store = PgStore {
-            pool,
+            pool: Some(pool),
             partitions,
             dense,
             snapshot_id,
@@ -189,6 +190,8 @@ impl PgStore {
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
         self.pool
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("连接池已关闭".into()))?
             .get()
             .map_err(|e| StoreError::Unavailable(format!("无法连接 PostgreSQL 协调节点：{e}")))
     }
@@ -631,6 +634,22 @@ pub(crate) fn check_analyzer(found: Option<&serde_json::Value>) -> Result<(), Pg
             )))
         }
         _ => Ok(()),
+    }
+}
+
+impl Drop for PgStore {
+    /// postgres' blocking client runs each connection on a runtime of its own, which panics when
+    /// dropped inside an async context, and a server's handler may hold the last reference to a
+    /// store it replaced (a reload). The connections are closed on a thread of their own.
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let closing = std::thread::Builder::new()
+                .name("leian-pg-close".into())
+                .spawn(move || drop(pool));
+            if let Err(e) = closing {
+                tracing::warn!(error = %e, "PostgreSQL connections left open: no thread to close them");
+            }
+        }
     }
 }
 

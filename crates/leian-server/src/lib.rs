@@ -262,7 +262,7 @@ impl AppState {
         let _one_at_a_time = self.shared.reloading.lock().await;
         let started = Instant::now();
         let outcome = async {
-            let folder = folder.unwrap_or_else(|| self.current().path.clone());
+            let folder = folder.unwrap_or_else(|| self.current().source());
             let settings = self.shared.settings.engine.clone();
             tokio::task::spawn_blocking(move || {
                 let index = Service::open(&folder, &settings).map_err(|e| e.to_string())?;
@@ -280,7 +280,7 @@ impl AppState {
         let reloaded = Reloaded {
             snapshot_id: index.snapshot_id.clone(),
             previous_snapshot_id: String::new(),
-            index: index.path.display().to_string(),
+            index: index.source_display(),
             docs: health_api::DocCounts {
                 judgments: index.docs.judgments,
                 statutes: index.docs.statutes,

@@ -79,8 +79,10 @@ pub struct Service {
     pub engine: Engine,
     pub snapshot_id: String,
     pub docs: CorpusStats,
-    /// The snapshot folder it was opened from (reloaded by default).
+    /// The snapshot folder it was opened from (reloaded by default); empty for a database.
     pub path: PathBuf,
+    /// The PostgreSQL cluster it was opened from (`postgres://…`), reloaded by default.
+    pub database_url: Option<String>,
     /// Its size on disk, for the metrics.
     pub bytes: u64,
 }
@@ -103,6 +105,7 @@ impl Service {
             snapshot_id: manifest.snapshot_id.clone(),
             docs: manifest.docs.clone(),
             path: dir.to_path_buf(),
+            database_url: None,
             bytes: leian_index::snapshot_bytes(dir),
         })
     }
@@ -120,8 +123,10 @@ impl Service {
             docs: engine.store().stats(),
             engine,
             snapshot_id,
-            // Not a folder: nothing to reload from, update in place or keep batch jobs beside.
+            // Not a folder: nothing to update in place or keep batch jobs beside (a reload opens
+            // the cluster again: a library published since is served with its model).
             path: PathBuf::new(),
+            database_url: Some(url.to_string()),
             bytes: 0,
         })
     }
@@ -134,7 +139,24 @@ impl Service {
             engine,
             snapshot_id: snapshot_id.to_string(),
             path: PathBuf::new(),
+            database_url: None,
             bytes: 0,
+        }
+    }
+
+    /// What a reload opens again: the snapshot folder, or the cluster's URL.
+    pub fn source(&self) -> PathBuf {
+        match &self.database_url {
+            Some(url) => PathBuf::from(url),
+            None => self.path.clone(),
+        }
+    }
+
+    /// Where it serves from, for people: the folder, or the cluster's URL without its password.
+    pub fn source_display(&self) -> String {
+        match &self.database_url {
+            Some(url) => leian_pg::redacted(url),
+            None => self.path.display().to_string(),
         }
     }
 
