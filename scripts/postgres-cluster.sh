@@ -362,6 +362,8 @@ setup_coordinator() {
   sql+="CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
   # The partitioned tables have a vector column, and <=> is parsed here before it is shipped.
   sql+="CREATE EXTENSION IF NOT EXISTS vector;"
+  # Dense searches run whole on each shard through dblink (postgres_fdw would fetch the vectors).
+  sql+="CREATE EXTENSION IF NOT EXISTS dblink;"
   for ((i = 1; i <= SHARDS; i++)); do
     shard=shard$i
     sport=$(node_port "$(shard_primary "$shard")")

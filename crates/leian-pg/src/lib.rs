@@ -116,6 +116,9 @@ pub struct PgStore {
     partitions: Vec<Partition>,
     dense: Option<DenseInfo>,
     snapshot_id: String,
+    /// The coordinator has dblink (`scripts/postgres-cluster.sh up` installs it): dense searches
+    /// run whole on the shards.
+    dblink: bool,
     totals: RwLock<Totals>,
     document_frequencies: Mutex<HashMap<(String, String), u64>>,
     statute_catalog: OnceLock<Arc<StatuteCatalog>>,
@@ -162,12 +165,16 @@ impl PgStore {
             .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
             .and_then(|v| v["snapshot_id"].as_str().map(|s| format!("postgres:{s}")))
             .unwrap_or_else(|| "postgres:empty".to_string());
+        let dblink = client
+            .query_opt("SELECT 1 FROM pg_extension WHERE extname = 'dblink'", &[])?
+            .is_some();
         drop(client);
         let store = PgStore {
             pool: Some(pool),
             partitions,
             dense,
             snapshot_id,
+            dblink,
             totals: RwLock::default(),
             document_frequencies: Mutex::default(),
             statute_catalog: OnceLock::new(),
@@ -723,11 +730,27 @@ impl Store for PgStore {
         };
         let passages = limit * PASSAGES_PER_DOCUMENT;
         let rows = self.across_shards(|p| {
-            format!(
-                "SELECT id, emb <#> {vector} AS distance FROM {table}_{} WHERE {conditions} \
-                 ORDER BY emb <#> {vector} LIMIT {passages}",
-                p.suffix
-            )
+            if self.dblink {
+                // postgres_fdw sends ORDER BY … LIMIT to the shard but computes the distance in
+                // the select list here, fetching every candidate's vector (2 KB each, 100–150 ms
+                // of a hybrid request). Through dblink the shard runs the whole statement on its
+                // own tables (the names schema.sql gives them) and sends (id, distance).
+                let remote = format!(
+                    "SELECT id, emb <#> {vector} AS distance FROM {table} WHERE {conditions} \
+                     ORDER BY emb <#> {vector} LIMIT {passages}"
+                );
+                format!(
+                    "SELECT id, distance FROM dblink({}, {}) AS t(id text, distance float8)",
+                    sql::literal(&p.shard),
+                    sql::literal(&remote)
+                )
+            } else {
+                format!(
+                    "SELECT id, emb <#> {vector} AS distance FROM {table}_{} WHERE {conditions} \
+                     ORDER BY emb <#> {vector} LIMIT {passages}",
+                    p.suffix
+                )
+            }
         })?;
         // <#> is the negated inner product; a document scores its best passage.
         let mut by_document: HashMap<String, f32> = HashMap::new();
