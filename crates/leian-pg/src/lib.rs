@@ -146,23 +146,15 @@ impl PgStore {
             detail: e.to_string(),
         })?;
         let partitions = read_partitions(&mut client)?;
-        let meta = |client: &mut postgres::Client, key: &str| -> Result<Option<String>, PgError> {
-            Ok(client
-                .query_opt("SELECT value::text FROM leian_meta WHERE key = $1", &[&key])?
-                .map(|row| row.get(0)))
-        };
-        let analyzer = meta(&mut client, "analyzer")?
-            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok());
-        check_analyzer(analyzer.as_ref())?;
+        check_analyzer(read_meta(&mut client, "analyzer")?.as_ref())?;
         let dense =
-            match meta(&mut client, "dense")? {
-                Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+            match read_meta(&mut client, "dense")? {
+                Some(value) => Some(serde_json::from_value(value).map_err(|e| {
                     PgError::Schema(format!("leian_meta 中的向量信息无法读取：{e}"))
                 })?),
                 None => None,
             };
-        let snapshot_id = meta(&mut client, "source")?
-            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+        let snapshot_id = read_meta(&mut client, "source")?
             .and_then(|v| v["snapshot_id"].as_str().map(|s| format!("postgres:{s}")))
             .unwrap_or_else(|| "postgres:empty".to_string());
         let dblink = client
@@ -630,6 +622,16 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
+/// The value kept under `key` in `leian_meta` (what the library was loaded with).
+pub(crate) fn read_meta(
+    client: &mut postgres::Client,
+    key: &str,
+) -> Result<Option<serde_json::Value>, PgError> {
+    Ok(client
+        .query_opt("SELECT value::text FROM leian_meta WHERE key = $1", &[&key])?
+        .and_then(|row| serde_json::from_str(row.get::<_, &str>(0)).ok()))
+}
+
 /// Refuses a library whose documents were cut by another analyzer than this program's: their
 /// postings would not match the query's terms.
 pub(crate) fn check_analyzer(found: Option<&serde_json::Value>) -> Result<(), PgError> {
@@ -729,27 +731,25 @@ impl Store for PgStore {
             ("passages", conditions)
         };
         let passages = limit * PASSAGES_PER_DOCUMENT;
+        let nearest = |from: &str| {
+            format!(
+                "SELECT id, emb <#> {vector} AS distance FROM {from} WHERE {conditions} \
+                 ORDER BY emb <#> {vector} LIMIT {passages}"
+            )
+        };
         let rows = self.across_shards(|p| {
             if self.dblink {
                 // postgres_fdw sends ORDER BY … LIMIT to the shard but computes the distance in
                 // the select list here, fetching every candidate's vector (2 KB each, 100–150 ms
                 // of a hybrid request). Through dblink the shard runs the whole statement on its
                 // own tables (the names schema.sql gives them) and sends (id, distance).
-                let remote = format!(
-                    "SELECT id, emb <#> {vector} AS distance FROM {table} WHERE {conditions} \
-                     ORDER BY emb <#> {vector} LIMIT {passages}"
-                );
                 format!(
                     "SELECT id, distance FROM dblink({}, {}) AS t(id text, distance float8)",
                     sql::literal(&p.shard),
-                    sql::literal(&remote)
+                    sql::literal(&nearest(table))
                 )
             } else {
-                format!(
-                    "SELECT id, emb <#> {vector} AS distance FROM {table}_{} WHERE {conditions} \
-                     ORDER BY emb <#> {vector} LIMIT {passages}",
-                    p.suffix
-                )
+                nearest(&format!("{table}_{}", p.suffix))
             }
         })?;
         // <#> is the negated inner product; a document scores its best passage.

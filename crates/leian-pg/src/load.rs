@@ -130,10 +130,7 @@ impl Loader {
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<serde_json::Value>, PgError> {
-        Ok(self
-            .client
-            .query_opt("SELECT value::text FROM leian_meta WHERE key = $1", &[&key])?
-            .and_then(|row| serde_json::from_str(row.get::<_, &str>(0)).ok()))
+        crate::read_meta(&mut self.client, key)
     }
 
     fn set_meta(
