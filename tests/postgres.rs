@@ -318,7 +318,21 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
         "facts": "被告人张某于2026年5月在朝阳区某超市盗窃手机一部，价值人民币3000元。"
     });
     std::fs::write(&added, format!("{judgment}\n")).unwrap();
+    // Every document frequency, to see a removal take back exactly what the addition brought.
+    let term_stats = || {
+        cluster.query(
+            0,
+            "SELECT md5(string_agg(field || ':' || term || '=' || df, ',' ORDER BY field, term))
+             FROM term_stats",
+        )
+    };
+    let before_add = term_stats();
     ok(&["add", "--to", &cluster.url, path(&added)]);
+    let after_add = term_stats();
+    assert_ne!(before_add, after_add);
+    // Adding it again replaces it: the statistics count it once.
+    ok(&["add", "--to", &cluster.url, path(&added)]);
+    assert_eq!(term_stats(), after_add);
     cluster.pg_ctl("coordinator", "restart");
     let fetched = http()
         .get(format!("{base}/v1/judgments/pg-test-1"))
@@ -387,6 +401,20 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
     assert_eq!(ids(&restored), full_ids);
 
     ok(&["remove", "--to", &cluster.url, "pg-test-1"]);
+    assert_eq!(
+        term_stats(),
+        before_add,
+        "document frequencies after the removal"
+    );
+    let postings_left: u64 = cluster
+        .query(
+            0,
+            "SELECT (SELECT count(*) FROM postings_p0 WHERE id = 'pg-test-1')
+                  + (SELECT count(*) FROM postings_p1 WHERE id = 'pg-test-1')",
+        )
+        .parse()
+        .unwrap();
+    assert_eq!(postings_left, 0, "postings of the removed judgment");
     let gone = http()
         .get(format!("{base}/v1/judgments/pg-test-1"))
         .send()

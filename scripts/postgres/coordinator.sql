@@ -5,9 +5,11 @@
 -- shards are scanned at once, and extensions 'vector', so pgvector's operators are sent to them).
 -- Every statement is idempotent.
 --
--- Documents, postings and passages are partitioned by a hash of the document id into two
--- partitions, each a foreign table on one shard (schema.sql there); the same id hashes to the same
--- remainder in all three tables, so a document and its postings share a shard. Notes for writers:
+-- Documents and passages are partitioned by a hash of the document id into two partitions, each a
+-- foreign table on one shard (schema.sql there); the same id hashes to the same remainder in both
+-- tables. Postings go in blocks to the shard of their documents (the `_p0`, `_p1` tables below
+-- follow the documents' partitions by name), so a document and its postings share a shard.
+-- Notes for writers:
 -- - A foreign partition takes INSERT and DELETE but not INSERT … ON CONFLICT DO UPDATE: Leian
 --   replaces a document with DELETE then INSERT in one transaction.
 -- - Uniqueness of id holds because the hash sends an id to one shard, whose primary key checks it.
@@ -34,17 +36,26 @@ CREATE FOREIGN TABLE IF NOT EXISTS documents_p0 PARTITION OF documents
 CREATE FOREIGN TABLE IF NOT EXISTS documents_p1 PARTITION OF documents
   FOR VALUES WITH (MODULUS 2, REMAINDER 1) SERVER shard2 OPTIONS (table_name 'documents');
 
-CREATE TABLE IF NOT EXISTS postings (
-  field text NOT NULL,
-  term  text NOT NULL,
-  id    text NOT NULL,
-  tf    integer NOT NULL,
-  len   integer NOT NULL
-) PARTITION BY HASH (id);
-CREATE FOREIGN TABLE IF NOT EXISTS postings_p0 PARTITION OF postings
-  FOR VALUES WITH (MODULUS 2, REMAINDER 0) SERVER shard1 OPTIONS (table_name 'postings');
-CREATE FOREIGN TABLE IF NOT EXISTS postings_p1 PARTITION OF postings
-  FOR VALUES WITH (MODULUS 2, REMAINDER 1) SERVER shard2 OPTIONS (table_name 'postings');
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS block bigint;
+
+-- Postings: written per shard as blocks (schema.sql), read as one row per posting. Not partitioned
+-- tables: the loader sends a block to the shard its documents went to. Earlier releases had a
+-- partitioned table of a row per posting here (see schema.sql).
+DROP TABLE IF EXISTS postings;
+CREATE FOREIGN TABLE IF NOT EXISTS posting_blocks_p0
+  (field text, term text, block bigint, ids text[], tfs integer[], lens integer[])
+  SERVER shard1 OPTIONS (table_name 'posting_blocks');
+CREATE FOREIGN TABLE IF NOT EXISTS posting_blocks_p1
+  (field text, term text, block bigint, ids text[], tfs integer[], lens integer[])
+  SERVER shard2 OPTIONS (table_name 'posting_blocks');
+CREATE FOREIGN TABLE IF NOT EXISTS postings_p0
+  (field text, term text, block bigint, id text, tf integer, len integer)
+  SERVER shard1 OPTIONS (table_name 'posting_list');
+CREATE FOREIGN TABLE IF NOT EXISTS postings_p1
+  (field text, term text, block bigint, id text, tf integer, len integer)
+  SERVER shard2 OPTIONS (table_name 'posting_list');
+-- One number per write transaction: the block its postings form on each shard.
+CREATE SEQUENCE IF NOT EXISTS posting_block_numbers;
 
 CREATE TABLE IF NOT EXISTS passages (
   id      text NOT NULL,

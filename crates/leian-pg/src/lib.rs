@@ -147,6 +147,7 @@ impl PgStore {
         })?;
         let partitions = read_partitions(&mut client)?;
         check_analyzer(read_meta(&mut client, "analyzer")?.as_ref())?;
+        check_postings_layout(&mut client)?;
         let dense =
             match read_meta(&mut client, "dense")? {
                 Some(value) => Some(serde_json::from_value(value).map_err(|e| {
@@ -644,6 +645,27 @@ pub(crate) fn check_analyzer(found: Option<&serde_json::Value>) -> Result<(), Pg
         }
         _ => Ok(()),
     }
+}
+
+/// Refuses a library whose postings an earlier release wrote as one row each (they are not read
+/// any more): it must be written again.
+pub(crate) fn check_postings_layout(client: &mut postgres::Client) -> Result<(), PgError> {
+    if read_meta(client, "postings")?
+        .as_ref()
+        .and_then(|v| v.as_str())
+        == Some(load::POSTINGS_LAYOUT)
+    {
+        return Ok(());
+    }
+    let documents: i64 = client
+        .query_one("SELECT coalesce(sum(docs), 0)::int8 FROM kind_counts", &[])?
+        .get(0);
+    if documents == 0 {
+        return Ok(());
+    }
+    Err(PgError::Schema(
+        "集群中的文书由旧版本写入（每条倒排一行），本程序按块读取倒排：请用 leian index --to 重新写入全部文书".into(),
+    ))
 }
 
 impl Drop for PgStore {

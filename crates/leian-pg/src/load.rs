@@ -5,14 +5,18 @@
 //! postings and the corpus-wide statistics together, so the statistics always count exactly the
 //! documents committed, and a copy interrupted between two chunks resumes where it stopped.
 
-use crate::{PgError, describe, read_partitions};
+use crate::{Partition, PgError, describe, read_partitions};
 use leian_core::{Document, Kind};
 use leian_index::{IndexRows, RowBuilder, Snapshot};
 use postgres::{NoTls, Transaction};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write;
 
-/// Documents per transaction of a snapshot copy.
-const DOCUMENTS_PER_CHUNK: usize = 2_000;
+/// Documents per transaction of a snapshot copy: also the documents of one block of postings, so
+/// a term has a row per this many documents on each shard.
+const DOCUMENTS_PER_CHUNK: usize = 5_000;
+/// The `postings` value of `leian_meta`: postings stored as blocks (scripts/postgres/schema.sql).
+pub(crate) const POSTINGS_LAYOUT: &str = "blocks";
 /// Documents whose passages go in one transaction.
 const VECTOR_DOCUMENTS_PER_CHUNK: usize = 1_000;
 
@@ -110,9 +114,77 @@ struct DocumentColumns {
     docs: Vec<String>,
 }
 
+impl DocumentColumns {
+    fn push(&mut self, row: &IndexRows) {
+        self.ids.push(row.id.clone());
+        self.kinds.push(row.kind.as_str().to_string());
+        self.tags.push(row.tags.join("\u{1f}"));
+        self.years
+            .push(row.year.and_then(|y| i32::try_from(y).ok()));
+        let lengths: serde_json::Map<String, serde_json::Value> = row
+            .fields
+            .iter()
+            .map(|f| (f.field.to_string(), f.tokens.into()))
+            .collect();
+        self.lengths
+            .push(serde_json::Value::Object(lengths).to_string());
+        self.docs.push(row.document_json.clone());
+    }
+}
+
+/// One shard's block of postings: per (field, term) the documents, frequencies and lengths,
+/// each list joined into one text (an array of arrays would have to be rectangular).
+#[derive(Default)]
+struct PostingBlocks {
+    lists: BTreeMap<(&'static str, String), (String, String, String)>,
+}
+
+impl PostingBlocks {
+    fn add(&mut self, row: &IndexRows) {
+        for field in &row.fields {
+            for (term, tf) in &field.terms {
+                let (ids, tfs, lens) = self.lists.entry((field.field, term.clone())).or_default();
+                if !ids.is_empty() {
+                    ids.push('\u{1f}');
+                    tfs.push(',');
+                    lens.push(',');
+                }
+                ids.push_str(&row.id);
+                let _ = write!(tfs, "{tf}");
+                let _ = write!(lens, "{}", field.scored_length);
+            }
+        }
+    }
+
+    fn insert(self, tx: &mut Transaction<'_>, suffix: &str, block: i64) -> Result<(), PgError> {
+        let mut columns: [Vec<String>; 5] = Default::default();
+        for ((field, term), (ids, tfs, lens)) in self.lists {
+            for (column, value) in columns
+                .iter_mut()
+                .zip([field.to_string(), term, ids, tfs, lens])
+            {
+                column.push(value);
+            }
+        }
+        let [fields, terms, ids, tfs, lens] = &columns;
+        tx.execute(
+            &format!(
+                "INSERT INTO posting_blocks_{suffix} (field, term, block, ids, tfs, lens)
+                 SELECT f, t, $1, string_to_array(i, chr(31)),
+                        string_to_array(tf, ',')::int4[], string_to_array(l, ',')::int4[]
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                   AS u(f, t, i, tf, l)"
+            ),
+            &[&block, fields, terms, ids, tfs, lens],
+        )?;
+        Ok(())
+    }
+}
+
 /// A connection to the coordinator for writing.
 pub struct Loader {
     client: postgres::Client,
+    partitions: Vec<Partition>,
     rows: RowBuilder,
 }
 
@@ -122,9 +194,10 @@ impl Loader {
             url: crate::redacted(url),
             detail: describe(&e),
         })?;
-        read_partitions(&mut client)?;
+        let partitions = read_partitions(&mut client)?;
         Ok(Loader {
             client,
+            partitions,
             rows: RowBuilder::default(),
         })
     }
@@ -158,7 +231,8 @@ impl Loader {
         let source = serde_json::json!({"snapshot_id": manifest.snapshot_id, "complete": false});
         let resuming = self
             .meta("source")?
-            .is_some_and(|s| s["snapshot_id"] == source["snapshot_id"] && s["complete"] == false);
+            .is_some_and(|s| s["snapshot_id"] == source["snapshot_id"] && s["complete"] == false)
+            && self.meta("postings")? == Some(POSTINGS_LAYOUT.into());
         let mut counts = LoadCounts::default();
         let mut present: HashSet<String> = HashSet::new();
         if resuming {
@@ -167,12 +241,19 @@ impl Loader {
             }
             counts.resumed = present.len() as u64;
         } else {
+            let blocks: Vec<String> = self
+                .partitions
+                .iter()
+                .map(|p| format!(", posting_blocks_{}", p.suffix))
+                .collect();
             let mut tx = self.client.transaction()?;
-            tx.batch_execute(
-                "TRUNCATE documents, postings, passages;
+            tx.batch_execute(&format!(
+                "TRUNCATE documents, passages{};
                  TRUNCATE term_stats, field_totals, kind_counts;
-                 DELETE FROM leian_meta;",
-            )?;
+                 DELETE FROM leian_meta;
+                 ALTER SEQUENCE posting_block_numbers RESTART;",
+                blocks.concat()
+            ))?;
             Self::set_meta(&mut tx, "source", &source)?;
             Self::set_meta(
                 &mut tx,
@@ -192,10 +273,9 @@ impl Loader {
                 Kind::Judgment => counts.judgments += 1,
                 Kind::Statute => counts.statutes += 1,
             }
-            let rows = self.rows.rows(&document)?;
-            batches.push(rows, |chunk| self.write_documents(chunk, false))
+            batches.push(document, |chunk| self.write_new_documents(chunk))
         });
-        batches.finish(walked, |chunk| self.write_documents(chunk, false))?;
+        batches.finish(walked, |chunk| self.write_new_documents(chunk))?;
 
         if let (Some(vectors), Some(info)) = (snapshot.vectors(), &manifest.dense) {
             counts.passages = self.copy_vectors(vectors, info, progress)?;
@@ -210,10 +290,10 @@ impl Loader {
         Ok(counts)
     }
 
-    /// Rewrites each shard's postings in (field, term) order, as a posting list is stored: loaded
-    /// in document order, one term's postings lay on as many heap pages as it has documents (at
-    /// 100,000 judgments a search read 24,000 pages; after this, 900, and took a quarter of the
-    /// time). CLUSTER is not sent through postgres_fdw, so this connects to each shard with the
+    /// Rewrites each shard's blocks of postings in (field, term) order, as a posting list is
+    /// stored: loaded block after block, one term's rows lie on as many heap pages as there are
+    /// blocks (with a row per posting, at 100,000 judgments a search read 24,000 pages before
+    /// this and 900 after, and took a quarter of the time). CLUSTER is not sent through postgres_fdw, so this connects to each shard with the
     /// coordinator's foreign server and user mapping options; a shard it cannot reach is only
     /// reported (its searches are correct, only slower).
     fn cluster_postings(&mut self) -> Result<(), PgError> {
@@ -246,8 +326,8 @@ impl Loader {
             let done = config.connect(NoTls).and_then(|mut shard_client| {
                 shard_client.batch_execute(
                     "SET maintenance_work_mem = '512MB';
-                     CLUSTER postings USING postings_pkey;
-                     ANALYZE documents, postings, passages;",
+                     CLUSTER posting_blocks USING posting_blocks_pkey;
+                     ANALYZE documents, posting_blocks, passages;",
                 )
             });
             if let Err(e) = done {
@@ -258,8 +338,8 @@ impl Loader {
                 );
             }
         }
-        self.client
-            .batch_execute("ANALYZE documents, postings, passages")?;
+        // Not the postings: postgres_fdw would fetch every posting of the shards' views to sample.
+        self.client.batch_execute("ANALYZE documents, passages")?;
         Ok(())
     }
 
@@ -334,9 +414,38 @@ impl Loader {
         Ok(())
     }
 
+    /// Writes documents not in the cluster, cutting their text on every core (the analyzer is most
+    /// of a copy's time on the loader's side).
+    fn write_new_documents(&mut self, documents: &[Document]) -> Result<(), PgError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = documents.len().div_ceil(threads).max(1);
+        let builder = &self.rows;
+        let rows: Vec<IndexRows> = std::thread::scope(|scope| {
+            let parts: Vec<_> = documents
+                .chunks(per_thread)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|d| builder.rows(d))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .map(|part| part.join().expect("the analyzer does not panic"))
+                .collect::<Result<Vec<Vec<_>>, _>>()
+        })
+        .map_err(|e| PgError::Schema(e.to_string()))?
+        .into_iter()
+        .flatten()
+        .collect();
+        self.write_documents(&rows, false)
+    }
+
     /// Writes documents and their postings, with the statistics they add, in one transaction;
     /// with `replace`, documents of the same ids are removed first (and their statistics taken
-    /// back).
+    /// back). The postings form one block on each shard the documents went to.
     fn write_documents(&mut self, rows: &[IndexRows], replace: bool) -> Result<(), PgError> {
         if rows.is_empty() {
             return Ok(());
@@ -347,39 +456,17 @@ impl Loader {
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             Self::take_back(&mut tx, &ids, &mut delta)?;
         }
+        let block: i64 = tx
+            .query_one("SELECT nextval('posting_block_numbers')", &[])?
+            .get(0);
         let mut columns = DocumentColumns::default();
-        let (mut fields, mut terms, mut ids, mut tfs, mut lens) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for row in rows {
             delta.add(row);
-            columns.ids.push(row.id.clone());
-            columns.kinds.push(row.kind.as_str().to_string());
-            columns.tags.push(row.tags.join("\u{1f}"));
-            columns
-                .years
-                .push(row.year.and_then(|y| i32::try_from(y).ok()));
-            let lengths: serde_json::Map<String, serde_json::Value> = row
-                .fields
-                .iter()
-                .map(|f| (f.field.to_string(), f.tokens.into()))
-                .collect();
-            columns
-                .lengths
-                .push(serde_json::Value::Object(lengths).to_string());
-            columns.docs.push(row.document_json.clone());
-            for field in &row.fields {
-                for (term, tf) in &field.terms {
-                    fields.push(field.field.to_string());
-                    terms.push(term.clone());
-                    ids.push(row.id.clone());
-                    tfs.push(*tf as i32);
-                    lens.push(field.scored_length as i32);
-                }
-            }
+            columns.push(row);
         }
         tx.execute(
-            "INSERT INTO documents (id, kind, tags, year, lengths, doc)
-             SELECT id, kind, string_to_array(tags, chr(31)), year, lengths::jsonb, doc::jsonb
+            "INSERT INTO documents (id, kind, tags, year, lengths, doc, block)
+             SELECT id, kind, string_to_array(tags, chr(31)), year, lengths::jsonb, doc::jsonb, $7
              FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::text[])
                AS u(id, kind, tags, year, lengths, doc)",
             &[
@@ -389,16 +476,46 @@ impl Loader {
                 &columns.years,
                 &columns.lengths,
                 &columns.docs,
+                &block,
             ],
         )?;
-        tx.execute(
-            "INSERT INTO postings (field, term, id, tf, len)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int4[])",
-            &[&fields, &terms, &ids, &tfs, &lens],
-        )?;
+        let partition_of = Self::partitions_of(&mut tx, &columns.ids)?;
+        let mut blocks: BTreeMap<&str, PostingBlocks> = BTreeMap::new();
+        for row in rows {
+            let Some(suffix) = partition_of.get(&row.id) else {
+                return Err(PgError::Schema(format!(
+                    "文书 {} 写入后在各分区中都找不到",
+                    row.id
+                )));
+            };
+            blocks.entry(suffix).or_default().add(row);
+        }
+        for (suffix, postings) in blocks {
+            postings.insert(&mut tx, suffix, block)?;
+        }
         delta.apply(&mut tx)?;
+        Loader::set_meta(
+            &mut tx,
+            "postings",
+            &serde_json::Value::String(POSTINGS_LAYOUT.into()),
+        )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The partition (its suffix, `p0`) each of the documents `ids` was written to.
+    fn partitions_of(
+        tx: &mut Transaction<'_>,
+        ids: &[String],
+    ) -> Result<HashMap<String, String>, PgError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for row in tx.query(
+            "SELECT id, tableoid::regclass::text FROM documents WHERE id = ANY($1)",
+            &[&ids],
+        )? {
+            found.insert(row.get(0), partition_suffix(row.get(1)).to_string());
+        }
+        Ok(found)
     }
 
     /// Deletes the documents `ids` (their postings and passages too), counting in `delta` the
@@ -409,15 +526,17 @@ impl Loader {
         delta: &mut StatsDelta,
     ) -> Result<Vec<String>, PgError> {
         let found = tx.query(
-            "SELECT id, kind, lengths::text FROM documents WHERE id = ANY($1)",
+            "SELECT id, kind, lengths::text, block, tableoid::regclass::text
+             FROM documents WHERE id = ANY($1)",
             &[&ids],
         )?;
         if found.is_empty() {
             return Ok(Vec::new());
         }
         let mut removed = Vec::new();
+        let mut by_block: BTreeMap<(String, i64), Vec<String>> = BTreeMap::new();
         for row in &found {
-            removed.push(row.get::<_, String>(0));
+            let id: String = row.get(0);
             let kind: &str = row.get(1);
             let kind = if kind == Kind::Statute.as_str() {
                 Kind::Statute
@@ -430,21 +549,66 @@ impl Loader {
             for (field, tokens) in lengths {
                 *delta.field_tokens.entry(field).or_default() -= tokens;
             }
+            if let Some(block) = row.get::<_, Option<i64>>(3) {
+                by_block
+                    .entry((partition_suffix(row.get(4)).to_string(), block))
+                    .or_default()
+                    .push(id.clone());
+            }
+            removed.push(id);
         }
-        for row in tx.query(
-            "SELECT field, term FROM postings WHERE id = ANY($1)",
-            &[&removed],
-        )? {
-            let field: String = row.get(0);
-            let Some(field) = leian_index::text_field_name(&field) else {
-                continue;
-            };
-            *delta.terms.entry((field, row.get(1))).or_default() -= 1;
+        for ((suffix, block), ids) in by_block {
+            Self::remove_postings(tx, &suffix, block, &ids, delta)?;
         }
-        tx.execute("DELETE FROM postings WHERE id = ANY($1)", &[&removed])?;
         tx.execute("DELETE FROM passages WHERE id = ANY($1)", &[&removed])?;
         tx.execute("DELETE FROM documents WHERE id = ANY($1)", &[&removed])?;
         Ok(removed)
+    }
+
+    /// Takes the documents `ids` out of their block's rows on one shard, counting the document
+    /// frequencies they took in `delta`.
+    fn remove_postings(
+        tx: &mut Transaction<'_>,
+        suffix: &str,
+        block: i64,
+        ids: &[String],
+        delta: &mut StatsDelta,
+    ) -> Result<(), PgError> {
+        let mut terms: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for row in tx.query(
+            &format!(
+                "SELECT id, field, term FROM postings_{suffix} WHERE block = $1 AND id = ANY($2)"
+            ),
+            &[&block, &ids],
+        )? {
+            let (id, field, term): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+            if let Some(name) = leian_index::text_field_name(&field) {
+                *delta.terms.entry((name, term.clone())).or_default() -= 1;
+            }
+            terms.entry((id, field)).or_default().push(term);
+        }
+        // Each array loses the element at the id's position; every expression is a built-in, so
+        // postgres_fdw sends the whole update to the shard.
+        let update = format!(
+            "UPDATE posting_blocks_{suffix} SET
+               ids = ids[1:array_position(ids, $3) - 1]
+                     || ids[array_position(ids, $3) + 1:cardinality(ids)],
+               tfs = tfs[1:array_position(ids, $3) - 1]
+                     || tfs[array_position(ids, $3) + 1:cardinality(ids)],
+               lens = lens[1:array_position(ids, $3) - 1]
+                      || lens[array_position(ids, $3) + 1:cardinality(ids)]
+             WHERE field = $1 AND term = ANY($2) AND block = $4 AND $3 = ANY(ids)"
+        );
+        for ((id, field), terms) in &terms {
+            tx.execute(&update, &[field, terms, id, &block])?;
+        }
+        tx.execute(
+            &format!(
+                "DELETE FROM posting_blocks_{suffix} WHERE block = $1 AND cardinality(ids) = 0"
+            ),
+            &[&block],
+        )?;
+        Ok(())
     }
 
     /// Adds documents, replacing those with the same ids, with their passage vectors when the
@@ -455,6 +619,7 @@ impl Loader {
         vectors: &HashMap<String, Vec<Vec<f32>>>,
     ) -> Result<LoadCounts, PgError> {
         crate::check_analyzer(self.meta("analyzer")?.as_ref())?;
+        crate::check_postings_layout(&mut self.client)?;
         let mut counts = LoadCounts::default();
         let mut rows = Vec::with_capacity(documents.len());
         for document in documents {
@@ -480,6 +645,7 @@ impl Loader {
 
     /// Removes the documents `ids`; how many were there.
     pub fn remove(&mut self, ids: &[String]) -> Result<LoadCounts, PgError> {
+        crate::check_postings_layout(&mut self.client)?;
         let mut tx = self.client.transaction()?;
         let mut delta = StatsDelta::default();
         let removed = Self::take_back(&mut tx, ids, &mut delta)?;
@@ -498,6 +664,13 @@ impl Loader {
             .meta("dense")?
             .and_then(|value| serde_json::from_value(value).ok()))
     }
+}
+
+/// `p0` of `documents_p0` (a partition's `tableoid::regclass`).
+fn partition_suffix(table: &str) -> &str {
+    table
+        .rsplit_once("documents_")
+        .map_or(table, |(_, suffix)| suffix)
 }
 
 /// Items gathered into transactions of `size` documents while a snapshot is walked, each written
