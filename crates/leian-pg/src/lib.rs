@@ -318,6 +318,104 @@ impl PgStore {
                 Err(e) => return Err(query_error(e)),
             }
         }
+        settle(rows, down)
+    }
+
+    /// Runs `remote` (SQL over a shard's own tables, schema.sql) on every shard at once, through
+    /// dblink's asynchronous calls on one connection per shard that this coordinator session
+    /// keeps (`leian_p0`, …), and returns the rows (`columns` their types). Statements that
+    /// postgres_fdw could not send whole run this way; `dblink(server, sql)` would connect anew
+    /// each time and wait for one shard before asking the next.
+    fn on_every_shard(
+        &self,
+        remote: &str,
+        columns: &str,
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let mut client = self.client()?;
+        let (mut sent, mut down) = (Vec::new(), Vec::new());
+        for partition in &self.partitions {
+            let name = format!("leian_{}", partition.suffix);
+            match send_to_shard(&mut client, &name, &partition.shard, remote) {
+                Ok(()) => sent.push((partition, name)),
+                Err(e) if client.is_closed() => return Err(coordinator_lost(&e)),
+                Err(e) if is_connection_failure(&e) => down.push((partition, describe(&e))),
+                Err(e) => return Err(query_error(e)),
+            }
+        }
+        let results = format!("SELECT * FROM dblink_get_result($1) AS t({columns})");
+        let mut rows = Vec::new();
+        let mut failure = None;
+        for (partition, name) in sent {
+            match client.query(&results, &[&name]) {
+                // dblink wants the empty result that ends the query before the next one.
+                Ok(found) => match client.query(&results, &[&name]) {
+                    Ok(_) => rows.extend(found),
+                    Err(e) => failure = failure.or(Some((partition, e))),
+                },
+                Err(e) => failure = failure.or(Some((partition, e))),
+            }
+        }
+        if let Some((partition, e)) = failure {
+            if client.is_closed() {
+                return Err(coordinator_lost(&e));
+            }
+            // The connections' state is unknown after an error: the next call starts afresh.
+            let _ = client.batch_execute(
+                "SELECT dblink_disconnect(c) FROM unnest(dblink_get_connections()) AS c",
+            );
+            if !is_connection_failure(&e) {
+                return Err(query_error(e));
+            }
+            down.push((partition, describe(&e)));
+        }
+        settle(rows, down)
+    }
+}
+
+/// Sends `sql` on the coordinator's dblink connection `name` to `server`, opening it when this
+/// session has none. A kept connection may lead to a primary since stopped (a replica promoted in
+/// its place): it is opened again once.
+fn send_to_shard(
+    client: &mut postgres::Client,
+    name: &str,
+    server: &str,
+    sql: &str,
+) -> Result<(), postgres::Error> {
+    for _ in 0..2 {
+        client.execute(
+            "SELECT dblink_connect($1, $2)
+             WHERE NOT $1 = ANY(coalesce(dblink_get_connections(), '{}'))",
+            &[&name, &server],
+        )?;
+        // 1 when sent; dblink only notices a failure to send.
+        let sent: i32 = client
+            .query_one("SELECT dblink_send_query($1, $2)", &[&name, &sql])?
+            .get(0);
+        if sent == 1 {
+            return Ok(());
+        }
+        client.execute("SELECT dblink_disconnect($1)", &[&name])?;
+    }
+    // Unsendable twice on a fresh connection: a statement on it raises dblink's reason.
+    client.execute("SELECT dblink_connect($1, $2)", &[&name, &server])?;
+    client.execute("SELECT dblink_exec($1, 'SELECT 1')", &[&name])?;
+    Ok(())
+}
+
+fn coordinator_lost(error: &postgres::Error) -> StoreError {
+    StoreError::Unavailable(format!(
+        "与 PostgreSQL 协调节点的连接中断：{}",
+        describe(error)
+    ))
+}
+
+/// The rows of the live shards, or the error naming the first shard down (unless the request
+/// allows a partial answer).
+fn settle(
+    rows: Vec<postgres::Row>,
+    down: Vec<(&Partition, String)>,
+) -> Result<Vec<postgres::Row>, StoreError> {
+    {
         match down.first() {
             None => Ok(rows),
             Some(_) if leian_core::shards::partial_allowed() => {
@@ -333,8 +431,11 @@ impl PgStore {
             }),
         }
     }
+}
 
-    /// The per-partition BM25 statement over `terms`, or `None` when no term can match.
+impl PgStore {
+    /// The BM25 statement over `terms` for a shard's own tables (through dblink), and the one per
+    /// partition through postgres_fdw; `None` when no term can match.
     fn bm25_statement(
         &self,
         terms: &[(String, f32)],
@@ -343,7 +444,7 @@ impl PgStore {
         totals: &Totals,
         limit: usize,
         only_ids: Option<&[String]>,
-    ) -> Result<Option<impl Fn(&Partition) -> String + use<>>, StoreError> {
+    ) -> Result<Option<(String, impl Fn(&Partition) -> String + use<>)>, StoreError> {
         let kinds = allowed_kinds(filters);
         let mut pairs = Vec::new();
         let mut weights = Vec::new();
@@ -367,6 +468,7 @@ impl PgStore {
         let (mut pair_keys, mut pair_weights) = (Vec::new(), Vec::new());
         let (mut fields_matched, mut terms_matched) = (Vec::new(), Vec::new());
         let mut norms: HashMap<&str, (f32, f32)> = HashMap::new();
+        let mut weighed_pairs = Vec::new();
         for (((field, term), (kind, boost)), df) in pairs.iter().zip(&weights).zip(frequencies) {
             let documents = totals.of_kind(*kind);
             if df == 0 || documents == 0 {
@@ -386,9 +488,17 @@ impl PgStore {
                 .copied()
                 .unwrap_or(0) as f32
                 / documents as f32;
-            norms.entry(field.as_str()).or_insert((
+            let (constant, per_token) = *norms.entry(field.as_str()).or_insert((
                 K1 * (1.0 - B),
                 if average > 0.0 { K1 * B / average } else { 0.0 },
+            ));
+            weighed_pairs.push(format!(
+                "({},{},{},{},{})",
+                sql::literal(field),
+                sql::literal(term),
+                sql::float(f64::from(weight)),
+                sql::float(f64::from(constant)),
+                sql::float(f64::from(per_token))
             ));
         }
         if pair_keys.is_empty() {
@@ -434,13 +544,38 @@ impl PgStore {
             "postings"
         };
         let score = format!("sum({weight} * tf / (tf + ({norm_case})))");
-        Ok(Some(move |partition: &Partition| {
+        let through_fdw = move |partition: &Partition| {
             format!(
                 "SELECT id, {score} AS score FROM {table}_{} WHERE {conditions} \
                  GROUP BY id ORDER BY score DESC NULLS LAST, id LIMIT {limit}",
                 partition.suffix
             )
-        }))
+        };
+        // On the shard itself, each block's weight and length norm come from a join with the
+        // query's pairs (once per block row, not looked up per posting).
+        let mut on_shard = format!(
+            "SELECT u.id, sum(w.weight * u.tf / (u.tf + w.c + w.k * u.len)) AS score \
+             FROM (VALUES {}) AS w(field, term, weight, c, k) \
+             JOIN posting_blocks b ON b.field = w.field AND b.term = w.term \
+             CROSS JOIN LATERAL unnest(b.ids, b.tfs, b.lens) AS u(id, tf, len)",
+            weighed_pairs.join(",")
+        );
+        let mut shard_conditions = String::from("TRUE");
+        if push_filter_conditions(&mut shard_conditions, filters) {
+            on_shard.push_str(" JOIN documents d ON d.id = u.id");
+        }
+        if let Some(ids) = only_ids {
+            let _ = write!(
+                shard_conditions,
+                " AND u.id = ANY({})",
+                sql::text_array(ids)
+            );
+        }
+        let _ = write!(
+            on_shard,
+            " WHERE {shard_conditions} GROUP BY u.id ORDER BY score DESC, u.id LIMIT {limit}"
+        );
+        Ok(Some((on_shard, through_fdw)))
     }
 
     fn bm25(
@@ -455,12 +590,16 @@ impl PgStore {
             return Ok(Vec::new());
         }
         let totals = self.current_totals()?;
-        let Some(statement) =
+        let Some((on_shard, through_fdw)) =
             self.bm25_statement(terms, boosts, filters, &totals, limit, only_ids)?
         else {
             return Ok(Vec::new());
         };
-        let rows = self.across_shards(statement)?;
+        let rows = if self.dblink {
+            self.on_every_shard(&on_shard, "id text, score float8")?
+        } else {
+            self.across_shards(through_fdw)?
+        };
         Ok(best(
             rows.into_iter()
                 .map(|row| Candidate {
@@ -759,21 +898,14 @@ impl Store for PgStore {
                  ORDER BY emb <#> {vector} LIMIT {passages}"
             )
         };
-        let rows = self.across_shards(|p| {
-            if self.dblink {
-                // postgres_fdw sends ORDER BY … LIMIT to the shard but computes the distance in
-                // the select list here, fetching every candidate's vector (2 KB each, 100–150 ms
-                // of a hybrid request). Through dblink the shard runs the whole statement on its
-                // own tables (the names schema.sql gives them) and sends (id, distance).
-                format!(
-                    "SELECT id, distance FROM dblink({}, {}) AS t(id text, distance float8)",
-                    sql::literal(&p.shard),
-                    sql::literal(&nearest(table))
-                )
-            } else {
-                nearest(&format!("{table}_{}", p.suffix))
-            }
-        })?;
+        // postgres_fdw sends ORDER BY … LIMIT to the shard but computes the distance in the select
+        // list here, fetching every candidate's vector (2 KB each, 100–150 ms of a hybrid request):
+        // through dblink the shard runs the whole statement on its own tables.
+        let rows = if self.dblink {
+            self.on_every_shard(&nearest(table), "id text, distance float8")?
+        } else {
+            self.across_shards(|p| nearest(&format!("{table}_{}", p.suffix)))?
+        };
         // <#> is the negated inner product; a document scores its best passage.
         let mut by_document: HashMap<String, f32> = HashMap::new();
         for row in rows {
