@@ -90,6 +90,13 @@ struct Partition {
     shard: String,
 }
 
+/// A BM25 search as SQL: for a shard's own tables (sent through dblink), and per partition
+/// through postgres_fdw.
+struct Bm25Sql {
+    on_shard: String,
+    through_fdw: Box<dyn Fn(&Partition) -> String>,
+}
+
 /// Corpus-wide counts BM25 needs, read from the coordinator.
 #[derive(Debug, Clone, Default)]
 struct Totals {
@@ -444,7 +451,7 @@ impl PgStore {
         totals: &Totals,
         limit: usize,
         only_ids: Option<&[String]>,
-    ) -> Result<Option<(String, impl Fn(&Partition) -> String + use<>)>, StoreError> {
+    ) -> Result<Option<Bm25Sql>, StoreError> {
         let kinds = allowed_kinds(filters);
         let mut pairs = Vec::new();
         let mut weights = Vec::new();
@@ -575,7 +582,10 @@ impl PgStore {
             on_shard,
             " WHERE {shard_conditions} GROUP BY u.id ORDER BY score DESC, u.id LIMIT {limit}"
         );
-        Ok(Some((on_shard, through_fdw)))
+        Ok(Some(Bm25Sql {
+            on_shard,
+            through_fdw: Box::new(through_fdw),
+        }))
     }
 
     fn bm25(
@@ -590,15 +600,15 @@ impl PgStore {
             return Ok(Vec::new());
         }
         let totals = self.current_totals()?;
-        let Some((on_shard, through_fdw)) =
+        let Some(statement) =
             self.bm25_statement(terms, boosts, filters, &totals, limit, only_ids)?
         else {
             return Ok(Vec::new());
         };
         let rows = if self.dblink {
-            self.on_every_shard(&on_shard, "id text, score float8")?
+            self.on_every_shard(&statement.on_shard, "id text, score float8")?
         } else {
-            self.across_shards(through_fdw)?
+            self.across_shards(&*statement.through_fdw)?
         };
         Ok(best(
             rows.into_iter()
