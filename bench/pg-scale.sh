@@ -9,6 +9,8 @@
 #      concurrency 1 and 8: p50 / p99 and requests/s, and the cluster's ratio to the embedded engine.
 # Usage: bench/pg-scale.sh [N] [WORK_DIR]   (WORK_DIR default ../leian-scale, shared with scale.sh)
 #   LEIAN_PG_BENCH_KEEP=1   leave the cluster running (it is taken down by default; its data stays)
+#   LEIAN_PG_BENCH_SECONDS  seconds per timing run at most (default 600; at 1M a cluster request
+#                           takes seconds)
 # Writes WORK_DIR/pg-scale-N.json and prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +44,7 @@ time_server() { # NAME PORT ARGS...: load_bench at concurrency 1 and 8 against a
   wait_until_ready "$port" 600
   for c in 1 8; do
     "$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes bm25 \
-      --concurrency "$c" --requests 500 --seconds 600 --json >"$work/pg-http-$name-c$c.json"
+      --concurrency "$c" --requests 500 --seconds "${LEIAN_PG_BENCH_SECONDS:-600}" --json >"$work/pg-http-$name-c$c.json"
   done
   kill "$server"
   wait "$server" 2>/dev/null || true
