@@ -311,10 +311,7 @@ impl PgStore {
         // The coordinator's own connection lost: no shard is to blame, and asking each partition
         // on a closed connection would name the first.
         if client.is_closed() {
-            return Err(StoreError::Unavailable(format!(
-                "与 PostgreSQL 协调节点的连接中断：{}",
-                describe(&error)
-            )));
+            return Err(coordinator_lost(&error));
         }
         let mut rows = Vec::new();
         let mut down = Vec::new();
@@ -377,70 +374,7 @@ impl PgStore {
         }
         settle(rows, down)
     }
-}
 
-/// Sends `sql` on the coordinator's dblink connection `name` to `server`, opening it when this
-/// session has none. A kept connection may lead to a primary since stopped (a replica promoted in
-/// its place): it is opened again once.
-fn send_to_shard(
-    client: &mut postgres::Client,
-    name: &str,
-    server: &str,
-    sql: &str,
-) -> Result<(), postgres::Error> {
-    for _ in 0..2 {
-        client.execute(
-            "SELECT dblink_connect($1, $2)
-             WHERE NOT $1 = ANY(coalesce(dblink_get_connections(), '{}'))",
-            &[&name, &server],
-        )?;
-        // 1 when sent; dblink only notices a failure to send.
-        let sent: i32 = client
-            .query_one("SELECT dblink_send_query($1, $2)", &[&name, &sql])?
-            .get(0);
-        if sent == 1 {
-            return Ok(());
-        }
-        client.execute("SELECT dblink_disconnect($1)", &[&name])?;
-    }
-    // Unsendable twice on a fresh connection: a statement on it raises dblink's reason.
-    client.execute("SELECT dblink_connect($1, $2)", &[&name, &server])?;
-    client.execute("SELECT dblink_exec($1, 'SELECT 1')", &[&name])?;
-    Ok(())
-}
-
-fn coordinator_lost(error: &postgres::Error) -> StoreError {
-    StoreError::Unavailable(format!(
-        "与 PostgreSQL 协调节点的连接中断：{}",
-        describe(error)
-    ))
-}
-
-/// The rows of the live shards, or the error naming the first shard down (unless the request
-/// allows a partial answer).
-fn settle(
-    rows: Vec<postgres::Row>,
-    down: Vec<(&Partition, String)>,
-) -> Result<Vec<postgres::Row>, StoreError> {
-    {
-        match down.first() {
-            None => Ok(rows),
-            Some(_) if leian_core::shards::partial_allowed() => {
-                for (partition, detail) in &down {
-                    tracing::warn!(shard = %partition.shard, %detail, "shard left out of a partial answer");
-                    leian_core::shards::note_missing(&partition.shard);
-                }
-                Ok(rows)
-            }
-            Some((partition, detail)) => Err(StoreError::ShardUnavailable {
-                shard: partition.shard.clone(),
-                detail: detail.clone(),
-            }),
-        }
-    }
-}
-
-impl PgStore {
     /// The BM25 statement over `terms` for a shard's own tables (through dblink), and the one per
     /// partition through postgres_fdw; `None` when no term can match.
     fn bm25_statement(
@@ -646,6 +580,65 @@ impl PgStore {
             .into_iter()
             .map(|row| (row.get(0), row.get(1)))
             .collect())
+    }
+}
+
+/// Sends `sql` on the coordinator's dblink connection `name` to `server`, opening it when this
+/// session has none. A kept connection may lead to a primary since stopped (a replica promoted in
+/// its place): it is opened again once.
+fn send_to_shard(
+    client: &mut postgres::Client,
+    name: &str,
+    server: &str,
+    sql: &str,
+) -> Result<(), postgres::Error> {
+    for _ in 0..2 {
+        client.execute(
+            "SELECT dblink_connect($1, $2)
+             WHERE NOT $1 = ANY(coalesce(dblink_get_connections(), '{}'))",
+            &[&name, &server],
+        )?;
+        // 1 when sent; dblink only notices a failure to send.
+        let sent: i32 = client
+            .query_one("SELECT dblink_send_query($1, $2)", &[&name, &sql])?
+            .get(0);
+        if sent == 1 {
+            return Ok(());
+        }
+        client.execute("SELECT dblink_disconnect($1)", &[&name])?;
+    }
+    // Unsendable twice on a fresh connection: a statement on it raises dblink's reason.
+    client.execute("SELECT dblink_connect($1, $2)", &[&name, &server])?;
+    client.execute("SELECT dblink_exec($1, 'SELECT 1')", &[&name])?;
+    Ok(())
+}
+
+fn coordinator_lost(error: &postgres::Error) -> StoreError {
+    StoreError::Unavailable(format!(
+        "与 PostgreSQL 协调节点的连接中断：{}",
+        describe(error)
+    ))
+}
+
+/// The rows of the live shards, or the error naming the first shard down (unless the request
+/// allows a partial answer).
+fn settle(
+    rows: Vec<postgres::Row>,
+    down: Vec<(&Partition, String)>,
+) -> Result<Vec<postgres::Row>, StoreError> {
+    match down.first() {
+        None => Ok(rows),
+        Some(_) if leian_core::shards::partial_allowed() => {
+            for (partition, detail) in &down {
+                tracing::warn!(shard = %partition.shard, %detail, "shard left out of a partial answer");
+                leian_core::shards::note_missing(&partition.shard);
+            }
+            Ok(rows)
+        }
+        Some((partition, detail)) => Err(StoreError::ShardUnavailable {
+            shard: partition.shard.clone(),
+            detail: detail.clone(),
+        }),
     }
 }
 
