@@ -129,7 +129,8 @@ struct CircumstanceRule {
 const RULES: &[CircumstanceRule] = &[
     CircumstanceRule {
         name: "自首",
-        pattern: "投案自首|自动投案|主动投案|自首",
+        // `到派出所投案`, `至公安机关投案`: going to the authorities is 自动投案 (Art. 67).
+        pattern: "投案自首|自动投案|主动投案|自首|(?:到|至|赴|向)[^。；，、]{1,12}?投案",
     },
     CircumstanceRule {
         name: "坦白",
@@ -1197,6 +1198,12 @@ mod tests {
         assert!(circumstance(&a, "从犯").is_some());
         let a = analyze_text("在惠某县岐石镇华清村路段从犯罪嫌疑人钟某、龚某驾乘的小车上查获毒品");
         assert!(circumstance(&a, "从犯").is_none());
+        // judge-1596ded5: going to a police station is 自动投案 without the word.
+        let a =
+            analyze_text("2018年1月16日上午，被告人水毅伟至天山路派出所投案，并如实供述上述事实。");
+        assert!(!circumstance(&a, "自首").unwrap().negated);
+        let a = analyze_text("被告人未到公安机关投案，系被抓获归案。");
+        assert!(circumstance(&a, "自首").unwrap().negated);
         // Denials.
         let a = analyze_text("被告人至今未取得被害人的谅解，且拒不退赃。");
         assert!(circumstance(&a, "取得谅解").unwrap().negated);

@@ -407,6 +407,57 @@ pub fn charge_issues(sentence: &Sentence, charge: &str) -> Vec<LegalIssue> {
     }]
 }
 
+/// Charges whose lightest bracket (情节较轻 included) still has a minimum term of 有期徒刑, in
+/// years, with the article (Criminal Law as amended through Amendment XI): a term below it is
+/// below the law unless a circumstance allows 减轻处罚 (Art. 63). A quantity misread from the
+/// facts cannot raise this bound, as it holds for every bracket of the charge.
+const CHARGE_MINIMA: &[(&str, u32, &str)] = &[
+    ("放火罪", 3, "第一百一十四条"),
+    ("决水罪", 3, "第一百一十四条"),
+    ("爆炸罪", 3, "第一百一十四条"),
+    ("投放危险物质罪", 3, "第一百一十四条"),
+    ("以危险方法危害公共安全罪", 3, "第一百一十四条"),
+    ("破坏交通工具罪", 3, "第一百一十六条"),
+    ("破坏交通设施罪", 3, "第一百一十七条"),
+    ("破坏电力设备罪", 3, "第一百一十八条"),
+    ("破坏易燃易爆设备罪", 3, "第一百一十八条"),
+    ("劫持航空器罪", 10, "第一百二十一条"),
+    ("劫持船只、汽车罪", 5, "第一百二十二条"),
+    (
+        "非法制造、买卖、运输、邮寄、储存枪支、弹药、爆炸物罪",
+        3,
+        "第一百二十五条",
+    ),
+    ("非法制造、买卖、运输、储存危险物质罪", 3, "第一百二十五条"),
+    (
+        "盗窃、抢夺枪支、弹药、爆炸物、危险物质罪",
+        3,
+        "第一百二十七条",
+    ),
+    ("抢劫枪支、弹药、爆炸物、危险物质罪", 10, "第一百二十七条"),
+    ("走私武器、弹药罪", 3, "第一百五十一条"),
+    ("走私核材料罪", 3, "第一百五十一条"),
+    ("走私假币罪", 3, "第一百五十一条"),
+    ("伪造货币罪", 3, "第一百七十条"),
+    ("故意杀人罪", 3, "第二百三十二条"),
+    ("强奸罪", 3, "第二百三十六条"),
+    ("绑架罪", 5, "第二百三十九条"),
+    ("拐卖妇女、儿童罪", 5, "第二百四十条"),
+    ("抢劫罪", 3, "第二百六十三条"),
+    ("组织他人偷越国（边）境罪", 2, "第三百一十八条"),
+    ("组织卖淫罪", 5, "第三百五十八条"),
+    ("强迫卖淫罪", 5, "第三百五十八条"),
+];
+
+/// The lowest term the law allows for `charge` (the dictionary's name) without 减轻处罚, in
+/// months, with the article; `None` when the charge's lightest bracket allows 拘役 or less.
+pub fn charge_minimum(charge: &str) -> Option<(u32, &'static str)> {
+    CHARGE_MINIMA
+        .iter()
+        .find(|(name, ..)| *name == charge)
+        .map(|(_, years, article)| (years * 12, *article))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,6 +507,17 @@ mod tests {
         assert!(issues(&term(Penalty::FixedTerm, 24, Some(36)), false).is_empty());
     }
     #[test]
+    fn the_bound_tables_name_charges_of_the_dictionary() {
+        let names = CHARGE_MAXIMA
+            .iter()
+            .map(|(name, ..)| *name)
+            .chain(CHARGE_MINIMA.iter().map(|(name, ..)| *name));
+        for name in names {
+            assert!(leian_text::dict::charge(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn a_charge_s_own_maximum_bounds_the_term() {
         // 危险驾驶罪 is punished with 拘役 only: 有期徒刑 of any length is above the law.
         let issues = charge_issues(&term(Penalty::FixedTerm, 8, None), "危险驾驶罪");
@@ -468,6 +530,10 @@ mod tests {
         // 拘役 within its general bound is the charge's own penalty.
         assert!(charge_issues(&term(Penalty::CriminalDetention, 6, None), "危险驾驶罪").is_empty());
         // 赌博罪: three years at most; 容留他人吸毒罪 likewise; 寻衅滋事罪 ten (纠集他人多次).
+        assert_eq!(charge_minimum("故意杀人罪"), Some((36, "第二百三十二条")));
+        assert_eq!(charge_minimum("绑架罪").map(|(months, _)| months), Some(60));
+        // 故意伤害罪's lightest bracket goes down to 管制: no minimum to keep.
+        assert_eq!(charge_minimum("故意伤害罪"), None);
         assert!(charge_issues(&term(Penalty::FixedTerm, 36, None), "赌博罪").is_empty());
         let above = charge_issues(&term(Penalty::FixedTerm, 54, None), "赌博罪");
         assert_eq!(

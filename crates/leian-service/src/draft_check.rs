@@ -12,7 +12,8 @@ use leian_core::{Document, Domain, Kind, deadline};
 use leian_legal::CitationReport;
 use leian_legal::analysis::analyze_text;
 use leian_legal::draft::{
-    Direction, DraftOutcome, DraftProblem, LegalIssue, charge_issues, parse_draft, sentence_issues,
+    Direction, DraftOutcome, DraftProblem, LegalIssue, charge_issues, charge_minimum, parse_draft,
+    sentence_issues,
 };
 use leian_legal::outcome::{CivilOutcome, Outcome, Penalty, Sentence, parse_outcome};
 use leian_legal::sentencing::{
@@ -216,10 +217,13 @@ impl Service {
         let months = sentence.term_months.unwrap_or(0);
         check.months = Some(months);
         check.legal_issues = sentence_issues(sentence, draft.charges.len() > 1);
-        if let [charge] = draft.charges.as_slice() {
-            check
-                .legal_issues
-                .extend(charge_issues(sentence, &canonical_charge(charge)));
+        // A draft of several charges is left to Art. 69 (its executed term is not one charge's).
+        let single_charge = match draft.charges.as_slice() {
+            [charge] => Some(canonical_charge(charge)),
+            _ => None,
+        };
+        if let Some(charge) = &single_charge {
+            check.legal_issues.extend(charge_issues(sentence, charge));
         }
         let estimate = self.estimate_sentence(&SentencingRequest {
             text: facts,
@@ -230,7 +234,9 @@ impl Service {
             ..Default::default()
         })?;
         deadline::check()?;
-        if let Some(issue) = below_statutory_minimum(months, &estimate, draft_text) {
+        if let Some(issue) =
+            below_statutory_minimum(months, &estimate, draft_text, single_charge.as_deref())
+        {
             check.legal_issues.push(issue);
         }
         if let Some(issue) = outside_recommendation(months, &estimate, draft_text) {
@@ -445,27 +451,48 @@ impl Service {
     }
 }
 
-/// A term below the minimum of a charge's one statutory range (强奸罪 three years …) while the
-/// draft names no circumstance that allows 减轻处罚 (Art. 63). Ranges chosen by a quantity read
-/// from the facts are left out: a misread quantity must not raise an alert.
+/// A term below the law's minimum while the draft names no circumstance that allows 减轻处罚
+/// (Art. 63): the minimum of a charge's one statutory range (强奸罪 three years …), or of the
+/// lightest bracket of a charge whose every bracket has one (故意杀人罪 情节较轻: three years),
+/// which holds with or without similar cases. Ranges chosen by a quantity read from the facts are
+/// left out: a misread quantity must not raise an alert.
 fn below_statutory_minimum(
     months: u32,
     estimate: &SentencingEstimate,
     draft_text: &str,
+    charge: Option<&str>,
 ) -> Option<LegalIssue> {
-    let range = estimate.statutory_range.as_ref()?;
-    let minimum = range.from_months.filter(|_| range.bracket == 0)?;
+    let of_range = estimate
+        .statutory_range
+        .as_ref()
+        .filter(|range| range.bracket == 0)
+        .and_then(|range| Some((range.from_months?, range.basis.clone())));
+    let of_charge = charge.and_then(charge_minimum).map(|(minimum, article)| {
+        (
+            minimum,
+            format!(
+                "刑法{article}最轻一档为{}年以上有期徒刑",
+                leian_text::chinese_numeral(u64::from(minimum / 12)).unwrap_or_default()
+            ),
+        )
+    });
+    let (minimum, basis) = [of_range, of_charge]
+        .into_iter()
+        .flatten()
+        .max_by_key(|(minimum, _)| *minimum)?;
+    if months >= minimum {
+        return None;
+    }
     let mitigated = draft_text.contains("减轻处罚")
         || analyze_text(draft_text)
             .circumstances
             .iter()
             .any(|c| !c.negated && MITIGATING_BELOW_RANGE.contains(&c.name));
-    (months < minimum && !mitigated).then(|| LegalIssue {
+    let name = charge.or(estimate.charge.as_deref()).unwrap_or("该罪");
+    (!mitigated).then(|| LegalIssue {
         direction: Direction::Lighter,
         message: format!(
-            "拟判刑期低于{}的法定最低刑（{}），草稿中未见可以减轻处罚的情节（刑法第六十三条）",
-            estimate.charge.as_deref().unwrap_or("该罪"),
-            range.basis
+            "拟判刑期低于{name}的法定最低刑（{basis}），草稿中未见可以减轻处罚的情节（刑法第六十三条）"
         ),
     })
 }
@@ -575,6 +602,38 @@ mod tests {
         assert!(outside_recommendation(60, &open, "").is_some());
         assert_eq!(
             outside_recommendation(8, &SentencingEstimate::abstain(None, 0, String::new()), ""),
+            None
+        );
+    }
+
+    #[test]
+    fn a_term_below_every_bracket_of_its_charge_is_named_without_similar_cases() {
+        let none = SentencingEstimate::abstain(Some("故意杀人罪".into()), 0, String::new());
+        let issue = below_statutory_minimum(
+            20,
+            &none,
+            "被告人持刀刺伤被害人致其死亡。",
+            Some("故意杀人罪"),
+        )
+        .unwrap();
+        assert_eq!(issue.direction, Direction::Lighter);
+        assert!(
+            issue.message.contains("第二百三十二条"),
+            "{}",
+            issue.message
+        );
+        // At the minimum, or with a circumstance that allows 减轻处罚, or for a charge whose
+        // lightest bracket has none: no issue.
+        assert_eq!(
+            below_statutory_minimum(36, &none, "", Some("故意杀人罪")),
+            None
+        );
+        assert_eq!(
+            below_statutory_minimum(20, &none, "被告人作案后主动投案自首。", Some("故意杀人罪")),
+            None
+        );
+        assert_eq!(
+            below_statutory_minimum(20, &none, "", Some("故意伤害罪")),
             None
         );
     }
