@@ -252,6 +252,24 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
     );
     assert_eq!(first + second, total);
     check_parity(&index, &cluster.url, &data, "bm25", 0.9, dir.path());
+    // Every document carries its own terms, which a search's second pass reads; the same library
+    // read as blocks only (as a cluster an earlier release loaded is) ranks the same.
+    for offset in [1, 2] {
+        let without = cluster.query(
+            offset,
+            "SELECT count(*) FROM documents WHERE term_keys IS NULL",
+        );
+        assert_eq!(without, "0", "shard {offset}");
+    }
+    let layout = |value: &str| {
+        cluster.query(
+            0,
+            &format!("UPDATE leian_meta SET value = '\"{value}\"' WHERE key = 'postings'"),
+        )
+    };
+    layout("blocks");
+    check_parity(&index, &cluster.url, &data, "bm25", 0.9, dir.path());
+    layout("blocks+terms");
 
     // Hybrid: embedding the whole corpus takes ten minutes on two cores, so the first 400
     // judgments, embedded, replace the library in the cluster (re-indexing into it replaces).

@@ -37,6 +37,10 @@ CREATE FOREIGN TABLE IF NOT EXISTS documents_p1 PARTITION OF documents
   FOR VALUES WITH (MODULUS 2, REMAINDER 1) SERVER shard2 OPTIONS (table_name 'documents');
 
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS block bigint;
+-- The forward index (schema.sql), written with the documents.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS term_keys text[];
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS term_tfs integer[];
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS term_lens integer[];
 
 -- Postings: written per shard as blocks (schema.sql), read as one row per posting. Not partitioned
 -- tables: the loader sends a block to the shard its documents went to. Earlier releases had a

@@ -35,6 +35,14 @@ CREATE INDEX IF NOT EXISTS documents_kind ON documents (kind);
 -- The block a document's postings are in (posting_blocks.block): removing it rewrites only those.
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS block bigint;
 
+-- Each document's own terms (a forward index): `field:term` keys with the term's frequency and
+-- the field's length, as its postings hold them. A search's second pass scores the common terms
+-- on the few hundred documents of its pool only; read from the posting blocks, it unnested every
+-- posting of those terms (5.6 M at a million judgments, 2.3 s of a 3.3 s request).
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS term_keys text[];
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS term_tfs integer[];
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS term_lens integer[];
+
 CREATE TABLE IF NOT EXISTS posting_blocks (
   field text NOT NULL,
   term  text NOT NULL,

@@ -97,6 +97,23 @@ struct Bm25Sql {
     through_fdw: Box<dyn Fn(&Partition) -> String>,
 }
 
+/// A (field, term) pair of a query with its BM25 weight and its field's length norm: a posting
+/// scores `weight · tf / (tf + constant + per_token · len)`.
+struct WeighedPair {
+    field: String,
+    term: String,
+    weight: f32,
+    constant: f32,
+    per_token: f32,
+}
+
+impl WeighedPair {
+    /// As the forward index (documents.term_keys) and the weight lookup write a pair.
+    fn key(&self) -> String {
+        format!("{}:{}", self.field, self.term)
+    }
+}
+
 /// Corpus-wide counts BM25 needs, read from the coordinator.
 #[derive(Debug, Clone, Default)]
 struct Totals {
@@ -126,6 +143,9 @@ pub struct PgStore {
     /// The coordinator has dblink (`scripts/postgres-cluster.sh up` installs it): dense searches
     /// run whole on the shards.
     dblink: bool,
+    /// The documents carry their own terms (`leian_meta.postings` is [`load::POSTINGS_LAYOUT`]):
+    /// the second pass of a search reads those of its pool's documents only.
+    document_terms: bool,
     totals: RwLock<Totals>,
     document_frequencies: Mutex<HashMap<(String, String), u64>>,
     statute_catalog: OnceLock<Arc<StatuteCatalog>>,
@@ -154,7 +174,7 @@ impl PgStore {
         })?;
         let partitions = read_partitions(&mut client)?;
         check_analyzer(read_meta(&mut client, "analyzer")?.as_ref())?;
-        check_postings_layout(&mut client)?;
+        let document_terms = check_postings_layout(&mut client)?;
         let dense =
             match read_meta(&mut client, "dense")? {
                 Some(value) => Some(serde_json::from_value(value).map_err(|e| {
@@ -175,6 +195,7 @@ impl PgStore {
             dense,
             snapshot_id,
             dblink,
+            document_terms,
             totals: RwLock::default(),
             document_frequencies: Mutex::default(),
             statute_catalog: OnceLock::new(),
@@ -375,17 +396,15 @@ impl PgStore {
         settle(rows, down)
     }
 
-    /// The BM25 statement over `terms` for a shard's own tables (through dblink), and the one per
-    /// partition through postgres_fdw; `None` when no term can match.
-    fn bm25_statement(
+    /// The query's (field, term) pairs that occur in the library, each with its BM25 weight and
+    /// its field's length norm, as tantivy computes them (f32).
+    fn weigh_pairs(
         &self,
         terms: &[(String, f32)],
         boosts: &FieldBoosts,
         filters: &Filters,
         totals: &Totals,
-        limit: usize,
-        only_ids: Option<&[String]>,
-    ) -> Result<Option<Bm25Sql>, StoreError> {
+    ) -> Result<Vec<WeighedPair>, StoreError> {
         let kinds = allowed_kinds(filters);
         let mut pairs = Vec::new();
         let mut weights = Vec::new();
@@ -402,49 +421,51 @@ impl PgStore {
             }
         }
         let frequencies = self.frequencies(&pairs)?;
-        // Each (field, term) weight is found by array_position in an array of the pairs (a scan
-        // in C per posting; a CASE with a branch per pair is interpreted branch by branch). Not a
-        // JSON object: postgres_fdw does not ship `jsonb ->> text`, and without it the shards
-        // send every posting to the coordinator to be summed there.
-        let (mut pair_keys, mut pair_weights) = (Vec::new(), Vec::new());
-        let (mut fields_matched, mut terms_matched) = (Vec::new(), Vec::new());
-        let mut norms: HashMap<&str, (f32, f32)> = HashMap::new();
-        let mut weighed_pairs = Vec::new();
-        for (((field, term), (kind, boost)), df) in pairs.iter().zip(&weights).zip(frequencies) {
-            let documents = totals.of_kind(*kind);
+        let mut weighed = Vec::new();
+        for (((field, term), (kind, boost)), df) in pairs.into_iter().zip(weights).zip(frequencies)
+        {
+            let documents = totals.of_kind(kind);
             if df == 0 || documents == 0 {
                 continue;
             }
-            // tantivy's idf and weight, in f32 as it computes them.
             let idf =
                 (1.0 + ((documents - df.min(documents)) as f32 + 0.5) / (df as f32 + 0.5)).ln();
-            let weight = boost * idf * (1.0 + K1);
-            pair_keys.push(format!("{field}:{term}"));
-            pair_weights.push(sql::float(f64::from(weight)));
-            fields_matched.push(field.as_str());
-            terms_matched.push(term.as_str());
             let average = totals
                 .field_tokens
                 .get(field.as_str())
                 .copied()
                 .unwrap_or(0) as f32
                 / documents as f32;
-            let (constant, per_token) = *norms.entry(field.as_str()).or_insert((
-                K1 * (1.0 - B),
-                if average > 0.0 { K1 * B / average } else { 0.0 },
-            ));
-            weighed_pairs.push(format!(
-                "({},{},{},{},{})",
-                sql::literal(field),
-                sql::literal(term),
-                sql::float(f64::from(weight)),
-                sql::float(f64::from(constant)),
-                sql::float(f64::from(per_token))
-            ));
+            weighed.push(WeighedPair {
+                weight: boost * idf * (1.0 + K1),
+                constant: K1 * (1.0 - B),
+                per_token: if average > 0.0 { K1 * B / average } else { 0.0 },
+                field,
+                term,
+            });
         }
-        if pair_keys.is_empty() {
-            return Ok(None);
-        }
+        Ok(weighed)
+    }
+
+    /// The BM25 statement over `pairs` for a shard's own tables (through dblink), and the one per
+    /// partition through postgres_fdw.
+    fn bm25_statement(
+        pairs: &[WeighedPair],
+        filters: &Filters,
+        limit: usize,
+        only_ids: Option<&[String]>,
+    ) -> Bm25Sql {
+        // Each (field, term) weight is found by array_position in an array of the pairs (a scan
+        // in C per posting; a CASE with a branch per pair is interpreted branch by branch). Not a
+        // JSON object: postgres_fdw does not ship `jsonb ->> text`, and without it the shards
+        // send every posting to the coordinator to be summed there.
+        let pair_keys: Vec<String> = pairs.iter().map(WeighedPair::key).collect();
+        let pair_weights: Vec<String> = pairs
+            .iter()
+            .map(|p| sql::float(f64::from(p.weight)))
+            .collect();
+        let mut fields_matched: Vec<&str> = pairs.iter().map(|p| p.field.as_str()).collect();
+        let mut terms_matched: Vec<&str> = pairs.iter().map(|p| p.term.as_str()).collect();
         fields_matched.sort_unstable();
         fields_matched.dedup();
         terms_matched.sort_unstable();
@@ -457,15 +478,17 @@ impl PgStore {
             sql::text_array(&pair_keys)
         );
         let mut norm_case = String::from("CASE field");
-        let mut fields: Vec<_> = norms.into_iter().collect();
-        fields.sort_by(|a, b| a.0.cmp(b.0));
-        for (field, (constant, per_token)) in fields {
+        for field in &fields_matched {
+            let pair = pairs
+                .iter()
+                .find(|p| p.field == *field)
+                .expect("a pair of each field");
             let _ = write!(
                 norm_case,
                 " WHEN {} THEN {} + {} * len",
                 sql::literal(field),
-                sql::float(f64::from(constant)),
-                sql::float(f64::from(per_token))
+                sql::float(f64::from(pair.constant)),
+                sql::float(f64::from(pair.per_token))
             );
         }
         norm_case.push_str(" ELSE 1::float8 END");
@@ -494,12 +517,25 @@ impl PgStore {
         };
         // On the shard itself, each block's weight and length norm come from a join with the
         // query's pairs (once per block row, not looked up per posting).
+        let values: Vec<String> = pairs
+            .iter()
+            .map(|p| {
+                format!(
+                    "({},{},{},{},{})",
+                    sql::literal(&p.field),
+                    sql::literal(&p.term),
+                    sql::float(f64::from(p.weight)),
+                    sql::float(f64::from(p.constant)),
+                    sql::float(f64::from(p.per_token))
+                )
+            })
+            .collect();
         let mut on_shard = format!(
             "SELECT u.id, sum(w.weight * u.tf / (u.tf + w.c + w.k * u.len)) AS score \
              FROM (VALUES {}) AS w(field, term, weight, c, k) \
              JOIN posting_blocks b ON b.field = w.field AND b.term = w.term \
              CROSS JOIN LATERAL unnest(b.ids, b.tfs, b.lens) AS u(id, tf, len)",
-            weighed_pairs.join(",")
+            values.join(",")
         );
         let mut shard_conditions = String::from("TRUE");
         if push_filter_conditions(&mut shard_conditions, filters) {
@@ -516,10 +552,42 @@ impl PgStore {
             on_shard,
             " WHERE {shard_conditions} GROUP BY u.id ORDER BY score DESC, u.id LIMIT {limit}"
         );
-        Ok(Some(Bm25Sql {
+        Bm25Sql {
             on_shard,
             through_fdw: Box::new(through_fdw),
-        }))
+        }
+    }
+
+    /// BM25 of `pairs` for the documents `ids` only, from each document's own terms (the forward
+    /// index, schema.sql) on its shard: a few hundred documents' terms, where the posting blocks
+    /// of common terms hold millions of postings.
+    fn scored_from_document_terms(
+        &self,
+        pairs: &[WeighedPair],
+        ids: &[String],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let values: Vec<String> = pairs
+            .iter()
+            .map(|p| {
+                format!(
+                    "({},{},{},{})",
+                    sql::literal(&p.key()),
+                    sql::float(f64::from(p.weight)),
+                    sql::float(f64::from(p.constant)),
+                    sql::float(f64::from(p.per_token))
+                )
+            })
+            .collect();
+        let statement = format!(
+            "SELECT d.id, sum(w.weight * u.tf / (u.tf + w.c + w.k * u.len)) AS score \
+             FROM documents d \
+             CROSS JOIN LATERAL unnest(d.term_keys, d.term_tfs, d.term_lens) AS u(key, tf, len) \
+             JOIN (VALUES {}) AS w(key, weight, c, k) ON w.key = u.key \
+             WHERE d.id = ANY({}) GROUP BY d.id",
+            values.join(","),
+            sql::text_array(ids)
+        );
+        self.on_every_shard(&statement, "id text, score float8")
     }
 
     fn bm25(
@@ -534,15 +602,22 @@ impl PgStore {
             return Ok(Vec::new());
         }
         let totals = self.current_totals()?;
-        let Some(statement) =
-            self.bm25_statement(terms, boosts, filters, &totals, limit, only_ids)?
-        else {
+        let pairs = self.weigh_pairs(terms, boosts, filters, &totals)?;
+        if pairs.is_empty() {
             return Ok(Vec::new());
-        };
-        let rows = if self.dblink {
-            self.on_every_shard(&statement.on_shard, "id text, score float8")?
-        } else {
-            self.across_shards(&*statement.through_fdw)?
+        }
+        let rows = match only_ids {
+            Some(ids) if self.dblink && self.document_terms => {
+                self.scored_from_document_terms(&pairs, ids)?
+            }
+            _ => {
+                let statement = Self::bm25_statement(&pairs, filters, limit, only_ids);
+                if self.dblink {
+                    self.on_every_shard(&statement.on_shard, "id text, score float8")?
+                } else {
+                    self.across_shards(&*statement.through_fdw)?
+                }
+            }
         };
         Ok(best(
             rows.into_iter()
@@ -790,20 +865,21 @@ pub(crate) fn check_analyzer(found: Option<&serde_json::Value>) -> Result<(), Pg
 }
 
 /// Refuses a library whose postings an earlier release wrote as one row each (they are not read
-/// any more): it must be written again.
-pub(crate) fn check_postings_layout(client: &mut postgres::Client) -> Result<(), PgError> {
-    if read_meta(client, "postings")?
+/// any more): it must be written again. Whether its documents carry their own terms.
+pub(crate) fn check_postings_layout(client: &mut postgres::Client) -> Result<bool, PgError> {
+    match read_meta(client, "postings")?
         .as_ref()
         .and_then(|v| v.as_str())
-        == Some(load::POSTINGS_LAYOUT)
     {
-        return Ok(());
+        Some(load::POSTINGS_LAYOUT) => return Ok(true),
+        Some(load::BLOCKS_ONLY) => return Ok(false),
+        _ => {}
     }
     let documents: i64 = client
         .query_one("SELECT coalesce(sum(docs), 0)::int8 FROM kind_counts", &[])?
         .get(0);
     if documents == 0 {
-        return Ok(());
+        return Ok(true);
     }
     Err(PgError::Schema(
         "集群中的文书由旧版本写入（每条倒排一行），本程序按块读取倒排：请用 leian index --to 重新写入全部文书".into(),

@@ -15,8 +15,12 @@ use std::fmt::Write;
 /// Documents per transaction of a snapshot copy: also the documents of one block of postings, so
 /// a term has a row per this many documents on each shard.
 const DOCUMENTS_PER_CHUNK: usize = 5_000;
-/// The `postings` value of `leian_meta`: postings stored as blocks (scripts/postgres/schema.sql).
-pub(crate) const POSTINGS_LAYOUT: &str = "blocks";
+/// The `postings` value of `leian_meta`: postings stored as blocks, and each document's own terms
+/// beside it (scripts/postgres/schema.sql).
+pub(crate) const POSTINGS_LAYOUT: &str = "blocks+terms";
+/// Blocks without the documents' terms, as the release before wrote them: still served (a search's
+/// second pass then reads the blocks), and added to as they are until loaded again.
+pub(crate) const BLOCKS_ONLY: &str = "blocks";
 /// Documents whose passages go in one transaction.
 const VECTOR_DOCUMENTS_PER_CHUNK: usize = 1_000;
 
@@ -112,6 +116,11 @@ struct DocumentColumns {
     years: Vec<Option<i32>>,
     lengths: Vec<String>,
     docs: Vec<String>,
+    /// The document's `field:term` keys joined by U+001F, their frequencies and their fields'
+    /// lengths joined by commas (the forward index).
+    term_keys: Vec<String>,
+    term_tfs: Vec<String>,
+    term_lens: Vec<String>,
 }
 
 impl DocumentColumns {
@@ -129,6 +138,22 @@ impl DocumentColumns {
         self.lengths
             .push(serde_json::Value::Object(lengths).to_string());
         self.docs.push(row.document_json.clone());
+        let (mut keys, mut tfs, mut lens) = (String::new(), String::new(), String::new());
+        for field in &row.fields {
+            for (term, tf) in &field.terms {
+                if !keys.is_empty() {
+                    keys.push('\u{1f}');
+                    tfs.push(',');
+                    lens.push(',');
+                }
+                let _ = write!(keys, "{}:{term}", field.field);
+                let _ = write!(tfs, "{tf}");
+                let _ = write!(lens, "{}", field.scored_length);
+            }
+        }
+        self.term_keys.push(keys);
+        self.term_tfs.push(tfs);
+        self.term_lens.push(lens);
     }
 }
 
@@ -186,6 +211,9 @@ pub struct Loader {
     client: postgres::Client,
     partitions: Vec<Partition>,
     rows: RowBuilder,
+    /// The layout the library keeps (`leian_meta.postings`): documents added to a library of
+    /// blocks only do not make it claim terms its older documents lack.
+    layout: &'static str,
 }
 
 impl Loader {
@@ -195,10 +223,15 @@ impl Loader {
             detail: describe(&e),
         })?;
         let partitions = read_partitions(&mut client)?;
+        let layout = match crate::read_meta(&mut client, "postings")? {
+            Some(serde_json::Value::String(found)) if found == BLOCKS_ONLY => BLOCKS_ONLY,
+            _ => POSTINGS_LAYOUT,
+        };
         Ok(Loader {
             client,
             partitions,
             rows: RowBuilder::default(),
+            layout,
         })
     }
 
@@ -255,6 +288,7 @@ impl Loader {
                 blocks.concat()
             ))?;
             Self::set_meta(&mut tx, "source", &source)?;
+            self.layout = POSTINGS_LAYOUT;
             Self::set_meta(
                 &mut tx,
                 "analyzer",
@@ -465,10 +499,14 @@ impl Loader {
             columns.push(row);
         }
         tx.execute(
-            "INSERT INTO documents (id, kind, tags, year, lengths, doc, block)
-             SELECT id, kind, string_to_array(tags, chr(31)), year, lengths::jsonb, doc::jsonb, $7
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::text[])
-               AS u(id, kind, tags, year, lengths, doc)",
+            "INSERT INTO documents (id, kind, tags, year, lengths, doc, block,
+                                    term_keys, term_tfs, term_lens)
+             SELECT id, kind, string_to_array(tags, chr(31)), year, lengths::jsonb, doc::jsonb, $7,
+                    string_to_array(keys, chr(31)), string_to_array(tfs, ',')::int4[],
+                    string_to_array(lens, ',')::int4[]
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::text[],
+                         $8::text[], $9::text[], $10::text[])
+               AS u(id, kind, tags, year, lengths, doc, keys, tfs, lens)",
             &[
                 &columns.ids,
                 &columns.kinds,
@@ -477,6 +515,9 @@ impl Loader {
                 &columns.lengths,
                 &columns.docs,
                 &block,
+                &columns.term_keys,
+                &columns.term_tfs,
+                &columns.term_lens,
             ],
         )?;
         let partition_of = Self::partitions_of(&mut tx, &columns.ids)?;
@@ -497,7 +538,7 @@ impl Loader {
         Loader::set_meta(
             &mut tx,
             "postings",
-            &serde_json::Value::String(POSTINGS_LAYOUT.into()),
+            &serde_json::Value::String(self.layout.into()),
         )?;
         tx.commit()?;
         Ok(())
