@@ -97,20 +97,51 @@ struct Bm25Sql {
     through_fdw: Box<dyn Fn(&Partition) -> String>,
 }
 
-/// A (field, term) pair of a query with its BM25 weight and its field's length norm: a posting
-/// scores `weight · tf / (tf + constant + per_token · len)`.
+/// A (field, term) pair of a query with its BM25 weight: a posting of the pair scores
+/// `weight · tf / (tf + LENGTH_CONSTANT + per_token[field] · len)`.
 struct WeighedPair {
     field: String,
     term: String,
     weight: f32,
-    constant: f32,
-    per_token: f32,
 }
 
-impl WeighedPair {
-    /// As the forward index (documents.term_keys) and the weight lookup write a pair.
-    fn key(&self) -> String {
-        format!("{}:{}", self.field, self.term)
+/// The pairs of a query that occur in the library, and each field's length norm per token.
+struct WeighedQuery {
+    pairs: Vec<WeighedPair>,
+    per_token: HashMap<String, f32>,
+}
+
+/// BM25's length-independent part of the norm, K1 · (1 − B), in f32 as tantivy computes it.
+const LENGTH_CONSTANT: f32 = K1 * (1.0 - B);
+
+/// How a (field, term) pair is named in a document's forward index (`documents.term_keys`,
+/// written by the loader) and in the statements that look pairs up there.
+pub(crate) fn term_key(field: &str, term: &str) -> String {
+    format!("{field}:{term}")
+}
+
+impl WeighedQuery {
+    fn per_token(&self, field: &str) -> f32 {
+        self.per_token.get(field).copied().unwrap_or(0.0)
+    }
+
+    /// The pairs as the rows of a SQL `VALUES` list, `(name…, weight, k)` where `k` is the
+    /// pair's field's norm per token; `name` says how the statement joins a pair with a
+    /// shard's rows (field and term of a posting block, or a forward-index key).
+    fn values(&self, name: impl Fn(&WeighedPair) -> String) -> String {
+        let rows: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|p| {
+                format!(
+                    "({},{},{})",
+                    name(p),
+                    sql::float(f64::from(p.weight)),
+                    sql::float(f64::from(self.per_token(&p.field)))
+                )
+            })
+            .collect();
+        rows.join(",")
     }
 }
 
@@ -396,15 +427,15 @@ impl PgStore {
         settle(rows, down)
     }
 
-    /// The query's (field, term) pairs that occur in the library, each with its BM25 weight and
-    /// its field's length norm, as tantivy computes them (f32).
+    /// The query's (field, term) pairs that occur in the library, each with its BM25 weight, and
+    /// each field's length norm.
     fn weigh_pairs(
         &self,
         terms: &[(String, f32)],
         boosts: &FieldBoosts,
         filters: &Filters,
         totals: &Totals,
-    ) -> Result<Vec<WeighedPair>, StoreError> {
+    ) -> Result<WeighedQuery, StoreError> {
         let kinds = allowed_kinds(filters);
         let mut pairs = Vec::new();
         let mut weights = Vec::new();
@@ -421,25 +452,30 @@ impl PgStore {
             }
         }
         let frequencies = self.frequencies(&pairs)?;
-        let mut weighed = Vec::new();
+        let mut weighed = WeighedQuery {
+            pairs: Vec::new(),
+            per_token: HashMap::new(),
+        };
         for (((field, term), (kind, boost)), df) in pairs.into_iter().zip(weights).zip(frequencies)
         {
             let documents = totals.of_kind(kind);
             if df == 0 || documents == 0 {
                 continue;
             }
+            // tantivy's idf and weight, in f32 as it computes them, so both stores score alike.
             let idf =
                 (1.0 + ((documents - df.min(documents)) as f32 + 0.5) / (df as f32 + 0.5)).ln();
-            let average = totals
-                .field_tokens
-                .get(field.as_str())
-                .copied()
-                .unwrap_or(0) as f32
-                / documents as f32;
-            weighed.push(WeighedPair {
+            weighed.per_token.entry(field.clone()).or_insert_with(|| {
+                let average = totals
+                    .field_tokens
+                    .get(field.as_str())
+                    .copied()
+                    .unwrap_or(0) as f32
+                    / documents as f32;
+                if average > 0.0 { K1 * B / average } else { 0.0 }
+            });
+            weighed.pairs.push(WeighedPair {
                 weight: boost * idf * (1.0 + K1),
-                constant: K1 * (1.0 - B),
-                per_token: if average > 0.0 { K1 * B / average } else { 0.0 },
                 field,
                 term,
             });
@@ -447,27 +483,27 @@ impl PgStore {
         Ok(weighed)
     }
 
-    /// The BM25 statement over `pairs` for a shard's own tables (through dblink), and the one per
+    /// The BM25 statement over `query` for a shard's own tables (through dblink), and the one per
     /// partition through postgres_fdw.
     fn bm25_statement(
-        pairs: &[WeighedPair],
+        query: &WeighedQuery,
         filters: &Filters,
         limit: usize,
         only_ids: Option<&[String]>,
     ) -> Bm25Sql {
+        let pairs = &query.pairs;
         // Each (field, term) weight is found by array_position in an array of the pairs (a scan
         // in C per posting; a CASE with a branch per pair is interpreted branch by branch). Not a
         // JSON object: postgres_fdw does not ship `jsonb ->> text`, and without it the shards
         // send every posting to the coordinator to be summed there.
-        let pair_keys: Vec<String> = pairs.iter().map(WeighedPair::key).collect();
+        let pair_keys: Vec<String> = pairs.iter().map(|p| term_key(&p.field, &p.term)).collect();
         let pair_weights: Vec<String> = pairs
             .iter()
             .map(|p| sql::float(f64::from(p.weight)))
             .collect();
-        let mut fields_matched: Vec<&str> = pairs.iter().map(|p| p.field.as_str()).collect();
+        let mut fields_matched: Vec<&str> = query.per_token.keys().map(String::as_str).collect();
         let mut terms_matched: Vec<&str> = pairs.iter().map(|p| p.term.as_str()).collect();
         fields_matched.sort_unstable();
-        fields_matched.dedup();
         terms_matched.sort_unstable();
         terms_matched.dedup();
         // A pair the query does not weigh (a term searched in one field only) finds no weight:
@@ -477,25 +513,21 @@ impl PgStore {
             pair_weights.join(","),
             sql::text_array(&pair_keys)
         );
+        let constant = sql::float(f64::from(LENGTH_CONSTANT));
         let mut norm_case = String::from("CASE field");
         for field in &fields_matched {
-            let pair = pairs
-                .iter()
-                .find(|p| p.field == *field)
-                .expect("a pair of each field");
             let _ = write!(
                 norm_case,
-                " WHEN {} THEN {} + {} * len",
+                " WHEN {} THEN {constant} + {} * len",
                 sql::literal(field),
-                sql::float(f64::from(pair.constant)),
-                sql::float(f64::from(pair.per_token))
+                sql::float(f64::from(query.per_token(field)))
             );
         }
         norm_case.push_str(" ELSE 1::float8 END");
         // Fields × terms may hold pairs the query does not weigh: they add nothing (above).
         let mut conditions = format!(
             "field = ANY({}) AND term = ANY({})",
-            sql::text_array(fields_matched),
+            sql::text_array(&fields_matched),
             sql::text_array(terms_matched)
         );
         let filtered = push_filter_conditions(&mut conditions, filters);
@@ -517,25 +549,13 @@ impl PgStore {
         };
         // On the shard itself, each block's weight and length norm come from a join with the
         // query's pairs (once per block row, not looked up per posting).
-        let values: Vec<String> = pairs
-            .iter()
-            .map(|p| {
-                format!(
-                    "({},{},{},{},{})",
-                    sql::literal(&p.field),
-                    sql::literal(&p.term),
-                    sql::float(f64::from(p.weight)),
-                    sql::float(f64::from(p.constant)),
-                    sql::float(f64::from(p.per_token))
-                )
-            })
-            .collect();
+        let values =
+            query.values(|p| format!("{},{}", sql::literal(&p.field), sql::literal(&p.term)));
         let mut on_shard = format!(
-            "SELECT u.id, sum(w.weight * u.tf / (u.tf + w.c + w.k * u.len)) AS score \
-             FROM (VALUES {}) AS w(field, term, weight, c, k) \
+            "SELECT u.id, sum(w.weight * u.tf / (u.tf + {constant} + w.k * u.len)) AS score \
+             FROM (VALUES {values}) AS w(field, term, weight, k) \
              JOIN posting_blocks b ON b.field = w.field AND b.term = w.term \
-             CROSS JOIN LATERAL unnest(b.ids, b.tfs, b.lens) AS u(id, tf, len)",
-            values.join(",")
+             CROSS JOIN LATERAL unnest(b.ids, b.tfs, b.lens) AS u(id, tf, len)"
         );
         let mut shard_conditions = String::from("TRUE");
         if push_filter_conditions(&mut shard_conditions, filters) {
@@ -558,33 +578,22 @@ impl PgStore {
         }
     }
 
-    /// BM25 of `pairs` for the documents `ids` only, from each document's own terms (the forward
+    /// BM25 of `query` for the documents `ids` only, from each document's own terms (the forward
     /// index, schema.sql) on its shard: a few hundred documents' terms, where the posting blocks
     /// of common terms hold millions of postings.
     fn scored_from_document_terms(
         &self,
-        pairs: &[WeighedPair],
+        query: &WeighedQuery,
         ids: &[String],
     ) -> Result<Vec<postgres::Row>, StoreError> {
-        let values: Vec<String> = pairs
-            .iter()
-            .map(|p| {
-                format!(
-                    "({},{},{},{})",
-                    sql::literal(&p.key()),
-                    sql::float(f64::from(p.weight)),
-                    sql::float(f64::from(p.constant)),
-                    sql::float(f64::from(p.per_token))
-                )
-            })
-            .collect();
         let statement = format!(
-            "SELECT d.id, sum(w.weight * u.tf / (u.tf + w.c + w.k * u.len)) AS score \
+            "SELECT d.id, sum(w.weight * u.tf / (u.tf + {} + w.k * u.len)) AS score \
              FROM documents d \
              CROSS JOIN LATERAL unnest(d.term_keys, d.term_tfs, d.term_lens) AS u(key, tf, len) \
-             JOIN (VALUES {}) AS w(key, weight, c, k) ON w.key = u.key \
+             JOIN (VALUES {}) AS w(key, weight, k) ON w.key = u.key \
              WHERE d.id = ANY({}) GROUP BY d.id",
-            values.join(","),
+            sql::float(f64::from(LENGTH_CONSTANT)),
+            query.values(|p| sql::literal(&term_key(&p.field, &p.term))),
             sql::text_array(ids)
         );
         self.on_every_shard(&statement, "id text, score float8")
@@ -602,16 +611,16 @@ impl PgStore {
             return Ok(Vec::new());
         }
         let totals = self.current_totals()?;
-        let pairs = self.weigh_pairs(terms, boosts, filters, &totals)?;
-        if pairs.is_empty() {
+        let query = self.weigh_pairs(terms, boosts, filters, &totals)?;
+        if query.pairs.is_empty() {
             return Ok(Vec::new());
         }
         let rows = match only_ids {
             Some(ids) if self.dblink && self.document_terms => {
-                self.scored_from_document_terms(&pairs, ids)?
+                self.scored_from_document_terms(&query, ids)?
             }
             _ => {
-                let statement = Self::bm25_statement(&pairs, filters, limit, only_ids);
+                let statement = Self::bm25_statement(&query, filters, limit, only_ids);
                 if self.dblink {
                     self.on_every_shard(&statement.on_shard, "id text, score float8")?
                 } else {

@@ -146,7 +146,7 @@ impl DocumentColumns {
                     tfs.push(',');
                     lens.push(',');
                 }
-                let _ = write!(keys, "{}:{term}", field.field);
+                keys.push_str(&crate::term_key(field.field, term));
                 let _ = write!(tfs, "{tf}");
                 let _ = write!(lens, "{}", field.scored_length);
             }
