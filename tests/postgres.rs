@@ -344,10 +344,23 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
              FROM term_stats",
         )
     };
+    let query = serde_json::json!({"text": "被告人在超市盗窃手机一部，价值三千元", "kind": "judgment", "mode": "bm25", "top_k": 10});
     let before_add = term_stats();
+    let (status, listed) = search(&base, query.clone());
+    assert_eq!(status, 200, "{listed}");
+    assert!(!ids(&listed).contains(&"pg-test-1".to_string()));
     ok(&["add", "--to", &cluster.url, path(&added)]);
     let after_add = term_stats();
     assert_ne!(before_add, after_add);
+    // The server keeps recent first passes; a write makes a new generation, and the same
+    // search finds the new judgment once the counts are read again (half a second).
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let (status, listed) = search(&base, query.clone());
+    assert_eq!(status, 200, "{listed}");
+    assert!(
+        ids(&listed).contains(&"pg-test-1".to_string()),
+        "the added judgment in the same search's list: {listed}"
+    );
     // Adding it again replaces it: the statistics count it once.
     ok(&["add", "--to", &cluster.url, path(&added)]);
     assert_eq!(term_stats(), after_add);
@@ -366,7 +379,67 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
         (library + 1).to_string()
     );
 
-    let query = serde_json::json!({"text": "被告人在超市盗窃手机一部，价值三千元", "kind": "judgment", "mode": "bm25", "top_k": 10});
+    // A request past its deadline stops its statements on the shards: shard1's postings are held
+    // locked while a server with a two-second limit searches; it answers 503 timeout, and the
+    // statement that waited on shard1 is cancelled rather than left to run after the answer.
+    let locker = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &cluster.port(1), "-U", "postgres"])
+        .args([
+            "-c",
+            "BEGIN; LOCK TABLE posting_blocks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;",
+            "leian",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let waiting_on_locks = || {
+        cluster.query(
+            1,
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+        )
+    };
+    let locked = wait_until(10, || {
+        cluster.query(
+            1,
+            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted \
+             AND relation = 'posting_blocks'::regclass",
+        ) == "1"
+    });
+    assert!(locked, "shard1's posting_blocks locked");
+    let short_port = free_port();
+    let short_base = format!("http://127.0.0.1:{short_port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args(["serve", "--store", &cluster.url, "--timeout-secs", "2"])
+        .args(["--addr", &format!("127.0.0.1:{short_port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let short_server = Server {
+        child,
+        base: short_base.clone(),
+    };
+    wait_for(&format!("{short_base}/v1/ready"), "", 120, |body| {
+        body["status"] == "ready"
+    });
+    let started = std::time::Instant::now();
+    let (status, timed_out) = search(
+        &short_base,
+        serde_json::json!({"text": "被告人醉酒驾驶机动车在城市道路上行驶，血液酒精含量为每百毫升一百五十毫克", "kind": "judgment", "mode": "bm25"}),
+    );
+    assert_eq!(status, 503, "{timed_out}");
+    assert_eq!(timed_out["error"]["code"], "timeout", "{timed_out}");
+    assert!(
+        started.elapsed().as_secs_f64() < 4.0,
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        wait_until(2, || waiting_on_locks() == "0"),
+        "a statement of the abandoned request still waits on shard1"
+    );
+    drop(short_server);
+    let _ = { locker }.wait();
 
     // The coordinator down: 503 store_unavailable (no shard is blamed), and answers again once
     // it is back.
@@ -460,4 +533,16 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
             .unwrap()
             .starts_with("postgres://")
     );
+}
+
+/// Polls `done` every 100 ms for up to `seconds`; whether it came true.
+fn wait_until(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < until {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    done()
 }

@@ -17,6 +17,7 @@ mod catalog;
 pub mod deadline;
 mod document;
 mod filter;
+pub mod first_pass;
 pub mod messages;
 pub mod shards;
 mod store;

@@ -37,6 +37,12 @@ pub fn partial_allowed() -> bool {
     MISSING.with(|m| m.borrow().is_some())
 }
 
+/// How many shards have been left out so far in this scope (0 outside [`allowing_partial`]):
+/// a store that keeps results for later requests keeps only those that missed none.
+pub fn missing_so_far() -> usize {
+    MISSING.with(|m| m.borrow().as_ref().map_or(0, Vec::len))
+}
+
 /// Records that `shard` was left out of the answer (only inside [`allowing_partial`]).
 pub fn note_missing(shard: &str) {
     MISSING.with(|m| {

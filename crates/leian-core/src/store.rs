@@ -34,6 +34,10 @@ pub enum StoreError {
     /// Servers answer 503; the detail goes to the log only.
     #[error("数据库无法访问（{0}）")]
     Unavailable(String),
+    /// The request's deadline ([`crate::deadline`]) passed while the store was working on it;
+    /// the store stopped its statements there.
+    #[error("{}", crate::deadline::DeadlineExceeded)]
+    DeadlineExceeded,
 }
 
 /// Per-field weights of a lexical query. Unknown fields are ignored by a store.

@@ -3,6 +3,7 @@
 use crate::IndexError;
 use crate::manifest::Manifest;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
+use leian_core::first_pass::{FirstPassKey, RecentFirstPasses};
 use leian_core::{
     Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Judgment, Kind,
     StatuteCatalog, Store, StoreError,
@@ -33,10 +34,8 @@ pub struct Snapshot {
     allowed_cache: std::sync::Mutex<
         std::collections::HashMap<String, std::sync::Arc<std::collections::HashSet<String>>>,
     >,
-    /// The latest first passes of [`Store::lexical_rescored`]: one research request searches
-    /// the same text's distinctive terms for its list, its sentencing precedents and its charge
-    /// vote, and at court scale each pass is most of a search's time.
-    first_passes: std::sync::Mutex<std::collections::VecDeque<(FirstPassKey, FirstPass)>>,
+    /// The latest first passes of [`Store::lexical_rescored`] (see [`leian_core::first_pass`]).
+    first_passes: RecentFirstPasses<FirstPassKey, FirstPass>,
     /// Decoded on first use (see [`SegmentColumns`]).
     columns: std::sync::OnceLock<Vec<SegmentColumns>>,
     /// Built on first use: opening a snapshot to search should not pay for reading every
@@ -46,34 +45,7 @@ pub struct Snapshot {
     kind_counts: KindCounts,
 }
 
-/// What a first pass searched: its terms and field weights (as bits, so the key compares
-/// exactly), its conditions and how many documents it kept.
-#[derive(PartialEq)]
-struct FirstPassKey {
-    terms: Vec<(String, u32)>,
-    boosts: Vec<(&'static str, u32)>,
-    filters: Filters,
-    limit: usize,
-}
-
-impl FirstPassKey {
-    fn new(terms: &[(String, f32)], boosts: &FieldBoosts, filters: &Filters, limit: usize) -> Self {
-        FirstPassKey {
-            terms: terms
-                .iter()
-                .map(|(t, w)| (t.clone(), w.to_bits()))
-                .collect(),
-            boosts: boosts.iter().map(|(f, w)| (*f, w.to_bits())).collect(),
-            filters: filters.clone(),
-            limit,
-        }
-    }
-}
-
 type FirstPass = std::sync::Arc<Vec<(f32, DocAddress)>>;
-
-/// First passes a snapshot keeps (a few requests' worth; each is at most a pool of addresses).
-const FIRST_PASS_ENTRIES: usize = 8;
 
 /// Live judgments and statutes in a snapshot.
 #[derive(Debug, Clone, Copy, Default)]
@@ -311,7 +283,6 @@ impl Snapshot {
         snapshot_bytes(&self.dir)
     }
 
-    /// The weighted term queries over `kind`'s fields among `boosts`.
     /// [`Snapshot::scored_addresses`], kept for the next searches of the same terms.
     fn first_pass(
         &self,
@@ -321,19 +292,12 @@ impl Snapshot {
         filters: &Filters,
         limit: usize,
     ) -> Result<FirstPass, StoreError> {
-        let key = FirstPassKey::new(terms, boosts, filters, limit);
-        let kept = self.first_passes.lock().map_err(store_error)?;
-        if let Some((_, found)) = kept.iter().find(|(k, _)| *k == key) {
-            return Ok(found.clone());
-        }
-        drop(kept);
-        let found = FirstPass::new(self.scored_addresses(searcher, terms, boosts, filters, limit)?);
-        let mut kept = self.first_passes.lock().map_err(store_error)?;
-        if kept.len() >= FIRST_PASS_ENTRIES {
-            kept.pop_front();
-        }
-        kept.push_back((key, found.clone()));
-        Ok(found)
+        self.first_passes
+            .get_or_search(FirstPassKey::new(terms, boosts, filters, limit), || {
+                Ok(FirstPass::new(self.scored_addresses(
+                    searcher, terms, boosts, filters, limit,
+                )?))
+            })
     }
 
     /// The `limit` best documents for `terms` (score, address), in no particular order.

@@ -18,6 +18,7 @@ pub mod sql;
 
 pub use load::{LoadCounts, Loader};
 
+use leian_core::first_pass::{FirstPassKey, RecentFirstPasses};
 use leian_core::{
     Candidate, CorpusStats, Document, FieldBoosts, FilterField, Filters, Judgment, Kind,
     StatuteCatalog, Store, StoreError,
@@ -180,6 +181,10 @@ pub struct PgStore {
     totals: RwLock<Totals>,
     document_frequencies: Mutex<HashMap<(String, String), u64>>,
     statute_catalog: OnceLock<Arc<StatuteCatalog>>,
+    /// The latest first passes of `lexical_rescored`, with the library generation they were
+    /// searched in: a research request's list, sentencing precedents and charge vote search the
+    /// same distinctive terms, and each first pass is most of a request's time at scale.
+    first_passes: RecentFirstPasses<(i64, FirstPassKey), Arc<Vec<Candidate>>>,
 }
 
 impl PgStore {
@@ -230,6 +235,7 @@ impl PgStore {
             totals: RwLock::default(),
             document_frequencies: Mutex::default(),
             statute_catalog: OnceLock::new(),
+            first_passes: RecentFirstPasses::default(),
         };
         store.refresh_totals()?;
         Ok(store)
@@ -245,14 +251,39 @@ impl PgStore {
         self.dense.as_ref()
     }
 
+    /// A shard found down: first passes kept from before hold its documents, which a partial
+    /// answer must not rank and which may differ once a replica takes its place.
+    fn forget_first_passes_if_any(&self, down: &[(&Partition, String)]) {
+        if !down.is_empty() {
+            self.first_passes.clear();
+        }
+    }
+
+    /// A coordinator connection whose statements stop at this thread's deadline (a request's,
+    /// see `leian_core::deadline`): the coordinator cancels them and, through dblink, their
+    /// shards' statements, so a request the server gave up on stops loading the cluster.
     fn client(
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
-        self.pool
+        let timeout_ms = match leian_core::deadline::remaining() {
+            Some(left) if left.is_zero() => return Err(StoreError::DeadlineExceeded),
+            // 0 turns the limit off (a connection is reused by work without a deadline).
+            Some(left) => left.as_millis().clamp(1, i32::MAX as u128),
+            None => 0,
+        };
+        let mut client = self
+            .pool
             .as_ref()
             .ok_or_else(|| StoreError::Unavailable("连接池已关闭".into()))?
             .get()
-            .map_err(|e| StoreError::Unavailable(format!("无法连接 PostgreSQL 协调节点：{e}")))
+            .map_err(|e| StoreError::Unavailable(format!("无法连接 PostgreSQL 协调节点：{e}")))?;
+        client
+            .batch_execute(&format!("SET statement_timeout = {timeout_ms}"))
+            .map_err(|e| match client.is_closed() {
+                true => coordinator_lost(&e),
+                false => query_error(e),
+            })?;
+        Ok(client)
     }
 
     /// The corpus-wide counts, re-read when older than [`TOTALS_MAX_AGE`]: a research request
@@ -374,6 +405,7 @@ impl PgStore {
                 Err(e) => return Err(query_error(e)),
             }
         }
+        self.forget_first_passes_if_any(&down);
         settle(rows, down)
     }
 
@@ -416,14 +448,19 @@ impl PgStore {
                 return Err(coordinator_lost(&e));
             }
             // The connections' state is unknown after an error: the next call starts afresh.
+            // A statement still running on a shard (this one cancelled at the deadline, or
+            // another shard's failure) is cancelled first: closing its connection alone would
+            // leave it running until it sends its rows.
             let _ = client.batch_execute(
-                "SELECT dblink_disconnect(c) FROM unnest(dblink_get_connections()) AS c",
+                "SELECT dblink_cancel_query(c), dblink_disconnect(c) \
+                 FROM unnest(dblink_get_connections()) AS c",
             );
             if !is_connection_failure(&e) {
                 return Err(query_error(e));
             }
             down.push((partition, describe(&e)));
         }
+        self.forget_first_passes_if_any(&down);
         settle(rows, down)
     }
 
@@ -828,6 +865,12 @@ fn is_connection_failure(error: &postgres::Error) -> bool {
 }
 
 fn query_error(error: postgres::Error) -> StoreError {
+    let cancelled = error
+        .as_db_error()
+        .is_some_and(|db| *db.code() == postgres::error::SqlState::QUERY_CANCELED);
+    if cancelled && leian_core::deadline::remaining().is_some() {
+        return StoreError::DeadlineExceeded;
+    }
     StoreError::Failed(format!("PostgreSQL 查询失败：{}", describe(&error)))
 }
 
@@ -933,7 +976,23 @@ impl Store for PgStore {
     ) -> Result<Vec<Candidate>, StoreError> {
         // The embedded store's two passes: the pool from the distinctive terms, then the common
         // terms scored on the pool only (each shard reads their postings of those documents).
-        let mut first = self.bm25(distinctive, boosts, filters, pool.max(limit), None)?;
+        let generation = self.current_totals()?.generation;
+        let key = (
+            generation,
+            FirstPassKey::new(distinctive, boosts, filters, pool.max(limit)),
+        );
+        let mut first = match self.first_passes.get(&key)? {
+            Some(kept) => kept.as_ref().clone(),
+            None => {
+                let left_out = leian_core::shards::missing_so_far();
+                let found = self.bm25(distinctive, boosts, filters, pool.max(limit), None)?;
+                // A partial answer is not kept: a later request would not learn of the shard.
+                if leian_core::shards::missing_so_far() == left_out {
+                    self.first_passes.insert(key, Arc::new(found.clone()))?;
+                }
+                found
+            }
+        };
         if !common.is_empty() && !first.is_empty() {
             let ids: Vec<String> = first.iter().map(|c| c.id.clone()).collect();
             let added = self.bm25(common, boosts, filters, ids.len(), Some(&ids))?;

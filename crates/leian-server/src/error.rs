@@ -266,6 +266,11 @@ impl From<SearchError> for ApiError {
                         .to_string(),
                 )
             }
+            SearchError::Store(leian_core::StoreError::DeadlineExceeded) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::TIMEOUT,
+                leian_core::deadline::DeadlineExceeded.to_string(),
+            ),
             SearchError::Store(e) => ApiError::internal(e),
         }
     }

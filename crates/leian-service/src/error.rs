@@ -67,6 +67,9 @@ impl From<leian_core::StoreError> for ServiceError {
             | leian_core::StoreError::Unavailable(_) => {
                 ServiceError::Search(SearchError::Store(error))
             }
+            leian_core::StoreError::DeadlineExceeded => {
+                ServiceError::DeadlineExceeded(leian_core::deadline::DeadlineExceeded)
+            }
             other => ServiceError::Failed(other.to_string()),
         }
     }
