@@ -6,7 +6,9 @@
 #      of that snapshot into it (`leian index --to … --from …`): seconds and documents/s,
 #   3. both served (`leian serve --index` and `leian serve --store`) and timed over HTTP with the
 #      same 500 cjrc-same-cause fact summaries (`load_bench`, BM25 research requests) at
-#      concurrency 1 and 8: p50 / p99 and requests/s, and the cluster's ratio to the embedded engine.
+#      concurrency 1 and 8: p50 / p99 and requests/s, and the cluster's ratio to the embedded engine
+#      (both served with a 50 s queue wait and a 60 s deadline, so that concurrency 8 measures
+#      waiting, not refusals).
 # Usage: bench/pg-scale.sh [N] [WORK_DIR]   (WORK_DIR default ../leian-scale, shared with scale.sh)
 #   LEIAN_PG_BENCH_KEEP=1   leave the cluster running (it is taken down by default; its data stays)
 #   LEIAN_PG_BENCH_SECONDS  seconds per timing run at most (default 600; at 1M a cluster request
@@ -39,7 +41,10 @@ load_seconds=$(echo "$(date +%s.%N) - $started" | bc)
 time_server() { # NAME PORT ARGS...: load_bench at concurrency 1 and 8 against a fresh server
   local name=$1 port=$2
   shift 2
-  "$leian" serve "$@" --addr "127.0.0.1:$port" 2>"$work/pg-serve-$name.log" &
+  # A generous queue and deadline, the same for both: at concurrency 8 a cluster request waits
+  # seconds for a worker, and the default half-second wait would measure refusals, not latency.
+  "$leian" serve "$@" --addr "127.0.0.1:$port" --timeout-secs 60 --queue-wait-ms 50000 \
+    2>"$work/pg-serve-$name.log" &
   local server=$!
   wait_until_ready "$port" 600
   for c in 1 8; do

@@ -462,3 +462,23 @@ fn a_failed_write_names_its_cause_and_keeps_the_index() {
     assert_eq!(helpers(&index), Vec::<String>::new());
     assert_eq!(leian_index::Manifest::read(&index).unwrap(), before);
 }
+
+#[test]
+fn serve_refuses_a_queue_wait_of_zero_or_past_the_request_timeout() {
+    for (args, said) in [
+        (&["--queue-wait-ms", "0"][..], "必须为正数"),
+        (&["--queue-wait-ms", "10000"][..], "须短于请求超时"),
+        (
+            &["--queue-wait-ms", "2500", "--timeout-secs", "2"][..],
+            "须短于请求超时",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_leian"))
+            .args(["serve", "--index", "/nonexistent/leian-index"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_clear_failure(&out, &format!("{args:?}"));
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+    }
+}

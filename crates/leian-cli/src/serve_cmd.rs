@@ -17,7 +17,7 @@ pub struct ServeArgs {
     /// 监听地址 [默认：127.0.0.1:8080]。非回环地址须配置 API 密钥
     #[arg(long)]
     pub addr: Option<String>,
-    /// 配置文件（TOML）：index、addr、body_limit、timeout_secs、cors_origins、log_queries、embed_in_background、batch_store、[[keys]]。命令行参数优先于配置文件
+    /// 配置文件（TOML）：index、addr、body_limit、timeout_secs、queue_wait_ms、cors_origins、log_queries、embed_in_background、batch_store、[[keys]]。命令行参数优先于配置文件
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// 请求体的最大字节数 [默认：1048576]
@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// 单个请求的最长处理时间（秒）[默认：10]
     #[arg(long)]
     pub timeout_secs: Option<u64>,
+    /// 请求等待空闲工作线程的最长时间（毫秒），超过即答 503 overloaded [默认：500]。由 PostgreSQL 集群提供文库、单个请求需时较长时宜调大
+    #[arg(long)]
+    pub queue_wait_ms: Option<u64>,
     /// 索引没有向量时在后台计算向量（可续算、有缓存），完成后切换为混合检索；期间由 BM25应答
     #[arg(long)]
     pub embed_in_background: bool,
@@ -73,8 +76,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .timeout_secs
         .or(config.timeout_secs)
         .unwrap_or(leian_server::DEFAULT_TIMEOUT.as_secs());
-    if body_limit == 0 || timeout_secs == 0 {
-        anyhow::bail!("请求体上限和请求超时都必须为正数");
+    let queue_wait_ms = args
+        .queue_wait_ms
+        .or(config.queue_wait_ms)
+        .unwrap_or(leian_server::DEFAULT_QUEUE_WAIT.as_millis() as u64);
+    if body_limit == 0 || timeout_secs == 0 || queue_wait_ms == 0 {
+        anyhow::bail!("请求体上限、请求超时和排队等待时间都必须为正数");
+    }
+    if queue_wait_ms >= timeout_secs.saturating_mul(1000) {
+        anyhow::bail!(
+            "排队等待时间（{queue_wait_ms} 毫秒）须短于请求超时（{timeout_secs} 秒）：否则请求可能排队到超时仍未处理"
+        );
     }
     let cors_origins =
         leian_server::config::parse_origins(&config.cors_origins).map_err(anyhow::Error::msg)?;
@@ -87,6 +99,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         limits: leian_server::Limits {
             body_bytes: body_limit,
             request_timeout: Duration::from_secs(timeout_secs),
+            queue_wait: Duration::from_millis(queue_wait_ms),
             ..leian_server::Limits::default()
         },
         keys,

@@ -39,6 +39,11 @@ pub fn expired() -> bool {
     DEADLINE.with(|d| d.get().is_some_and(|deadline| Instant::now() >= deadline))
 }
 
+/// This thread's deadline, to carry to a helper thread of the same work.
+pub fn current() -> Option<Instant> {
+    DEADLINE.with(|d| d.get())
+}
+
 /// Time left before this thread's deadline (zero once past it; `None` without one), for work
 /// handed to another process that must stop there too (a database statement).
 pub fn remaining() -> Option<std::time::Duration> {

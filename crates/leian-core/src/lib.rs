@@ -19,6 +19,7 @@ mod document;
 mod filter;
 pub mod first_pass;
 pub mod messages;
+pub mod request;
 pub mod shards;
 mod store;
 mod vocab;

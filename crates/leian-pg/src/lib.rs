@@ -981,18 +981,21 @@ impl Store for PgStore {
             generation,
             FirstPassKey::new(distinctive, boosts, filters, pool.max(limit)),
         );
-        let mut first = match self.first_passes.get(&key)? {
-            Some(kept) => kept.as_ref().clone(),
-            None => {
-                let left_out = leian_core::shards::missing_so_far();
-                let found = self.bm25(distinctive, boosts, filters, pool.max(limit), None)?;
-                // A partial answer is not kept: a later request would not learn of the shard.
-                if leian_core::shards::missing_so_far() == left_out {
-                    self.first_passes.insert(key, Arc::new(found.clone()))?;
-                }
-                found
-            }
-        };
+        let left_out = leian_core::shards::missing_so_far();
+        let first = self.first_passes.get_or_search(key.clone(), || {
+            Ok(Arc::new(self.bm25(
+                distinctive,
+                boosts,
+                filters,
+                pool.max(limit),
+                None,
+            )?))
+        })?;
+        // A partial answer is not kept: a later request would not learn of the shard.
+        if leian_core::shards::missing_so_far() != left_out {
+            self.first_passes.forget(&key);
+        }
+        let mut first = first.as_ref().clone();
         if !common.is_empty() && !first.is_empty() {
             let ids: Vec<String> = first.iter().map(|c| c.id.clone()).collect();
             let added = self.bm25(common, boosts, filters, ids.len(), Some(&ids))?;

@@ -6,6 +6,7 @@
 //! addr = "0.0.0.0:8080"
 //! body_limit = 1048576
 //! timeout_secs = 10
+//! queue_wait_ms = 500
 //! cors_origins = ["https://wps.court.example"]
 //! log_queries = false
 //!
@@ -36,6 +37,8 @@ pub struct ServerConfig {
     pub body_limit: Option<usize>,
     /// Longest a request may take, in seconds.
     pub timeout_secs: Option<u64>,
+    /// Longest a request may wait for a worker, in milliseconds (503 `overloaded` after).
+    pub queue_wait_ms: Option<u64>,
     /// Origins allowed to call the API from a browser (drafting plugins' task panes).
     #[serde(default)]
     pub cors_origins: Vec<String>,
@@ -129,6 +132,7 @@ index = "/srv/index"
 addr = "0.0.0.0:8080"
 body_limit = 2048
 timeout_secs = 5
+queue_wait_ms = 3000
 cors_origins = ["https://wps.court.example"]
 [[keys]]
 name = "plugin"
@@ -140,13 +144,14 @@ rate_per_minute = 60
         );
         let config: ServerConfig = toml::from_str(&text).unwrap();
         assert_eq!(config.index.as_deref(), Some(Path::new("/srv/index")));
+        assert_eq!(config.queue_wait_ms, Some(3000));
         assert_eq!(config.keys[0].scope, Scope::Read);
         assert_eq!(config.keys[0].rate_per_minute, Some(60));
         assert!(toml::from_str::<ServerConfig>("prot = 1").is_err());
         let error = toml::from_str::<ServerConfig>("index = \"/srv\"\nprot = 1").unwrap_err();
         assert_eq!(
             toml_message("index = \"/srv\"\nprot = 1", &error),
-            "第 2 行第 1 列：未知字段 `prot`（可用字段：`index`、`addr`、`body_limit`、`timeout_secs`、`cors_origins`、`log_queries`、`embed_in_background`、`model`、`batch_store`、`keys`）"
+            "第 2 行第 1 列：未知字段 `prot`（可用字段：`index`、`addr`、`body_limit`、`timeout_secs`、`queue_wait_ms`、`cors_origins`、`log_queries`、`embed_in_background`、`model`、`batch_store`、`keys`）"
         );
         assert!(toml::from_str::<ServerConfig>("body_limit = \"big\"").is_err());
     }

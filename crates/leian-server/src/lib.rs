@@ -110,6 +110,8 @@ impl Default for Limits {
     }
 }
 
+/// Default [`Limits::queue_wait`].
+pub const DEFAULT_QUEUE_WAIT: Duration = admission::DEFAULT_MAX_WAIT;
 /// Default [`Limits::header_read_timeout`].
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default [`Limits::body_read_timeout`]: a 1 MiB body takes milliseconds on a court network.

@@ -213,10 +213,33 @@ impl Service {
         let text_analysis = analyze_text(&request.text);
         // Each stage stops early at the request's deadline; what it left is not an answer.
         deadline::check()?;
-        let mut analysed = false;
-        if request.scope.judgments() {
-            let (hits, judgments, query_terms) =
-                self.similar_judgments(request, &text_analysis, today)?;
+        // The charge vote (BM25 neighbours are enough to vote for charges, and cost no query
+        // encoding) runs beside the list unless statute linking makes the analysis. Both start
+        // with the same first pass, which the store searches once; the rest of each (the list's
+        // documents and explanations, the vote's rescoring and headers) then takes a core each.
+        let vote_beside = !(request.scope.statutes() && request.linking);
+        let (listed, voted) = leian_core::request::join(
+            || {
+                request
+                    .scope
+                    .judgments()
+                    .then(|| self.similar_judgments(request, &text_analysis, today))
+                    .transpose()
+            },
+            || {
+                vote_beside
+                    .then(|| {
+                        engine.analyze_with(
+                            &request.text,
+                            text_analysis.clone(),
+                            Mode::Bm25,
+                            &request.exclude_ids,
+                        )
+                    })
+                    .transpose()
+            },
+        );
+        if let Some((hits, judgments, query_terms)) = listed? {
             research.query_terms = query_terms;
             let decided: Vec<&Judgment> = judgments.iter().collect();
             research.outcome = Some(ResearchOutcome {
@@ -226,6 +249,7 @@ impl Service {
             research.judgments = hits;
             deadline::check()?;
         }
+        let voted = voted?;
         if request.scope.statutes() {
             let statute_request = SearchRequest {
                 text: request.text.clone(),
@@ -250,7 +274,6 @@ impl Service {
                 research.statutes = StatuteHits::Linked(links.hits);
                 research.flagged_statutes = links.flagged;
                 research.analysis = links.analysis;
-                analysed = true;
             } else {
                 let response = engine.search(&statute_request)?;
                 if research.query_terms.is_empty() {
@@ -260,14 +283,8 @@ impl Service {
             }
             deadline::check()?;
         }
-        if !analysed {
-            // BM25 neighbours are enough to vote for charges, and cost no query encoding.
-            research.analysis = engine.analyze_with(
-                &request.text,
-                text_analysis,
-                Mode::Bm25,
-                &request.exclude_ids,
-            )?;
+        if let Some(analysis) = voted {
+            research.analysis = analysis;
         }
         // A criminal query gets its sentencing reference, read with the analysis above (its charge
         // is the one the similar judgments vote for).
