@@ -420,10 +420,42 @@ impl PgStore {
         columns: &str,
     ) -> Result<Vec<postgres::Row>, StoreError> {
         let mut client = self.client()?;
-        let (mut sent, mut down) = (Vec::new(), Vec::new());
-        for partition in &self.partitions {
+        let (mut rows, mut down) = (Vec::new(), Vec::new());
+        let mut asking: Vec<&Partition> = self.partitions.iter().collect();
+        // A connection this session kept may lead to a shard restarted or replaced since (a
+        // replica promoted): it fails only when its result is read. Such a partition is asked
+        // once more, on a fresh connection; a shard really down then refuses the connection.
+        for attempt in 0..2 {
+            let lost =
+                Self::ask_shards(&mut client, &asking, remote, columns, &mut rows, &mut down)?;
+            if lost.is_empty() {
+                break;
+            }
+            if attempt == 1 {
+                down.extend(lost);
+                break;
+            }
+            asking = lost.into_iter().map(|(partition, _)| partition).collect();
+        }
+        self.forget_first_passes_if_any(&down);
+        settle(rows, down)
+    }
+
+    /// Sends `remote` to the shards of `partitions` on `client`'s dblink connections and reads
+    /// their rows into `rows`. A shard that cannot be connected to goes to `down`; those whose
+    /// connection failed while their result was read are returned.
+    fn ask_shards<'a>(
+        client: &mut postgres::Client,
+        partitions: &[&'a Partition],
+        remote: &str,
+        columns: &str,
+        rows: &mut Vec<postgres::Row>,
+        down: &mut Vec<(&'a Partition, String)>,
+    ) -> Result<Vec<(&'a Partition, String)>, StoreError> {
+        let mut sent = Vec::new();
+        for &partition in partitions {
             let name = format!("leian_{}", partition.suffix);
-            match send_to_shard(&mut client, &name, &partition.shard, remote) {
+            match send_to_shard(client, &name, &partition.shard, remote) {
                 Ok(()) => sent.push((partition, name)),
                 Err(e) if client.is_closed() => return Err(coordinator_lost(&e)),
                 Err(e) if is_connection_failure(&e) => down.push((partition, describe(&e))),
@@ -431,37 +463,43 @@ impl PgStore {
             }
         }
         let results = format!("SELECT * FROM dblink_get_result($1) AS t({columns})");
-        let mut rows = Vec::new();
-        let mut failure = None;
+        let mut failures = Vec::new();
         for (partition, name) in sent {
-            match client.query(&results, &[&name]) {
-                // dblink wants the empty result that ends the query before the next one.
-                Ok(found) => match client.query(&results, &[&name]) {
-                    Ok(_) => rows.extend(found),
-                    Err(e) => failure = failure.or(Some((partition, e))),
-                },
-                Err(e) => failure = failure.or(Some((partition, e))),
+            // dblink wants the empty result that ends the query before the next one.
+            match client
+                .query(&results, &[&name])
+                .and_then(|found| client.query(&results, &[&name]).map(|_| found))
+            {
+                Ok(found) => rows.extend(found),
+                Err(e) => failures.push((partition, e)),
             }
         }
-        if let Some((partition, e)) = failure {
-            if client.is_closed() {
-                return Err(coordinator_lost(&e));
-            }
-            // The connections' state is unknown after an error: the next call starts afresh.
-            // A statement still running on a shard (this one cancelled at the deadline, or
-            // another shard's failure) is cancelled first: closing its connection alone would
-            // leave it running until it sends its rows.
-            let _ = client.batch_execute(
-                "SELECT dblink_cancel_query(c), dblink_disconnect(c) \
-                 FROM unnest(dblink_get_connections()) AS c",
-            );
+        if failures.is_empty() {
+            return Ok(Vec::new());
+        }
+        if client.is_closed() {
+            return Err(coordinator_lost(&failures[0].1));
+        }
+        // The connections' state is unknown after an error: the next call starts afresh. A
+        // statement still running on a shard (this one cancelled at the deadline, or another
+        // shard's failure) is cancelled first: closing its connection alone would leave it
+        // running until it sends its rows. One connection's failure to cancel stops no other.
+        let _ = client.batch_execute(
+            "DO $$ DECLARE c text; BEGIN
+               FOREACH c IN ARRAY coalesce(dblink_get_connections(), '{}') LOOP
+                 BEGIN PERFORM dblink_cancel_query(c); EXCEPTION WHEN OTHERS THEN NULL; END;
+                 PERFORM dblink_disconnect(c);
+               END LOOP;
+             END $$",
+        );
+        let mut lost = Vec::new();
+        for (partition, e) in failures {
             if !is_connection_failure(&e) {
                 return Err(query_error(e));
             }
-            down.push((partition, describe(&e)));
+            lost.push((partition, describe(&e)));
         }
-        self.forget_first_passes_if_any(&down);
-        settle(rows, down)
+        Ok(lost)
     }
 
     /// The query's (field, term) pairs that occur in the library, each with its BM25 weight, and
