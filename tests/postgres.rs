@@ -305,27 +305,8 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
         3662
     };
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_leian"))
-        .args([
-            "serve",
-            "--store",
-            &cluster.url,
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let _server = Server {
-        child,
-        base: base.clone(),
-    };
-    wait_for(&format!("{base}/v1/ready"), "", 120, |body| {
-        body["status"] == "ready"
-    });
+    let server = serve_cluster(&cluster.url, &[]);
+    let base = server.base.clone();
 
     // A write committed through the coordinator survives its restart.
     let added = dir.path().join("added.jsonl");
@@ -406,22 +387,8 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
         ) == "1"
     });
     assert!(locked, "shard1's posting_blocks locked");
-    let short_port = free_port();
-    let short_base = format!("http://127.0.0.1:{short_port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_leian"))
-        .args(["serve", "--store", &cluster.url, "--timeout-secs", "2"])
-        .args(["--addr", &format!("127.0.0.1:{short_port}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let short_server = Server {
-        child,
-        base: short_base.clone(),
-    };
-    wait_for(&format!("{short_base}/v1/ready"), "", 120, |body| {
-        body["status"] == "ready"
-    });
+    let short_server = serve_cluster(&cluster.url, &["--timeout-secs", "2"]);
+    let short_base = short_server.base.clone();
     let started = std::time::Instant::now();
     let (status, timed_out) = search(
         &short_base,
@@ -533,6 +500,30 @@ fn sharded_cluster_matches_the_embedded_engine_and_survives_a_shard_down() {
             .unwrap()
             .starts_with("postgres://")
     );
+}
+
+/// `leian serve --store URL` with `extra` flags on a free port, once it is ready.
+fn serve_cluster(url: &str, extra: &[&str]) -> Server {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_leian"))
+        .args([
+            "serve",
+            "--store",
+            url,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, base };
+    wait_for(&format!("{}/v1/ready", server.base), "", 120, |body| {
+        body["status"] == "ready"
+    });
+    server
 }
 
 /// Polls `done` every 100 ms for up to `seconds`; whether it came true.

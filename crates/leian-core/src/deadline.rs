@@ -47,10 +47,7 @@ pub fn current() -> Option<Instant> {
 /// Time left before this thread's deadline (zero once past it; `None` without one), for work
 /// handed to another process that must stop there too (a database statement).
 pub fn remaining() -> Option<std::time::Duration> {
-    DEADLINE.with(|d| {
-        d.get()
-            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
-    })
+    current().map(|deadline| deadline.saturating_duration_since(Instant::now()))
 }
 
 /// `Err` once the work on this thread is past its deadline.

@@ -70,13 +70,6 @@ impl<K: PartialEq, V: Clone> RecentFirstPasses<K, V> {
             .and_then(|(_, slot)| slot.get().cloned().flatten()))
     }
 
-    /// Keeps `value` under `key`, in place of what was kept there.
-    pub fn insert(&self, key: K, value: V) -> Result<(), StoreError> {
-        let slot = Slot::default();
-        let _ = slot.set(Some(value));
-        self.keep(key, slot)
-    }
-
     /// Drops every kept pass.
     pub fn clear(&self) {
         if let Ok(mut kept) = self.kept.lock() {
@@ -131,16 +124,6 @@ impl<K: PartialEq, V: Clone> RecentFirstPasses<K, V> {
             kept.retain(|(k, _)| k != key);
         }
     }
-
-    fn keep(&self, key: K, slot: Slot<V>) -> Result<(), StoreError> {
-        let mut kept = self.kept.lock().map_err(poisoned)?;
-        kept.retain(|(k, _)| *k != key);
-        if kept.len() >= FIRST_PASS_ENTRIES {
-            kept.pop_front();
-        }
-        kept.push_back((key, slot));
-        Ok(())
-    }
 }
 
 fn poisoned<T>(_: T) -> StoreError {
@@ -164,7 +147,7 @@ mod tests {
         }
         assert_eq!(searches, 2);
         for key in 3..3 + FIRST_PASS_ENTRIES as u32 {
-            passes.insert(key, key).unwrap();
+            passes.get_or_search(key, || Ok(key)).unwrap();
         }
         assert_eq!(passes.get(&1).unwrap(), None, "the oldest pass is dropped");
         assert_eq!(passes.get(&3).unwrap(), Some(3));
