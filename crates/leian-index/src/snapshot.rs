@@ -74,6 +74,9 @@ impl KindCounts {
 struct DocFrequencies {
     by_field: std::sync::RwLock<std::collections::HashMap<u32, TermCounts>>,
     kept: std::sync::atomic::AtomicUsize,
+    /// Each field's token total (BM25's average length), summed over the segments once rather
+    /// than for every clause.
+    tokens: std::sync::RwLock<std::collections::HashMap<u32, u64>>,
 }
 
 /// One field's counts, by the term's bytes.
@@ -121,6 +124,28 @@ impl DocFrequencies {
         }
         Ok(df)
     }
+
+    fn tokens_or_count(
+        &self,
+        field: tantivy::schema::Field,
+        count: impl FnOnce() -> tantivy::Result<u64>,
+    ) -> tantivy::Result<u64> {
+        let known = self
+            .tokens
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&field.field_id())
+            .copied();
+        if let Some(tokens) = known {
+            return Ok(tokens);
+        }
+        let tokens = count()?;
+        self.tokens
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(field.field_id(), tokens);
+        Ok(tokens)
+    }
 }
 
 /// BM25 statistics of one kind of document. tantivy keeps document frequencies and token
@@ -135,7 +160,8 @@ struct KindStatistics<'a> {
 
 impl tantivy::query::Bm25StatisticsProvider for KindStatistics<'_> {
     fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
-        self.searcher.total_num_tokens(field)
+        self.doc_frequencies
+            .tokens_or_count(field, || self.searcher.total_num_tokens(field))
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
@@ -376,7 +402,7 @@ impl Snapshot {
         // One query per kind, each scored against its own kind's statistics; a document matches
         // only its own kind's fields, so the two lists merge by score.
         for kind in [Kind::Judgment, Kind::Statute] {
-            let should = self.term_clauses(terms, boosts, kind);
+            let should = self.term_clauses(searcher, terms, boosts, kind)?;
             if should.is_empty() {
                 continue;
             }
@@ -436,7 +462,7 @@ impl Snapshot {
             docs.sort_unstable();
         }
         for kind in [Kind::Judgment, Kind::Statute] {
-            let clauses = self.term_clauses(terms, boosts, kind);
+            let clauses = self.term_clauses(searcher, terms, boosts, kind)?;
             if clauses.is_empty() {
                 continue;
             }
@@ -515,12 +541,14 @@ impl Snapshot {
         Ok(candidates)
     }
 
+    /// One clause for each term in each boosted field of `kind` that holds it.
     fn term_clauses(
         &self,
+        searcher: &tantivy::Searcher,
         terms: &[(String, f32)],
         boosts: &FieldBoosts,
         kind: Kind,
-    ) -> Vec<Clause> {
+    ) -> Result<Vec<Clause>, StoreError> {
         let mut should: Vec<Clause> = Vec::new();
         for (name, boost) in boosts.iter().filter(|(_, b)| *b > 0.0) {
             if crate::schema::text_field_kind(name) != Some(kind) {
@@ -530,17 +558,25 @@ impl Snapshot {
                 continue;
             };
             for (term, weight) in terms {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
+                let term = Term::from_field_text(field, term);
+                // A word the field never holds adds nothing, and its clause would search every
+                // segment's dictionary in vain: most words of a fact summary are in no title and
+                // no cause's name. The count is the one its BM25 weight needs anyway.
+                let documents = self
+                    .doc_frequencies
+                    .get_or_count(&term, || searcher.doc_freq(&term))
+                    .map_err(store_error)?;
+                if documents == 0 {
+                    continue;
+                }
+                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 should.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(Box::new(query), boost * weight)),
                 ));
             }
         }
-        should
+        Ok(should)
     }
 
     fn filter_clauses(&self, filters: &Filters) -> Result<Vec<Clause>, StoreError> {
@@ -1174,6 +1210,19 @@ mod tests {
             .unwrap();
         assert_eq!(in_title, 7);
         assert_eq!(kept(facts, "盗窃"), 40);
+        // Token totals, kept the same way.
+        use tantivy::query::Bm25StatisticsProvider;
+        let statistics = KindStatistics {
+            searcher: &searcher,
+            documents: 40,
+            doc_frequencies: &snapshot.doc_frequencies,
+        };
+        for field in [facts, title, facts] {
+            assert_eq!(
+                statistics.total_num_tokens(field).unwrap(),
+                searcher.total_num_tokens(field).unwrap()
+            );
+        }
     }
 
     fn terms(words: &[&str]) -> Vec<(String, f32)> {
