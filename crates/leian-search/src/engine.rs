@@ -645,20 +645,27 @@ impl Engine {
             Mode::Bm25 => depth,
             _ => depth.max(self.config.fusion_candidates),
         } + excluded.len();
-        let lexical = match mode {
-            Mode::Dense => Vec::new(),
-            _ => self.lexical(terms, &filters, pool, request.all_terms)?,
+        let lexical = || self.lexical(terms, &filters, pool, request.all_terms);
+        let dense = |encoder: &dyn QueryEncoder| -> Result<Ranked, SearchError> {
+            let vector = self.query_vector(encoder, &request.text)?;
+            Ok(self
+                .store
+                .dense(&vector, &filters, pool)?
+                .into_iter()
+                .map(|c| (c.id, c.score))
+                .collect())
         };
-        let dense = match (mode, &self.encoder) {
-            (Mode::Dense | Mode::Hybrid, Some(encoder)) => {
-                let vector = self.query_vector(encoder.as_ref(), &request.text)?;
-                self.store
-                    .dense(&vector, &filters, pool)?
-                    .into_iter()
-                    .map(|c| (c.id, c.score))
-                    .collect()
+        let (lexical, dense) = match (mode, &self.encoder) {
+            (Mode::Dense, Some(encoder)) => (Vec::new(), dense(encoder.as_ref())?),
+            // The query's encoding (most of a hybrid search) and the lexical pass do not depend
+            // on each other: on two threads, a hybrid search takes the longer of the two.
+            (Mode::Hybrid, Some(encoder)) => {
+                let (lexical, dense) =
+                    leian_core::request::join(lexical, || dense(encoder.as_ref()));
+                (lexical?, dense?)
             }
-            _ => Vec::new(),
+            (Mode::Dense, None) => (Vec::new(), Vec::new()),
+            _ => (lexical()?, Vec::new()),
         };
         let drop_excluded = |list: Ranked| -> Ranked {
             list.into_iter()

@@ -27,6 +27,16 @@
 //! The graph is searched in a child process that opens the built vectors as a server would, so
 //! its memory (`VmRSS`, anonymous and file-backed) is that of serving, not of building; exact
 //! search runs in this process.
+//!
+//! `--attach-to BIG` gives every judgment of the snapshot `BIG` (a `leian index --no-embed` of the
+//! scale generator's corpus, `bench/scale.sh`) synthetic vectors the same way, its template a real
+//! judgment of the same cause, and attaches them with their graph as `leian embed` would (a new
+//! snapshot replaces `BIG`; copy it first with `cp -al` to keep the text-only one). The result is
+//! a snapshot that serves hybrid search at court scale, with the real model encoding the queries:
+//!
+//! ```text
+//! cargo run --release -p leian-service --example vector_scale -- --index IDX --attach-to BIG
+//! ```
 
 use leian_core::{Document, QueryEncoder};
 use leian_index::{DenseInfo, Quantization, Snapshot, VectorWriter, Vectors};
@@ -49,12 +59,14 @@ struct Args {
     json: bool,
     calibrate: bool,
     probe: Option<PathBuf>,
+    attach_to: Option<PathBuf>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "用法：vector_scale --index 带向量的索引 [--n 文书数，默认 100000] [--vectors i8|b1|f32] \
-         [--queries 查询 JSONL] [--query-count 500] [--work 临时文件夹] [--noise 0.35] [--json] [--calibrate]"
+         [--queries 查询 JSONL] [--query-count 500] [--work 临时文件夹] [--noise 0.35] [--json] [--calibrate] \
+         [--attach-to 无向量的大索引]"
     );
     std::process::exit(2)
 }
@@ -71,6 +83,7 @@ fn parse_args() -> Args {
         json: false,
         calibrate: false,
         probe: None,
+        attach_to: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -88,6 +101,7 @@ fn parse_args() -> Args {
             "--json" => args.json = true,
             "--calibrate" => args.calibrate = true,
             "--probe" => args.probe = Some(value().into()),
+            "--attach-to" => args.attach_to = Some(value().into()),
             _ => usage(),
         }
     }
@@ -134,6 +148,8 @@ struct Real {
     docs: Vec<(usize, usize)>,
     /// Documents of the same cause as each document (itself included).
     same_cause: Vec<std::sync::Arc<Vec<usize>>>,
+    /// Documents by cause.
+    by_cause: HashMap<String, std::sync::Arc<Vec<usize>>>,
 }
 
 impl Real {
@@ -191,11 +207,16 @@ fn load_real(index: &Path) -> (Real, DenseInfo) {
         .iter()
         .map(|id| groups[causes.get(id).map_or("", String::as_str)].clone())
         .collect();
+    let by_cause = groups
+        .iter()
+        .map(|(cause, docs)| (cause.to_string(), docs.clone()))
+        .collect();
     let real = Real {
         dimension: info.dimension,
         rows,
         docs,
         same_cause,
+        by_cause,
     };
     (real, info)
 }
@@ -208,6 +229,11 @@ fn fail(message: &str) -> ! {
 /// The passages of synthetic judgment `i` (see the module documentation).
 fn synthetic(real: &Real, rng: &mut Rng, noise: f32) -> Vec<Vec<f32>> {
     let template = rng.below(real.docs.len());
+    synthetic_from(real, template, rng, noise)
+}
+
+/// The passages of a synthetic judgment made from the real judgment `template`.
+fn synthetic_from(real: &Real, template: usize, rng: &mut Rng, noise: f32) -> Vec<Vec<f32>> {
     let group = &real.same_cause[template];
     let partner = group[rng.below(group.len())];
     let (start, count) = real.docs[template];
@@ -425,6 +451,81 @@ fn calibrate(real: &Real, queries: &[Vec<f32>]) {
     );
 }
 
+/// Synthetic vectors for every judgment of the snapshot `big`, attached to it (module
+/// documentation).
+fn attach(args: &Args, big: &Path, real: &Real, real_info: &DenseInfo) {
+    let snapshot = Snapshot::open(big).unwrap_or_else(|e| fail(&e.to_string()));
+    let manifest = snapshot.manifest().clone();
+    if manifest.dense.is_some() {
+        fail(&format!("{} 已有向量", big.display()));
+    }
+    let started = Instant::now();
+    // The rows wait beside the snapshot (gigabytes at a million judgments: renamed, not copied).
+    let spill = big
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(std::env::temp_dir);
+    let mut writer = VectorWriter::new_in(&spill, real.dimension)
+        .with_hnsw_min_passages(leian_index::DEFAULT_HNSW_MIN_PASSAGES)
+        .with_quantization(args.quantization);
+    let mut rng = Rng(2026);
+    let (mut matched, mut done) = (0usize, 0usize);
+    snapshot
+        .for_each_document(|document| {
+            if let Document::Judgment(judgment) = document {
+                let template = match judgment.causes.first().and_then(|c| real.by_cause.get(c)) {
+                    Some(group) => {
+                        matched += 1;
+                        group[rng.below(group.len())]
+                    }
+                    None => rng.below(real.docs.len()),
+                };
+                let passages = synthetic_from(real, template, &mut rng, args.noise);
+                writer.add(&judgment.id, &passages)?;
+                done += 1;
+                if done % 100_000 == 0 {
+                    eprintln!(
+                        "{done} 个文书（{} 个段落），{:.0} 秒",
+                        writer.passages(),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    drop(snapshot);
+    let generate_s = started.elapsed().as_secs_f64();
+    let info = DenseInfo {
+        passages: writer.passages(),
+        documents: writer.documents(),
+        hnsw: None,
+        ..real_info.clone()
+    };
+    eprintln!(
+        "{} 个文书的 {} 个段落已生成（{:.0} 秒），正在建立 HNSW 图",
+        info.documents, info.passages, generate_s
+    );
+    let started = Instant::now();
+    let manifest = leian_index::attach_vectors(big, &manifest, writer, info)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let dense = manifest.dense.unwrap_or_else(|| fail("没有写入向量"));
+    println!(
+        "{}",
+        serde_json::json!({
+            "judgments": dense.documents,
+            "passages": dense.passages,
+            "cause_matched": matched,
+            "quantization": args.quantization.as_str(),
+            "noise": args.noise,
+            "generate_and_spill_s": generate_s,
+            "write_and_graph_build_s": started.elapsed().as_secs_f64(),
+            "graph": dense.hnsw.is_some(),
+        })
+    );
+}
+
 fn main() {
     let args = parse_args();
     if let Some(dir) = &args.probe {
@@ -432,6 +533,10 @@ fn main() {
         return;
     }
     let (real, real_info) = load_real(&args.index);
+    if let Some(big) = &args.attach_to {
+        attach(&args, big, &real, &real_info);
+        return;
+    }
     let queries = query_vectors(&args, &real_info);
     if args.calibrate {
         calibrate(&real, &queries);
