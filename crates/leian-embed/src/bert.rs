@@ -19,14 +19,16 @@
 
 use crate::config::{Config, HiddenAct};
 use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, DType, Device, InplaceOp1, Layout, Result, Storage, Tensor};
+use candle_core::{
+    CpuStorage, DType, Device, InplaceOp1, InplaceOp2, Layout, Result, Storage, Tensor,
+};
 use candle_nn::VarBuilder;
 use rayon::prelude::*;
 
 /// A dense layer with its weight stored as (in, out), so `x.matmul(weight)` needs no transpose.
 struct Linear {
     weight: Tensor,
-    bias: Tensor,
+    bias: Vec<f32>,
 }
 
 impl Linear {
@@ -40,7 +42,7 @@ impl Linear {
     fn new(weight: Tensor, bias: Tensor) -> Result<Self> {
         Ok(Self {
             weight: weight.t()?.contiguous()?,
-            bias,
+            bias: bias.to_dtype(DType::F32)?.to_vec1()?,
         })
     }
 
@@ -50,7 +52,19 @@ impl Linear {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.matmul(x)?.broadcast_add(&self.bias)
+        let y = self.matmul(x)?;
+        y.inplace_op1(&AddBias {
+            bias: &self.bias,
+            act: None,
+        })?;
+        Ok(y)
+    }
+
+    /// `x W + b + residual`, the sum in the order BERT's `dense(x) + residual` takes.
+    fn forward_with_residual(&self, x: &Tensor, residual: &Tensor) -> Result<Tensor> {
+        let y = self.matmul(x)?;
+        y.inplace_op2(residual, &AddBiasAndResidual { bias: &self.bias })?;
+        Ok(y)
     }
 }
 
@@ -75,11 +89,44 @@ impl LayerNorm {
     }
 }
 
+/// The embedding tables as plain (rows, hidden) arrays: a token's input is the sum of three rows.
 struct Embeddings {
-    word: Tensor,
-    position: Tensor,
-    token_type: Tensor,
+    word: Vec<f32>,
+    position: Vec<f32>,
+    token_type: Vec<f32>,
     layer_norm: LayerNorm,
+}
+
+impl Embeddings {
+    /// `word[id] + token_type[type] + position[p]` for every token of `lengths.len()` rows of
+    /// `len` ids, summed in one parallel pass (as BERT sums them: word and type first).
+    fn sum(&self, ids: &[u32], type_ids: &[u32], len: usize, hidden: usize) -> Result<Vec<f32>> {
+        let rows_of = |table: &[f32]| table.len() / hidden;
+        let out_of_range = |found: &[u32], table: &[f32], what: &str| -> Result<()> {
+            match found.iter().find(|&&id| id as usize >= rows_of(table)) {
+                Some(id) => candle_core::bail!("{what} {id} 超出模型词表的 {} 行", rows_of(table)),
+                None => Ok(()),
+            }
+        };
+        out_of_range(ids, &self.word, "词元编号")?;
+        out_of_range(type_ids, &self.token_type, "句段编号")?;
+        debug_assert!(len <= rows_of(&self.position), "forward checks the length");
+        fn row(table: &[f32], index: usize, hidden: usize) -> &[f32] {
+            &table[index * hidden..(index + 1) * hidden]
+        }
+        let mut sums = vec![0f32; ids.len() * hidden];
+        sums.par_chunks_mut(hidden)
+            .enumerate()
+            .for_each(|(token, out)| {
+                let word = row(&self.word, ids[token] as usize, hidden);
+                let kind = row(&self.token_type, type_ids[token] as usize, hidden);
+                let position = row(&self.position, token % len, hidden);
+                for (i, v) in out.iter_mut().enumerate() {
+                    *v = (word[i] + kind[i]) + position[i];
+                }
+            });
+        Ok(sums)
+    }
 }
 
 struct Layer {
@@ -115,16 +162,16 @@ impl BertModel {
         let heads = config.num_attention_heads;
         let head_size = hidden / heads;
         let emb = vb.pp("embeddings");
+        let table = |rows: usize, name: &str| -> Result<Vec<f32>> {
+            emb.get((rows, hidden), name)?
+                .to_dtype(DType::F32)?
+                .flatten_all()?
+                .to_vec1()
+        };
         let embeddings = Embeddings {
-            word: emb.get((config.vocab_size, hidden), "word_embeddings.weight")?,
-            position: emb.get(
-                (config.max_position_embeddings, hidden),
-                "position_embeddings.weight",
-            )?,
-            token_type: emb.get(
-                (config.type_vocab_size, hidden),
-                "token_type_embeddings.weight",
-            )?,
+            word: table(config.vocab_size, "word_embeddings.weight")?,
+            position: table(config.max_position_embeddings, "position_embeddings.weight")?,
+            token_type: table(config.type_vocab_size, "token_type_embeddings.weight")?,
             layer_norm: LayerNorm::load(emb.pp("LayerNorm"), hidden, config.layer_norm_eps)?,
         };
         let scale = 1.0 / (head_size as f64).sqrt();
@@ -183,27 +230,28 @@ impl BertModel {
         if len > self.max_positions {
             candle_core::bail!("{len} 个词元超出模型的 {} 个位置", self.max_positions);
         }
-        let device = Device::Cpu;
         let rows = batch * len;
-        let ids = Tensor::from_vec(ids, rows, &device)?;
-        let type_ids = Tensor::from_vec(type_ids, rows, &device)?;
-        let positions: Vec<u32> = (0..batch).flat_map(|_| 0..len as u32).collect();
-        let positions = Tensor::from_vec(positions, rows, &device)?;
-        let e = &self.embeddings;
-        let x = (e.word.index_select(&ids, 0)? + e.token_type.index_select(&type_ids, 0)?)?;
-        let x = (x + e.position.index_select(&positions, 0)?)?;
-        let mut x = e.layer_norm.forward(&x)?;
+        if ids.len() != rows || type_ids.len() != rows {
+            candle_core::bail!("词元编号与 {batch} x {len} 个词元不符");
+        }
+        let sums = self.embeddings.sum(&ids, &type_ids, len, self.hidden)?;
+        let sums = Tensor::from_vec(sums, (rows, self.hidden), &Device::Cpu)?;
+        let mut x = self.embeddings.layer_norm.forward(&sums)?;
 
+        // Every sum below is an in-place pass of this file rather than a candle add: candle
+        // splits element-wise ops of 64K elements and more (any input of 128 tokens) over its
+        // barrier pool, whose worker then spins for a while after each op, taking a core from
+        // the next matrix product and from the search running beside a query's encoding.
         for layer in &self.layers {
             let context = self.attention(&layer.qkv.forward(&x)?, lengths, len)?;
-            let attended = (layer.attention_output.forward(&context)? + &x)?;
+            let attended = layer.attention_output.forward_with_residual(&context, &x)?;
             let attended = layer.attention_norm.forward(&attended)?;
             let inner = layer.intermediate.matmul(&attended)?;
-            inner.inplace_op1(&BiasActivation {
-                bias: bias_values(&layer.intermediate.bias)?,
-                act: self.act,
+            inner.inplace_op1(&AddBias {
+                bias: &layer.intermediate.bias,
+                act: Some(self.act),
             })?;
-            let out = (layer.output.forward(&inner)? + &attended)?;
+            let out = layer.output.forward_with_residual(&inner, &attended)?;
             x = layer.output_norm.forward(&out)?;
         }
         Ok(x)
@@ -355,10 +403,6 @@ fn softmax(row: &mut [f32]) {
     row.iter_mut().for_each(|v| *v *= inverse);
 }
 
-fn bias_values(bias: &Tensor) -> Result<Vec<f32>> {
-    bias.to_dtype(DType::F32)?.to_vec1()
-}
-
 /// The contiguous f32 data of a tensor that an in-place op may rewrite.
 fn contiguous_f32<'a>(storage: &'a mut CpuStorage, layout: &Layout) -> Result<&'a mut [f32]> {
     let Some((start, end)) = layout.contiguous_offsets() else {
@@ -411,15 +455,15 @@ fn exp_nonpositive(x: f32) -> f32 {
     y * f32::from_bits(((power + 127) << 23) as u32)
 }
 
-/// `act(x + bias)` over the rows of a (rows, bias.len()) tensor.
-struct BiasActivation {
-    bias: Vec<f32>,
-    act: HiddenAct,
+/// `act(x + bias)` over the rows of a (rows, bias.len()) tensor; `x + bias` without one.
+struct AddBias<'a> {
+    bias: &'a [f32],
+    act: Option<HiddenAct>,
 }
 
-impl InplaceOp1 for BiasActivation {
+impl InplaceOp1 for AddBias<'_> {
     fn name(&self) -> &'static str {
-        "bias-activation"
+        "add-bias"
     }
 
     fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> Result<()> {
@@ -427,25 +471,72 @@ impl InplaceOp1 for BiasActivation {
         // One monomorphised loop per activation: behind a function pointer the activation was
         // called per element and never vectorised (a twelfth of the run time at 512 tokens).
         match self.act {
-            HiddenAct::Gelu => add_bias_and_apply(data, &self.bias, |x| {
+            None => add_bias_and_apply(data, self.bias, |x| x),
+            Some(HiddenAct::Gelu) => add_bias_and_apply(data, self.bias, |x| {
                 0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
             }),
-            HiddenAct::GeluApproximate => add_bias_and_apply(data, &self.bias, |x| {
+            Some(HiddenAct::GeluApproximate) => add_bias_and_apply(data, self.bias, |x| {
                 // The tanh approximation, as in candle's `gelu`.
                 let inner = 0.797_884_6 * (x + 0.044_715 * x * x * x);
                 0.5 * x * (1.0 + inner.tanh())
             }),
-            HiddenAct::Relu => add_bias_and_apply(data, &self.bias, |x| x.max(0.0)),
+            Some(HiddenAct::Relu) => add_bias_and_apply(data, self.bias, |x| x.max(0.0)),
         }
         Ok(())
     }
 }
 
+/// `(x + bias) + residual` over the rows of a (rows, bias.len()) tensor, in place.
+struct AddBiasAndResidual<'a> {
+    bias: &'a [f32],
+}
+
+impl InplaceOp2 for AddBiasAndResidual<'_> {
+    fn name(&self) -> &'static str {
+        "add-bias-and-residual"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &mut CpuStorage,
+        layout: &Layout,
+        residual: &CpuStorage,
+        residual_layout: &Layout,
+    ) -> Result<()> {
+        let data = contiguous_f32(storage, layout)?;
+        let (CpuStorage::F32(residual), Some((start, end))) =
+            (residual, residual_layout.contiguous_offsets())
+        else {
+            candle_core::bail!("残差需要连续存储的 f32 张量");
+        };
+        let residual = &residual[start..end];
+        let width = self.bias.len().max(1);
+        if residual.len() != data.len() || data.len() % width != 0 {
+            candle_core::bail!("残差与输出的形状不符");
+        }
+        data.par_chunks_mut(width * ROWS_PER_TASK)
+            .zip(residual.par_chunks(width * ROWS_PER_TASK))
+            .for_each(|(rows, residual_rows)| {
+                for (row, residual_row) in rows
+                    .chunks_exact_mut(width)
+                    .zip(residual_rows.chunks_exact(width))
+                {
+                    for ((v, b), r) in row.iter_mut().zip(self.bias).zip(residual_row) {
+                        *v = (*v + b) + r;
+                    }
+                }
+            });
+        Ok(())
+    }
+}
+
+/// Rows per task of the in-place passes: a row alone is too little work to schedule.
+const ROWS_PER_TASK: usize = 16;
+
 /// `act(x + bias)` over the rows of `data`, in place, on all threads.
 fn add_bias_and_apply(data: &mut [f32], bias: &[f32], act: impl Fn(f32) -> f32 + Sync) {
     let width = bias.len().max(1);
-    // Several rows per task: a row alone is too little work to schedule.
-    data.par_chunks_mut(width * 16).for_each(|rows| {
+    data.par_chunks_mut(width * ROWS_PER_TASK).for_each(|rows| {
         for row in rows.chunks_exact_mut(width) {
             for (v, b) in row.iter_mut().zip(bias) {
                 *v = act(*v + b);
@@ -496,6 +587,70 @@ mod tests {
         assert_eq!(lane_reduce(&values, 0.0, |a, b| a + b), 231.0);
         assert_eq!(lane_reduce(&values, f32::NEG_INFINITY, f32::max), 21.0);
         assert_eq!(lane_reduce(&[], 0.0, |a, b| a + b), 0.0);
+    }
+
+    fn embeddings(hidden: usize) -> Embeddings {
+        let table = |rows: usize, scale: f32| -> Vec<f32> {
+            (0..rows * hidden).map(|i| i as f32 * scale).collect()
+        };
+        let ones = Tensor::ones(hidden, DType::F32, &Device::Cpu).unwrap();
+        Embeddings {
+            word: table(5, 1.0),
+            position: table(4, 100.0),
+            token_type: table(2, 0.5),
+            layer_norm: LayerNorm {
+                weight: ones.clone(),
+                bias: ones.zeros_like().unwrap(),
+                eps: 1e-12,
+            },
+        }
+    }
+
+    #[test]
+    fn embedding_sums_match_the_three_table_rows() {
+        let hidden = 2;
+        let e = embeddings(hidden);
+        // Two sequences of three tokens each: positions restart at every sequence.
+        let ids = [4, 0, 1, 2, 3, 0];
+        let types = [0, 1, 0, 1, 1, 0];
+        let sums = e.sum(&ids, &types, 3, hidden).unwrap();
+        for (token, (&id, &kind)) in ids.iter().zip(&types).enumerate() {
+            for i in 0..hidden {
+                let expected = (e.word[id as usize * hidden + i]
+                    + e.token_type[kind as usize * hidden + i])
+                    + e.position[(token % 3) * hidden + i];
+                assert_eq!(sums[token * hidden + i], expected, "token {token}, dim {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_past_the_tables_is_an_error_not_a_panic() {
+        let e = embeddings(2);
+        let error = e.sum(&[5], &[0], 1, 2).unwrap_err().to_string();
+        assert!(error.contains("词元编号 5"), "{error}");
+        let error = e.sum(&[1], &[2], 1, 2).unwrap_err().to_string();
+        assert!(error.contains("句段编号 2"), "{error}");
+    }
+
+    #[test]
+    fn bias_and_residual_are_added_in_place_in_bert_order() {
+        let values: Vec<f32> = (0..48).map(|v| v as f32 * 0.25).collect();
+        let residual_values: Vec<f32> = (0..48).map(|v| 1.0 / (v as f32 + 1.0)).collect();
+        let bias = [0.5f32, -1.0, 2.0];
+        let x = Tensor::from_vec(values.clone(), (16, 3), &Device::Cpu).unwrap();
+        let residual = Tensor::from_vec(residual_values.clone(), (16, 3), &Device::Cpu).unwrap();
+        x.inplace_op2(&residual, &AddBiasAndResidual { bias: &bias })
+            .unwrap();
+        let got = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        for (i, v) in got.iter().enumerate() {
+            assert_eq!(*v, (values[i] + bias[i % 3]) + residual_values[i]);
+        }
+        let wrong_shape = Tensor::zeros((4, 3), DType::F32, &Device::Cpu).unwrap();
+        assert!(
+            x.inplace_op2(&wrong_shape, &AddBiasAndResidual { bias: &bias })
+                .is_err()
+        );
     }
 
     #[test]

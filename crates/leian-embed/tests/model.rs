@@ -174,3 +174,27 @@ fn encoder_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Encoder>();
 }
+
+/// candle splits element-wise ops of 64K elements and more over its barrier pool, whose worker
+/// then spins after every op and takes a core from the next matrix product (and from the search
+/// beside a query's encoding): the CPU forward pass must not start that pool.
+#[test]
+fn the_forward_pass_never_starts_candles_spinning_pool() {
+    let encoder = encoder_or_skip!();
+    // 200 tokens x 512 hidden is past candle's threshold for every element-wise op of the model.
+    let text = "被告人张某于2023年5月在某市某区超市内盗窃他人财物，价值人民币三千元。".repeat(6);
+    encoder.embed(&[text.as_str()]).expect("embeds");
+    let pool_threads: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+                .filter(|name| name.starts_with("candle-bp"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        pool_threads.is_empty(),
+        "candle's barrier pool started: {pool_threads:?}"
+    );
+}
