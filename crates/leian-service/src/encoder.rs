@@ -39,6 +39,16 @@ impl ModelEncoder {
                 EmbedDevice::Cpu => EncoderOptions::default().batch_size,
                 EmbedDevice::Cuda(_) => 256,
             },
+            // Its own pool, as many threads as cores: a query is encoded beside the lexical pass
+            // (and a research request's charge vote), whose tasks in rayon's global pool would
+            // otherwise hold up the encoder's matrix products. At 1M judgments this took the
+            // engine's hybrid p50 from 58 to 52 ms (README, "At court scale").
+            threads: match device {
+                EmbedDevice::Cpu => {
+                    Some(std::thread::available_parallelism().map_or(1, |n| n.get()))
+                }
+                EmbedDevice::Cuda(_) => None,
+            },
             ..EncoderOptions::default()
         };
         let encoder = Encoder::load(&dir, options)
