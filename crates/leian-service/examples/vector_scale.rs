@@ -37,6 +37,13 @@
 //! ```text
 //! cargo run --release -p leian-service --example vector_scale -- --index IDX --attach-to BIG
 //! ```
+//!
+//! `--measure BIG` measures recall@10 and latency, as above, on the vectors and graph a snapshot
+//! already has (such as `BIG` after `--attach-to`), without building anything:
+//!
+//! ```text
+//! cargo run --release -p leian-service --example vector_scale -- --measure BIG [--query-count 500]
+//! ```
 
 use leian_core::{Document, QueryEncoder};
 use leian_index::{DenseInfo, Quantization, Snapshot, VectorWriter, Vectors};
@@ -59,14 +66,17 @@ struct Args {
     json: bool,
     calibrate: bool,
     probe: Option<PathBuf>,
+    /// With `--probe`: the snapshot whose vectors the probe opens (else the probe's folder).
+    vectors_at: Option<PathBuf>,
     attach_to: Option<PathBuf>,
+    measure: Option<PathBuf>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "用法：vector_scale --index 带向量的索引 [--n 文书数，默认 100000] [--vectors i8|b1|f32] \
          [--queries 查询 JSONL] [--query-count 500] [--work 临时文件夹] [--noise 0.35] [--json] [--calibrate] \
-         [--attach-to 无向量的大索引]"
+         [--attach-to 无向量的大索引] [--measure 带向量和图的索引]"
     );
     std::process::exit(2)
 }
@@ -83,7 +93,9 @@ fn parse_args() -> Args {
         json: false,
         calibrate: false,
         probe: None,
+        vectors_at: None,
         attach_to: None,
+        measure: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -101,11 +113,13 @@ fn parse_args() -> Args {
             "--json" => args.json = true,
             "--calibrate" => args.calibrate = true,
             "--probe" => args.probe = Some(value().into()),
+            "--vectors-at" => args.vectors_at = Some(value().into()),
             "--attach-to" => args.attach_to = Some(value().into()),
+            "--measure" => args.measure = Some(value().into()),
             _ => usage(),
         }
     }
-    if args.probe.is_none() && args.index.as_os_str().is_empty() {
+    if args.probe.is_none() && args.measure.is_none() && args.index.as_os_str().is_empty() {
         usage()
     }
     args
@@ -321,14 +335,16 @@ fn read_queries(path: &Path, dimension: usize) -> Vec<Vec<f32>> {
 }
 
 /// The child: opens the vectors as a server does, searches every query through the graph (10
-/// documents, the engine's 100, 10 passages), reports what it found, the time and the memory.
-fn probe(dir: &Path) {
+/// documents, 10 passages, the engine's 100 documents asking for fewer and fewer passages),
+/// reports what it found, the time and the memory.
+fn probe(dir: &Path, vectors_at: Option<&Path>) {
     let info: DenseInfo = serde_json::from_slice(
         &std::fs::read(dir.join("dense.json")).unwrap_or_else(|e| fail(&e.to_string())),
     )
     .unwrap_or_else(|e| fail(&e.to_string()));
     let started = Instant::now();
-    let vectors = Vectors::open(dir, &info).unwrap_or_else(|e| fail(&e.to_string()));
+    let mut vectors =
+        Vectors::open(vectors_at.unwrap_or(dir), &info).unwrap_or_else(|e| fail(&e.to_string()));
     let open_ms = started.elapsed().as_secs_f64() * 1000.0;
     let after_open = memory();
     let queries = read_queries(&dir.join("queries.f32"), info.dimension);
@@ -338,20 +354,31 @@ fn probe(dir: &Path) {
         .search(&queries[0], None, 1)
         .unwrap_or_else(|e| fail(&e.to_string()));
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let (mut docs10, mut docs100, mut passages10) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut ms10, mut ms100) = (Vec::new(), Vec::new());
+    let (mut docs10, mut passages10, mut ms10) = (Vec::new(), Vec::new(), Vec::new());
     for query in &queries {
         let started = Instant::now();
         let hits = vectors.search(query, None, 10).unwrap();
         ms10.push(started.elapsed().as_secs_f64() * 1000.0);
         docs10.push(hits.into_iter().map(|h| h.0).collect::<Vec<_>>());
-        let started = Instant::now();
-        let hits = vectors.search(query, None, ENGINE_POOL).unwrap();
-        ms100.push(started.elapsed().as_secs_f64() * 1000.0);
-        docs100.push(hits.into_iter().take(10).map(|h| h.0).collect::<Vec<_>>());
         let rows = vectors.nearest_passages(query, 10, false).unwrap();
         passages10.push(rows.into_iter().map(|r| r.0).collect::<Vec<_>>());
     }
+    // The engine's pool of 100 documents, asking the graph for fewer passages per document
+    // than the default 4 (the quantisation's oversampling comes on top).
+    let pools: Vec<serde_json::Value> = POOL_PASSAGES_PER_DOCUMENT
+        .iter()
+        .map(|&per_document| {
+            vectors.set_graph_passages_per_document(per_document);
+            let (mut docs, mut ms) = (Vec::new(), Vec::new());
+            for query in &queries {
+                let started = Instant::now();
+                let hits = vectors.search(query, None, ENGINE_POOL).unwrap();
+                ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                docs.push(hits.into_iter().map(|h| h.0).collect::<Vec<_>>());
+            }
+            serde_json::json!({"passages_per_document": per_document, "docs": docs, "ms": ms})
+        })
+        .collect();
     println!(
         "{}",
         serde_json::json!({
@@ -360,13 +387,15 @@ fn probe(dir: &Path) {
             "memory_after_open": after_open,
             "memory_after_queries": memory(),
             "ms10": ms10,
-            "ms100": ms100,
             "docs10": docs10,
-            "docs100": docs100,
             "passages10": passages10,
+            "pools": pools,
         })
     );
 }
+
+/// Passages per document the engine's pool is measured with; the first is the default.
+const POOL_PASSAGES_PER_DOCUMENT: [usize; 3] = [4, 2, 1];
 
 /// Similarities of a set of passages: each sampled passage's nearest other-document passage,
 /// and random pairs; and each query's best and tenth-best document.
@@ -526,10 +555,185 @@ fn attach(args: &Args, big: &Path, real: &Real, real_info: &DenseInfo) {
     );
 }
 
+/// Recall@10 of the graph (documents as asked for 10, the top 10 of the engine's pool of 100,
+/// passages) against exact search over the same rows, the graph's latency and the serving
+/// memory. The graph is searched by a child process that opens the vectors (in `work`, or in
+/// the snapshot `vectors_at`) as a server would; exact search runs here, its queries split
+/// over the cores (each is a full scan of the rows).
+fn compare_with_exact(
+    work: &Path,
+    vectors_at: Option<&Path>,
+    info: &DenseInfo,
+    queries: &[Vec<f32>],
+) -> serde_json::Value {
+    std::fs::write(work.join("dense.json"), serde_json::to_vec(info).unwrap())
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    write_queries(&work.join("queries.f32"), queries);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child.arg("--probe").arg(work);
+    if let Some(snapshot) = vectors_at {
+        child.arg("--vectors-at").arg(snapshot);
+    }
+    let output = child.output().unwrap_or_else(|e| fail(&e.to_string()));
+    if !output.status.success() {
+        fail(&String::from_utf8_lossy(&output.stderr));
+    }
+    let probe: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| fail(&e.to_string()));
+
+    let exact =
+        Vectors::open(vectors_at.unwrap_or(work), info).unwrap_or_else(|e| fail(&e.to_string()));
+    let truths = exact_truths(&exact, queries);
+    let wanted = (10 * queries.len()) as f64;
+    // Of the exact top `depth` documents, the share in the first `depth` of each list `found`.
+    let recall = |found: &serde_json::Value, depth: usize| -> f64 {
+        let mut hits = 0usize;
+        for (q, (documents, _, _)) in truths.iter().enumerate() {
+            let truth = &documents[..depth.min(documents.len())];
+            hits += found[q].as_array().map_or(0, |ids| {
+                ids.iter()
+                    .take(depth)
+                    .filter(|id| truth.iter().any(|t| *id == t.as_str()))
+                    .count()
+            });
+        }
+        hits as f64 / (depth * queries.len()) as f64
+    };
+    let passage_found: usize = truths
+        .iter()
+        .enumerate()
+        .map(|(q, (_, rows, _))| {
+            probe["passages10"][q].as_array().map_or(0, |got| {
+                got.iter()
+                    .filter(|r| rows.contains(&(r.as_u64().unwrap_or(u64::MAX) as usize)))
+                    .count()
+            })
+        })
+        .sum();
+    let times = |values: &serde_json::Value| {
+        let mut v: Vec<f64> = values
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default();
+        v.sort_by(f64::total_cmp);
+        serde_json::json!({"p50": quantile(&v, 0.5), "p99": quantile(&v, 0.99)})
+    };
+    let pools: Vec<serde_json::Value> = probe["pools"]
+        .as_array()
+        .map(|pools| {
+            pools
+                .iter()
+                .map(|pool| {
+                    serde_json::json!({
+                        "passages_per_document": pool["passages_per_document"],
+                        "recall_at_10": recall(&pool["docs"], 10),
+                        "recall_at_100": recall(&pool["docs"], ENGINE_POOL),
+                        "ann_ms": times(&pool["ms"]),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut exact_ms: Vec<f64> = truths.iter().map(|t| t.2).collect();
+    exact_ms.sort_by(f64::total_cmp);
+    serde_json::json!({
+        "judgments": info.documents,
+        "passages": info.passages,
+        "quantization": info.hnsw.as_ref().map(|h| h.quantization.as_str()),
+        "queries": queries.len(),
+        "recall_at_10_documents": recall(&probe["docs10"], 10),
+        "recall_at_10_passages": passage_found as f64 / wanted,
+        "ann_ms_10": times(&probe["ms10"]),
+        "engine_pool": pools,
+        "exact_ms_100": {"p50": quantile(&exact_ms, 0.5), "p99": quantile(&exact_ms, 0.99)},
+        "open_ms": probe["open_ms"],
+        "first_search_ms": probe["first_search_ms"],
+        "serving_memory_after_open": probe["memory_after_open"],
+        "serving_memory_after_queries": probe["memory_after_queries"],
+    })
+}
+
+/// Per query, exactly: the engine pool's 100 best documents, the 10 best passages' rows, and the
+/// milliseconds the document search took (one thread).
+fn exact_truths(exact: &Vectors, queries: &[Vec<f32>]) -> Vec<(Vec<String>, Vec<usize>, f64)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = queries.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = queries
+            .chunks(share)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|query| {
+                            let started = Instant::now();
+                            let documents: Vec<String> = exact
+                                .search_exact(query, ENGINE_POOL)
+                                .unwrap_or_else(|e| fail(&e.to_string()))
+                                .into_iter()
+                                .map(|h| h.0)
+                                .collect();
+                            let ms = started.elapsed().as_secs_f64() * 1000.0;
+                            let rows: Vec<usize> = exact
+                                .nearest_passages(query, 10, true)
+                                .unwrap_or_else(|e| fail(&e.to_string()))
+                                .into_iter()
+                                .map(|r| r.0)
+                                .collect();
+                            (documents, rows, ms)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|_| fail("精确检索线程失败")))
+            .collect()
+    })
+}
+
+/// Adds the keys of `extra` to the object `result`.
+fn merge(result: &mut serde_json::Value, extra: serde_json::Value) {
+    if let (Some(result), serde_json::Value::Object(extra)) = (result.as_object_mut(), extra) {
+        result.extend(extra);
+    }
+}
+
+/// `--measure BIG`: the comparison on a snapshot's own vectors and graph.
+fn measure(args: &Args, big: &Path) {
+    let snapshot = Snapshot::open(big).unwrap_or_else(|e| fail(&e.to_string()));
+    let info = snapshot
+        .manifest()
+        .dense
+        .clone()
+        .unwrap_or_else(|| fail(&format!("{} 没有向量", big.display())));
+    if info.hnsw.is_none() {
+        fail(&format!(
+            "{} 没有 HNSW 图：精确检索与之比较无意义",
+            big.display()
+        ));
+    }
+    let snapshot_dir = snapshot.dir().to_path_buf();
+    drop(snapshot);
+    let queries = query_vectors(args, &info);
+    let work = tempfile::tempdir().unwrap_or_else(|e| fail(&e.to_string()));
+    let result = compare_with_exact(work.path(), Some(&snapshot_dir), &info, &queries);
+    if args.json {
+        println!("{result}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&result).unwrap());
+    }
+}
+
 fn main() {
     let args = parse_args();
     if let Some(dir) = &args.probe {
-        probe(dir);
+        probe(dir, args.vectors_at.as_deref());
+        return;
+    }
+    if let Some(big) = &args.measure {
+        measure(&args, big);
         return;
     }
     let (real, real_info) = load_real(&args.index);
@@ -579,91 +783,19 @@ fn main() {
         hnsw,
         ..real_info.clone()
     };
-    std::fs::write(dir.join("dense.json"), serde_json::to_vec(&info).unwrap())
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    write_queries(&dir.join("queries.f32"), &queries);
+    let mut result = compare_with_exact(&dir, None, &info, &queries);
     let bytes = |name: &str| {
         std::fs::metadata(dir.join("vectors").join(name)).map_or(0, |m| m.len()) as f64
             / (1 << 20) as f64
     };
-
-    // The graph, searched in a fresh process.
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .arg("--probe")
-        .arg(&dir)
-        .output()
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    if !output.status.success() {
-        fail(&String::from_utf8_lossy(&output.stderr));
-    }
-    let probe: serde_json::Value =
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| fail(&e.to_string()));
-
-    // Exact search over the same vectors, here.
-    let exact = Vectors::open(&dir, &info).unwrap_or_else(|e| fail(&e.to_string()));
-    let (mut doc_found, mut doc100_found, mut passage_found) = (0usize, 0usize, 0usize);
-    let mut exact_ms = Vec::new();
-    for (q, query) in queries.iter().enumerate() {
-        let started = Instant::now();
-        let truth: Vec<String> = exact
-            .search_exact(query, 10)
-            .unwrap()
-            .into_iter()
-            .map(|h| h.0)
-            .collect();
-        exact_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        let found = |key: &str| -> usize {
-            probe[key][q].as_array().map_or(0, |ids| {
-                ids.iter()
-                    .filter(|id| truth.iter().any(|t| id == &t.as_str()))
-                    .count()
-            })
-        };
-        doc_found += found("docs10");
-        doc100_found += found("docs100");
-        let rows: Vec<usize> = exact
-            .nearest_passages(query, 10, true)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
-        passage_found += probe["passages10"][q].as_array().map_or(0, |got| {
-            got.iter()
-                .filter(|r| rows.contains(&(r.as_u64().unwrap_or(u64::MAX) as usize)))
-                .count()
-        });
-    }
-    let wanted = (10 * queries.len()) as f64;
-    let times = |key: &str| {
-        let mut v: Vec<f64> = probe[key]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
-            .unwrap_or_default();
-        v.sort_by(f64::total_cmp);
-        serde_json::json!({"p50": quantile(&v, 0.5), "p99": quantile(&v, 0.99)})
-    };
-    exact_ms.sort_by(f64::total_cmp);
-    let result = serde_json::json!({
-        "judgments": documents,
-        "passages": passages,
-        "quantization": args.quantization.as_str(),
+    let extra = serde_json::json!({
         "noise": args.noise,
-        "queries": queries.len(),
-        "recall_at_10_documents": doc_found as f64 / wanted,
-        "recall_at_10_documents_engine_pool": doc100_found as f64 / wanted,
-        "recall_at_10_passages": passage_found as f64 / wanted,
         "generate_and_spill_s": generate_s,
         "graph_build_s": write_s,
         "rows_mib": bytes("passages.f32"),
         "graph_mib": bytes("passages.usearch"),
-        "ann_ms_10": times("ms10"),
-        "ann_ms_100": times("ms100"),
-        "exact_ms_10": {"p50": quantile(&exact_ms, 0.5), "p99": quantile(&exact_ms, 0.99)},
-        "open_ms": probe["open_ms"],
-        "first_search_ms": probe["first_search_ms"],
-        "serving_memory_after_open": probe["memory_after_open"],
-        "serving_memory_after_queries": probe["memory_after_queries"],
     });
+    merge(&mut result, extra);
     if args.json {
         println!("{result}");
     } else {
