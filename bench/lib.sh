@@ -29,7 +29,7 @@ scale_setup() {
   fi
   mkdir -p "$work"
   # One cargo invocation: separate ones unify features differently and rebuild the heavy crates.
-  cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --examples
+  cargo build --release -q -p leian-cli -p leian-server -p leian-ingest -p leian-service --bins --examples
   leian=${CARGO_TARGET_DIR:-target}/release/leian
   examples=${CARGO_TARGET_DIR:-target}/release/examples
   corpus=$work/corpus-$n.jsonl.gz

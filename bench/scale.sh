@@ -6,12 +6,18 @@
 #   4. serves it and times the same queries over HTTP, one client (`load_bench`), with the
 #      server's RSS,
 #   5. runs the peer, Python bm25s, over the same documents as Leian's analyzer segments them
-#      (`peer_tokens` + bench/bm25s_peer.py): build time and query p50, and the ratios.
+#      (`peer_tokens` + bench/bm25s_peer.py): build time and query p50, and the ratios,
+#   6. with LEIAN_SCALE_VECTORS: hybrid at N. A copy of the index gets synthetic vectors made
+#      from the real ones of that snapshot (`vector_scale --attach-to`, int8 graph past 100,000
+#      passages); the graph's recall@10 against exact search (`vector_scale --measure`), then
+#      hybrid timings through the engine and over HTTP, each query encoded (a fresh cache).
 # Usage: bench/scale.sh [N] [WORK_DIR]   (WORK_DIR default ../leian-scale; reused: a corpus or
 #        an index already there for this N is not rebuilt, delete it to measure again)
 #   LEIAN_SCALE_STATUTES=PATH   statutes indexed with the judgments (default: laws.db from
 #                               `leian statutes fetch`)
 #   LEIAN_SCALE_PEER=0          skip the bm25s peer
+#   LEIAN_SCALE_VECTORS=IDX     a snapshot with m3e-small vectors (e.g. `leian index --corpus
+#                               ../shared/data/corpus/judgments.jsonl --out IDX`): adds step 6
 # Writes WORK_DIR/scale-N.json and prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,10 +71,71 @@ if [ "${LEIAN_SCALE_PEER:-1}" != 0 ]; then
   fi
 fi
 
-python3 - "$work/scale-$n.json" "$n" "$docs" "$index_seconds" "$index_rss" "$index_bytes" \
-  "$engine_p50" "$engine_p99" "$work/http-$n.json" "$server_rss" "$peer_json" <<'EOF'
+hybrid_json='null'
+if [ -n "${LEIAN_SCALE_VECTORS:-}" ]; then
+  hybrid=$work/hybrid-$n
+  if [ ! -e "$hybrid" ]; then
+    echo "--- hybrid: synthetic vectors for a copy of the index"
+    # A hard-linked copy of the snapshot: attaching publishes a new snapshot beside it.
+    mkdir -p "$work/.hybrid-$n.snapshots"
+    snapshot=$(readlink -f "$index")
+    cp -al "$snapshot" "$work/.hybrid-$n.snapshots/"
+    ln -s ".hybrid-$n.snapshots/$(basename "$snapshot")" "$hybrid"
+    "$examples/vector_scale" --index "$LEIAN_SCALE_VECTORS" --attach-to "$hybrid" >"$work/attach-$n.json"
+  fi
+  if python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1]+'/manifest.json'))['dense'].get('hnsw') else 1)" "$hybrid"; then
+    echo "--- hybrid: the graph's recall against exact search (500 queries)"
+    "$examples/vector_scale" --measure "$hybrid" --queries "$queries" --query-count 500 --json >"$work/recall-$n.json"
+  else
+    echo "hybrid: fewer passages than the graph threshold, searched exactly; no recall to measure" >&2
+    echo 'null' >"$work/recall-$n.json"
+  fi
+  # Each query encoded: caches of their own (the models linked in), not the shared query cache.
+  models=${LEIAN_CACHE:-$HOME/.cache/leian}/models
+  cold=$(mktemp -d)
+  ln -s "$models" "$cold/models"
+  echo "--- hybrid: engine timing (500 queries, one worker)"
+  LEIAN_CACHE=$cold "$leian" eval --index "$hybrid" --queries "$queries" --qrels "$qrels" --exclude-self \
+    --kind judgment --mode hybrid --workers 1 --json 2>"$work/eval-hybrid-$n.log" >"$work/eval-hybrid-$n.json" \
+    || { cat "$work/eval-hybrid-$n.log" >&2; exit 1; }
+  hybrid_engine=$(grep -o 'p50 [0-9.]* 毫秒，p95 [0-9.]* 毫秒，p99 [0-9.]* 毫秒' "$work/eval-hybrid-$n.log" | tail -1)
+  rm -rf "$cold"
+  cold=$(mktemp -d)
+  ln -s "$models" "$cold/models"
+  echo "--- hybrid: HTTP timing (300 queries, one client)"
+  LEIAN_CACHE=$cold "$leian" serve --index "$hybrid" --addr "127.0.0.1:$port" 2>"$work/serve-hybrid-$n.log" &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  wait_until_ready "$port" 600
+  "$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes hybrid \
+    --concurrency 1 --requests 300 --seconds 300 --json >"$work/http-hybrid-$n.json"
+  hybrid_rss=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status")
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  trap - EXIT
+  rm -rf "$cold"
+  hybrid_json=$(python3 - "$work/recall-$n.json" "$hybrid_engine" "$work/http-hybrid-$n.json" "$hybrid_rss" <<'EOF'
 import json, sys
-out, n, docs, secs, rss, size, e50, e99, http_path, srss, peer = sys.argv[1:]
+recall_path, engine, http_path, rss = sys.argv[1:]
+recall = json.load(open(recall_path))
+http = json.load(open(http_path))
+row = http[0] if isinstance(http, list) else http
+words = engine.split()
+print(json.dumps({
+    "recall_at_10": recall and recall["recall_at_10_documents"],
+    "engine_pool": recall and recall["engine_pool"],
+    "engine_p50_ms": float(words[1]), "engine_p99_ms": float(words[5]),
+    "http_p50_ms": row["p50_ms"], "http_p99_ms": row["p99_ms"], "http_errors": row["errors"],
+    "server_peak_rss_mb": int(rss),
+}))
+EOF
+)
+fi
+
+python3 - "$work/scale-$n.json" "$n" "$docs" "$index_seconds" "$index_rss" "$index_bytes" \
+  "$engine_p50" "$engine_p99" "$work/http-$n.json" "$server_rss" "$peer_json" "$hybrid_json" <<'EOF'
+import json, sys
+out, n, docs, secs, rss, size, e50, e99, http_path, srss, peer, hybrid = sys.argv[1:]
 http = json.load(open(http_path))
 row = http[0] if isinstance(http, list) else http
 result = {
@@ -79,6 +146,7 @@ result = {
     "http_p50_ms": row["p50_ms"], "http_p99_ms": row["p99_ms"], "http_errors": row["errors"],
     "server_peak_rss_mb": int(srss),
     "peer": json.loads(peer),
+    "hybrid": json.loads(hybrid),
 }
 if result["peer"]:
     result["query_p50_ratio"] = round(result["peer"]["p50_ms"] / result["engine_p50_ms"], 1)
@@ -94,4 +162,12 @@ print("| {:,} | {:.0f} | {:,} | {:,} MB | {:.2f} GB | {:.1f} / {:.1f} ms | {:.1f
     result["http_p50_ms"], result["http_p99_ms"], result["server_peak_rss_mb"],
     p.get("index_seconds", "–"), "%s ms" % p["p50_ms"] if p else "–",
     "%.1f×" % result["query_p50_ratio"] if p else "–"))
+h = result["hybrid"]
+if h:
+    print()
+    print("| hybrid at {:,} | recall@10 | engine p50 / p99 | HTTP p50 / p99 | server RSS |".format(result["judgments"]))
+    print("|---|---:|---|---|---:|")
+    print("| each query encoded | {} | {:.1f} / {:.1f} ms | {:.1f} / {:.1f} ms | {:,} MB |".format(
+        "%.4f" % h["recall_at_10"] if h["recall_at_10"] is not None else "exact search",
+        h["engine_p50_ms"], h["engine_p99_ms"], h["http_p50_ms"], h["http_p99_ms"], h["server_peak_rss_mb"]))
 EOF

@@ -98,13 +98,15 @@ struct Embeddings {
 }
 
 impl Embeddings {
-    /// `word[id] + token_type[type] + position[p]` for every token of `lengths.len()` rows of
-    /// `len` ids, summed in one parallel pass (as BERT sums them: word and type first).
+    /// `word[id] + token_type[type] + position[p]` for every token of sequences of `len` ids laid
+    /// end to end, summed in one parallel pass (in BERT's order: word and type first).
     fn sum(&self, ids: &[u32], type_ids: &[u32], len: usize, hidden: usize) -> Result<Vec<f32>> {
         let rows_of = |table: &[f32]| table.len() / hidden;
         let out_of_range = |found: &[u32], table: &[f32], what: &str| -> Result<()> {
             match found.iter().find(|&&id| id as usize >= rows_of(table)) {
-                Some(id) => candle_core::bail!("{what} {id} 超出模型词表的 {} 行", rows_of(table)),
+                Some(id) => {
+                    candle_core::bail!("{what} {id} 超出模型嵌入表的 {} 行", rows_of(table))
+                }
                 None => Ok(()),
             }
         };
