@@ -11,7 +11,7 @@ queries=${2:-../shared/data/eval/cjrc-same-cause/queries.jsonl}
 port=${LEIAN_BENCH_PORT:-8097}
 # The same single cargo invocation as bench/scale.sh: builds with other package sets unify
 # features differently and rebuild the heavy crates.
-cargo build --release -q -p leian-cli -p leian-server -p leian-ingest --bins --examples
+cargo build --release -q -p leian-cli -p leian-server -p leian-ingest -p leian-service --bins --examples
 # shellcheck disable=SC2086  # extra server flags, e.g. --param query_tokens=128
 target/release/leian serve --index "$index" --addr "127.0.0.1:$port" ${LEIAN_SERVE_ARGS:-} 2>/tmp/leian-load-bench.log &
 server=$!
