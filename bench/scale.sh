@@ -20,6 +20,8 @@
 #                               ../shared/data/corpus/judgments.jsonl --out IDX`): adds step 6
 # Writes WORK_DIR/scale-N.json and prints a Markdown table.
 set -euo pipefail
+# A failure inside $(…) (a timing run) stops the script as it would outside one.
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
@@ -28,6 +30,27 @@ statutes=${LEIAN_SCALE_STATUTES:-$("$leian" statutes fetch)}
 
 # /usr/bin/time -v reports the peak RSS ("Maximum resident set size", KiB).
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$1"; }
+# The "p50 … p95 … p99 …" line that `leian eval` writes to its log.
+engine_timing() { grep -o 'p50 [0-9.]* 毫秒，p95 [0-9.]* 毫秒，p99 [0-9.]* 毫秒' "$1" | tail -1; }
+port=${LEIAN_BENCH_PORT:-8098}
+# Serves INDEX (with the environment ENV..., e.g. LEIAN_CACHE=DIR) and times the queries over
+# HTTP with one client: http_timing INDEX MODE REQUESTS OUT_JSON SERVER_LOG [ENV...]. Prints the
+# server's peak RSS in MB; its own output goes to stderr, its log to SERVER_LOG.
+http_timing() {
+  local index=$1 mode=$2 requests=$3 out=$4 log=$5 server
+  shift 5
+  env "$@" "$leian" serve --index "$index" --addr "127.0.0.1:$port" >&2 2>"$log" &
+  server=$!
+  # shellcheck disable=SC2064  # the server of this call
+  trap "kill $server 2>/dev/null || true" EXIT
+  wait_until_ready "$port" 600
+  "$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes "$mode" \
+    --concurrency 1 --requests "$requests" --seconds 300 --json >"$out"
+  awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status"
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  trap - EXIT
+}
 if [ ! -f "$index/.scale-done" ]; then
   echo "--- indexing (BM25)"
   /usr/bin/time -v -o "$work/index-$n.time" "$leian" index --corpus "$corpus" --statutes "$statutes" \
@@ -42,22 +65,12 @@ docs=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/manifest.json
 echo "--- engine timing (500 queries, one worker)"
 "$leian" eval --index "$index" --queries "$queries" --qrels "$qrels" --exclude-self --kind judgment --mode bm25 --workers 1 \
   --json 2>"$work/eval-$n.log" >"$work/eval-$n.json" || { cat "$work/eval-$n.log" >&2; exit 1; }
-engine=$(grep -o 'p50 [0-9.]* 毫秒，p95 [0-9.]* 毫秒，p99 [0-9.]* 毫秒' "$work/eval-$n.log" | tail -1)
+engine=$(engine_timing "$work/eval-$n.log")
 engine_p50=$(echo "$engine" | awk '{print $2}')
 engine_p99=$(echo "$engine" | awk '{print $6}')
 
 echo "--- HTTP timing (500 queries, one client)"
-port=${LEIAN_BENCH_PORT:-8098}
-"$leian" serve --index "$index" --addr "127.0.0.1:$port" 2>"$work/serve-$n.log" &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-wait_until_ready "$port" 600
-"$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes bm25 \
-  --concurrency 1 --requests 500 --seconds 300 --json >"$work/http-$n.json"
-server_rss=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status")
-kill "$server"
-wait "$server" 2>/dev/null || true
-trap - EXIT
+server_rss=$(http_timing "$index" bm25 500 "$work/http-$n.json" "$work/serve-$n.log")
 
 peer_json='null'
 if [ "${LEIAN_SCALE_PEER:-1}" != 0 ]; then
@@ -98,21 +111,13 @@ if [ -n "${LEIAN_SCALE_VECTORS:-}" ]; then
   LEIAN_CACHE=$cold "$leian" eval --index "$hybrid" --queries "$queries" --qrels "$qrels" --exclude-self \
     --kind judgment --mode hybrid --workers 1 --json 2>"$work/eval-hybrid-$n.log" >"$work/eval-hybrid-$n.json" \
     || { cat "$work/eval-hybrid-$n.log" >&2; exit 1; }
-  hybrid_engine=$(grep -o 'p50 [0-9.]* 毫秒，p95 [0-9.]* 毫秒，p99 [0-9.]* 毫秒' "$work/eval-hybrid-$n.log" | tail -1)
+  hybrid_engine=$(engine_timing "$work/eval-hybrid-$n.log")
   rm -rf "$cold"
   cold=$(mktemp -d)
   ln -s "$models" "$cold/models"
   echo "--- hybrid: HTTP timing (300 queries, one client)"
-  LEIAN_CACHE=$cold "$leian" serve --index "$hybrid" --addr "127.0.0.1:$port" 2>"$work/serve-hybrid-$n.log" &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  wait_until_ready "$port" 600
-  "$examples/load_bench" --url "http://127.0.0.1:$port" --queries "$queries" --modes hybrid \
-    --concurrency 1 --requests 300 --seconds 300 --json >"$work/http-hybrid-$n.json"
-  hybrid_rss=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status")
-  kill "$server"
-  wait "$server" 2>/dev/null || true
-  trap - EXIT
+  hybrid_rss=$(http_timing "$hybrid" hybrid 300 "$work/http-hybrid-$n.json" "$work/serve-hybrid-$n.log" \
+    LEIAN_CACHE="$cold")
   rm -rf "$cold"
   hybrid_json=$(python3 - "$work/recall-$n.json" "$hybrid_engine" "$work/http-hybrid-$n.json" "$hybrid_rss" <<'EOF'
 import json, sys

@@ -583,7 +583,7 @@ impl Vectors {
         Ok(self.search_checked(query, allowed, limit))
     }
 
-    /// Asks the graph for `passages` passages per wanted document (4 by default), before the
+    /// Asks the graph for `passages` passages per wanted document (2 by default), before the
     /// quantisation's oversampling: what `examples/vector_scale.rs` compares recall at.
     pub fn set_graph_passages_per_document(&mut self, passages: usize) {
         self.graph_passages_per_document = passages.max(1);
