@@ -146,7 +146,9 @@ const RULES: &[CircumstanceRule] = &[
     },
     CircumstanceRule {
         name: "立功",
-        pattern: "重大立功|立功",
+        // 刑法第六十八条: exposing another's crime or helping to catch one is 立功 even where
+        // the summary does not use the word.
+        pattern: "重大立功|立功|揭发他人犯罪|检举他人犯罪|协助[^，。；]{0,6}抓获",
     },
     CircumstanceRule {
         name: "累犯",
@@ -761,9 +763,14 @@ fn quantities_in(text: &str) -> Vec<Quantity> {
             "毫克" | "mg" => value / 1000.0,
             _ => value,
         };
-        let Some(drug) = drug_near(norm, whole.start(), whole.end()) else {
+        let Some(mut drug) = drug_near(norm, whole.start(), whole.end()) else {
             continue;
         };
+        if drug == GENERIC_DRUG
+            && let Some(named) = only_drug_named(norm)
+        {
+            drug = named;
+        }
         let (start, end) = original(whole.start(), whole.end());
         quantities.push(Quantity {
             value: QuantityValue::DrugWeight { grams, drug },
@@ -816,6 +823,35 @@ fn quantities_in(text: &str) -> Vec<Quantity> {
 
 /// The drug named in the same sentence as a weight: the nearest before it (`查获甲基苯丙胺12克`)
 /// within 40 characters, else right after it (`55.29克冰毒`).
+/// The word for a substance not yet identified (`疑似毒品`, `毒品`).
+const GENERIC_DRUG: &str = "毒品";
+
+/// The one kind of drug a text names, when it names exactly one (冰毒 and 甲基苯丙胺, k粉 and
+/// 氯胺酮 are one kind): a weight written beside `疑似毒品` takes the kind the identification
+/// found later (`检出氯胺酮成分`), which decides how much it counts.
+fn only_drug_named(text: &str) -> Option<String> {
+    fn kind(name: &str) -> &str {
+        match name {
+            "冰毒" | "麻古" => "甲基苯丙胺",
+            "k粉" => "氯胺酮",
+            "mdma" => "摇头丸",
+            other => other,
+        }
+    }
+    let mut named: Option<&str> = None;
+    for found in DRUG.find_iter(text) {
+        let name = kind(found.as_str());
+        if name == GENERIC_DRUG {
+            continue;
+        }
+        match named {
+            Some(seen) if seen != name => return None,
+            _ => named = Some(name),
+        }
+    }
+    named.map(str::to_string)
+}
+
 fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
     let sentence_start = text[..start].rfind(['。', '；', ';', '\n']).map_or(0, |i| {
         i + text[i..].chars().next().map_or(1, char::len_utf8)
@@ -835,7 +871,16 @@ fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
         .map_or(text.len(), |(i, _)| end + i);
     let after = &text[end..after_end];
     let after = after.split(['。', '；', '，', ',']).next().unwrap_or("");
-    DRUG.find(after).map(|m| m.as_str().to_string())
+    // `10克毒品大麻`: the substance's own name, not the word 毒品 before it.
+    let mut named = DRUG.find_iter(after).map(|m| m.as_str());
+    let first = named.next()?;
+    Some(
+        match first {
+            GENERIC_DRUG => named.next().unwrap_or(first),
+            specific => specific,
+        }
+        .to_string(),
+    )
 }
 
 fn circumstances_in(text: &str) -> Vec<Circumstance> {
@@ -1040,6 +1085,43 @@ mod tests {
         assert!((a.amounts[0].yuan - 85_886.5).abs() < 1e-6);
         assert_eq!(a.amounts[0].text, "8.58865万元");
         assert!(analyze_text("价值100美元").amounts.is_empty());
+    }
+
+    #[test]
+    fn a_weight_takes_the_kind_of_drug_the_text_identifies() {
+        let drugs = |text: &str| -> Vec<String> {
+            analyze_text(text)
+                .quantities
+                .into_iter()
+                .filter_map(|q| match q.value {
+                    QuantityValue::DrugWeight { drug, .. } => Some(drug),
+                    _ => None,
+                })
+                .collect()
+        };
+        // judge-297fb144: weighed as 疑似毒品, identified as ketamine afterwards.
+        assert_eq!(
+            drugs(
+                "搜缴疑似毒品的塑料袋装白色粉末，共重27.57克。经鉴定，上述疑似毒品物均检出毒品氯胺酮成分。"
+            ),
+            ["氯胺酮"]
+        );
+        // judge-711acab0: the substance's name after the word 毒品.
+        assert_eq!(drugs("将重10克毒品大麻出售给吸毒人员陈某1"), ["大麻"]);
+        // Two kinds named: a weight of unnamed 毒品 stays unnamed.
+        assert_eq!(
+            drugs("查获毒品3克。其中检出甲基苯丙胺成分，另有海洛因包装物"),
+            ["毒品"]
+        );
+    }
+
+    #[test]
+    fn helping_to_catch_another_offender_is_meritorious_service() {
+        // judge-711acab0
+        let a = analyze_text("被告人易某揭发他人犯罪行为，并协助抓获其他罪犯，经查证属实。");
+        assert!(circumstance(&a, "立功").is_some_and(|c| !c.negated));
+        let a = analyze_text("被告人在民警协助下被抓获");
+        assert!(circumstance(&a, "立功").is_none());
     }
 
     #[test]

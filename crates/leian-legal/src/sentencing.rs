@@ -206,6 +206,34 @@ pub struct CaseFeatures {
     pub quantity: Option<KeyQuantity>,
     /// Circumstance names found and not denied.
     pub circumstances: BTreeSet<&'static str>,
+    /// The amount bracket the text itself states (`数额巨大` 2, `数额特别巨大` 3), not denied:
+    /// the prosecution's or the court's own reading outweighs the largest sum a summary mentions
+    /// (a credit line, a turnover, a thousand-yuan threshold of another year).
+    pub stated_amount_bracket: Option<u8>,
+    /// The latest year the text mentions: a bracket the 2021 amendment changed (职务侵占罪) is
+    /// read under the law of that time.
+    pub latest_year: Option<u16>,
+}
+
+static STATED_AMOUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("数额(特别)?巨大").expect("stated amount pattern"));
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("((?:19|20)[0-9]{2})年").expect("year pattern"));
+
+/// Whether words just before `at` deny what follows (`未达到数额巨大`, `不属于数额巨大`).
+fn denied_before(text: &str, at: usize) -> bool {
+    let window: String = text[..at]
+        .chars()
+        .rev()
+        .take_while(|c| !matches!(c, '，' | '。' | '；' | ',' | ';'))
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    ["未", "没有", "不属于", "不构成", "不足", "不到"]
+        .iter()
+        .any(|word| window.contains(word))
 }
 
 /// Grams of a drug that count as one gram of methamphetamine or heroin: the inverse ratio of the
@@ -232,6 +260,22 @@ fn methamphetamine_equivalent(drug: &str) -> f64 {
 }
 
 impl CaseFeatures {
+    /// [`CaseFeatures::from_analysis`] with what only the words tell: the amount bracket the
+    /// text states and the latest year it mentions.
+    pub fn read(text: &str, analysis: &Analysis) -> CaseFeatures {
+        let mut features = CaseFeatures::from_analysis(analysis);
+        features.stated_amount_bracket = STATED_AMOUNT
+            .captures_iter(text)
+            .filter(|caps| !denied_before(text, caps.get(0).map_or(0, |m| m.start())))
+            .map(|caps| if caps.get(1).is_some() { 3 } else { 2 })
+            .max();
+        features.latest_year = YEAR
+            .captures_iter(text)
+            .filter_map(|caps| caps[1].parse::<u16>().ok())
+            .max();
+        features
+    }
+
     /// Reads the features of a text's analysis. For drugs the distinct weights found are added
     /// up (a summary lists each sale); for money the largest sum counts (totals repeat the parts).
     pub fn from_analysis(analysis: &Analysis) -> CaseFeatures {
@@ -284,6 +328,8 @@ impl CaseFeatures {
         };
         CaseFeatures {
             quantity,
+            stated_amount_bracket: None,
+            latest_year: None,
             circumstances: analysis
                 .circumstances
                 .iter()
@@ -322,6 +368,19 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
             bracket,
         })
     };
+    // The bracket by amount (1 较大, 2 from `lower`, 3 from `upper`), or the one the text states.
+    let amount_bracket = |lower: f64, upper: f64| {
+        let by_amount = match features.quantity {
+            Some(KeyQuantity::Amount { yuan }) => Some(match yuan {
+                y if y >= upper => 3,
+                y if y >= lower => 2,
+                _ => 1,
+            }),
+            _ => None,
+        };
+        features.stated_amount_bracket.or(by_amount)
+    };
+    let before_2021 = features.latest_year.is_some_and(|year| year <= 2020);
     match (charge, features.quantity) {
         // 刑法第三百四十七条 and the SPC's 2016 interpretation on drug crimes (art. 4: selling
         // 多次, i.e. three or more times, is 情节严重).
@@ -360,35 +419,73 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
                 ),
             }
         }
-        ("盗窃罪", Some(KeyQuantity::Amount { yuan })) => match yuan {
-            y if y >= 300_000.0 => range(
-                3,
-                Some(120),
-                None,
-                "盗窃数额特别巨大（30万元以上）：十年以上有期徒刑或者无期徒刑",
-            ),
-            y if y >= 30_000.0 => range(
+        ("非法持有毒品罪", Some(KeyQuantity::Drug { grams })) => match grams {
+            g if g >= 50.0 => range(
                 2,
-                Some(36),
-                Some(120),
-                "盗窃数额巨大（3万元以上）：三年以上十年以下有期徒刑",
+                Some(84),
+                None,
+                "非法持有毒品数量大（折合甲基苯丙胺50克以上）：七年以上有期徒刑或者无期徒刑",
             ),
             _ => range(
                 1,
                 None,
-                Some(36),
-                "盗窃数额较大：三年以下有期徒刑、拘役或者管制",
+                Some(84),
+                "非法持有毒品数量较大（折合甲基苯丙胺10克以上不满50克）：三年以下有期徒刑、拘役或者管制，情节严重的三年以上七年以下",
             ),
         },
-        ("诈骗罪" | "合同诈骗罪" | "职务侵占罪", Some(KeyQuantity::Amount { yuan })) => {
-            match yuan {
-                y if y >= 500_000.0 => range(
+        ("盗窃罪", _) if amount_bracket(30_000.0, 300_000.0).is_some() => {
+            match amount_bracket(30_000.0, 300_000.0) {
+                Some(3) => range(
+                    3,
+                    Some(120),
+                    None,
+                    "盗窃数额特别巨大（30万元以上）：十年以上有期徒刑或者无期徒刑",
+                ),
+                Some(2) => range(
+                    2,
+                    Some(36),
+                    Some(120),
+                    "盗窃数额巨大（3万元以上）：三年以上十年以下有期徒刑",
+                ),
+                _ => range(
+                    1,
+                    None,
+                    Some(36),
+                    "盗窃数额较大：三年以下有期徒刑、拘役或者管制",
+                ),
+            }
+        }
+        // Before the 2021 amendment (刑法修正案（十一）) 职务侵占罪 had two brackets, 数额较大
+        // from 6万 and 数额巨大 from 100万 (the SPC and SPP's 2016 interpretation, art. 11).
+        ("职务侵占罪", _)
+            if before_2021 && amount_bracket(1_000_000.0, f64::INFINITY).is_some() =>
+        {
+            match amount_bracket(1_000_000.0, f64::INFINITY) {
+                Some(1) => range(
+                    1,
+                    None,
+                    Some(60),
+                    "数额较大（2021年3月1日前）：五年以下有期徒刑或者拘役",
+                ),
+                _ => range(
+                    2,
+                    Some(60),
+                    None,
+                    "数额巨大（2021年3月1日前，100万元以上）：五年以上有期徒刑",
+                ),
+            }
+        }
+        ("诈骗罪" | "合同诈骗罪" | "职务侵占罪", _)
+            if amount_bracket(30_000.0, 500_000.0).is_some() =>
+        {
+            match amount_bracket(30_000.0, 500_000.0) {
+                Some(3) => range(
                     3,
                     Some(120),
                     None,
                     "数额特别巨大（50万元以上）：十年以上有期徒刑或者无期徒刑",
                 ),
-                y if y >= 30_000.0 => range(
+                Some(2) => range(
                     2,
                     Some(36),
                     Some(120),
@@ -396,6 +493,14 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
                 ),
                 _ => range(1, None, Some(36), "数额较大：三年以下有期徒刑或者拘役"),
             }
+        }
+        // Charges whose second bracket only a stated 数额巨大 decides here (their thresholds vary
+        // by province and year).
+        ("敲诈勒索罪" | "非法吸收公众存款罪", _) if features.stated_amount_bracket.is_some() => {
+            range(2, Some(36), Some(120), "数额巨大：三年以上十年以下有期徒刑")
+        }
+        ("信用卡诈骗罪", _) if features.stated_amount_bracket.is_some() => {
+            range(2, Some(60), Some(120), "数额巨大：五年以上十年以下有期徒刑")
         }
         ("故意伤害罪", Some(KeyQuantity::Injury { grade })) => match grade {
             3 => range(2, Some(36), Some(120), "致人重伤：三年以上十年以下有期徒刑"),
@@ -870,7 +975,8 @@ impl SentencingEstimate {
 }
 
 /// Circumstances that allow a sentence below the statutory minimum (减轻处罚).
-pub const MITIGATING_BELOW_RANGE: &[&str] = &["未遂", "从犯", "自首", "立功", "未成年", "中止"];
+pub const MITIGATING_BELOW_RANGE: &[&str] =
+    &["未遂", "从犯", "自首", "立功", "未成年", "中止", "预备"];
 
 /// Estimates the sentence of `query` from `precedents` (any order; those of another charge are
 /// set aside). Abstains when the charge is unknown or fewer than [`MIN_PRECEDENTS`] remain.
@@ -1241,7 +1347,7 @@ mod tests {
             fine_yuan: Some(u64::from(months) * 1000),
             fined: true,
         };
-        let features = CaseFeatures::from_analysis(&analyze_text(facts));
+        let features = CaseFeatures::read(facts, &analyze_text(facts));
         Precedent::new(&judgment, score, &[sentence], features).unwrap()
     }
 
@@ -1249,7 +1355,7 @@ mod tests {
         EstimateQuery {
             text,
             charge: Some("盗窃罪".into()),
-            features: CaseFeatures::from_analysis(&analyze_text(text)),
+            features: CaseFeatures::read(text, &analyze_text(text)),
         }
     }
 
@@ -1331,6 +1437,68 @@ mod tests {
                 .unwrap()
                 .to_months,
             Some(36)
+        );
+    }
+
+    #[test]
+    fn the_bracket_the_text_states_outweighs_the_largest_sum() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        // judge-75f5d603: 22,152.8 yuan in 2010, 数额巨大 in that province then.
+        let stated = read("窃得人民币22152.8元。公诉机关认为，被告人窃取公私财物，数额巨大");
+        assert_eq!(stated.stated_amount_bracket, Some(2));
+        assert_eq!(
+            statutory_range("盗窃罪", &stated).unwrap().from_months,
+            Some(36)
+        );
+        let denied = read("窃得人民币22152.8元，辩护人认为未达到数额巨大的标准");
+        assert_eq!(denied.stated_amount_bracket, None);
+        assert_eq!(
+            statutory_range("盗窃罪", &denied).unwrap().to_months,
+            Some(36)
+        );
+        let very = read("骗取人民币60万元，数额特别巨大");
+        assert_eq!(
+            statutory_range("诈骗罪", &very).unwrap().from_months,
+            Some(120)
+        );
+        // Without an amount or a stated bracket these keep their basic range.
+        let plain = read("非法吸收公众存款，扰乱金融秩序");
+        assert_eq!(
+            statutory_range("非法吸收公众存款罪", &plain)
+                .unwrap()
+                .bracket,
+            0
+        );
+    }
+
+    #[test]
+    fn holding_drugs_and_embezzlement_by_the_law_of_their_time() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        // judge-5c654129: 63.76 g of methamphetamine held, 七年以上.
+        let held = read("2017年10月26日查获甲基苯丙胺净重63.76克");
+        assert_eq!(
+            statutory_range("非法持有毒品罪", &held)
+                .unwrap()
+                .from_months,
+            Some(84)
+        );
+        let little = read("2017年10月26日查获甲基苯丙胺净重12克");
+        assert_eq!(
+            statutory_range("非法持有毒品罪", &little)
+                .unwrap()
+                .from_months,
+            None
+        );
+        // judge-f65bf721: 9.99万 taken in 2016 is 数额较大 under the law before 2021.
+        let old = read("2016年10月，被告人侵占集体资金9.99万元");
+        let range = statutory_range("职务侵占罪", &old).unwrap();
+        assert_eq!((range.from_months, range.to_months), (None, Some(60)));
+        let new = read("2022年3月，被告人侵占公司资金9.99万元");
+        assert!(
+            !statutory_range("职务侵占罪", &new)
+                .unwrap()
+                .basis
+                .contains("2021年3月1日前")
         );
     }
 

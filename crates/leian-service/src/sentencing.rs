@@ -90,7 +90,8 @@ impl Service {
                 .filter(|n| n.charges.contains(charge))
                 .filter_map(|n| {
                     deadline::check().ok()?;
-                    let features = CaseFeatures::from_analysis(&analyze_text(&n.judgment.facts));
+                    let features =
+                        CaseFeatures::read(&n.judgment.facts, &analyze_text(&n.judgment.facts));
                     Precedent::new(&n.judgment, n.score, &n.sentences, features)
                 })
                 .collect()
@@ -135,7 +136,7 @@ impl Service {
         let query = EstimateQuery {
             text: &request.text,
             charge,
-            features: CaseFeatures::from_analysis(analysis),
+            features: CaseFeatures::read(&request.text, analysis),
         };
         Ok(estimate(&query, &precedents, &request.options))
     }
