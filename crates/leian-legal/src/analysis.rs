@@ -148,7 +148,7 @@ const RULES: &[CircumstanceRule] = &[
         name: "立功",
         // 刑法第六十八条: exposing another's crime or helping to catch one is 立功 even where
         // the summary does not use the word.
-        pattern: "重大立功|立功|揭发他人犯罪|检举他人犯罪|协助[^，。；]{0,6}抓获",
+        pattern: "重大立功|立功|揭发他人犯罪|检举他人犯罪|协助(?:公安机关|司法机关|侦查机关|民警|警方)?抓获",
     },
     CircumstanceRule {
         name: "累犯",
@@ -440,7 +440,7 @@ pub fn analyze_text(text: &str) -> Analysis {
 }
 
 /// Whether a negation word stands before `at` in the same clause.
-fn negated_before(text: &str, at: usize) -> bool {
+pub(crate) fn negated_before(text: &str, at: usize) -> bool {
     let clause_start = text[..at]
         .char_indices()
         .rev()

@@ -11,7 +11,7 @@
 //! is the central two thirds of the carried-over sentences; the interquartile range is reported
 //! beside it.
 
-use crate::analysis::{Analysis, QuantityValue, resolve_charge};
+use crate::analysis::{Analysis, QuantityValue, negated_before, resolve_charge};
 use crate::outcome::{Penalty, Sentence};
 use leian_text::parse_chinese_number;
 use regex::Regex;
@@ -220,22 +220,6 @@ static STATED_AMOUNT: LazyLock<Regex> =
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("((?:19|20)[0-9]{2})年").expect("year pattern"));
 
-/// Whether words just before `at` deny what follows (`未达到数额巨大`, `不属于数额巨大`).
-fn denied_before(text: &str, at: usize) -> bool {
-    let window: String = text[..at]
-        .chars()
-        .rev()
-        .take_while(|c| !matches!(c, '，' | '。' | '；' | ',' | ';'))
-        .take(8)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    ["未", "没有", "不属于", "不构成", "不足", "不到"]
-        .iter()
-        .any(|word| window.contains(word))
-}
-
 /// Grams of a drug that count as one gram of methamphetamine or heroin: the inverse ratio of the
 /// "数量较大" thresholds of the SPC's 2016 interpretation on drug crimes (甲基苯丙胺 10 g, 氯胺酮
 /// 100 g, 甲卡西酮 40 g, 大麻 油 1 kg / 叶 10 kg …).
@@ -266,7 +250,7 @@ impl CaseFeatures {
         let mut features = CaseFeatures::from_analysis(analysis);
         features.stated_amount_bracket = STATED_AMOUNT
             .captures_iter(text)
-            .filter(|caps| !denied_before(text, caps.get(0).map_or(0, |m| m.start())))
+            .filter(|caps| !negated_before(text, caps.get(0).map_or(0, |m| m.start())))
             .map(|caps| if caps.get(1).is_some() { 3 } else { 2 })
             .max();
         features.latest_year = YEAR
