@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use leian_legal::sentencing::{EstimateStatus, SentencingEstimate, describe_months};
+use leian_legal::sentencing::{EstimateStatus, SentencingEstimate, describe_band, describe_months};
 use leian_search::Mode;
 use leian_service::sentencing::SentencingRequest;
 use std::path::PathBuf;
@@ -54,10 +54,9 @@ pub(crate) fn print_estimate(estimate: &SentencingEstimate) {
     );
     if let (Some(months), Some([lower, upper])) = (estimate.months, estimate.band) {
         println!(
-            "  估计刑期：{}（相似类案中间三分之二：{}至{}）",
+            "  估计刑期：{}（相似类案中间三分之二：{}）",
             describe_months(months),
-            describe_months(lower),
-            describe_months(upper)
+            describe_band(lower, upper)
         );
     }
     if let Some(share) = estimate.probation_share {

@@ -931,6 +931,10 @@ pub struct SentencingEstimate {
     pub weighed: Vec<ReliedCase>,
     /// How many same-charge precedents were weighed.
     pub precedents: usize,
+    /// How many equally weighted cases the weights amount to (Kish's effective sample size:
+    /// 1 when one precedent carries the estimate): the fewer, the less an estimate says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_cases: Option<f64>,
     /// A sentence for the judge: what the estimate is, or why there is none.
     pub summary: String,
 }
@@ -953,6 +957,7 @@ impl SentencingEstimate {
             cases: Vec::new(),
             weighed: Vec::new(),
             precedents,
+            effective_cases: None,
             summary: reason,
         }
     }
@@ -1246,13 +1251,14 @@ pub fn estimate(
     relied.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     let shown: Vec<ReliedCase> = relied.iter().take(CASES_SHOWN).cloned().collect();
     let raw_median = from_log(weighted_quantile(&unadjusted, 0.5));
+    let effective_cases = total * total / carried.iter().map(|c| c.weight * c.weight).sum::<f64>();
     let summary = format!(
-        "参照{}份{}类案，估计刑期约{}（相似类案中间三分之二为{}至{}）；类案未经调整的中位数为{}，缓刑占{}%",
+        "参照{}份{}类案（按相似程度加权，相当于约{}份同等分量的类案），估计刑期约{}（相似类案中间三分之二：{}）；类案未经调整的中位数为{}，缓刑占{}%",
         same.len(),
         charge,
+        effective_cases.round().max(1.0),
         describe_months(median),
-        describe_months(band[0]),
-        describe_months(band[1]),
+        describe_band(band[0], band[1]),
         describe_months(raw_median),
         (probation * 100.0).round()
     );
@@ -1271,6 +1277,7 @@ pub fn estimate(
         cases: shown,
         weighed: relied,
         precedents: same.len(),
+        effective_cases: Some(round1(effective_cases)),
         summary,
     }
 }
@@ -1301,6 +1308,15 @@ pub fn describe_months(months: f64) -> String {
         (0, m) => format!("{m}个月"),
         (y, 0) => format!("{y}年"),
         (y, m) => format!("{y}年{m}个月"),
+    }
+}
+
+/// A band as a judge reads it: `1年至1年6个月`, or `约1年` when both ends read the same.
+pub fn describe_band(lower: f64, upper: f64) -> String {
+    let (lower, upper) = (describe_months(lower), describe_months(upper));
+    match lower == upper {
+        true => format!("约{lower}"),
+        false => format!("{lower}至{upper}"),
     }
 }
 
@@ -1599,6 +1615,12 @@ mod tests {
         assert!((6.0..=10.0).contains(&months), "{estimate:?}");
         assert_eq!(estimate.band, Some([6.0, 10.0]));
         assert!(estimate.recommendation.is_some());
+    }
+
+    #[test]
+    fn a_band_whose_ends_read_alike_is_one_term() {
+        assert_eq!(describe_band(12.0, 18.0), "1年至1年6个月");
+        assert_eq!(describe_band(11.8, 12.2), "约1年");
     }
 
     #[test]

@@ -403,14 +403,18 @@ function renderEstimate(estimate) {
     return box;
   }
   const [lower, upper] = estimate.band;
+  // Both ends read alike: one term, as the CLI and the report write it.
+  const band = months(lower) === months(upper) ? `约${months(lower)}` : `${months(lower)}至${months(upper)}`;
+  const weighed = estimate.effective_cases
+    ? `，按相似程度加权相当于约 ${Math.max(1, Math.round(estimate.effective_cases))} 份类案` : "";
   box.append(el("p", { class: "estimate-figure" },
     `${estimate.charge}：估计刑期约 `, el("strong", {}, months(estimate.months)),
-    `（相似类案中间三分之二：${months(lower)}至${months(upper)}）`));
+    `（相似类案中间三分之二：${band}${weighed}）`));
   const cases = estimate.cases.map((c) => c.adjusted_months);
   const low = Math.min(lower, ...cases), high = Math.max(upper, ...cases, estimate.months) || 1;
   const width = 320, x = (v) => 10 + ((width - 20) * (v - low)) / (high - low || 1);
   box.append(svg("svg", { class: "chart", role: "img", width: "100%", viewBox: `0 0 ${width} 34`,
-    "aria-label": `估计刑期 ${months(estimate.months)}，中间三分之二 ${months(lower)}至${months(upper)}` },
+    "aria-label": `估计刑期 ${months(estimate.months)}，中间三分之二 ${band}` },
     ...cases.map((v) => svg("circle", { class: "case-dot", cx: x(v), cy: 14, r: 3 })),
     svg("rect", { class: "box", x: x(lower), y: 6, width: Math.max(x(upper) - x(lower), 2), height: 16 }),
     svg("line", { class: "whisker", x1: x(estimate.months), x2: x(estimate.months), y1: 2, y2: 26, "stroke-width": 3 }),

@@ -12,7 +12,7 @@ use leian_legal::analysis::Analysis;
 use leian_legal::authority::{Binding, Tier};
 use leian_legal::explain::{Element, excerpt};
 use leian_legal::outcome::{OutcomeDistribution, Quantiles};
-use leian_legal::sentencing::{EstimateStatus, SentencingEstimate, describe_months};
+use leian_legal::sentencing::{EstimateStatus, SentencingEstimate, describe_band, describe_months};
 use leian_search::Mode;
 use leian_search::linking::{self, LinkReason};
 use serde::Serialize;
@@ -678,10 +678,7 @@ fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
     let mut fields: Vec<(String, String)> = Vec::new();
     if let (Some(months), Some([lower, upper])) = (estimate.months, estimate.band) {
         fields.push(("估计刑期".into(), describe_months(months)));
-        fields.push((
-            "相似类案中间三分之二".into(),
-            format!("{}至{}", describe_months(lower), describe_months(upper)),
-        ));
+        fields.push(("相似类案中间三分之二".into(), describe_band(lower, upper)));
     }
     if let Some(share) = estimate.probation_share {
         fields.push(("类案缓刑比例".into(), format!("{:.0}%", share * 100.0)));
