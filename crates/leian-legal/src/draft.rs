@@ -18,7 +18,7 @@
 //! }
 //! ```
 
-use crate::outcome::{Outcome, Penalty, Sentence, parse_result};
+use crate::outcome::{Outcome, Penalty, Sentence, first_charge_term, parse_result};
 use crate::sections::{REASONING_MARKER, split_sections};
 use serde::{Deserialize, Serialize};
 
@@ -69,9 +69,15 @@ pub fn parse_draft(text: &str) -> DraftOutcome {
         Some(result) => {
             let criminal =
                 criminal_text || result.contains("判处") || result.contains("免予刑事处罚");
-            let outcome = parse_result(result, criminal);
+            let mut outcome = parse_result(result, criminal);
             let problem = outcome.is_none().then_some(DraftProblem::Unparseable);
-            (outcome, problem, charges(result))
+            let charges = charges(result);
+            if let (Some(Outcome::Criminal { sentences }), Some(first)) =
+                (outcome.as_mut(), charges.first())
+            {
+                own_terms_of(result, first, sentences);
+            }
+            (outcome, problem, charges)
         }
     };
     let facts = match sections.facts {
@@ -97,6 +103,23 @@ pub fn parse_draft(text: &str) -> DraftOutcome {
         outcome,
         facts,
         problem,
+    }
+}
+
+/// Where a sentence executes several merged terms, its `first_charge` becomes the term written
+/// after `犯{charge}` (the charge the draft is compared under): a defendant's segment may start
+/// at a later charge (`…犯抢劫罪，判处有期徒刑三年；被告人洪锋犯强奸罪，判处有期徒刑一年。决定执行…`).
+fn own_terms_of(result: &str, charge: &str, sentences: &mut [Sentence]) {
+    let Some(at) = result.find(&format!("犯{charge}")) else {
+        return;
+    };
+    let after = &result[at..];
+    let clause = after.split(['；', '。', ';']).next().unwrap_or(after);
+    let Some(own) = first_charge_term(clause) else {
+        return;
+    };
+    if let Some(merged) = sentences.iter_mut().find(|s| s.first_charge.is_some()) {
+        merged.first_charge = Some(own);
     }
 }
 
@@ -470,7 +493,52 @@ mod tests {
             probation_months: probation,
             fine_yuan: None,
             fined: false,
+            first_charge: None,
         }
+    }
+
+    fn first_charge_of(text: &str) -> (Option<u32>, Option<(Penalty, u32)>) {
+        match parse_draft(text).outcome {
+            Some(Outcome::Criminal { sentences }) => (
+                sentences[0].term_months,
+                sentences[0]
+                    .first_charge
+                    .map(|own| (own.penalty, own.term_months)),
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_merged_sentence_keeps_the_first_charges_own_term() {
+        // judge-2bd32841: the second charge opens a segment of its own.
+        assert_eq!(
+            first_charge_of(
+                "判决如下： 被告人洪锋犯抢劫罪，判处有期徒刑三年，并处罚金人民币三千元；被告人洪锋犯强奸罪，判处有期徒刑一年。决定执行有期徒刑三年六个月，并处罚金人民币三千元。"
+            ),
+            (Some(42), Some((Penalty::FixedTerm, 36)))
+        );
+        // judge-b095332c: one charge with what a prior sentence left.
+        assert_eq!(
+            first_charge_of(
+                "判决如下： 被告人杨文洲犯容留他人吸毒罪，判处有期徒刑七个月，并处罚金人民币二千元；与之前犯诈骗罪、容留他人吸毒罪没有执行的有期徒刑一年四个月又十五天，并处罚金人民币七千元并罚，决定执行有期徒刑二年，并处罚金人民币九千元。"
+            ),
+            (Some(24), Some((Penalty::FixedTerm, 7)))
+        );
+        // judge-6f8d49fd: 拘役 for the first charge, 有期徒刑 executed.
+        assert_eq!(
+            first_charge_of(
+                "判决如下： 被告人刘楠犯危险驾驶罪，判处拘役三个月，并处罚金三千元；犯妨害公务罪，判处有期徒刑七个月，决定执行有期徒刑七个月，并处罚金三千元。"
+            ),
+            (Some(7), Some((Penalty::CriminalDetention, 3)))
+        );
+        // One charge, nothing merged.
+        assert_eq!(
+            first_charge_of(
+                "判决如下： 被告人甲犯盗窃罪，判处有期徒刑八个月，并处罚金人民币二千元。"
+            ),
+            (Some(8), None)
+        );
     }
 
     #[test]

@@ -52,6 +52,18 @@ pub struct Sentence {
     pub fine_yuan: Option<u64>,
     /// A fine was imposed (with or without a stated amount).
     pub fined: bool,
+    /// When the sentence executes several merged under Art. 69 (数罪并罚, or this judgment's
+    /// charge with what a prior sentence left): the first charge's own term. That is what similar
+    /// cases of the charge are compared with; the executed term also holds other crimes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_charge: Option<ChargeTerm>,
+}
+
+/// One charge's own term of 有期徒刑, 拘役 or 管制 before 数罪并罚.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChargeTerm {
+    pub penalty: Penalty,
+    pub term_months: u32,
 }
 
 /// Whether a civil judgment supported the claims.
@@ -249,8 +261,18 @@ fn parse_one(segment: &str) -> Option<Sentence> {
                     .any(|word| clause.contains(word))
             })
         })?;
-    let mut text = match EXECUTED.find(clauses[chosen]) {
-        Some(executed) => clauses[chosen][executed.start()..].to_string(),
+    let executed_at = EXECUTED.find(clauses[chosen]).map(|m| m.start());
+    let first_charge = executed_at.and_then(|at| {
+        let before: String = clauses[..chosen]
+            .iter()
+            .chain(std::iter::once(&&clauses[chosen][..at]))
+            .copied()
+            .collect::<Vec<&str>>()
+            .join("；");
+        first_charge_term(&before)
+    });
+    let mut text = match executed_at {
+        Some(at) => clauses[chosen][at..].to_string(),
         None => clauses[chosen].to_string(),
     };
     // Probation or a fine written as the next sentence (…缓刑三年。并处罚金…) belongs to this one;
@@ -276,6 +298,7 @@ fn parse_one(segment: &str) -> Option<Sentence> {
         probation_months: None,
         fine_yuan: None,
         fined: false,
+        first_charge,
     };
     let principal = [
         ("死刑，缓期", Penalty::DeathSuspended),
@@ -318,6 +341,24 @@ fn parse_one(segment: &str) -> Option<Sentence> {
         return None;
     }
     Some(sentence)
+}
+
+/// The term the first `判处` of `text` imposes (有期徒刑, 拘役 or 管制), if it is one.
+pub(crate) fn first_charge_term(text: &str) -> Option<ChargeTerm> {
+    let imposed = &text[text.find("判处")? + "判处".len()..];
+    [
+        ("有期徒刑", Penalty::FixedTerm),
+        ("拘役", Penalty::CriminalDetention),
+        ("管制", Penalty::PublicSurveillance),
+    ]
+    .iter()
+    .find_map(|(word, penalty)| {
+        let rest = imposed.strip_prefix(word)?;
+        Some(ChargeTerm {
+            penalty: *penalty,
+            term_months: parse_months(rest)?,
+        })
+    })
 }
 
 /// `text` without parentheticals (刑期从… / 缓刑考验期… / 罚金已缴纳).

@@ -1346,6 +1346,7 @@ mod tests {
             probation_months: None,
             fine_yuan: Some(u64::from(months) * 1000),
             fined: true,
+            first_charge: None,
         };
         let features = CaseFeatures::read(facts, &analyze_text(facts));
         Precedent::new(&judgment, score, &[sentence], features).unwrap()

@@ -50,19 +50,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         let draft = format!("{}\n{}", query.text, result);
-        let Some(months) = compared_months(&draft) else {
+        let Some((months, charge_own)) = compared_term(&draft) else {
             continue;
         };
-        // The term the check compares (the executed one, 决定执行 / 合并执行, or the first
-        // defendant's): the last term written in the result that reads as those months — a
-        // revoked first-instance sentence or a single charge's term comes before it.
-        let Some((start, end)) = term
+        // The term the check compares, as written in the result. A charge's own term before
+        // 数罪并罚 is the first that reads as those months; the executed one (决定执行 / 合并执行)
+        // or the first defendant's is the last (a revoked first-instance sentence comes before).
+        let mut same_months = term
             .captures_iter(result)
             .filter_map(|c| c.get(2))
-            .filter(|m| term_months(m.as_str()) == Some(months))
-            .last()
-            .map(|m| (m.start(), m.end()))
-        else {
+            .filter(|m| term_months(m.as_str()) == Some(months));
+        let written = match charge_own {
+            true => same_months.next(),
+            false => same_months.last(),
+        };
+        let Some((start, end)) = written.map(|m| (m.start(), m.end())) else {
             tally.not_alterable += 1;
             continue;
         };
@@ -125,19 +127,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The term the outcome check compares: the first sentence with a term.
-fn compared_months(draft: &str) -> Option<u32> {
+/// The term the outcome check compares: the first sentence with a term, its first charge's own
+/// where the executed term merges several; and whether it is that charge's own.
+fn compared_term(draft: &str) -> Option<(u32, bool)> {
     match parse_draft(draft).outcome? {
         leian_legal::Outcome::Criminal { sentences } => {
             sentences.iter().find_map(|s| match s.penalty {
                 Penalty::FixedTerm | Penalty::CriminalDetention | Penalty::PublicSurveillance => {
-                    s.term_months
+                    s.term_months?;
+                    match s.first_charge {
+                        Some(own) => Some((own.term_months, true)),
+                        None => Some((s.term_months?, false)),
+                    }
                 }
                 _ => None,
             })
         }
         _ => None,
     }
+}
+
+fn compared_months(draft: &str) -> Option<u32> {
+    compared_term(draft).map(|(months, _)| months)
 }
 
 #[derive(Clone, Copy)]

@@ -224,16 +224,34 @@ impl Service {
             check.reason = "草稿判处的刑罚（无期徒刑、死刑、免予刑事处罚或单处罚金）不是按月计的刑期，未与类案比较".into();
             return Ok(check);
         };
-        let months = sentence.term_months.unwrap_or(0);
+        // Similar cases of the charge are compared with its own term: an executed term that
+        // merges several (Art. 69: other charges, or what a prior sentence left) also holds
+        // other crimes. The general part's bounds apply to the executed term.
+        let charge_sentence = match sentence.first_charge {
+            Some(own) => Sentence {
+                penalty: own.penalty,
+                term_months: Some(own.term_months),
+                probation_months: None,
+                ..sentence.clone()
+            },
+            None => sentence.clone(),
+        };
+        let months = charge_sentence.term_months.unwrap_or(0);
+        let executed = sentence.term_months.unwrap_or(0);
         check.months = Some(months);
-        check.legal_issues = sentence_issues(sentence, draft.charges.len() > 1);
+        check.legal_issues = sentence_issues(
+            sentence,
+            draft.charges.len() > 1 || sentence.first_charge.is_some(),
+        );
         // A draft of several charges is left to Art. 69 (its executed term is not one charge's).
         let single_charge = match draft.charges.as_slice() {
             [charge] => Some(canonical_charge(charge)),
             _ => None,
         };
         if let Some(charge) = &single_charge {
-            check.legal_issues.extend(charge_issues(sentence, charge));
+            check
+                .legal_issues
+                .extend(charge_issues(&charge_sentence, charge));
         }
         let estimate = self.estimate_sentence(&SentencingRequest {
             text: facts,
@@ -249,7 +267,8 @@ impl Service {
         {
             check.legal_issues.push(issue);
         }
-        if let Some(issue) = outside_recommendation(months, &estimate, draft_text) {
+        // A recommendation in the facts is for what the defendant serves.
+        if let Some(issue) = outside_recommendation(executed, &estimate, draft_text) {
             check.legal_issues.push(issue);
         }
         let (Some(estimated), Some([lower, upper])) = (estimate.months, estimate.band) else {
@@ -306,9 +325,16 @@ impl Service {
             .take(2)
             .cloned()
             .collect();
+        let drafted = match draft.charges.first() {
+            Some(charge) if months != executed => format!(
+                "{charge}一罪拟判{}（决定执行{}）",
+                describe_months(term),
+                describe_months(f64::from(executed))
+            ),
+            _ => format!("拟判{}", describe_months(term)),
+        };
         let comparison = format!(
-            "拟判{}，类案量刑参考约{}（相似类案中间三分之二：{}），拟判刑期高于约{percentile}%的类案",
-            describe_months(term),
+            "{drafted}，类案量刑参考约{}（相似类案中间三分之二：{}），拟判刑期高于约{percentile}%的类案",
             describe_months(estimated),
             describe_band(lower, upper),
         );
