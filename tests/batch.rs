@@ -585,6 +585,9 @@ fn error_code(body: &Value) -> &str {
 
 #[test]
 fn http_jobs_survive_a_restart_and_give_referrals() {
+    if !support::has_test_hooks() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let index = library_index(dir.path());
     let key = "leian_batch_test_read_key";

@@ -961,6 +961,9 @@ fn add_replace_and_remove_through_the_cli() {
 
 #[test]
 fn a_killed_add_leaves_the_served_snapshot_and_a_rerun_completes() {
+    if !support::has_test_hooks() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
     assert!(index_fixtures(&index, &["--no-embed"]).status.success());

@@ -171,3 +171,13 @@ pub fn run_lists(path: &Path) -> std::collections::HashMap<String, Vec<String>> 
     }
     runs
 }
+
+/// Whether the `leian` under test carries the debug-build hooks (`LEIAN_PAUSE_AT`,
+/// `LEIAN_CRASH_AT`); tests of killed and paused jobs skip with a message without them (`cargo
+/// test --release`). CI runs the debug build, where they always run.
+pub fn has_test_hooks() -> bool {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: the LEIAN_PAUSE_AT / LEIAN_CRASH_AT hooks exist in debug builds only");
+    }
+    cfg!(debug_assertions)
+}

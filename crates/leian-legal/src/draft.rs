@@ -18,7 +18,7 @@
 //! }
 //! ```
 
-use crate::outcome::{Outcome, Penalty, Sentence, first_charge_term, parse_result};
+use crate::outcome::{ChargeTerm, Outcome, Penalty, Sentence, first_charge_term, parse_result};
 use crate::sections::{REASONING_MARKER, split_sections};
 use serde::{Deserialize, Serialize};
 
@@ -110,17 +110,28 @@ pub fn parse_draft(text: &str) -> DraftOutcome {
 /// after `犯{charge}` (the charge the draft is compared under): a defendant's segment may start
 /// at a later charge (`…犯抢劫罪，判处有期徒刑三年；被告人洪锋犯强奸罪，判处有期徒刑一年。决定执行…`).
 fn own_terms_of(result: &str, charge: &str, sentences: &mut [Sentence]) {
-    let Some(at) = result.find(&format!("犯{charge}")) else {
-        return;
-    };
-    let after = &result[at..];
-    let clause = after.split(['；', '。', ';']).next().unwrap_or(after);
-    let Some(own) = first_charge_term(clause) else {
+    let Some(own) = own_term(result, charge) else {
         return;
     };
     if let Some(merged) = sentences.iter_mut().find(|s| s.first_charge.is_some()) {
         merged.first_charge = Some(own);
     }
+}
+
+/// The term `result` imposes for `charge` as written there (`犯{charge}，判处…`).
+pub fn own_term(result: &str, charge: &str) -> Option<ChargeTerm> {
+    let at = result.find(&format!("犯{charge}"))?;
+    let after = &result[at..];
+    first_charge_term(after.split(['；', '。', ';']).next().unwrap_or(after))
+}
+
+/// The term `result` imposes for the charge whose dictionary name is `canonical`, written in
+/// full or in part (`贩卖毒品罪` for 走私、贩卖、运输、制造毒品罪).
+pub fn own_term_of_canonical(result: &str, canonical: &str) -> Option<ChargeTerm> {
+    charges(result)
+        .iter()
+        .find(|written| crate::sentencing::canonical_charge(written) == canonical)
+        .and_then(|written| own_term(result, written))
 }
 
 /// Charges named `犯X罪` in `result`: X runs to the first 罪 that is not part of 犯罪 (掩饰、隐瞒

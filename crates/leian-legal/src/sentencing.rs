@@ -801,6 +801,20 @@ impl Precedent {
         })
     }
 
+    /// A precedent whose executed term merges several (数罪并罚, or a prior sentence's rest)
+    /// counts with the term its `result` imposes for `charge` itself, when that can be read: the
+    /// executed term also holds other crimes.
+    pub fn with_own_term(mut self, result: &str, charge: &str) -> Precedent {
+        if self.sentence.first_charge.is_some()
+            && let Some(own) = crate::draft::own_term_of_canonical(result, charge)
+        {
+            self.sentence.penalty = own.penalty;
+            self.sentence.term_months = Some(own.term_months);
+            self.sentence.probation_months = None;
+        }
+        self
+    }
+
     fn months(&self) -> f64 {
         f64::from(term_of(&self.sentence).unwrap_or(0))
     }
@@ -1500,6 +1514,32 @@ mod tests {
                 .unwrap()
                 .basis
                 .contains("2021年3月1日前")
+        );
+    }
+
+    #[test]
+    fn a_merged_precedent_counts_with_its_own_term_for_the_charge() {
+        let result = "判决如下： 被告人夏泽鹏犯非法持有毒品罪，判处有期徒刑二年三个月，并处罚金人民币五千元；犯容留他人吸毒罪，判处有期徒刑八个月，并处罚金人民币五千元；决定执行有期徒刑二年十个月，并处罚金人民币一万元。";
+        let Some(crate::outcome::Outcome::Criminal { sentences }) =
+            crate::outcome::parse_result(result, true)
+        else {
+            panic!("a criminal outcome");
+        };
+        let judgment = leian_core::Judgment {
+            id: "judge-264dd169".into(),
+            causes: vec!["非法持有毒品罪".into(), "容留他人吸毒罪".into()],
+            ..Default::default()
+        };
+        let precedent =
+            || Precedent::new(&judgment, 1.0, &sentences, CaseFeatures::default()).unwrap();
+        assert_eq!(precedent().months(), 34.0, "the executed term");
+        assert_eq!(
+            precedent().with_own_term(result, "容留他人吸毒罪").months(),
+            8.0
+        );
+        assert_eq!(
+            precedent().with_own_term(result, "非法持有毒品罪").months(),
+            27.0
         );
     }
 

@@ -7,6 +7,7 @@ use crate::error::{Result, ServiceError};
 use leian_core::{Document, FilterField, Filters, Kind, deadline};
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::outcome::{Outcome, parse_outcome};
+use leian_legal::sections::result_section;
 use leian_legal::sentencing::{
     CaseFeatures, EstimateOptions, EstimateQuery, MIN_PRECEDENTS, Precedent, SentencingEstimate,
     canonical_charge, estimate,
@@ -92,7 +93,11 @@ impl Service {
                     deadline::check().ok()?;
                     let features =
                         CaseFeatures::read(&n.judgment.facts, &analyze_text(&n.judgment.facts));
-                    Precedent::new(&n.judgment, n.score, &n.sentences, features)
+                    let precedent = Precedent::new(&n.judgment, n.score, &n.sentences, features)?;
+                    Some(match result_section(&n.judgment) {
+                        Some(result) => precedent.with_own_term(result, charge),
+                        None => precedent,
+                    })
                 })
                 .collect()
         };
