@@ -262,14 +262,14 @@ fn parse_one(segment: &str) -> Option<Sentence> {
             })
         })?;
     let executed_at = EXECUTED.find(clauses[chosen]).map(|m| m.start());
+    // The first 判处 before the executed term is the first charge's.
     let first_charge = executed_at.and_then(|at| {
-        let before: String = clauses[..chosen]
+        clauses[..chosen]
             .iter()
-            .chain(std::iter::once(&&clauses[chosen][..at]))
             .copied()
-            .collect::<Vec<&str>>()
-            .join("；");
-        first_charge_term(&before)
+            .chain(std::iter::once(&clauses[chosen][..at]))
+            .find(|clause| clause.contains("判处"))
+            .and_then(first_charge_term)
     });
     let mut text = match executed_at {
         Some(at) => clauses[chosen][at..].to_string(),

@@ -365,6 +365,13 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
         features.stated_amount_bracket.or(by_amount)
     };
     let before_2021 = features.latest_year.is_some_and(|year| year <= 2020);
+    // The amount bracket of the charges whose brackets go by money, read once.
+    let by_amount = match charge {
+        "盗窃罪" => amount_bracket(30_000.0, 300_000.0),
+        "职务侵占罪" if before_2021 => amount_bracket(1_000_000.0, f64::INFINITY),
+        "诈骗罪" | "合同诈骗罪" | "职务侵占罪" => amount_bracket(30_000.0, 500_000.0),
+        _ => None,
+    };
     match (charge, features.quantity) {
         // 刑法第三百四十七条 and the SPC's 2016 interpretation on drug crimes (art. 4: selling
         // 多次, i.e. three or more times, is 情节严重).
@@ -417,52 +424,44 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
                 "非法持有毒品数量较大（折合甲基苯丙胺10克以上不满50克）：三年以下有期徒刑、拘役或者管制，情节严重的三年以上七年以下",
             ),
         },
-        ("盗窃罪", _) if amount_bracket(30_000.0, 300_000.0).is_some() => {
-            match amount_bracket(30_000.0, 300_000.0) {
-                Some(3) => range(
-                    3,
-                    Some(120),
-                    None,
-                    "盗窃数额特别巨大（30万元以上）：十年以上有期徒刑或者无期徒刑",
-                ),
-                Some(2) => range(
-                    2,
-                    Some(36),
-                    Some(120),
-                    "盗窃数额巨大（3万元以上）：三年以上十年以下有期徒刑",
-                ),
-                _ => range(
-                    1,
-                    None,
-                    Some(36),
-                    "盗窃数额较大：三年以下有期徒刑、拘役或者管制",
-                ),
-            }
-        }
+        ("盗窃罪", _) if by_amount.is_some() => match by_amount {
+            Some(3) => range(
+                3,
+                Some(120),
+                None,
+                "盗窃数额特别巨大（30万元以上）：十年以上有期徒刑或者无期徒刑",
+            ),
+            Some(2) => range(
+                2,
+                Some(36),
+                Some(120),
+                "盗窃数额巨大（3万元以上）：三年以上十年以下有期徒刑",
+            ),
+            _ => range(
+                1,
+                None,
+                Some(36),
+                "盗窃数额较大：三年以下有期徒刑、拘役或者管制",
+            ),
+        },
         // Before the 2021 amendment (刑法修正案（十一）) 职务侵占罪 had two brackets, 数额较大
         // from 6万 and 数额巨大 from 100万 (the SPC and SPP's 2016 interpretation, art. 11).
-        ("职务侵占罪", _)
-            if before_2021 && amount_bracket(1_000_000.0, f64::INFINITY).is_some() =>
-        {
-            match amount_bracket(1_000_000.0, f64::INFINITY) {
-                Some(1) => range(
-                    1,
-                    None,
-                    Some(60),
-                    "数额较大（2021年3月1日前）：五年以下有期徒刑或者拘役",
-                ),
-                _ => range(
-                    2,
-                    Some(60),
-                    None,
-                    "数额巨大（2021年3月1日前，100万元以上）：五年以上有期徒刑",
-                ),
-            }
-        }
-        ("诈骗罪" | "合同诈骗罪" | "职务侵占罪", _)
-            if amount_bracket(30_000.0, 500_000.0).is_some() =>
-        {
-            match amount_bracket(30_000.0, 500_000.0) {
+        ("职务侵占罪", _) if before_2021 && by_amount.is_some() => match by_amount {
+            Some(1) => range(
+                1,
+                None,
+                Some(60),
+                "数额较大（2021年3月1日前）：五年以下有期徒刑或者拘役",
+            ),
+            _ => range(
+                2,
+                Some(60),
+                None,
+                "数额巨大（2021年3月1日前，100万元以上）：五年以上有期徒刑",
+            ),
+        },
+        ("诈骗罪" | "合同诈骗罪" | "职务侵占罪", _) if by_amount.is_some() => {
+            match by_amount {
                 Some(3) => range(
                     3,
                     Some(120),
