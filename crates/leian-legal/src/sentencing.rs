@@ -1044,10 +1044,10 @@ pub fn estimate(
                     shifts.push((*kind, shift));
                 }
             }
-            // Similar texts first; the fourth power keeps the nearest cases ahead.
+            // Similar texts first; the third power keeps the nearest cases ahead.
             let mut weight = (f64::from(precedent.score) / top_score)
                 .clamp(0.0, 1.0)
-                .powi(4);
+                .powi(3);
             if quantity_on
                 && let (Some(mine), Some(theirs)) =
                     (query.features.quantity, precedent.features.quantity)
