@@ -182,7 +182,16 @@ impl KeyQuantity {
     }
 
     fn same_kind(self, other: KeyQuantity) -> bool {
-        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+        self.kind() == other.kind()
+    }
+
+    fn kind(self) -> QuantityKind {
+        match self {
+            KeyQuantity::Drug { .. } => QuantityKind::Drug,
+            KeyQuantity::BloodAlcohol { .. } => QuantityKind::BloodAlcohol,
+            KeyQuantity::Injury { .. } => QuantityKind::Injury,
+            KeyQuantity::Amount { .. } => QuantityKind::Amount,
+        }
     }
 
     /// How a judge reads it.
@@ -200,10 +209,91 @@ impl KeyQuantity {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum QuantityKind {
+    Drug,
+    BloodAlcohol,
+    Injury,
+    Amount,
+}
+
+/// The quantities a charge's sentence turns on, most telling first (刑法 and the SPC's
+/// interpretations set each charge's brackets by one of them). A summary names other sums and
+/// weights too — the compensation paid after a crash or a rape, the price of a drug sale, a
+/// gram of drugs found on a thief — and those would pick and carry over precedents by what
+/// does not decide their sentences. A charge not listed takes the first quantity found (drug,
+/// blood alcohol, injury, money).
+const DECIDING_QUANTITIES: &[(&[&str], &[QuantityKind])] = &[
+    // A sale's price stands in for its weight where a summary gives none.
+    (
+        &["走私、贩卖、运输、制造毒品罪", "非法持有毒品罪"],
+        &[QuantityKind::Drug, QuantityKind::Amount],
+    ),
+    (&["危险驾驶罪"], &[QuantityKind::BloodAlcohol]),
+    (
+        &["交通肇事罪"],
+        &[QuantityKind::Injury, QuantityKind::BloodAlcohol],
+    ),
+    (
+        &[
+            "故意伤害罪",
+            "过失致人重伤罪",
+            "聚众斗殴罪",
+            "强奸罪",
+            "强制猥亵、侮辱罪",
+            "猥亵儿童罪",
+            "故意杀人罪",
+            "过失致人死亡罪",
+            "非法拘禁罪",
+            "妨害公务罪",
+            "袭警罪",
+        ],
+        &[QuantityKind::Injury],
+    ),
+    (
+        &["寻衅滋事罪", "抢劫罪"],
+        &[QuantityKind::Injury, QuantityKind::Amount],
+    ),
+    (
+        &[
+            "盗窃罪",
+            "诈骗罪",
+            "抢夺罪",
+            "侵占罪",
+            "职务侵占罪",
+            "贪污罪",
+            "受贿罪",
+            "行贿罪",
+            "挪用资金罪",
+            "挪用公款罪",
+            "合同诈骗罪",
+            "信用卡诈骗罪",
+            "集资诈骗罪",
+            "贷款诈骗罪",
+            "非法吸收公众存款罪",
+            "敲诈勒索罪",
+            "开设赌场罪",
+            "赌博罪",
+            "非法经营罪",
+            "组织、领导传销活动罪",
+            "拒不执行判决、裁定罪",
+            "拒不支付劳动报酬罪",
+            "生产、销售伪劣产品罪",
+            "掩饰、隐瞒犯罪所得、犯罪所得收益罪",
+        ],
+        &[QuantityKind::Amount],
+    ),
+    (&["容留他人吸毒罪"], &[]),
+];
+
 /// What a text says that moves a sentence: its deciding quantity and circumstances.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseFeatures {
+    /// The quantity that decides: the first of `quantities` (see [`CaseFeatures::for_charge`]).
     pub quantity: Option<KeyQuantity>,
+    /// Every kind of quantity the text holds, one of each, in the order drug, blood alcohol,
+    /// injury, money.
+    pub quantities: Vec<KeyQuantity>,
     /// Circumstance names found and not denied.
     pub circumstances: BTreeSet<&'static str>,
     /// The amount bracket the text itself states (`数额巨大` 2, `数额特别巨大` 3), not denied:
@@ -301,17 +391,18 @@ impl CaseFeatures {
             .fold(None, |best: Option<f64>, yuan| {
                 Some(best.map_or(yuan, |b| b.max(yuan)))
             });
-        let quantity = if drug_grams > 0.0 {
-            Some(KeyQuantity::Drug { grams: drug_grams })
-        } else if let Some(mg_per_100ml) = blood_alcohol {
-            Some(KeyQuantity::BloodAlcohol { mg_per_100ml })
-        } else if let Some(grade) = injury {
-            Some(KeyQuantity::Injury { grade })
-        } else {
-            largest_amount.map(|yuan| KeyQuantity::Amount { yuan })
-        };
+        let quantities: Vec<KeyQuantity> = [
+            (drug_grams > 0.0).then_some(KeyQuantity::Drug { grams: drug_grams }),
+            blood_alcohol.map(|mg_per_100ml| KeyQuantity::BloodAlcohol { mg_per_100ml }),
+            injury.map(|grade| KeyQuantity::Injury { grade }),
+            largest_amount.map(|yuan| KeyQuantity::Amount { yuan }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         CaseFeatures {
-            quantity,
+            quantity: quantities.first().copied(),
+            quantities,
             stated_amount_bracket: None,
             latest_year: None,
             circumstances: analysis
@@ -321,6 +412,24 @@ impl CaseFeatures {
                 .map(|c| c.name)
                 .collect(),
         }
+    }
+
+    /// The features as `charge` weighs them: its deciding quantity is the first of the kinds
+    /// [`DECIDING_QUANTITIES`] lists for it, none when the text holds none of them.
+    pub fn for_charge(&self, charge: &str) -> CaseFeatures {
+        let mut features = self.clone();
+        if let Some((_, kinds)) = DECIDING_QUANTITIES
+            .iter()
+            .find(|(charges, _)| charges.contains(&charge))
+        {
+            features.quantity = kinds.iter().find_map(|kind| {
+                self.quantities
+                    .iter()
+                    .copied()
+                    .find(|quantity| quantity.kind() == *kind)
+            });
+        }
+        features
     }
 }
 
@@ -1010,7 +1119,8 @@ pub fn estimate(
             ),
         );
     }
-    let range = statutory_range(&charge, &query.features);
+    let features = query.features.for_charge(&charge);
+    let range = statutory_range(&charge, &features);
     let quantity_on = options.enabled(AdjustmentKind::Quantity);
     let top_score = f64::from(same[0].score.max(f32::MIN_POSITIVE));
     let circumstance_kinds: Vec<(AdjustmentKind, &str, f64)> = AdjustmentKind::ALL
@@ -1026,6 +1136,8 @@ pub fn estimate(
     // each adjustment made (to report their effects).
     struct Carried<'p> {
         precedent: &'p Precedent,
+        /// Its deciding quantity for the query's charge.
+        quantity: Option<KeyQuantity>,
         log_months: f64,
         weight: f64,
         shifts: Vec<(AdjustmentKind, f64)>,
@@ -1033,10 +1145,11 @@ pub fn estimate(
     let carried: Vec<Carried> = same
         .iter()
         .map(|precedent| {
+            let their_features = precedent.features.for_charge(&charge);
             let mut log_months = (precedent.months() + 1.0).ln();
             let mut shifts = Vec::new();
             for (kind, name, factor) in &circumstance_kinds {
-                let difference = i32::from(query.features.circumstances.contains(name))
+                let difference = i32::from(features.circumstances.contains(name))
                     - i32::from(precedent.features.circumstances.contains(name));
                 if difference != 0 {
                     let shift = f64::from(difference) * factor.ln();
@@ -1049,8 +1162,7 @@ pub fn estimate(
                 .clamp(0.0, 1.0)
                 .powi(3);
             if quantity_on
-                && let (Some(mine), Some(theirs)) =
-                    (query.features.quantity, precedent.features.quantity)
+                && let (Some(mine), Some(theirs)) = (features.quantity, their_features.quantity)
                 && mine.same_kind(theirs)
             {
                 let ((mine, elasticity), (theirs, _)) = (mine.log_value(), theirs.log_value());
@@ -1064,13 +1176,14 @@ pub fn estimate(
                 weight *= (-(distance / 1.5).powi(2)).exp();
             }
             if quantity_on && let Some(range) = &range {
-                let theirs = statutory_range(&charge, &precedent.features);
+                let theirs = statutory_range(&charge, &their_features);
                 if range.bracket > 0 && theirs.is_none_or(|r| r.bracket != range.bracket) {
                     weight *= 0.3;
                 }
             }
             Carried {
                 precedent,
+                quantity: their_features.quantity,
                 log_months,
                 weight: weight.max(1e-6),
                 shifts,
@@ -1141,7 +1254,7 @@ pub fn estimate(
                     true => "下调",
                     false => "上调",
                 };
-                match query.features.circumstances.contains(name) {
+                match features.circumstances.contains(name) {
                     true => format!(
                         "本案有{}情节：没有该情节的类案，刑期按{percent}%{lowered}后参照",
                         other.label()
@@ -1166,7 +1279,7 @@ pub fn estimate(
         && let Some(range) = &range
         && !MITIGATING_BELOW_RANGE
             .iter()
-            .any(|name| query.features.circumstances.contains(name))
+            .any(|name| features.circumstances.contains(name))
     {
         let before = median;
         let clamp = |value: f64| {
@@ -1258,7 +1371,7 @@ pub fn estimate(
             fine_yuan: c.precedent.sentence.fine_yuan,
             adjusted_months: round1(from_log(c.log_months)),
             weight: round3(c.weight / total),
-            quantity: c.precedent.features.quantity.map(KeyQuantity::describe),
+            quantity: c.quantity.map(KeyQuantity::describe),
         })
         .collect();
     relied.sort_by(|a, b| b.weight.total_cmp(&a.weight));
@@ -1285,7 +1398,7 @@ pub fn estimate(
         fine_band,
         statutory_range: range,
         recommendation,
-        quantity: query.features.quantity.map(KeyQuantity::describe),
+        quantity: features.quantity.map(KeyQuantity::describe),
         adjustments,
         cases: shown,
         weighed: relied,
@@ -1452,6 +1565,34 @@ mod tests {
                 .to_months,
             Some(36)
         );
+    }
+
+    #[test]
+    fn each_charge_weighs_the_quantity_its_sentences_turn_on() {
+        let read = |text: &str| CaseFeatures::from_analysis(&analyze_text(text));
+        // The compensation paid after a crash is not what the crash is sentenced by.
+        let crash = read("致被害人重伤，被告人赔偿被害人经济损失人民币43万元");
+        assert_eq!(
+            crash.for_charge("交通肇事罪").quantity,
+            Some(KeyQuantity::Injury { grade: 3 })
+        );
+        let paid = read("造成一人死亡，被告人已赔偿被害人家属人民币43万元");
+        assert_eq!(paid.for_charge("交通肇事罪").quantity, None);
+        // A gram of drugs found on a thief leaves the theft's sum deciding.
+        let theft = read("盗窃手机一部，价值人民币3600元，另查获甲基苯丙胺0.1克");
+        assert!(matches!(theft.quantity, Some(KeyQuantity::Drug { .. })));
+        assert_eq!(
+            theft.for_charge("盗窃罪").quantity,
+            Some(KeyQuantity::Amount { yuan: 3600.0 })
+        );
+        // A sale's price stands in for a weight the summary does not give.
+        let sale = read("以人民币200元的价格贩卖毒品给吸毒人员");
+        assert_eq!(
+            sale.for_charge("走私、贩卖、运输、制造毒品罪").quantity,
+            Some(KeyQuantity::Amount { yuan: 200.0 })
+        );
+        // A charge not listed keeps the first quantity found.
+        assert_eq!(theft.for_charge("窝藏罪").quantity, theft.quantity);
     }
 
     #[test]

@@ -116,6 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "true_months": query.months,
                     "statutory_range": check.estimate.as_ref().and_then(|e| e.statutory_range.clone()),
                     "recommendation": check.estimate.as_ref().and_then(|e| e.recommendation.clone()),
+                    "quantity": check.estimate.as_ref().and_then(|e| e.quantity.clone()),
+                    "adjustments": check.estimate.as_ref().map(|e| e.adjustments.iter().map(|a| (a.name.clone(), a.effect)).collect::<Vec<_>>()),
                     "weighed": check.estimate.as_ref().map(|e| e.weighed.iter().map(|c| (c.months, c.penalty, c.adjusted_months, c.weight, c.probation)).collect::<Vec<_>>()),
                 });
                 std::io::Write::write_all(out, format!("{line}\n").as_bytes())?;
