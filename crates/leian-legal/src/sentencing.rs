@@ -307,6 +307,23 @@ pub struct CaseFeatures {
 
 static STATED_AMOUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("数额(特别)?巨大").expect("stated amount pattern"));
+/// 交通肇事罪's heavier brackets (刑法第一百三十三条 and the SPC's 2000 interpretation): the
+/// driver fled (a flight the text affirms, not one a party disputes), a victim died because of the
+/// flight, or two or more died (with full or main responsibility, 特别恶劣情节).
+static HIT_AND_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:驾车|弃车|肇事后|事故后|驾驶[^，。；]{0,10})(?:逃逸|逃离(?:事故)?现场)")
+        .expect("hit and run pattern")
+});
+static DEATH_BY_FLIGHT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("逃逸致[^，。；]{0,8}死亡").expect("death by flight pattern"));
+static SEVERAL_DEATHS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:[二两三四五六七八九十2-9]|[1-9][0-9])人(?:当场)?死亡|死亡(?:[二两三四五六七八九十2-9]|[1-9][0-9])人")
+        .expect("several deaths pattern")
+});
+const FLED: &str = "逃逸";
+const DIED_BY_FLIGHT: &str = "因逃逸致人死亡";
+const SEVERAL_DIED: &str = "死亡二人以上";
+
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("((?:19|20)[0-9]{2})年").expect("year pattern"));
 
@@ -347,6 +364,21 @@ impl CaseFeatures {
             .captures_iter(text)
             .filter_map(|caps| caps[1].parse::<u16>().ok())
             .max();
+        let affirmed = |pattern: &Regex| {
+            pattern
+                .find_iter(text)
+                .any(|m| !negated_before(text, m.start()))
+        };
+        if affirmed(&HIT_AND_RUN) {
+            features.circumstances.insert(FLED);
+        }
+        if affirmed(&DEATH_BY_FLIGHT) {
+            features.circumstances.insert(DIED_BY_FLIGHT);
+        }
+        if affirmed(&SEVERAL_DEATHS) && (text.contains("全部责任") || text.contains("主要责任"))
+        {
+            features.circumstances.insert(SEVERAL_DIED);
+        }
         features
     }
 
@@ -593,6 +625,22 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
         }
         ("信用卡诈骗罪", _) if features.stated_amount_bracket.is_some() => {
             range(2, Some(60), Some(120), "数额巨大：五年以上十年以下有期徒刑")
+        }
+        // The basic bracket stays the article's whole range below: the other 特别恶劣情节 (five
+        // seriously injured, a loss the driver cannot pay) are not read here.
+        ("交通肇事罪", _) if features.circumstances.contains(DIED_BY_FLIGHT) => {
+            range(3, Some(84), Some(180), "因逃逸致人死亡：七年以上有期徒刑")
+        }
+        ("交通肇事罪", _)
+            if features.circumstances.contains(FLED)
+                || features.circumstances.contains(SEVERAL_DIED) =>
+        {
+            range(
+                2,
+                Some(36),
+                Some(84),
+                "交通运输肇事后逃逸或者有其他特别恶劣情节（如死亡二人以上，负全部或者主要责任）：三年以上七年以下有期徒刑",
+            )
         }
         ("故意伤害罪", Some(KeyQuantity::Injury { grade })) => match grade {
             3 => range(2, Some(36), Some(120), "致人重伤：三年以上十年以下有期徒刑"),
@@ -1681,6 +1729,35 @@ mod tests {
             precedent().with_own_term(result, "非法持有毒品罪").months(),
             27.0
         );
+    }
+
+    #[test]
+    fn a_driver_who_fled_or_killed_two_is_in_the_heavier_brackets() {
+        let range = |text: &str| {
+            statutory_range("交通肇事罪", &CaseFeatures::read(text, &analyze_text(text)))
+                .map(|r| (r.bracket, r.from_months, r.to_months))
+        };
+        assert_eq!(
+            range("被告人驾车撞倒行人后弃车逃逸，致被害人死亡，负事故全部责任"),
+            Some((2, Some(36), Some(84)))
+        );
+        assert_eq!(
+            range("肇事后逃逸，被害人因得不到救助而死亡，系因逃逸致被害人死亡"),
+            Some((3, Some(84), Some(180)))
+        );
+        assert_eq!(
+            range("造成二人当场死亡，被告人负事故主要责任"),
+            Some((2, Some(36), Some(84)))
+        );
+        // A flight a party disputes, two deaths without the main responsibility, one death: the
+        // article's whole range.
+        for text in [
+            "辩护人提出，被告人不是逃逸，而是前往报警",
+            "造成两人死亡，被告人负事故同等责任",
+            "造成一人死亡，被告人负事故全部责任",
+        ] {
+            assert_eq!(range(text), Some((0, None, Some(84))), "{text}");
+        }
     }
 
     #[test]
