@@ -372,6 +372,10 @@ static DRUG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("drug pattern")
 });
 
+/// What a seizure is called before it is identified (`白色晶体净重0.29克`, `红色药丸总净重3.77克`).
+static SUBSTANCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("晶体|粉末|颗粒|药丸|可疑物").expect("substance pattern"));
+
 static BLOOD_ALCOHOL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d+(?:\.\d+)?)\s*(?:mg|毫克)\s*[/／]\s*100\s*(?:ml|毫升)")
         .expect("blood alcohol pattern")
@@ -865,6 +869,11 @@ fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
     if let Some(found) = DRUG.find_iter(&text[before_start..start]).last() {
         return Some(found.as_str().to_string());
     }
+    // An unidentified substance weighed in a text about drugs is the drug the text names (see
+    // `only_drug_named`), or unnamed drugs.
+    if SUBSTANCE.is_match(&text[before_start..start]) && DRUG.is_match(text) {
+        return Some(GENERIC_DRUG.to_string());
+    }
     let after_end = text[end..]
         .char_indices()
         .nth(8)
@@ -1162,6 +1171,23 @@ mod tests {
         // cjrc-dev-970: pork is weighed too, but is no drug
         assert!(
             analyze_text("依法扣押死因不明的猪肉产品7710千克")
+                .quantities
+                .is_empty()
+        );
+        // A seizure weighed before it is named: the drug the identification found.
+        let a = analyze_text(
+            "民警从其身上查获透明塑料袋包装的白色晶体1包。经称量，上述白色晶体净重0.29克，经鉴定检出甲基苯丙胺成分",
+        );
+        assert_eq!(
+            a.quantities[0].value,
+            QuantityValue::DrugWeight {
+                grams: 0.29,
+                drug: "甲基苯丙胺".into()
+            }
+        );
+        // A crystal weighed in a text about no drug is no drug.
+        assert!(
+            analyze_text("盗窃水晶晶体摆件一件，重500克")
                 .quantities
                 .is_empty()
         );
