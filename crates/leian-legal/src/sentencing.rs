@@ -320,6 +320,69 @@ static SEVERAL_DEATHS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("(?:[二两三四五六七八九十2-9]|[1-9][0-9])人(?:当场)?死亡|死亡(?:[二两三四五六七八九十2-9]|[1-9][0-9])人")
         .expect("several deaths pattern")
 });
+/// Circumstances that lift a charge into a heavier bracket of its article, as the facts would
+/// state them (刑法第二百六十三条, 第二百三十六条, 第二百三十七条, 第二百九十三条). Read like
+/// 逃逸: affirmed, not denied (`不构成入户抢劫`).
+struct Aggravation {
+    charge: &'static str,
+    /// The name the features keep among their circumstances.
+    name: &'static str,
+    pattern: &'static str,
+    from_months: u32,
+    to_months: Option<u32>,
+    basis: &'static str,
+}
+
+const AGGRAVATIONS: &[Aggravation] = &[
+    Aggravation {
+        charge: "抢劫罪",
+        name: "抢劫罪加重情节",
+        pattern: "入户抢劫|公共交通工具上抢劫|抢劫银行|抢劫(?:其他)?金融机构|多次抢劫|抢劫数额巨大|抢劫致(?:人|被害人)?[^，。；]{0,6}(?:重伤|死亡)|冒充军警人员抢劫|持枪抢劫|抢劫军用物资",
+        from_months: 120,
+        to_months: None,
+        basis: "入户抢劫、多次抢劫、抢劫数额巨大、抢劫致人重伤死亡等：十年以上有期徒刑、无期徒刑或者死刑",
+    },
+    Aggravation {
+        charge: "强奸罪",
+        name: "强奸罪加重情节",
+        pattern: "轮奸|强奸(?:妇女、奸淫幼女)?多人|奸淫幼女多人|当众强奸|致使?被害人[^，。；]{0,4}(?:重伤|死亡)",
+        from_months: 120,
+        to_months: None,
+        basis: "强奸妇女、奸淫幼女多人，二人以上轮奸，在公共场所当众强奸，致使被害人重伤、死亡等：十年以上有期徒刑、无期徒刑或者死刑",
+    },
+    Aggravation {
+        charge: "强制猥亵、侮辱罪",
+        name: "强制猥亵、侮辱罪加重情节",
+        pattern: "聚众(?:强制)?猥亵|当众(?:强制)?猥亵|聚众侮辱|当众侮辱",
+        from_months: 60,
+        to_months: None,
+        basis: "聚众或者在公共场所当众强制猥亵、侮辱：五年以上有期徒刑",
+    },
+    Aggravation {
+        charge: "猥亵儿童罪",
+        name: "猥亵儿童罪加重情节",
+        pattern: "聚众猥亵|当众猥亵",
+        from_months: 60,
+        to_months: None,
+        basis: "聚众或者在公共场所当众猥亵儿童：五年以上有期徒刑",
+    },
+    Aggravation {
+        charge: "寻衅滋事罪",
+        name: "寻衅滋事罪加重情节",
+        pattern: "纠集他人多次",
+        from_months: 60,
+        to_months: Some(120),
+        basis: "纠集他人多次实施寻衅滋事，严重破坏社会秩序：五年以上十年以下有期徒刑",
+    },
+];
+
+static AGGRAVATION_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    AGGRAVATIONS
+        .iter()
+        .map(|a| Regex::new(a.pattern).expect("aggravation pattern"))
+        .collect()
+});
+
 const FLED: &str = "逃逸";
 const DIED_BY_FLIGHT: &str = "因逃逸致人死亡";
 const SEVERAL_DIED: &str = "死亡二人以上";
@@ -378,6 +441,11 @@ impl CaseFeatures {
         if affirmed(&SEVERAL_DEATHS) && (text.contains("全部责任") || text.contains("主要责任"))
         {
             features.circumstances.insert(SEVERAL_DIED);
+        }
+        for (aggravation, pattern) in AGGRAVATIONS.iter().zip(AGGRAVATION_PATTERNS.iter()) {
+            if affirmed(pattern) {
+                features.circumstances.insert(aggravation.name);
+            }
         }
         features
     }
@@ -651,10 +719,21 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
                 "致人轻伤：三年以下有期徒刑、拘役或者管制",
             ),
         },
-        _ => BASIC_RANGES
+        _ => match AGGRAVATIONS
             .iter()
-            .find(|(name, ..)| *name == charge)
-            .and_then(|(_, from, to, basis)| range(0, *from, *to, basis)),
+            .find(|a| a.charge == charge && features.circumstances.contains(a.name))
+        {
+            Some(aggravated) => range(
+                2,
+                Some(aggravated.from_months),
+                aggravated.to_months,
+                aggravated.basis,
+            ),
+            None => BASIC_RANGES
+                .iter()
+                .find(|(name, ..)| *name == charge)
+                .and_then(|(_, from, to, basis)| range(0, *from, *to, basis)),
+        },
     }
 }
 
@@ -1390,11 +1469,11 @@ pub fn estimate(
             });
         }
     }
+    // Folded from +0.0: an empty f64 sum is −0.0, which prints as "-0%".
     let probation: f64 = carried
         .iter()
         .filter(|c| c.precedent.sentence.probation_months.is_some())
-        .map(|c| c.weight)
-        .sum::<f64>()
+        .fold(0.0, |sum, c| sum + c.weight)
         / total;
     let fines: Vec<(f64, f64)> = carried
         .iter()
@@ -1761,6 +1840,35 @@ mod tests {
     }
 
     #[test]
+    fn aggravated_robbery_and_rape_are_ten_years_and_more() {
+        let range = |charge: &str, text: &str| {
+            statutory_range(charge, &CaseFeatures::read(text, &analyze_text(text)))
+                .map(|r| (r.bracket, r.from_months, r.to_months))
+        };
+        assert_eq!(
+            range("抢劫罪", "被告人持刀入户抢劫，劫得现金人民币2000元"),
+            Some((2, Some(120), None))
+        );
+        assert_eq!(
+            range("强奸罪", "被告人甲、乙二人轮奸被害人"),
+            Some((2, Some(120), None))
+        );
+        assert_eq!(
+            range("寻衅滋事罪", "被告人纠集他人多次在村内随意殴打他人"),
+            Some((2, Some(60), Some(120)))
+        );
+        // Denied, or no aggravation named: the basic range.
+        assert_eq!(
+            range("抢劫罪", "辩护人提出，被告人的行为不构成入户抢劫"),
+            Some((0, Some(36), Some(120)))
+        );
+        assert_eq!(
+            range("强奸罪", "被告人以暴力手段强行与被害人发生性关系"),
+            Some((0, Some(36), Some(120)))
+        );
+    }
+
+    #[test]
     fn three_sales_of_drugs_are_the_serious_bracket() {
         // 最高人民法院《关于审理毒品犯罪案件适用法律若干问题的解释》第四条: 多次贩卖 is 情节严重.
         let once = CaseFeatures::from_analysis(&analyze_text(
@@ -1803,6 +1911,9 @@ mod tests {
         assert!((5.0..=9.0).contains(&months), "{small:?}");
         assert_eq!(small.cases.len(), 4);
         assert!(small.cases[0].weight >= small.cases[3].weight);
+        // None suspended: a share of +0, which prints as "0%", not "-0%".
+        let share = small.probation_share.unwrap();
+        assert!(share == 0.0 && share.is_sign_positive(), "{share}");
         let large = estimate(
             &query("被告人盗窃现金人民币90000元"),
             &precedents,
