@@ -46,6 +46,7 @@ pub fn run(args: SentenceArgs) -> Result<()> {
 pub(crate) fn print_estimate(estimate: &SentencingEstimate) {
     if estimate.status == EstimateStatus::Abstained {
         println!("不作量刑参考：{}", estimate.summary);
+        print_law_and_recommendation(estimate);
         return;
     }
     println!(
@@ -68,12 +69,7 @@ pub(crate) fn print_estimate(estimate: &SentencingEstimate) {
     if let Some(quantity) = &estimate.quantity {
         println!("  本案数额或数量：{quantity}");
     }
-    if let Some(range) = &estimate.statutory_range {
-        println!("  法定刑幅度：{}", range.basis);
-    }
-    if let Some(recommendation) = &estimate.recommendation {
-        println!("  公诉机关量刑建议：{}", recommendation.text);
-    }
+    print_law_and_recommendation(estimate);
     for adjustment in &estimate.adjustments {
         println!(
             "  调整：{} {:+.0}%（{}）",
@@ -95,4 +91,14 @@ pub(crate) fn print_estimate(estimate: &SentencingEstimate) {
         );
     }
     println!("{}", estimate.summary);
+}
+
+/// What holds with or without similar cases: the statutory range and the recommendation.
+fn print_law_and_recommendation(estimate: &SentencingEstimate) {
+    if let Some(range) = &estimate.statutory_range {
+        println!("  法定刑幅度：{}", range.basis);
+    }
+    if let Some(recommendation) = &estimate.recommendation {
+        println!("  公诉机关量刑建议：{}", recommendation.text);
+    }
 }

@@ -1237,7 +1237,7 @@ pub fn estimate(
     same.sort_by(|a, b| b.score.total_cmp(&a.score));
     same.truncate(MAX_PRECEDENTS);
     if same.len() < MIN_PRECEDENTS {
-        return SentencingEstimate::abstain(
+        let mut abstained = SentencingEstimate::abstain(
             Some(charge.clone()),
             same.len(),
             format!(
@@ -1245,6 +1245,11 @@ pub fn estimate(
                 same.len()
             ),
         );
+        // What the law and the prosecution say holds without precedents: the outcome check
+        // still measures a draft against them.
+        abstained.statutory_range = statutory_range(&charge, &query.features.for_charge(&charge));
+        abstained.recommendation = prosecution_recommendation(query.text);
+        return abstained;
     }
     let features = query.features.for_charge(&charge);
     let range = statutory_range(&charge, &features);
@@ -1961,6 +1966,28 @@ mod tests {
         );
         assert_eq!(few.status, EstimateStatus::Abstained);
         assert!(few.summary.contains("只有1份"), "{}", few.summary);
+        assert!(few.months.is_none() && few.cases.is_empty());
+        // The law's range and the prosecution's recommendation are still given.
+        let recommended = estimate(
+            &query("被告人盗窃现金3000元。公诉机关建议判处被告人有期徒刑八个月至一年"),
+            &precedents,
+            &Default::default(),
+        );
+        assert_eq!(recommended.status, EstimateStatus::Abstained);
+        assert_eq!(
+            recommended
+                .statutory_range
+                .as_ref()
+                .map(|r| (r.from_months, r.to_months)),
+            Some((None, Some(36)))
+        );
+        assert_eq!(
+            recommended
+                .recommendation
+                .as_ref()
+                .map(|r| (r.from_months, r.to_months)),
+            Some((Some(8), Some(12)))
+        );
         let civil = EstimateQuery {
             text: "原告诉称被告借款未还",
             charge: None,

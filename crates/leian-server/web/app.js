@@ -398,8 +398,14 @@ function months(value) {
 function renderEstimate(estimate) {
   const box = el("section", { class: "estimate", id: "estimate", "aria-labelledby": "estimate-title" },
     el("h3", { id: "estimate-title" }, "类案量刑参考"));
+  // What holds with or without similar cases: the statutory range and the recommendation.
+  const law = [];
+  if (estimate.statutory_range) law.push(["法定刑幅度", estimate.statutory_range.basis]);
+  if (estimate.recommendation) law.push(["公诉机关量刑建议", estimate.recommendation.text]);
+  const fields = (pairs) => el("dl", { class: "fields" }, ...pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   if (estimate.status !== "estimated") {
     box.append(el("p", { class: "hint" }, `不作量刑参考：${estimate.summary}`));
+    if (law.length) box.append(fields(law));
     return box;
   }
   const [lower, upper] = estimate.band;
@@ -425,9 +431,7 @@ function renderEstimate(estimate) {
   if (estimate.probation_share !== undefined) facts.push(["类案缓刑比例", `${Math.round(estimate.probation_share * 100)}%`]);
   if (estimate.fine_band) facts.push(["类案罚金", `${estimate.fine_band[0]}元至${estimate.fine_band[1]}元`]);
   if (estimate.quantity) facts.push(["本案数额或数量", estimate.quantity]);
-  if (estimate.statutory_range) facts.push(["法定刑幅度", estimate.statutory_range.basis]);
-  if (estimate.recommendation) facts.push(["公诉机关量刑建议", estimate.recommendation.text]);
-  box.append(el("dl", { class: "fields" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
+  box.append(fields([...facts, ...law]));
   if (estimate.adjustments.length) {
     box.append(el("ul", { class: "adjustments" }, ...estimate.adjustments.map((a) =>
       el("li", {}, el("strong", {}, `${a.name} ${a.effect > 0 ? "+" : ""}${Math.round(a.effect * 100)}%`), `：${a.reason}`))));

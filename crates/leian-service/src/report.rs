@@ -666,14 +666,31 @@ pub fn describe_reason(reason: &LinkReason) -> String {
     }
 }
 
+/// What holds with or without similar cases: the statutory range and the recommendation.
+fn law_and_recommendation(estimate: &SentencingEstimate) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    if let Some(range) = &estimate.statutory_range {
+        fields.push(("法定刑幅度".into(), range.basis.clone()));
+    }
+    if let Some(recommendation) = &estimate.recommendation {
+        fields.push(("公诉机关量刑建议".into(), recommendation.text.clone()));
+    }
+    fields
+}
+
 /// The sentencing reference: the figures, what moved them, the cases relied on, and what it is
 /// not (a reference, never a verdict).
 fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
     if estimate.status == EstimateStatus::Abstained {
-        return vec![Block::Paragraph(format!(
+        let mut blocks = vec![Block::Paragraph(format!(
             "不作量刑参考：{}",
             estimate.summary
         ))];
+        let fields = law_and_recommendation(estimate);
+        if !fields.is_empty() {
+            blocks.push(Block::Fields(fields));
+        }
+        return blocks;
     }
     let mut fields: Vec<(String, String)> = Vec::new();
     if let (Some(months), Some([lower, upper])) = (estimate.months, estimate.band) {
@@ -689,12 +706,7 @@ fn estimate_blocks(estimate: &SentencingEstimate) -> Vec<Block> {
             format!("{low}元至{high}元"),
         ));
     }
-    if let Some(range) = &estimate.statutory_range {
-        fields.push(("法定刑幅度".into(), range.basis.clone()));
-    }
-    if let Some(recommendation) = &estimate.recommendation {
-        fields.push(("公诉机关量刑建议".into(), recommendation.text.clone()));
-    }
+    fields.extend(law_and_recommendation(estimate));
     let mut blocks = vec![
         Block::Paragraph(estimate.summary.clone()),
         Block::Fields(fields),
