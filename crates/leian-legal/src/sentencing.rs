@@ -1037,10 +1037,11 @@ impl Precedent {
     }
 
     /// A precedent whose executed term merges several (数罪并罚, or a prior sentence's rest)
-    /// counts with the term its `result` imposes for `charge` itself, when that can be read: the
-    /// executed term also holds other crimes.
-    pub fn with_own_term(mut self, result: &str, charge: &str) -> Precedent {
+    /// counts with the term its judgment's result imposes for `charge` itself, when that can be
+    /// read: the executed term also holds other crimes. Only a merged term has its result read.
+    pub fn with_own_term(mut self, judgment: &leian_core::Judgment, charge: &str) -> Precedent {
         if self.sentence.first_charge.is_some()
+            && let Some(result) = crate::sections::result_section(judgment)
             && let Some(own) = crate::draft::own_term_of_canonical(result, charge)
         {
             self.sentence.penalty = own.penalty;
@@ -1800,17 +1801,22 @@ mod tests {
         let judgment = leian_core::Judgment {
             id: "judge-264dd169".into(),
             causes: vec!["非法持有毒品罪".into(), "容留他人吸毒罪".into()],
+            result: Some(result.into()),
             ..Default::default()
         };
         let precedent =
             || Precedent::new(&judgment, 1.0, &sentences, CaseFeatures::default()).unwrap();
         assert_eq!(precedent().months(), 34.0, "the executed term");
         assert_eq!(
-            precedent().with_own_term(result, "容留他人吸毒罪").months(),
+            precedent()
+                .with_own_term(&judgment, "容留他人吸毒罪")
+                .months(),
             8.0
         );
         assert_eq!(
-            precedent().with_own_term(result, "非法持有毒品罪").months(),
+            precedent()
+                .with_own_term(&judgment, "非法持有毒品罪")
+                .months(),
             27.0
         );
     }

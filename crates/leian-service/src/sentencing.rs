@@ -7,7 +7,6 @@ use crate::error::{Result, ServiceError};
 use leian_core::{Document, FilterField, Filters, Kind, deadline};
 use leian_legal::analysis::{Analysis, analyze_text};
 use leian_legal::outcome::{Outcome, parse_outcome};
-use leian_legal::sections::result_section;
 use leian_legal::sentencing::{
     CaseFeatures, EstimateOptions, EstimateQuery, MIN_PRECEDENTS, Precedent, SentencingEstimate,
     canonical_charge, estimate,
@@ -93,11 +92,8 @@ impl Service {
                     deadline::check().ok()?;
                     let features =
                         CaseFeatures::read(&n.judgment.facts, &analyze_text(&n.judgment.facts));
-                    let precedent = Precedent::new(&n.judgment, n.score, &n.sentences, features)?;
-                    Some(match result_section(&n.judgment) {
-                        Some(result) => precedent.with_own_term(result, charge),
-                        None => precedent,
-                    })
+                    Precedent::new(&n.judgment, n.score, &n.sentences, features)
+                        .map(|precedent| precedent.with_own_term(&n.judgment, charge))
                 })
                 .collect()
         };
