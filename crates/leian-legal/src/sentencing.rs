@@ -307,27 +307,18 @@ pub struct CaseFeatures {
 
 static STATED_AMOUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("数额(特别)?巨大").expect("stated amount pattern"));
-/// 交通肇事罪's heavier brackets (刑法第一百三十三条 and the SPC's 2000 interpretation): the
-/// driver fled (a flight the text affirms, not one a party disputes), a victim died because of the
-/// flight, or two or more died (with full or main responsibility, 特别恶劣情节).
-static HIT_AND_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("(?:驾车|弃车|肇事后|事故后|驾驶[^，。；]{0,10})(?:逃逸|逃离(?:事故)?现场)")
-        .expect("hit and run pattern")
-});
-static DEATH_BY_FLIGHT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("逃逸致[^，。；]{0,8}死亡").expect("death by flight pattern"));
-static SEVERAL_DEATHS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("(?:[二两三四五六七八九十2-9]|[1-9][0-9])人(?:当场)?死亡|死亡(?:[二两三四五六七八九十2-9]|[1-9][0-9])人")
-        .expect("several deaths pattern")
-});
 /// Circumstances that lift a charge into a heavier bracket of its article, as the facts would
-/// state them (刑法第二百六十三条, 第二百三十六条, 第二百三十七条, 第二百九十三条). Read like
-/// 逃逸: affirmed, not denied (`不构成入户抢劫`).
+/// state them (刑法第一百三十三条 and the SPC's 2000 interpretation on 交通肇事, 第二百六十三条,
+/// 第二百三十六条, 第二百三十七条, 第二百九十三条), each affirmed, not denied (`不构成入户抢劫`,
+/// `不是逃逸`). A charge's first one found decides, so its heaviest comes first.
 struct Aggravation {
     charge: &'static str,
     /// The name the features keep among their circumstances.
     name: &'static str,
     pattern: &'static str,
+    /// What the text must also hold anywhere (two deaths count with full or main responsibility).
+    also: Option<&'static str>,
+    bracket: u8,
     from_months: u32,
     to_months: Option<u32>,
     basis: &'static str,
@@ -335,9 +326,43 @@ struct Aggravation {
 
 const AGGRAVATIONS: &[Aggravation] = &[
     Aggravation {
+        charge: "交通肇事罪",
+        name: "因逃逸致人死亡",
+        pattern: "逃逸致[^，。；]{0,8}死亡",
+        also: None,
+        bracket: 3,
+        from_months: 84,
+        to_months: Some(180),
+        basis: "因逃逸致人死亡：七年以上有期徒刑",
+    },
+    // The basic bracket stays the article's whole range: the other 特别恶劣情节 (five seriously
+    // injured, a loss the driver cannot pay) are not read.
+    Aggravation {
+        charge: "交通肇事罪",
+        name: "逃逸",
+        pattern: "(?:驾车|弃车|肇事后|事故后|驾驶[^，。；]{0,10})(?:逃逸|逃离(?:事故)?现场)",
+        also: None,
+        bracket: 2,
+        from_months: 36,
+        to_months: Some(84),
+        basis: TRAFFIC_SPECIALLY_BAD,
+    },
+    Aggravation {
+        charge: "交通肇事罪",
+        name: "死亡二人以上",
+        pattern: "(?:[二两三四五六七八九十2-9]|[1-9][0-9])人(?:当场)?死亡|死亡(?:[二两三四五六七八九十2-9]|[1-9][0-9])人",
+        also: Some("全部责任|主要责任"),
+        bracket: 2,
+        from_months: 36,
+        to_months: Some(84),
+        basis: TRAFFIC_SPECIALLY_BAD,
+    },
+    Aggravation {
         charge: "抢劫罪",
         name: "抢劫罪加重情节",
         pattern: "入户抢劫|公共交通工具上抢劫|抢劫银行|抢劫(?:其他)?金融机构|多次抢劫|抢劫数额巨大|抢劫致(?:人|被害人)?[^，。；]{0,6}(?:重伤|死亡)|冒充军警人员抢劫|持枪抢劫|抢劫军用物资",
+        also: None,
+        bracket: 2,
         from_months: 120,
         to_months: None,
         basis: "入户抢劫、多次抢劫、抢劫数额巨大、抢劫致人重伤死亡等：十年以上有期徒刑、无期徒刑或者死刑",
@@ -346,6 +371,8 @@ const AGGRAVATIONS: &[Aggravation] = &[
         charge: "强奸罪",
         name: "强奸罪加重情节",
         pattern: "轮奸|强奸(?:妇女、奸淫幼女)?多人|奸淫幼女多人|当众强奸|致使?被害人[^，。；]{0,4}(?:重伤|死亡)",
+        also: None,
+        bracket: 2,
         from_months: 120,
         to_months: None,
         basis: "强奸妇女、奸淫幼女多人，二人以上轮奸，在公共场所当众强奸，致使被害人重伤、死亡等：十年以上有期徒刑、无期徒刑或者死刑",
@@ -354,6 +381,8 @@ const AGGRAVATIONS: &[Aggravation] = &[
         charge: "强制猥亵、侮辱罪",
         name: "强制猥亵、侮辱罪加重情节",
         pattern: "聚众(?:强制)?猥亵|当众(?:强制)?猥亵|聚众侮辱|当众侮辱",
+        also: None,
+        bracket: 2,
         from_months: 60,
         to_months: None,
         basis: "聚众或者在公共场所当众强制猥亵、侮辱：五年以上有期徒刑",
@@ -362,6 +391,8 @@ const AGGRAVATIONS: &[Aggravation] = &[
         charge: "猥亵儿童罪",
         name: "猥亵儿童罪加重情节",
         pattern: "聚众猥亵|当众猥亵",
+        also: None,
+        bracket: 2,
         from_months: 60,
         to_months: None,
         basis: "聚众或者在公共场所当众猥亵儿童：五年以上有期徒刑",
@@ -370,22 +401,26 @@ const AGGRAVATIONS: &[Aggravation] = &[
         charge: "寻衅滋事罪",
         name: "寻衅滋事罪加重情节",
         pattern: "纠集他人多次",
+        also: None,
+        bracket: 2,
         from_months: 60,
         to_months: Some(120),
         basis: "纠集他人多次实施寻衅滋事，严重破坏社会秩序：五年以上十年以下有期徒刑",
     },
 ];
 
-static AGGRAVATION_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+const TRAFFIC_SPECIALLY_BAD: &str = "交通运输肇事后逃逸或者有其他特别恶劣情节（如死亡二人以上，负全部或者主要责任）：三年以上七年以下有期徒刑";
+
+/// Each aggravation's pattern and what the text must also hold.
+static AGGRAVATION_PATTERNS: LazyLock<Vec<(Regex, Option<Regex>)>> = LazyLock::new(|| {
     AGGRAVATIONS
         .iter()
-        .map(|a| Regex::new(a.pattern).expect("aggravation pattern"))
+        .map(|a| {
+            let compile = |pattern| Regex::new(pattern).expect("aggravation pattern");
+            (compile(a.pattern), a.also.map(compile))
+        })
         .collect()
 });
-
-const FLED: &str = "逃逸";
-const DIED_BY_FLIGHT: &str = "因逃逸致人死亡";
-const SEVERAL_DIED: &str = "死亡二人以上";
 
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("((?:19|20)[0-9]{2})年").expect("year pattern"));
@@ -432,18 +467,8 @@ impl CaseFeatures {
                 .find_iter(text)
                 .any(|m| !negated_before(text, m.start()))
         };
-        if affirmed(&HIT_AND_RUN) {
-            features.circumstances.insert(FLED);
-        }
-        if affirmed(&DEATH_BY_FLIGHT) {
-            features.circumstances.insert(DIED_BY_FLIGHT);
-        }
-        if affirmed(&SEVERAL_DEATHS) && (text.contains("全部责任") || text.contains("主要责任"))
-        {
-            features.circumstances.insert(SEVERAL_DIED);
-        }
-        for (aggravation, pattern) in AGGRAVATIONS.iter().zip(AGGRAVATION_PATTERNS.iter()) {
-            if affirmed(pattern) {
+        for (aggravation, (pattern, also)) in AGGRAVATIONS.iter().zip(AGGRAVATION_PATTERNS.iter()) {
+            if affirmed(pattern) && also.as_ref().is_none_or(|also| also.is_match(text)) {
                 features.circumstances.insert(aggravation.name);
             }
         }
@@ -694,22 +719,6 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
         ("信用卡诈骗罪", _) if features.stated_amount_bracket.is_some() => {
             range(2, Some(60), Some(120), "数额巨大：五年以上十年以下有期徒刑")
         }
-        // The basic bracket stays the article's whole range below: the other 特别恶劣情节 (five
-        // seriously injured, a loss the driver cannot pay) are not read here.
-        ("交通肇事罪", _) if features.circumstances.contains(DIED_BY_FLIGHT) => {
-            range(3, Some(84), Some(180), "因逃逸致人死亡：七年以上有期徒刑")
-        }
-        ("交通肇事罪", _)
-            if features.circumstances.contains(FLED)
-                || features.circumstances.contains(SEVERAL_DIED) =>
-        {
-            range(
-                2,
-                Some(36),
-                Some(84),
-                "交通运输肇事后逃逸或者有其他特别恶劣情节（如死亡二人以上，负全部或者主要责任）：三年以上七年以下有期徒刑",
-            )
-        }
         ("故意伤害罪", Some(KeyQuantity::Injury { grade })) => match grade {
             3 => range(2, Some(36), Some(120), "致人重伤：三年以上十年以下有期徒刑"),
             _ => range(
@@ -724,7 +733,7 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
             .find(|a| a.charge == charge && features.circumstances.contains(a.name))
         {
             Some(aggravated) => range(
-                2,
+                aggravated.bracket,
                 Some(aggravated.from_months),
                 aggravated.to_months,
                 aggravated.basis,
