@@ -298,6 +298,26 @@ const NEGATIONS: &[&str] = &[
     "不能",
 ];
 
+/// Where the defence pleads (`辩护人提出…`, `辩护意见为…`): what it claims there (自首, 从犯, a
+/// term it suggests) is an argument the court may reject, not a finding. A plea runs to the end
+/// of its paragraph or to the next speaker or finding.
+static DEFENCE_PLEA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("辩护人(?:的辩护意见|提出|认为|辩称|意见)|辩护意见[是为：:]")
+        .expect("defence plea pattern")
+});
+static PLEA_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"。\s|\n|公诉机关|检察院|公诉人|经审理查明|本院认为|上述事实|另查明|经查")
+        .expect("plea end pattern")
+});
+
+/// Whether the words at `at` are the defence's plea (see [`DEFENCE_PLEA`]).
+pub(crate) fn in_defence_plea(text: &str, at: usize) -> bool {
+    DEFENCE_PLEA
+        .find_iter(&text[..at])
+        .last()
+        .is_some_and(|plea| !PLEA_END.is_match(&text[plea.end()..at]))
+}
+
 /// How far back (in characters, within the clause) a negation reaches.
 const NEGATION_REACH: usize = 8;
 
@@ -882,7 +902,11 @@ fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
     let after = after.split(['。', '；', '，', ',']).next().unwrap_or("");
     // `10克毒品大麻`: the substance's own name, not the word 毒品 before it.
     let mut named = DRUG.find_iter(after).map(|m| m.as_str());
-    let first = named.next()?;
+    let Some(first) = named.next() else {
+        // `净重4.52克的白色晶体`: weighed before it is named, as above.
+        return (SUBSTANCE.is_match(after) && DRUG.is_match(text))
+            .then(|| GENERIC_DRUG.to_string());
+    };
     Some(
         match first {
             GENERIC_DRUG => named.next().unwrap_or(first),
@@ -899,7 +923,7 @@ fn circumstances_in(text: &str) -> Vec<Circumstance> {
             break;
         }
         for m in pattern.find_iter(text) {
-            if NOT_A_CIRCUMSTANCE.contains(&m.as_str()) {
+            if NOT_A_CIRCUMSTANCE.contains(&m.as_str()) || in_defence_plea(text, m.start()) {
                 continue;
             }
             let negated = negated_before(text, m.start())
@@ -1117,11 +1141,31 @@ mod tests {
         );
         // judge-711acab0: the substance's name after the word 毒品.
         assert_eq!(drugs("将重10克毒品大麻出售给吸毒人员陈某1"), ["大麻"]);
+        // judge-a914ea8a: weighed before it is named, identified afterwards.
+        assert_eq!(
+            drugs(
+                "将1包净重4.52克的白色晶体以2，500元的价格贩卖。内有白色晶体3包（共计净重1.91克）。经鉴定，均检出甲基苯丙胺成分。"
+            ),
+            ["甲基苯丙胺", "甲基苯丙胺"]
+        );
         // Two kinds named: a weight of unnamed 毒品 stays unnamed.
         assert_eq!(
             drugs("查获毒品3克。其中检出甲基苯丙胺成分，另有海洛因包装物"),
             ["毒品"]
         );
+    }
+
+    #[test]
+    fn what_the_defence_pleads_is_no_finding() {
+        // judge-972dafa6: 从犯 is the defence's argument; 坦白 is the prosecution's account.
+        let a = analyze_text(
+            "公诉机关指控，被告人朱举铭归案后如实供述了主要犯罪事实。 其辩护人的辩护意见是：被告人在本案中属于从犯，认罪态度良好。 经审理查明，被告人系主犯。",
+        );
+        assert!(circumstance(&a, "坦白").is_some());
+        assert!(circumstance(&a, "从犯").is_none());
+        // The plea ends where the court's findings begin.
+        let a = analyze_text("辩护人提出被告人有自首情节。经查，被告人主动投案，系自首。");
+        assert!(circumstance(&a, "自首").is_some_and(|c| c.text == "主动投案"));
     }
 
     #[test]
@@ -1316,14 +1360,15 @@ mod tests {
         let a = analyze_text("被告人至今未取得被害人的谅解，且拒不退赃。");
         assert!(circumstance(&a, "取得谅解").unwrap().negated);
         assert!(circumstance(&a, "退赃退赔").unwrap().negated);
+        // The defence's claim is no finding; the court's denial is.
         let a = analyze_text("辩护人提出被告人系自首，经查，被告人不构成自首。");
-        let first = circumstance(&a, "自首").unwrap();
-        assert!(!first.negated);
         assert!(
             a.circumstances
                 .iter()
-                .any(|c| c.name == "自首" && c.negated)
+                .filter(|c| c.name == "自首")
+                .all(|c| c.negated)
         );
+        assert!(circumstance(&a, "自首").unwrap().negated);
         // judge-fcbfabe0
         let a = analyze_text(
             "被告人李晓东对公诉机关指控的犯罪事实、罪名及提出的量刑建议均无异议，并自愿认罪认罚，且签字具结。",

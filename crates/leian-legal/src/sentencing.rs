@@ -11,7 +11,7 @@
 //! is the central two thirds of the carried-over sentences; the interquartile range is reported
 //! beside it.
 
-use crate::analysis::{Analysis, QuantityValue, negated_before, resolve_charge};
+use crate::analysis::{Analysis, QuantityValue, in_defence_plea, negated_before, resolve_charge};
 use crate::outcome::{Penalty, Sentence};
 use leian_text::parse_chinese_number;
 use regex::Regex;
@@ -957,6 +957,11 @@ pub fn term_months(text: &str) -> Option<u32> {
 /// The recommendation stated in a text, if any.
 pub fn prosecution_recommendation(text: &str) -> Option<Recommendation> {
     for found in RECOMMENDATION.find_iter(text) {
+        // The defence's suggestion of a term is a plea for leniency, not the 量刑建议 of
+        // 刑事诉讼法第一百七十六条.
+        if in_defence_plea(text, found.start()) {
+            continue;
+        }
         let words = found.as_str();
         // The penalty names only separate the numbers (`有期徒刑一年至有期徒刑二年`).
         let plain = words.replace("有期徒刑", "").replace("拘役", "");
@@ -1677,6 +1682,13 @@ mod tests {
             Some((Some(36), Some(36)))
         );
         assert_eq!(range("建议对其从轻处罚。"), None);
+        // judge-972dafa6: the defence's plea is no recommendation; the prosecution's after it is.
+        let pleaded = "公诉机关认为，被告人数额巨大。其辩护人的辩护意见是：系从犯。综上，建议对被告人减轻处罚，判处一年六个月以下有期徒刑。";
+        assert_eq!(range(pleaded), None);
+        assert_eq!(
+            range(&format!("{pleaded}公诉机关建议判处被告人有期徒刑三年。")),
+            Some((Some(36), Some(36)))
+        );
         // The first number sharing the second's unit, days, a comma between the bounds.
         assert_eq!(
             range("建议判处被告人周忠飞拘役一至三个月，并处罚金一千元至二千元"),
