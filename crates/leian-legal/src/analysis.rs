@@ -394,7 +394,7 @@ static DRUG: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What a seizure is called before it is identified (`白色晶体净重0.29克`, `红色药丸总净重3.77克`).
 static SUBSTANCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("晶体|粉末|颗粒|药丸|可疑物").expect("substance pattern"));
+    LazyLock::new(|| Regex::new("晶体|粉末|颗粒|药丸|片剂|可疑物").expect("substance pattern"));
 
 static BLOOD_ALCOHOL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d+(?:\.\d+)?)\s*(?:mg|毫克)\s*[/／]\s*100\s*(?:ml|毫升)")

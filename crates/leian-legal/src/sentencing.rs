@@ -448,6 +448,26 @@ fn methamphetamine_equivalent(drug: &str) -> f64 {
         .map_or(1.0, |(_, ratio)| *ratio)
 }
 
+/// Weights in the order a text gives them, less those that restate the sum of the two or more
+/// next to them (`红色片剂重1.13克，无色晶体重0.24克，共重1.37克`, or the total given first): the
+/// parts are counted, not their total as well. Weights are written to two decimals, so a sum
+/// may differ from its parts' by their rounding.
+fn without_restated_totals(weights: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
+    let restates = |i: usize, parts: &[(f64, f64)]| {
+        let total = weights[i].0;
+        let mut sum = 0.0;
+        parts.iter().enumerate().any(|(count, (grams, _))| {
+            sum += grams;
+            count >= 1 && (sum - total).abs() <= 0.006 * (count + 1) as f64
+        })
+    };
+    weights.iter().enumerate().filter_map(move |(i, weight)| {
+        let before: Vec<(f64, f64)> = weights[..i].iter().rev().copied().collect();
+        let restated = restates(i, &before) || restates(i, &weights[i + 1..]);
+        (!restated).then_some(*weight)
+    })
+}
+
 impl CaseFeatures {
     /// [`CaseFeatures::from_analysis`] with what only the words tell: the amount bracket the
     /// text states and the latest year it mentions.
@@ -478,8 +498,7 @@ impl CaseFeatures {
     /// Reads the features of a text's analysis. For drugs the distinct weights found are added
     /// up (a summary lists each sale); for money the largest sum counts (totals repeat the parts).
     pub fn from_analysis(analysis: &Analysis) -> CaseFeatures {
-        let mut drug_grams = 0.0;
-        let mut weights_seen: Vec<f64> = Vec::new();
+        let mut weights_seen: Vec<(f64, f64)> = Vec::new();
         let mut blood_alcohol: Option<f64> = None;
         let mut injury: Option<u8> = None;
         for quantity in &analysis.quantities {
@@ -488,11 +507,13 @@ impl CaseFeatures {
                     // Sales add up (刑法第三百四十七条第七款: 毒品数量累计计算), but a summary
                     // restates a weight (the identification repeats the seizure): the same
                     // weight counts once.
-                    if weights_seen.iter().any(|seen| (seen - grams).abs() < 1e-9) {
+                    if weights_seen
+                        .iter()
+                        .any(|(seen, _)| (seen - grams).abs() < 1e-9)
+                    {
                         continue;
                     }
-                    weights_seen.push(*grams);
-                    drug_grams += grams * methamphetamine_equivalent(&drug.to_lowercase());
+                    weights_seen.push((*grams, methamphetamine_equivalent(&drug.to_lowercase())));
                 }
                 QuantityValue::BloodAlcohol { mg_per_100ml } => {
                     blood_alcohol = Some(blood_alcohol.unwrap_or(0.0).max(*mg_per_100ml));
@@ -508,6 +529,9 @@ impl CaseFeatures {
                 QuantityValue::Disability { .. } => {}
             }
         }
+        let drug_grams: f64 = without_restated_totals(&weights_seen)
+            .map(|(grams, equivalent)| grams * equivalent)
+            .sum();
         let largest_amount = analysis
             .amounts
             .iter()
@@ -1701,6 +1725,33 @@ mod tests {
         assert_eq!(
             range("建议对其判处六个月以上，一年六个月以下有期徒刑，并处罚金"),
             Some((Some(6), Some(18)))
+        );
+    }
+
+    #[test]
+    fn a_total_that_restates_its_parts_counts_once() {
+        let grams = |text: &str| match CaseFeatures::from_analysis(&analyze_text(text)).quantity {
+            Some(KeyQuantity::Drug { grams }) => (grams * 100.0).round() / 100.0,
+            other => panic!("{other:?}"),
+        };
+        // judge-8e4f94f5: the parts, then their total.
+        assert_eq!(
+            grams(
+                "经称量，红色片剂12颗重1.13克，无色晶体重0.24克，共重1.37克。均检出甲基苯丙胺成分。"
+            ),
+            1.37
+        );
+        // The total first; four parts whose rounded sum is 0.01 off it (as judge-56a2d607 weighs).
+        assert_eq!(
+            grams(
+                "查获毒品4小包，共计净重10.82克（1号白色晶体净重6.85克；2号白色晶体净重2.02克；3号白色晶体净重1.59克；4号白色晶体净重0.35克）。经鉴定，均检出甲基苯丙胺成分。"
+            ),
+            10.81
+        );
+        // Sales that add up to no other weight all count.
+        assert_eq!(
+            grams("贩卖甲基苯丙胺0.5克。次日又贩卖甲基苯丙胺0.3克。"),
+            0.8
         );
     }
 
