@@ -73,8 +73,14 @@ pub struct Quantity {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QuantityValue {
-    /// Weight of drugs, in grams; `drug` is the substance named nearby.
-    DrugWeight { grams: f64, drug: String },
+    /// Weight of drugs, in grams; `drug` is the substance named nearby; `total` when the text
+    /// calls it a sum (`共计`, `总计净重`), which may restate weights given beside it.
+    DrugWeight {
+        grams: f64,
+        drug: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        total: bool,
+    },
     /// Blood alcohol content in mg per 100 ml (醉酒 from 80).
     BloodAlcohol { mg_per_100ml: f64 },
     /// Injury grade of a victim: 轻微伤, 轻伤 or 重伤, with its 一级/二级 when stated.
@@ -391,6 +397,12 @@ static DRUG: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("drug pattern")
 });
+
+/// Words that make a weight a sum (`共重1.37克`, `总计净重1.38克`, `共计约9.8克`), within
+/// [`TOTAL_REACH`] characters before it in its clause.
+static TOTAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("共|合计|总计|累计|总重|总净重").expect("total pattern"));
+const TOTAL_REACH: usize = 6;
 
 /// What a seizure is called before it is identified (`白色晶体净重0.29克`, `红色药丸总净重3.77克`).
 static SUBSTANCE: LazyLock<Regex> =
@@ -795,9 +807,19 @@ fn quantities_in(text: &str) -> Vec<Quantity> {
         {
             drug = named;
         }
+        let clause: String = norm[..whole.start()]
+            .chars()
+            .rev()
+            .take_while(|c| !matches!(c, '，' | '。' | '；' | ',' | ';' | '（' | '('))
+            .take(TOTAL_REACH)
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let total = TOTAL.is_match(&clause);
         let (start, end) = original(whole.start(), whole.end());
         quantities.push(Quantity {
-            value: QuantityValue::DrugWeight { grams, drug },
+            value: QuantityValue::DrugWeight { grams, drug, total },
             text: text[start..end].to_string(),
             start,
             end,
@@ -1186,7 +1208,7 @@ mod tests {
             .quantities
             .iter()
             .filter_map(|q| match &q.value {
-                QuantityValue::DrugWeight { grams, drug } => Some((*grams, drug.as_str())),
+                QuantityValue::DrugWeight { grams, drug, .. } => Some((*grams, drug.as_str())),
                 _ => None,
             })
             .collect();
@@ -1200,7 +1222,8 @@ mod tests {
             a.quantities[0].value,
             QuantityValue::DrugWeight {
                 grams: 55.29,
-                drug: "冰毒".into()
+                drug: "冰毒".into(),
+                total: false,
             }
         );
         // kilograms
@@ -1209,7 +1232,8 @@ mod tests {
             a.quantities[0].value,
             QuantityValue::DrugWeight {
                 grams: 1200.0,
-                drug: "甲基苯丙胺".into()
+                drug: "甲基苯丙胺".into(),
+                total: false,
             }
         );
         // cjrc-dev-970: pork is weighed too, but is no drug
@@ -1226,7 +1250,8 @@ mod tests {
             a.quantities[0].value,
             QuantityValue::DrugWeight {
                 grams: 0.29,
-                drug: "甲基苯丙胺".into()
+                drug: "甲基苯丙胺".into(),
+                total: false,
             }
         );
         // A crystal weighed in a text about no drug is no drug.

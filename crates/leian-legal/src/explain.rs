@@ -291,7 +291,7 @@ fn elements_of(text: &str, analysis: &Analysis, judgment: &Judgment) -> Vec<(Str
     }
     for q in &analysis.quantities {
         let (kind, key, name) = match &q.value {
-            QuantityValue::DrugWeight { grams, drug } => {
+            QuantityValue::DrugWeight { grams, drug, .. } => {
                 let band = match *grams {
                     g if g < 10.0 => "10克以下",
                     g if g < 50.0 => "10至50克",

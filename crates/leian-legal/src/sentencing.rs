@@ -448,24 +448,66 @@ fn methamphetamine_equivalent(drug: &str) -> f64 {
         .map_or(1.0, |(_, ratio)| *ratio)
 }
 
-/// Weights in the order a text gives them, less those that restate the sum of the two or more
-/// next to them (`红色片剂重1.13克，无色晶体重0.24克，共重1.37克`, or the total given first): the
-/// parts are counted, not their total as well. Weights are written to two decimals, so a sum
-/// may differ from its parts' by their rounding.
-fn without_restated_totals(weights: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
-    let restates = |i: usize, parts: &[(f64, f64)]| {
-        let total = weights[i].0;
+/// A drug weight as [`drug_equivalent_grams`] counts it.
+struct DrugWeight {
+    grams: f64,
+    /// Methamphetamine-equivalent grams per gram.
+    ratio: f64,
+    /// Called a sum by the text (`共计`, `总计净重`).
+    total: bool,
+}
+
+/// The methamphetamine-equivalent grams of the drug weights a text gives, in its order. Sales
+/// add up (刑法第三百四十七条第七款: 毒品数量累计计算), but:
+/// - a sum the text names (`红色片剂重1.13克，无色晶体重0.24克，共重1.37克`, given before its
+///   parts or after them) stands for the two or more weights next to it that it adds up: three
+///   sales of 0.1 g and 9.5 g seized, `共计约9.8克`, are 9.8 g, not the sum and its parts;
+/// - a weight stated again (the court's findings repeat the prosecution's, the identification
+///   repeats the seizure) counts once.
+///
+/// Weights are written to two decimals, so a sum may differ from its parts' by their rounding.
+fn drug_equivalent_grams(weights: &[DrugWeight]) -> f64 {
+    let parts_summed = |total: f64, parts: &mut dyn Iterator<Item = usize>| {
         let mut sum = 0.0;
-        parts.iter().enumerate().any(|(count, (grams, _))| {
-            sum += grams;
-            count >= 1 && (sum - total).abs() <= 0.006 * (count + 1) as f64
+        parts.enumerate().find_map(|(count, j)| {
+            sum += weights[j].grams;
+            (count >= 1 && (sum - total).abs() <= 0.006 * (count + 1) as f64).then_some(j)
         })
     };
-    weights.iter().enumerate().filter_map(move |(i, weight)| {
-        let before: Vec<(f64, f64)> = weights[..i].iter().rev().copied().collect();
-        let restated = restates(i, &before) || restates(i, &weights[i + 1..]);
-        (!restated).then_some(*weight)
-    })
+    let mut covered = vec![false; weights.len()];
+    let mut sums: Vec<(usize, f64)> = Vec::new();
+    for (i, weight) in weights.iter().enumerate().filter(|(_, w)| w.total) {
+        let parts = match parts_summed(weight.grams, &mut (0..i).rev()) {
+            Some(first) => first..i,
+            None => match parts_summed(weight.grams, &mut (i + 1..weights.len())) {
+                Some(last) => i + 1..last + 1,
+                None => continue,
+            },
+        };
+        // A sum of several kinds of drugs keeps their mix.
+        let grams: f64 = weights[parts.clone()].iter().map(|w| w.grams).sum();
+        let equivalent: f64 = weights[parts.clone()]
+            .iter()
+            .map(|w| w.grams * w.ratio)
+            .sum();
+        sums.push((i, equivalent * weight.grams / grams.max(f64::MIN_POSITIVE)));
+        covered[parts].iter_mut().for_each(|c| *c = true);
+    }
+    weights
+        .iter()
+        .enumerate()
+        .filter(|(i, weight)| {
+            !covered[*i]
+                && !weights[..*i]
+                    .iter()
+                    .any(|seen| (seen.grams - weight.grams).abs() < 1e-9)
+        })
+        .map(|(i, weight)| {
+            sums.iter()
+                .find(|(sum, _)| *sum == i)
+                .map_or(weight.grams * weight.ratio, |(_, equivalent)| *equivalent)
+        })
+        .sum()
 }
 
 impl CaseFeatures {
@@ -498,22 +540,17 @@ impl CaseFeatures {
     /// Reads the features of a text's analysis. For drugs the distinct weights found are added
     /// up (a summary lists each sale); for money the largest sum counts (totals repeat the parts).
     pub fn from_analysis(analysis: &Analysis) -> CaseFeatures {
-        let mut weights_seen: Vec<(f64, f64)> = Vec::new();
+        let mut weights: Vec<DrugWeight> = Vec::new();
         let mut blood_alcohol: Option<f64> = None;
         let mut injury: Option<u8> = None;
         for quantity in &analysis.quantities {
             match &quantity.value {
-                QuantityValue::DrugWeight { grams, drug } => {
-                    // Sales add up (刑法第三百四十七条第七款: 毒品数量累计计算), but a summary
-                    // restates a weight (the identification repeats the seizure): the same
-                    // weight counts once.
-                    if weights_seen
-                        .iter()
-                        .any(|(seen, _)| (seen - grams).abs() < 1e-9)
-                    {
-                        continue;
-                    }
-                    weights_seen.push((*grams, methamphetamine_equivalent(&drug.to_lowercase())));
+                QuantityValue::DrugWeight { grams, drug, total } => {
+                    weights.push(DrugWeight {
+                        grams: *grams,
+                        ratio: methamphetamine_equivalent(&drug.to_lowercase()),
+                        total: *total,
+                    });
                 }
                 QuantityValue::BloodAlcohol { mg_per_100ml } => {
                     blood_alcohol = Some(blood_alcohol.unwrap_or(0.0).max(*mg_per_100ml));
@@ -529,9 +566,7 @@ impl CaseFeatures {
                 QuantityValue::Disability { .. } => {}
             }
         }
-        let drug_grams: f64 = without_restated_totals(&weights_seen)
-            .map(|(grams, equivalent)| grams * equivalent)
-            .sum();
+        let drug_grams = drug_equivalent_grams(&weights);
         let largest_amount = analysis
             .amounts
             .iter()
@@ -1741,12 +1776,35 @@ mod tests {
             ),
             1.37
         );
-        // The total first; four parts whose rounded sum is 0.01 off it (as judge-56a2d607 weighs).
+        // The total first; four parts whose rounded sum is 0.01 off it (as judge-56a2d607 weighs):
+        // the total stands for them.
         assert_eq!(
             grams(
                 "查获毒品4小包，共计净重10.82克（1号白色晶体净重6.85克；2号白色晶体净重2.02克；3号白色晶体净重1.59克；4号白色晶体净重0.35克）。经鉴定，均检出甲基苯丙胺成分。"
             ),
-            10.81
+            10.82
+        );
+        // judge-6f06403b: three sales of 0.1 g and 9.5 g seized, then their total.
+        assert_eq!(
+            grams(
+                "销售给颜某冰毒约0.1克。又销售给颜某冰毒约0.1克。再销售给颜某冰毒约0.1克。缴获白色晶体13份共重9.5克，均检出甲基苯丙胺成分。公诉机关认为，被告人贩卖毒品3次，共计约9.8克。"
+            ),
+            9.8
+        );
+        // The court's findings repeat the prosecution's weights.
+        assert_eq!(
+            grams(
+                "公诉机关指控，被告人贩卖甲基苯丙胺0.5克。经审理查明，被告人贩卖甲基苯丙胺0.5克。"
+            ),
+            0.5
+        );
+        // judge-16554fc2: the sum first, its parts (0.27 + 0.42 happens to make 0.69), all
+        // stated again by the court.
+        assert_eq!(
+            grams(
+                "将3小包冰毒（总计净重1.38克）贩卖。将3小包甲基苯丙胺（分别净重0.27克、0.42克、0.69克，总计净重1.38克）贩卖给他人。3包可疑晶体净重分别为0.27克、0.42克、0.69克。"
+            ),
+            1.38
         );
         // Sales that add up to no other weight all count.
         assert_eq!(
