@@ -353,9 +353,11 @@ static SALE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("贩卖|卖给|出售|售给|售予|贩给").expect("sale pattern"));
 static SALE_OBJECT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("元|克|包|粒|颗").expect("sale object pattern"));
-/// Sentences that name sales without telling one: the charge, the law, the evidence.
-static NOT_A_SALE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("证据|证言|笔录|触犯|构成|罪").expect("not a sale pattern"));
+/// Sentences that name sales without telling one: the charge, the law, the evidence, the
+/// proceeds seized after it (`搜缴贩卖毒品所获得的人民币500元`).
+static NOT_A_SALE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("证据|证言|笔录|触犯|构成|罪|所得|所获").expect("not a sale pattern")
+});
 
 /// The third sale told sentence by sentence, when a summary lists three or more (each account,
 /// the prosecution's and the court's, counted on its own): its verb's span.
@@ -1344,6 +1346,11 @@ mod tests {
         let twice =
             analyze_text("被告人以100元的价格将0.2克冰毒贩卖给甲。又以100元将0.2克冰毒卖给乙。");
         assert!(circumstance(&twice, "多次").is_none());
+        // judge-2a749cdb: the proceeds seized after each of two sales are no third sale.
+        let seized = analyze_text(
+            "经审理查明：1、被告人以人民币500元的价格向陈某出售毒品甲基苯丙胺片剂10颗。双方交易完成后，公安机关当场从被告人身上搜缴贩卖毒品所获得的人民币500元。2、被告人以人民币200元的价格向孙某出售毒品甲基苯丙胺片剂4颗。双方交易完成后，公安机关当场从被告人身上搜缴贩卖毒品所获得的人民币200元。",
+        );
+        assert!(circumstance(&seized, "多次").is_none());
     }
 
     #[test]
