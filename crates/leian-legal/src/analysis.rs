@@ -158,7 +158,8 @@ const RULES: &[CircumstanceRule] = &[
     },
     CircumstanceRule {
         name: "累犯",
-        pattern: "累犯",
+        // Art. 65's own words: `系在刑罚执行完毕后五年内又实施上述犯罪`.
+        pattern: "累犯|刑罚执行完毕(?:或者赦免)?(?:以后|后)?的?五年以?内",
     },
     CircumstanceRule {
         name: "毒品再犯",

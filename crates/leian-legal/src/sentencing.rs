@@ -305,6 +305,11 @@ pub struct CaseFeatures {
     pub latest_year: Option<u16>,
 }
 
+/// Words that something was taken (窃得, 盗走, 骗得 …): a crime against property committed.
+static COMPLETED_TAKING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("窃得|窃取了|盗走|盗得|骗得|骗走|抢得|抢走|劫得|劫走|夺得|夺走")
+        .expect("completed taking pattern")
+});
 static STATED_AMOUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("数额(特别)?巨大").expect("stated amount pattern"));
 /// Circumstances that lift a charge into a heavier bracket of its article, as the facts would
@@ -529,6 +534,11 @@ impl CaseFeatures {
                 .find_iter(text)
                 .any(|m| !negated_before(text, m.start()))
         };
+        // A count that failed (`因惊动报警器而未能得逞`) among others that took something is no
+        // attempted crime: the crime was committed.
+        if affirmed(&COMPLETED_TAKING) {
+            features.circumstances.remove("未遂");
+        }
         for (aggravation, (pattern, also)) in AGGRAVATIONS.iter().zip(AGGRAVATION_PATTERNS.iter()) {
             if affirmed(pattern) && also.as_ref().is_none_or(|also| also.is_match(text)) {
                 features.circumstances.insert(aggravation.name);
@@ -1828,6 +1838,21 @@ mod tests {
                 .to_months,
             Some(36)
         );
+    }
+
+    #[test]
+    fn a_failed_count_beside_a_completed_one_is_no_attempt() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        // judge-c07b6f95
+        let two = read(
+            "被告人窃得各类品牌的香烟170余包。又欲进入红燕超市实施盗窃，后因卷帘门无法撬开而未能得逞。",
+        );
+        assert!(!two.circumstances.contains("未遂"));
+        let failed = read("被告人欲进入超市实施盗窃，后因卷帘门无法撬开而未能得逞。");
+        assert!(failed.circumstances.contains("未遂"));
+        // Art. 65 in its own words (judge-7d813093).
+        let again = read("另查明：被告人张李平系在刑罚执行完毕后五年内又实施上述事实。");
+        assert!(again.circumstances.contains("累犯"));
     }
 
     #[test]
