@@ -167,7 +167,8 @@ const RULES: &[CircumstanceRule] = &[
     },
     CircumstanceRule {
         name: "前科",
-        pattern: "前科|刑满释放|曾因[^。；，]{0,20}?被判处",
+        // The evidence of a prior prison term (`刑事判决书及释放证明`, `罪犯档案资料`) too.
+        pattern: "前科|刑满释放|释放证明|罪犯档案|曾因[^。；，]{0,20}?被判处",
     },
     CircumstanceRule {
         name: "初犯偶犯",

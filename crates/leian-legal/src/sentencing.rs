@@ -52,6 +52,8 @@ pub enum AdjustmentKind {
     Accessory,
     /// 初犯偶犯
     FirstOffence,
+    /// 前科 short of 累犯
+    PriorRecord,
     /// The amount or quantity that decides the bracket (数额, 毒品数量, 血液酒精含量, 伤情).
     Quantity,
     /// The statutory range (法定刑幅度) of the bracket the quantity puts the case in.
@@ -61,7 +63,7 @@ pub enum AdjustmentKind {
 }
 
 impl AdjustmentKind {
-    pub const ALL: [AdjustmentKind; 12] = [
+    pub const ALL: [AdjustmentKind; 13] = [
         AdjustmentKind::Surrender,
         AdjustmentKind::Confession,
         AdjustmentKind::Plea,
@@ -71,6 +73,7 @@ impl AdjustmentKind {
         AdjustmentKind::Attempt,
         AdjustmentKind::Accessory,
         AdjustmentKind::FirstOffence,
+        AdjustmentKind::PriorRecord,
         AdjustmentKind::Quantity,
         AdjustmentKind::StatutoryRange,
         AdjustmentKind::Recommendation,
@@ -88,6 +91,7 @@ impl AdjustmentKind {
             AdjustmentKind::Attempt => "未遂",
             AdjustmentKind::Accessory => "从犯",
             AdjustmentKind::FirstOffence => "初犯偶犯",
+            AdjustmentKind::PriorRecord => "前科",
             AdjustmentKind::Quantity => "数额或数量",
             AdjustmentKind::StatutoryRange => "法定刑幅度",
             AdjustmentKind::Recommendation => "公诉机关量刑建议",
@@ -106,6 +110,7 @@ impl AdjustmentKind {
             AdjustmentKind::Attempt => "attempt",
             AdjustmentKind::Accessory => "accessory",
             AdjustmentKind::FirstOffence => "first_offence",
+            AdjustmentKind::PriorRecord => "prior_record",
             AdjustmentKind::Quantity => "quantity",
             AdjustmentKind::StatutoryRange => "statutory_range",
             AdjustmentKind::Recommendation => "recommendation",
@@ -134,6 +139,8 @@ impl AdjustmentKind {
             AdjustmentKind::Attempt => 0.7,
             AdjustmentKind::Accessory => 0.75,
             AdjustmentKind::FirstOffence => 0.97,
+            // 前科: 酌定从重, up to +10 % (read only where 累犯, which holds it, is not).
+            AdjustmentKind::PriorRecord => 1.08,
             _ => return None,
         };
         let name = match self {
@@ -538,6 +545,10 @@ impl CaseFeatures {
         // attempted crime: the crime was committed.
         if affirmed(&COMPLETED_TAKING) {
             features.circumstances.remove("未遂");
+        }
+        // 累犯 weighs a prior sentence already.
+        if features.circumstances.contains("累犯") {
+            features.circumstances.remove("前科");
         }
         for (aggravation, (pattern, also)) in AGGRAVATIONS.iter().zip(AGGRAVATION_PATTERNS.iter()) {
             if affirmed(pattern) && also.as_ref().is_none_or(|also| also.is_match(text)) {
@@ -1850,9 +1861,15 @@ mod tests {
         assert!(!two.circumstances.contains("未遂"));
         let failed = read("被告人欲进入超市实施盗窃，后因卷帘门无法撬开而未能得逞。");
         assert!(failed.circumstances.contains("未遂"));
-        // Art. 65 in its own words (judge-7d813093).
-        let again = read("另查明：被告人张李平系在刑罚执行完毕后五年内又实施上述事实。");
+        // Art. 65 in its own words (judge-7d813093); 累犯 holds the prior record.
+        let again = read(
+            "另查明：被告人张李平系在刑罚执行完毕后五年内又实施上述事实。有刑事判决书及罪犯档案资料等证据证实。",
+        );
         assert!(again.circumstances.contains("累犯"));
+        assert!(!again.circumstances.contains("前科"));
+        // A prior prison term known only from the evidence (judge-1d5aca03) is 前科.
+        let prior = read("有身份证明，抓获经过，刑事判决书及释放证明等证据证实。");
+        assert!(prior.circumstances.contains("前科"));
     }
 
     #[test]
