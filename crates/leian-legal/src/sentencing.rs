@@ -208,9 +208,9 @@ impl KeyQuantity {
             KeyQuantity::BloodAlcohol { mg_per_100ml } => {
                 format!("血液酒精含量{}mg/100ml", round1(mg_per_100ml))
             }
-            KeyQuantity::Injury { grade } => {
-                ["轻微伤", "轻伤", "重伤"][usize::from(grade.clamp(1, 3)) - 1].to_string()
-            }
+            KeyQuantity::Injury { grade } => ["轻微伤", "轻伤", "重伤", "致人死亡"]
+                [usize::from(grade.clamp(1, DEATH_GRADE)) - 1]
+                .to_string(),
             KeyQuantity::Amount { yuan } => format!("数额{}元", round1(yuan)),
         }
     }
@@ -311,6 +311,16 @@ pub struct CaseFeatures {
     /// read under the law of that time.
     pub latest_year: Option<u16>,
 }
+
+/// The gravest harm to a person, above 重伤 (3) on the injury scale.
+const DEATH_GRADE: u8 = 4;
+/// A death the facts tell (`抢救无效死亡`, `当场死亡`), unless denied (`未造成人员死亡`); the
+/// general denial reading would take 抢救无效's 无 for one.
+static DEATH: LazyLock<Regex> = LazyLock::new(|| Regex::new("死亡").expect("death pattern"));
+static DEATH_DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:未|没有|无)(?:造成|致|导致|发生)?(?:人员|人)?(?:伤亡|死亡)")
+        .expect("death denied pattern")
+});
 
 /// Words that something was taken (窃得, 盗走, 骗得 …): a crime against property committed.
 static COMPLETED_TAKING: LazyLock<Regex> = LazyLock::new(|| {
@@ -545,6 +555,29 @@ impl CaseFeatures {
         // attempted crime: the crime was committed.
         if affirmed(&COMPLETED_TAKING) {
             features.circumstances.remove("未遂");
+        }
+        // A death outweighs every injury (analysis grades injuries only): 故意伤害致人死亡 is
+        // another bracket, and a fatal crash is not sentenced as the 轻伤 of a second victim.
+        let denied: Vec<(usize, usize)> = DEATH_DENIED
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        if DEATH.find_iter(text).any(|death| {
+            !denied
+                .iter()
+                .any(|&(start, end)| start <= death.start() && death.end() <= end)
+        }) {
+            features
+                .quantities
+                .retain(|quantity| quantity.kind() != QuantityKind::Injury);
+            let death = KeyQuantity::Injury { grade: DEATH_GRADE };
+            let at = features
+                .quantities
+                .iter()
+                .position(|q| q.kind() == QuantityKind::Amount)
+                .unwrap_or(features.quantities.len());
+            features.quantities.insert(at, death);
+            features.quantity = features.quantities.first().copied();
         }
         // 累犯 weighs a prior sentence already.
         if features.circumstances.contains("累犯") {
@@ -800,6 +833,12 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
             range(2, Some(60), Some(120), "数额巨大：五年以上十年以下有期徒刑")
         }
         ("故意伤害罪", Some(KeyQuantity::Injury { grade })) => match grade {
+            DEATH_GRADE => range(
+                3,
+                Some(120),
+                None,
+                "致人死亡：十年以上有期徒刑、无期徒刑或者死刑",
+            ),
             3 => range(2, Some(36), Some(120), "致人重伤：三年以上十年以下有期徒刑"),
             _ => range(
                 1,
@@ -1845,6 +1884,23 @@ mod tests {
         assert_eq!(ketamine.quantity, Some(KeyQuantity::Drug { grams: 5.0 }));
         assert_eq!(
             statutory_range(CRIMINAL_DRUGS, &ketamine)
+                .unwrap()
+                .to_months,
+            Some(36)
+        );
+    }
+
+    #[test]
+    fn a_death_outweighs_the_injuries() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        let fatal = read("被告人持刀将被害人甲捅伤，甲经抢救无效死亡；被害人乙构成轻伤二级。");
+        let range = statutory_range("故意伤害罪", &fatal.for_charge("故意伤害罪")).unwrap();
+        assert_eq!(range.from_months, Some(120));
+        assert_eq!(range.to_months, None);
+        // Denied, it is no death: the 轻伤 decides.
+        let hurt = read("被告人将被害人打成轻伤二级，未造成人员死亡。");
+        assert_eq!(
+            statutory_range("故意伤害罪", &hurt.for_charge("故意伤害罪"))
                 .unwrap()
                 .to_months,
             Some(36)
