@@ -168,7 +168,7 @@ const RULES: &[CircumstanceRule] = &[
     CircumstanceRule {
         name: "前科",
         // The evidence of a prior prison term (`刑事判决书及释放证明`, `罪犯档案资料`) too.
-        pattern: "前科|刑满释放|释放证明|罪犯档案|曾因[^。；，]{0,20}?被判处",
+        pattern: "前科证明|前科查询|前科|刑满释放|释放证明|罪犯档案|曾因[^。；，]{0,20}?被判处",
     },
     CircumstanceRule {
         name: "初犯偶犯",
@@ -249,7 +249,8 @@ const RULES: &[CircumstanceRule] = &[
 ];
 
 /// Matches that contain a circumstance's word but are something else (`从犯罪嫌疑人处`).
-const NOT_A_CIRCUMSTANCE: &[&str] = &["从犯罪"];
+/// `前科证明` and `前科查询` name the record office's answer among the evidence, whatever it says.
+const NOT_A_CIRCUMSTANCE: &[&str] = &["从犯罪", "前科证明", "前科查询"];
 
 /// Canonical names of every circumstance [`analyze_text`] recognises.
 pub const CIRCUMSTANCES: &[&str] = &[

@@ -1926,6 +1926,9 @@ mod tests {
         // A prior prison term known only from the evidence (judge-1d5aca03) is 前科.
         let prior = read("有身份证明，抓获经过，刑事判决书及释放证明等证据证实。");
         assert!(prior.circumstances.contains("前科"));
+        // The record office's answer among the evidence says nothing by its name.
+        let certified = read("且有书证：户籍证明、抓获证明、前科证明、审计问询记录等证据证实。");
+        assert!(!certified.circumstances.contains("前科"));
     }
 
     #[test]
