@@ -172,7 +172,8 @@ pub enum KeyQuantity {
     /// Blood alcohol, mg per 100 ml.
     BloodAlcohol { mg_per_100ml: f64 },
     /// Worst injury: 1 轻微伤, 2 轻伤, 3 重伤.
-    Injury { grade: u8 },
+    /// `victims`: how many the text names with that grade (`被害人金某…构成轻伤；被害人刘某…`).
+    Injury { grade: u8, victims: u8 },
     /// The largest sum of money, in yuan.
     Amount { yuan: f64 },
 }
@@ -184,7 +185,10 @@ impl KeyQuantity {
             KeyQuantity::Drug { grams } => ((grams + 1.0).ln(), 0.5),
             KeyQuantity::Amount { yuan } => ((yuan + 1.0).ln(), 0.5),
             KeyQuantity::BloodAlcohol { mg_per_100ml } => ((mg_per_100ml + 1.0).ln(), 1.0),
-            KeyQuantity::Injury { grade } => (f64::from(grade), 0.5),
+            // Each further victim of the grade weighs as much as a grade's step for three.
+            KeyQuantity::Injury { grade, victims } => {
+                (f64::from(grade) + f64::from(victims.max(1)).ln(), 0.5)
+            }
         }
     }
 
@@ -208,9 +212,13 @@ impl KeyQuantity {
             KeyQuantity::BloodAlcohol { mg_per_100ml } => {
                 format!("血液酒精含量{}mg/100ml", round1(mg_per_100ml))
             }
-            KeyQuantity::Injury { grade } => ["轻微伤", "轻伤", "重伤", "致人死亡"]
-                [usize::from(grade.clamp(1, DEATH_GRADE)) - 1]
-                .to_string(),
+            KeyQuantity::Injury { grade, victims } => {
+                let grade = usize::from(grade.clamp(1, DEATH_GRADE)) - 1;
+                match victims {
+                    0 | 1 => ["轻微伤", "轻伤", "重伤", "致人死亡"][grade].to_string(),
+                    several => format!("{}{several}人", ["轻微伤", "轻伤", "重伤", "死亡"][grade]),
+                }
+            }
             KeyQuantity::Amount { yuan } => format!("数额{}元", round1(yuan)),
         }
     }
@@ -321,6 +329,49 @@ static DEATH_DENIED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("(?:未|没有|无)(?:造成|致|导致|发生)?(?:人员|人)?(?:伤亡|死亡)")
         .expect("death denied pattern")
 });
+
+/// A victim named before an injury (`被害人金某因外伤…构成轻伤`, `被害人何某1的伤情`).
+static VICTIM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"被害人([\p{Han}\d]{1,4}?)(?:因|的|之|经|被|受|所受|构成|身体|，|、)")
+        .expect("victim pattern")
+});
+
+/// How many victims the text names with an injury of `grade` (1 轻微伤, 2 轻伤, 3 重伤): the
+/// victim named last before each such injury in its sentence, each name once (the prosecution's
+/// account and the court's name the same victims). At least one.
+fn injured_victims(text: &str, analysis: &Analysis, grade: u8) -> u8 {
+    let mut names: Vec<&str> = Vec::new();
+    for quantity in &analysis.quantities {
+        let QuantityValue::Injury { severity, .. } = &quantity.value else {
+            continue;
+        };
+        if injury_grade(*severity) != grade {
+            continue;
+        }
+        let before = &text[..quantity.start];
+        let sentence = &before[before
+            .rfind(['。', '；'])
+            .map_or(0, |i| i + '。'.len_utf8())..];
+        if let Some(name) = VICTIM
+            .captures_iter(sentence)
+            .last()
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str())
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    u8::try_from(names.len().max(1)).unwrap_or(u8::MAX)
+}
+
+fn injury_grade(severity: crate::analysis::InjurySeverity) -> u8 {
+    match severity {
+        crate::analysis::InjurySeverity::Minor => 1,
+        crate::analysis::InjurySeverity::Light => 2,
+        crate::analysis::InjurySeverity::Serious => 3,
+    }
+}
 
 /// Words that something was taken (窃得, 盗走, 骗得 …): a crime against property committed.
 static COMPLETED_TAKING: LazyLock<Regex> = LazyLock::new(|| {
@@ -556,6 +607,16 @@ impl CaseFeatures {
         if affirmed(&COMPLETED_TAKING) {
             features.circumstances.remove("未遂");
         }
+        if let Some(index) = features
+            .quantities
+            .iter()
+            .position(|q| q.kind() == QuantityKind::Injury)
+            && let KeyQuantity::Injury { grade, .. } = features.quantities[index]
+        {
+            let victims = injured_victims(text, analysis, grade);
+            features.quantities[index] = KeyQuantity::Injury { grade, victims };
+            features.quantity = features.quantities.first().copied();
+        }
         // A death outweighs every injury (analysis grades injuries only): 故意伤害致人死亡 is
         // another bracket, and a fatal crash is not sentenced as the 轻伤 of a second victim.
         let denied: Vec<(usize, usize)> = DEATH_DENIED
@@ -570,7 +631,10 @@ impl CaseFeatures {
             features
                 .quantities
                 .retain(|quantity| quantity.kind() != QuantityKind::Injury);
-            let death = KeyQuantity::Injury { grade: DEATH_GRADE };
+            let death = KeyQuantity::Injury {
+                grade: DEATH_GRADE,
+                victims: 1,
+            };
             let at = features
                 .quantities
                 .iter()
@@ -610,12 +674,7 @@ impl CaseFeatures {
                     blood_alcohol = Some(blood_alcohol.unwrap_or(0.0).max(*mg_per_100ml));
                 }
                 QuantityValue::Injury { severity, .. } => {
-                    let grade = match severity {
-                        crate::analysis::InjurySeverity::Minor => 1,
-                        crate::analysis::InjurySeverity::Light => 2,
-                        crate::analysis::InjurySeverity::Serious => 3,
-                    };
-                    injury = Some(injury.unwrap_or(0).max(grade));
+                    injury = Some(injury.unwrap_or(0).max(injury_grade(*severity)));
                 }
                 QuantityValue::Disability { .. } => {}
             }
@@ -632,7 +691,7 @@ impl CaseFeatures {
         let quantities: Vec<KeyQuantity> = [
             (drug_grams > 0.0).then_some(KeyQuantity::Drug { grams: drug_grams }),
             blood_alcohol.map(|mg_per_100ml| KeyQuantity::BloodAlcohol { mg_per_100ml }),
-            injury.map(|grade| KeyQuantity::Injury { grade }),
+            injury.map(|grade| KeyQuantity::Injury { grade, victims: 1 }),
             largest_amount.map(|yuan| KeyQuantity::Amount { yuan }),
         ]
         .into_iter()
@@ -832,7 +891,7 @@ pub fn statutory_range(charge: &str, features: &CaseFeatures) -> Option<Statutor
         ("信用卡诈骗罪", _) if features.stated_amount_bracket.is_some() => {
             range(2, Some(60), Some(120), "数额巨大：五年以上十年以下有期徒刑")
         }
-        ("故意伤害罪", Some(KeyQuantity::Injury { grade })) => match grade {
+        ("故意伤害罪", Some(KeyQuantity::Injury { grade, .. })) => match grade {
             DEATH_GRADE => range(
                 3,
                 Some(120),
@@ -1891,6 +1950,32 @@ mod tests {
     }
 
     #[test]
+    fn each_victim_of_the_gravest_injury_counts_once() {
+        let injury = |text: &str| CaseFeatures::read(text, &analyze_text(text)).quantity;
+        // judge-766f226f: three victims, each 轻伤.
+        assert_eq!(
+            injury(
+                "经鉴定，被害人金某因外伤致左肘部皮肤裂创，构成轻伤；被害人刘某某因外伤致左胸部皮肤裂创，构成轻伤；被害人向某某因外伤致左尺骨茎突骨折，构成轻伤。"
+            ),
+            Some(KeyQuantity::Injury {
+                grade: 2,
+                victims: 3
+            })
+        );
+        // One victim, her injuries listed one by one and restated (judge-fa7cf3f0); a lesser
+        // injury of another victim does not count.
+        assert_eq!(
+            injury(
+                "经鉴定，何某1的伤情为轻伤一级。意见书：被害人何某1左额骨粉碎性凹陷性骨折符合轻伤一级；脑挫裂伤属于轻伤一级。被害人张某的损伤为轻微伤。"
+            ),
+            Some(KeyQuantity::Injury {
+                grade: 2,
+                victims: 1
+            })
+        );
+    }
+
+    #[test]
     fn a_death_outweighs_the_injuries() {
         let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
         let fatal = read("被告人持刀将被害人甲捅伤，甲经抢救无效死亡；被害人乙构成轻伤二级。");
@@ -1938,7 +2023,10 @@ mod tests {
         let crash = read("致被害人重伤，被告人赔偿被害人经济损失人民币43万元");
         assert_eq!(
             crash.for_charge("交通肇事罪").quantity,
-            Some(KeyQuantity::Injury { grade: 3 })
+            Some(KeyQuantity::Injury {
+                grade: 3,
+                victims: 1
+            })
         );
         let paid = read("造成一人死亡，被告人已赔偿被害人家属人民币43万元");
         assert_eq!(paid.for_charge("交通肇事罪").quantity, None);
