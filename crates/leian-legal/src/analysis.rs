@@ -319,12 +319,42 @@ static PLEA_END: LazyLock<Regex> = LazyLock::new(|| {
         .expect("plea end pattern")
 });
 
-/// Whether the words at `at` are the defence's plea (see [`DEFENCE_PLEA`]).
-pub(crate) fn in_defence_plea(text: &str, at: usize) -> bool {
-    DEFENCE_PLEA
-        .find_iter(&text[..at])
+/// The defence's pleas in a text (see [`DEFENCE_PLEA`]): each from just after its opening words
+/// to where it ends. Found once per text, then asked of every match.
+#[derive(Debug)]
+pub(crate) struct DefencePleas(Vec<std::ops::Range<usize>>);
+
+impl DefencePleas {
+    pub(crate) fn of(text: &str) -> DefencePleas {
+        DefencePleas(
+            DEFENCE_PLEA
+                .find_iter(text)
+                .map(|plea| {
+                    let end = PLEA_END
+                        .find(&text[plea.end()..])
+                        .map_or(text.len(), |found| plea.end() + found.start());
+                    plea.end()..end
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether the words at `at` are the defence's.
+    pub(crate) fn hold(&self, at: usize) -> bool {
+        self.0.iter().any(|plea| plea.contains(&at))
+    }
+}
+
+/// The words before `at` back to the nearest of `stops`, at most `reach` characters.
+fn clause_before<'t>(text: &'t str, at: usize, reach: usize, stops: &[char]) -> &'t str {
+    let from = text[..at]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| !stops.contains(c))
+        .take(reach)
         .last()
-        .is_some_and(|plea| !PLEA_END.is_match(&text[plea.end()..at]))
+        .map_or(at, |(i, _)| i);
+    &text[from..at]
 }
 
 /// How far back (in characters, within the clause) a negation reaches.
@@ -482,23 +512,12 @@ pub fn analyze_text(text: &str) -> Analysis {
 
 /// Whether a negation word stands before `at` in the same clause.
 pub(crate) fn negated_before(text: &str, at: usize) -> bool {
-    let clause_start = text[..at]
-        .char_indices()
-        .rev()
-        .take(NEGATION_REACH)
-        .find(|(_, c)| matches!(c, '，' | '。' | '；' | ',' | ';' | '、' | '\n' | '：' | ':'))
-        .map_or_else(
-            || {
-                text[..at]
-                    .char_indices()
-                    .rev()
-                    .take(NEGATION_REACH)
-                    .last()
-                    .map_or(at, |(i, _)| i)
-            },
-            |(i, c)| i + c.len_utf8(),
-        );
-    let window = &text[clause_start..at];
+    let window = clause_before(
+        text,
+        at,
+        NEGATION_REACH,
+        &['，', '。', '；', ',', ';', '、', '\n', '：', ':'],
+    );
     NEGATIONS.iter().any(|n| window.contains(n))
 }
 
@@ -812,16 +831,12 @@ fn quantities_in(text: &str) -> Vec<Quantity> {
         {
             drug = named;
         }
-        let clause: String = norm[..whole.start()]
-            .chars()
-            .rev()
-            .take_while(|c| !matches!(c, '，' | '。' | '；' | ',' | ';' | '（' | '('))
-            .take(TOTAL_REACH)
-            .collect::<Vec<char>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let total = TOTAL.is_match(&clause);
+        let total = TOTAL.is_match(clause_before(
+            norm,
+            whole.start(),
+            TOTAL_REACH,
+            &['，', '。', '；', ',', ';', '（', '('],
+        ));
         let (start, end) = original(whole.start(), whole.end());
         quantities.push(Quantity {
             value: QuantityValue::DrugWeight { grams, drug, total },
@@ -945,12 +960,13 @@ fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
 
 fn circumstances_in(text: &str) -> Vec<Circumstance> {
     let mut found: Vec<Circumstance> = Vec::new();
+    let pleas = DefencePleas::of(text);
     for (name, pattern) in CIRCUMSTANCE_PATTERNS.iter() {
         if leian_core::deadline::expired() {
             break;
         }
         for m in pattern.find_iter(text) {
-            if NOT_A_CIRCUMSTANCE.contains(&m.as_str()) || in_defence_plea(text, m.start()) {
+            if NOT_A_CIRCUMSTANCE.contains(&m.as_str()) || pleas.hold(m.start()) {
                 continue;
             }
             let negated = negated_before(text, m.start())

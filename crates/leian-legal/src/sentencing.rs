@@ -11,7 +11,7 @@
 //! is the central two thirds of the carried-over sentences; the interquartile range is reported
 //! beside it.
 
-use crate::analysis::{Analysis, QuantityValue, in_defence_plea, negated_before, resolve_charge};
+use crate::analysis::{Analysis, DefencePleas, QuantityValue, negated_before, resolve_charge};
 use crate::outcome::{Penalty, Sentence};
 use leian_text::parse_chinese_number;
 use regex::Regex;
@@ -607,40 +607,44 @@ impl CaseFeatures {
         if affirmed(&COMPLETED_TAKING) {
             features.circumstances.remove("未遂");
         }
-        if let Some(index) = features
-            .quantities
-            .iter()
-            .position(|q| q.kind() == QuantityKind::Injury)
-            && let KeyQuantity::Injury { grade, .. } = features.quantities[index]
-        {
-            let victims = injured_victims(text, analysis, grade);
-            features.quantities[index] = KeyQuantity::Injury { grade, victims };
-            features.quantity = features.quantities.first().copied();
-        }
         // A death outweighs every injury (analysis grades injuries only): 故意伤害致人死亡 is
         // another bracket, and a fatal crash is not sentenced as the 轻伤 of a second victim.
+        // Otherwise the gravest injury counts its victims.
         let denied: Vec<(usize, usize)> = DEATH_DENIED
             .find_iter(text)
             .map(|m| (m.start(), m.end()))
             .collect();
-        if DEATH.find_iter(text).any(|death| {
+        let died = DEATH.find_iter(text).any(|death| {
             !denied
                 .iter()
                 .any(|&(start, end)| start <= death.start() && death.end() <= end)
-        }) {
+        });
+        let injured = features.quantities.iter().find_map(|q| match q {
+            KeyQuantity::Injury { grade, .. } => Some(*grade),
+            _ => None,
+        });
+        let injury = match (died, injured) {
+            (true, _) => Some(KeyQuantity::Injury {
+                grade: DEATH_GRADE,
+                victims: 1,
+            }),
+            (false, Some(grade)) => Some(KeyQuantity::Injury {
+                grade,
+                victims: injured_victims(text, analysis, grade),
+            }),
+            (false, None) => None,
+        };
+        if let Some(injury) = injury {
+            // In the order of `quantities`: before money.
             features
                 .quantities
                 .retain(|quantity| quantity.kind() != QuantityKind::Injury);
-            let death = KeyQuantity::Injury {
-                grade: DEATH_GRADE,
-                victims: 1,
-            };
             let at = features
                 .quantities
                 .iter()
                 .position(|q| q.kind() == QuantityKind::Amount)
                 .unwrap_or(features.quantities.len());
-            features.quantities.insert(at, death);
+            features.quantities.insert(at, injury);
             features.quantity = features.quantities.first().copied();
         }
         // 累犯 weighs a prior sentence already.
@@ -1134,10 +1138,11 @@ pub fn term_months(text: &str) -> Option<u32> {
 
 /// The recommendation stated in a text, if any.
 pub fn prosecution_recommendation(text: &str) -> Option<Recommendation> {
+    let pleas = DefencePleas::of(text);
     for found in RECOMMENDATION.find_iter(text) {
         // The defence's suggestion of a term is a plea for leniency, not the 量刑建议 of
         // 刑事诉讼法第一百七十六条.
-        if in_defence_plea(text, found.start()) {
+        if pleas.hold(found.start()) {
             continue;
         }
         let words = found.as_str();
