@@ -443,10 +443,23 @@ const TOTAL_REACH: usize = 6;
 static SUBSTANCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("晶体|粉末|颗粒|药丸|片剂|可疑物").expect("substance pattern"));
 
+/// Blood alcohol as laboratories write it: `222.8mg/100ml`, `269.77毫克／l00毫升` (an `l` for the
+/// `1`), `每100毫升血液中乙醇含量为174.3422毫克`, `每百毫升95毫克`, or per millilitre after the
+/// word for it (`血液中乙醇浓度为1.16mg／mL`, `1.00mg乙醇／m1血液`). Groups: `per100` (the value
+/// per 100 ml), or `per1` (per millilitre).
 static BLOOD_ALCOHOL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d+(?:\.\d+)?)\s*(?:mg|毫克)\s*[/／]\s*100\s*(?:ml|毫升)")
-        .expect("blood alcohol pattern")
+    Regex::new(
+        r"(?x)
+        (?P<per100>\d+(?:\.\d+)?)\s*(?:mg|毫克|㎎)(?:乙醇)?\s*[/／]\s*[1l]00\s*(?:ml|毫升)
+        | 每\s*(?:100|一百|百)\s*(?:ml|毫升)\s*(?:血液?|血样)?中?的?含?(?:乙醇|酒精)?(?:含量|浓度)?(?:为|是|达)?\s*
+          (?P<per100_after>\d+(?:\.\d+)?)\s*(?:mg|毫克|㎎)
+        | (?:乙醇|酒精)[^。；;，,]{0,12}?(?P<per1>\d+(?:\.\d+)?)\s*(?:mg|毫克|㎎)(?:乙醇)?\s*[/／]\s*(?:ml|毫升|m1)",
+    )
+    .expect("blood alcohol pattern")
 });
+/// Above this a value written per millilitre was meant per 100 ml (`156.32mg／ml`): 10 mg/ml
+/// would be twenty times a lethal level.
+const PER_MILLILITRE_MAX: f64 = 10.0;
 
 static INJURY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(轻微伤|轻伤|重伤)(?:([一二12])级)?").expect("injury pattern"));
@@ -789,15 +802,31 @@ fn quantities_in(text: &str) -> Vec<Quantity> {
     let mut alcohol_spans = Vec::new();
     for caps in BLOOD_ALCOHOL.captures_iter(norm) {
         let whole = caps.get(0).expect("match");
-        let Ok(value) = caps[1].parse::<f64>() else {
+        let (number, per_millilitre) = match (
+            caps.name("per100").or(caps.name("per100_after")),
+            caps.name("per1"),
+        ) {
+            (Some(number), _) => (number, false),
+            (None, Some(number)) => (number, true),
+            (None, None) => continue,
+        };
+        let Ok(value) = number.as_str().parse::<f64>() else {
             continue;
         };
-        alcohol_spans.push((whole.start(), whole.end()));
-        let (start, end) = original(whole.start(), whole.end());
+        let mg_per_100ml = match per_millilitre && value <= PER_MILLILITRE_MAX {
+            // Rounded so that 1.16 per millilitre reads 116, not 115.99999999999999.
+            true => (value * 1e6).round() / 1e4,
+            false => value,
+        };
+        // The words before a value per millilitre name it; the quantity is the value itself.
+        let from = match per_millilitre {
+            true => number.start(),
+            false => whole.start(),
+        };
+        alcohol_spans.push((from, whole.end()));
+        let (start, end) = original(from, whole.end());
         quantities.push(Quantity {
-            value: QuantityValue::BloodAlcohol {
-                mg_per_100ml: value,
-            },
+            value: QuantityValue::BloodAlcohol { mg_per_100ml },
             text: text[start..end].to_string(),
             start,
             end,
@@ -1312,6 +1341,71 @@ mod tests {
             QuantityValue::BloodAlcohol {
                 mg_per_100ml: 201.0
             }
+        );
+        // JuDGE texts: per 100 ml written first, per millilitre, an `l` for a `1`, and a value
+        // per millilitre that was meant per 100 ml (cjrc-dev-997).
+        for (text, expected, span) in [
+            (
+                "李某每100毫升血液中乙醇含量为174.3422毫克。10月13日",
+                174.3422,
+                "每100毫升血液中乙醇含量为174.3422毫克",
+            ),
+            (
+                "被告人高峰被检测时每100ml血液含乙醇246.015mg，属醉酒驾驶",
+                246.015,
+                "每100ml血液含乙醇246.015mg",
+            ),
+            (
+                "的血样中检出乙醇，含量为每百毫升95毫克。",
+                95.0,
+                "每百毫升95毫克",
+            ),
+            (
+                "被告人胡全福血液中乙醇浓度为1.16mg／mL。",
+                116.0,
+                "1.16mg／mL",
+            ),
+            (
+                "事发时血液中酒精含量为1.00mg乙醇／m1血液。",
+                100.0,
+                "1.00mg乙醇／m1",
+            ),
+            (
+                "XXX血液中的乙醇含量为2.47毫克／毫升，达到醉酒程度",
+                247.0,
+                "2.47毫克／毫升",
+            ),
+            (
+                "其血液中检出乙醇成分含量为269.77毫克／l00毫升，属醉酒驾驶",
+                269.77,
+                "269.77毫克／l00毫升",
+            ),
+            (
+                "潘某某驾驶时静脉血中乙醇含量为156.32mg／ml。",
+                156.32,
+                "156.32mg／ml",
+            ),
+        ] {
+            let a = analyze_text(text);
+            assert_eq!(
+                a.quantities[0].value,
+                QuantityValue::BloodAlcohol {
+                    mg_per_100ml: expected
+                },
+                "{text}"
+            );
+            assert_eq!(
+                &text[a.quantities[0].start..a.quantities[0].end],
+                span,
+                "{text}"
+            );
+        }
+        // A concentration per millilitre that no word ties to alcohol is no blood alcohol.
+        assert!(
+            !analyze_text("美沙酮口服溶液1mg/ml")
+                .quantities
+                .iter()
+                .any(|q| matches!(q.value, QuantityValue::BloodAlcohol { .. }))
         );
     }
 
