@@ -14,7 +14,8 @@ pub struct Sections<'a> {
 }
 
 const FACT_MARKERS: &[&str] = &[
-    "经审理查明",
+    // 经审理查明, and 本院审理查明 / 原审审理查明 / 二审审理查明 of appeals and retrials.
+    "审理查明",
     "公诉机关指控",
     "检察院指控",
     "本院查明",
@@ -140,6 +141,16 @@ mod tests {
         let s = split_sections(text);
         assert!(s.result.unwrap().contains("缓刑一年"), "{s:?}");
         assert!(s.reasoning.unwrap().ends_with("原判量刑适当。"), "{s:?}");
+    }
+
+    #[test]
+    fn a_retrial_reads_the_first_instance_facts() {
+        // judge-226efb34, abridged: the facts are under 原审审理查明; the retrial's own finding
+        // only refers to them and names 原审查明 last.
+        let text = "原审审理查明：被告人王位醉酒驾驶机动车，血液中乙醇含量为116.8mg／100ml。 原审认为：被告人王位构成危险驾驶罪。 再审查明的事实与原审查明的事实相同。 判决如下：维持原判。";
+        let facts = split_sections(text).facts.unwrap();
+        assert!(facts.starts_with("审理查明：被告人王位醉酒驾驶"), "{facts}");
+        assert!(facts.contains("116.8mg"), "{facts}");
     }
 
     #[test]
