@@ -54,6 +54,11 @@ pub enum AdjustmentKind {
     FirstOffence,
     /// 前科 short of 累犯
     PriorRecord,
+    /// The defendant was under eighteen when acting (未成年人犯罪, 刑法第十七条)
+    Minor,
+    /// 限定刑事责任能力: a mentally ill defendant not wholly unable to know or control the act
+    /// (刑法第十八条第三款)
+    DiminishedResponsibility,
     /// The amount or quantity that decides the bracket (数额, 毒品数量, 血液酒精含量, 伤情).
     Quantity,
     /// The statutory range (法定刑幅度) of the bracket the quantity puts the case in.
@@ -63,7 +68,7 @@ pub enum AdjustmentKind {
 }
 
 impl AdjustmentKind {
-    pub const ALL: [AdjustmentKind; 13] = [
+    pub const ALL: [AdjustmentKind; 15] = [
         AdjustmentKind::Surrender,
         AdjustmentKind::Confession,
         AdjustmentKind::Plea,
@@ -74,6 +79,8 @@ impl AdjustmentKind {
         AdjustmentKind::Accessory,
         AdjustmentKind::FirstOffence,
         AdjustmentKind::PriorRecord,
+        AdjustmentKind::Minor,
+        AdjustmentKind::DiminishedResponsibility,
         AdjustmentKind::Quantity,
         AdjustmentKind::StatutoryRange,
         AdjustmentKind::Recommendation,
@@ -92,6 +99,8 @@ impl AdjustmentKind {
             AdjustmentKind::Accessory => "从犯",
             AdjustmentKind::FirstOffence => "初犯偶犯",
             AdjustmentKind::PriorRecord => "前科",
+            AdjustmentKind::Minor => MINOR,
+            AdjustmentKind::DiminishedResponsibility => DIMINISHED_RESPONSIBILITY,
             AdjustmentKind::Quantity => "数额或数量",
             AdjustmentKind::StatutoryRange => "法定刑幅度",
             AdjustmentKind::Recommendation => "公诉机关量刑建议",
@@ -111,6 +120,8 @@ impl AdjustmentKind {
             AdjustmentKind::Accessory => "accessory",
             AdjustmentKind::FirstOffence => "first_offence",
             AdjustmentKind::PriorRecord => "prior_record",
+            AdjustmentKind::Minor => "minor",
+            AdjustmentKind::DiminishedResponsibility => "diminished_responsibility",
             AdjustmentKind::Quantity => "quantity",
             AdjustmentKind::StatutoryRange => "statutory_range",
             AdjustmentKind::Recommendation => "recommendation",
@@ -141,6 +152,12 @@ impl AdjustmentKind {
             AdjustmentKind::FirstOffence => 0.97,
             // 前科: 酌定从重, up to +10 % (read only where 累犯, which holds it, is not).
             AdjustmentKind::PriorRecord => 1.08,
+            // 未成年人犯罪: 应当从轻或者减轻, the 量刑指导意见's −10 % to −50 % at sixteen or
+            // seventeen (−30 % to −60 % younger).
+            AdjustmentKind::Minor => 0.7,
+            // 限定刑事责任能力: 可以从轻或者减轻 (刑法第十八条第三款); courts commonly take off up
+            // to 40 %.
+            AdjustmentKind::DiminishedResponsibility => 0.75,
             _ => return None,
         };
         let name = match self {
@@ -495,6 +512,26 @@ static AGGRAVATION_PATTERNS: LazyLock<Vec<(Regex, Option<Regex>)>> = LazyLock::n
         .collect()
 });
 
+/// The circumstance names [`CaseFeatures::read`] gives a defendant's age and mental state, read
+/// more narrowly than the analysis' 未成年 and 精神障碍 (which also hold a minor victim, `容留未成年人`,
+/// or the `法医精神病鉴定意见书` among the evidence).
+const MINOR: &str = "未成年";
+const DIMINISHED_RESPONSIBILITY: &str = "限定刑事责任能力";
+
+/// A defendant under eighteen when acting: `作案时不满十八周岁`, `犯罪时系未成年人`, `被告人王某系未成年人`.
+static MINOR_DEFENDANT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:作案|犯罪|行为|案发|实施[^。；，]{0,8}?)时[^。；，]{0,8}?(?:未成年|未满十八周岁|不满十八周岁|未满18周岁|不满18周岁|已满(?:十四|十六|14|16)周岁不满|已满(?:十四|十六|14|16)周岁未满)|被告人[^。；，、]{0,6}?(?:系|是|为|属)未成年人?",
+    )
+    .expect("minor pattern")
+});
+
+/// 限定刑事责任能力 in the words of a forensic opinion (`具有限定责任能力`, `系限制刑事责任能力人`,
+/// `部分刑事责任能力`).
+static DIMINISHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:限定|限制|部分)(?:刑事)?责任能力").expect("diminished responsibility pattern")
+});
+
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("((?:19|20)[0-9]{2})年").expect("year pattern"));
 
@@ -602,6 +639,22 @@ impl CaseFeatures {
                 .find_iter(text)
                 .any(|m| !negated_before(text, m.start()))
         };
+        // The defendant's age and mind as the facts affirm them, not the defence's plea.
+        let pleas = DefencePleas::of(text);
+        let found = |pattern: &Regex| {
+            pattern
+                .find_iter(text)
+                .any(|m| !negated_before(text, m.start()) && !pleas.hold(m.start()))
+        };
+        for (name, pattern) in [
+            (MINOR, &*MINOR_DEFENDANT),
+            (DIMINISHED_RESPONSIBILITY, &*DIMINISHED),
+        ] {
+            match found(pattern) {
+                true => features.circumstances.insert(name),
+                false => features.circumstances.remove(name),
+            };
+        }
         // A count that failed (`因惊动报警器而未能得逞`) among others that took something is no
         // attempted crime: the crime was committed.
         if affirmed(&COMPLETED_TAKING) {
@@ -1411,8 +1464,16 @@ impl SentencingEstimate {
 }
 
 /// Circumstances that allow a sentence below the statutory minimum (减轻处罚).
-pub const MITIGATING_BELOW_RANGE: &[&str] =
-    &["未遂", "从犯", "自首", "立功", "未成年", "中止", "预备"];
+pub const MITIGATING_BELOW_RANGE: &[&str] = &[
+    "未遂",
+    "从犯",
+    "自首",
+    "立功",
+    MINOR,
+    DIMINISHED_RESPONSIBILITY,
+    "中止",
+    "预备",
+];
 
 /// Estimates the sentence of `query` from `precedents` (any order; those of another charge are
 /// set aside). Abstains when the charge is unknown or fewer than [`MIN_PRECEDENTS`] remain.
@@ -1978,6 +2039,42 @@ mod tests {
                 victims: 1
             })
         );
+    }
+
+    #[test]
+    fn a_defendants_age_and_mind_not_a_victims() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        let minor = |text: &str| read(text).circumstances.contains(MINOR);
+        let diminished = |text: &str| read(text).circumstances.contains(DIMINISHED_RESPONSIBILITY);
+        // judge-1386cf93, judge-a156af83 (the court adopts the plea in the same paragraph)
+        assert!(minor("被告人杨井龙作案时不满十八周岁，应当从轻处罚。"));
+        assert!(minor(
+            "就量刑情节主要意见：被告人陈某作案时系未成年人，依法可以从轻或减轻处罚。"
+        ));
+        // A minor victim or another's youth is no mitigation of the defendant's.
+        assert!(!minor(
+            "被告人陈某在明知应某某系未成年女性的情况下，强行与其发生性关系。"
+        ));
+        assert!(!minor("被告人多次容留未成年人孙某某吸食毒品。"));
+        assert!(!minor("被告人的父母年纪已大，家中还有未成年人需要抚养。"));
+        // judge-60206963, judge-1543033a
+        assert!(diminished(
+            "被告人刘某在实施上述行为时实质性辨认和控制能力比常人削弱，具有限定责任能力。"
+        ));
+        assert!(diminished(
+            "经鉴定，马某祥患精神分裂症，作案时具有限定刑事责任能力。"
+        ));
+        // The forensic opinion among the evidence, a sane defendant, the defence's plea: none.
+        assert!(!diminished("有法医精神病鉴定意见书等证据证实。"));
+        assert!(!diminished(
+            "经鉴定，被告人代某某无精神病，具有完全刑事责任能力。"
+        ));
+        assert!(!diminished(
+            "辩护人提出被告人系限制刑事责任能力人，请求从轻处罚。"
+        ));
+        // Both may lower a sentence below the statutory minimum (减轻处罚).
+        assert!(MITIGATING_BELOW_RANGE.contains(&MINOR));
+        assert!(MITIGATING_BELOW_RANGE.contains(&DIMINISHED_RESPONSIBILITY));
     }
 
     #[test]
