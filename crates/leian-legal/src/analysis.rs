@@ -307,11 +307,13 @@ const NEGATIONS: &[&str] = &[
     "不能",
 ];
 
-/// Where the defence pleads (`辩护人提出…`, `辩护意见为…`): what it claims there (自首, 从犯, a
-/// term it suggests) is an argument the court may reject, not a finding. A plea runs to the end
-/// of its paragraph or to the next speaker or finding.
+/// Where the defence pleads (`辩护人提出…`, `辩护人称…`, `辩护意见为…`, `被告人王某辩称…`): what
+/// it claims there (自首, 从犯, 初犯, a term it suggests) is an argument the court may reject, not
+/// a finding. A plea runs to the end of its paragraph or to the next speaker or finding.
 static DEFENCE_PLEA: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("辩护人(?:的辩护意见|提出|认为|辩称|意见)|辩护意见[是为：:]")
+    Regex::new(
+        "辩护人(?:的辩护意见|的?意见|提出|认为|辩称|称|指出|主张)|辩护意见[是为：:]|被告人[^。，；、]{0,6}?辩称",
+    )
         .expect("defence plea pattern")
 });
 static PLEA_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -1238,6 +1240,14 @@ mod tests {
         // The plea ends where the court's findings begin.
         let a = analyze_text("辩护人提出被告人有自首情节。经查，被告人主动投案，系自首。");
         assert!(circumstance(&a, "自首").is_some_and(|c| c.text == "主动投案"));
+        // judge-75f5d603: `辩护人称` with numbered points, and a defendant's own 辩称.
+        let a = analyze_text(
+            "被告人蔡文彬对上述指控无异议。 辩护人称，1．本案盗窃数额刚过数额巨大的起点。2．被告人系初犯、偶犯，且交代态度好。3．被告人在民警询问时，就主动交代了犯罪事实，系自首。综上，请求从宽处罚。 经审理查明，案发当日，被告人被抓获归案。",
+        );
+        assert!(circumstance(&a, "自首").is_none());
+        assert!(circumstance(&a, "初犯偶犯").is_none());
+        let a = analyze_text("被告人王某辩称其系主动投案。经审理查明，被告人系被民警抓获。");
+        assert!(circumstance(&a, "自首").is_none());
     }
 
     #[test]
