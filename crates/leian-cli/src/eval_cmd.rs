@@ -23,7 +23,7 @@ pub struct EvalArgs {
     /// 评估什么：judgment、statute（检索）、sentence（量刑参考，queries 每行 {"id", "text", "months"}）或 batch（系列案件分组，queries 每行 {"id", "text", "wave"}，wave 为系列标签或 null）
     #[arg(long)]
     kind: EvalKind,
-    /// 量刑评估时关闭的调整（可重复，用于消融）：surrender、confession、plea、forgiveness、restitution、recidivism、attempt、accessory、first_offence、prior_record、minor、diminished_responsibility、quantity、statutory_range、recommendation
+    /// 量刑评估时关闭的调整（可重复，用于消融）：surrender、confession、plea、forgiveness、restitution、recidivism、attempt、preparation、discontinuance、accessory、first_offence、prior_record、minor、diminished_responsibility、quantity、statutory_range、recommendation
     #[arg(long = "without")]
     without: Vec<String>,
     /// bm25、dense 或 hybrid（索引没有向量时退回 bm25）

@@ -48,6 +48,10 @@ pub enum AdjustmentKind {
     Recidivism,
     /// 未遂
     Attempt,
+    /// 犯罪预备 (刑法第二十二条)
+    Preparation,
+    /// 犯罪中止 (刑法第二十四条)
+    Discontinuance,
     /// 从犯
     Accessory,
     /// 初犯偶犯
@@ -68,7 +72,7 @@ pub enum AdjustmentKind {
 }
 
 impl AdjustmentKind {
-    pub const ALL: [AdjustmentKind; 15] = [
+    pub const ALL: [AdjustmentKind; 17] = [
         AdjustmentKind::Surrender,
         AdjustmentKind::Confession,
         AdjustmentKind::Plea,
@@ -76,6 +80,8 @@ impl AdjustmentKind {
         AdjustmentKind::Restitution,
         AdjustmentKind::Recidivism,
         AdjustmentKind::Attempt,
+        AdjustmentKind::Preparation,
+        AdjustmentKind::Discontinuance,
         AdjustmentKind::Accessory,
         AdjustmentKind::FirstOffence,
         AdjustmentKind::PriorRecord,
@@ -96,6 +102,8 @@ impl AdjustmentKind {
             AdjustmentKind::Restitution => "退赃退赔",
             AdjustmentKind::Recidivism => "累犯",
             AdjustmentKind::Attempt => "未遂",
+            AdjustmentKind::Preparation => "预备",
+            AdjustmentKind::Discontinuance => "中止",
             AdjustmentKind::Accessory => "从犯",
             AdjustmentKind::FirstOffence => "初犯偶犯",
             AdjustmentKind::PriorRecord => "前科",
@@ -117,6 +125,8 @@ impl AdjustmentKind {
             AdjustmentKind::Restitution => "restitution",
             AdjustmentKind::Recidivism => "recidivism",
             AdjustmentKind::Attempt => "attempt",
+            AdjustmentKind::Preparation => "preparation",
+            AdjustmentKind::Discontinuance => "discontinuance",
             AdjustmentKind::Accessory => "accessory",
             AdjustmentKind::FirstOffence => "first_offence",
             AdjustmentKind::PriorRecord => "prior_record",
@@ -148,6 +158,10 @@ impl AdjustmentKind {
             AdjustmentKind::Restitution => 0.9,
             AdjustmentKind::Recidivism => 1.15,
             AdjustmentKind::Attempt => 0.7,
+            // 预备: 可以比照既遂犯从轻、减轻处罚或者免除处罚; 中止 that caused harm: 应当减轻处罚
+            // (without harm it goes unpunished and has no term to compare).
+            AdjustmentKind::Preparation => 0.5,
+            AdjustmentKind::Discontinuance => 0.5,
             AdjustmentKind::Accessory => 0.75,
             AdjustmentKind::FirstOffence => 0.97,
             // 前科: 酌定从重, up to +10 % (read only where 累犯, which holds it, is not).
@@ -657,7 +671,17 @@ impl CaseFeatures {
         }
         // A count that failed (`因惊动报警器而未能得逞`) among others that took something is no
         // attempted crime: the crime was committed.
-        if affirmed(&COMPLETED_TAKING) {
+        // Among several crimes (数罪并罚) a crime prepared or given up may be any of them: the
+        // estimate, made for one charge, does not take it for that one.
+        if features.circumstances.contains("数罪") {
+            features.circumstances.remove("预备");
+            features.circumstances.remove("中止");
+        }
+        // A crime prepared or given up is not also attempted: its 未得逞 tells the same failure.
+        if affirmed(&COMPLETED_TAKING)
+            || features.circumstances.contains("预备")
+            || features.circumstances.contains("中止")
+        {
             features.circumstances.remove("未遂");
         }
         // A death outweighs every injury (analysis grades injuries only): 故意伤害致人死亡 is
@@ -2075,6 +2099,25 @@ mod tests {
         // Both may lower a sentence below the statutory minimum (减轻处罚).
         assert!(MITIGATING_BELOW_RANGE.contains(&MINOR));
         assert!(MITIGATING_BELOW_RANGE.contains(&DIMINISHED_RESPONSIBILITY));
+    }
+
+    #[test]
+    fn a_crime_prepared_or_given_up_is_no_attempt_and_belongs_to_one_crime() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        // judge-d5f9f651: prepared, and failed (未得逞) only because it was prepared.
+        let prepared = read(
+            "公诉机关认为，被告人余某的行为已构成强奸罪，系犯罪预备。欲趁被害人熟睡之际伺机强奸，后因被发现而未得逞。",
+        );
+        assert!(prepared.circumstances.contains("预备"));
+        assert!(!prepared.circumstances.contains("未遂"));
+        // The defence's 中止 is a plea.
+        let pleaded = read("辩护人提出被告人的行为属犯罪中止，请求从轻处罚。");
+        assert!(!pleaded.circumstances.contains("中止"));
+        // judge-2bd32841: the 中止 is of the 强奸 count; a 抢劫 estimate cannot tell.
+        let several = read(
+            "被告人一人犯数罪，应数罪并罚。被告人洪锋在实施强奸过程中，自动放弃犯罪，系犯罪中止。",
+        );
+        assert!(!several.circumstances.contains("中止"));
     }
 
     #[test]
