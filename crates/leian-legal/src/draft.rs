@@ -667,7 +667,11 @@ mod tests {
         assert!(draft.criminal);
         assert_eq!(draft.charges, ["贩卖毒品罪"]);
         assert_eq!(draft.problem, None);
-        assert!(draft.facts.starts_with("检察院指控"), "{}", draft.facts);
+        assert!(
+            draft.facts.starts_with("南京市秦淮区人民检察院指控"),
+            "{}",
+            draft.facts
+        );
         assert!(draft.facts.contains("净重1.61克"));
         assert!(!draft.facts.contains("本院认为"));
         match &draft.outcome {
@@ -729,7 +733,7 @@ mod tests {
         );
         assert!(!draft.criminal);
         assert!(draft.charges.is_empty());
-        assert!(draft.facts.starts_with("诉称"), "{}", draft.facts);
+        assert!(draft.facts.starts_with("原告诉称"), "{}", draft.facts);
         assert_eq!(
             draft.outcome,
             Some(Outcome::Civil {

@@ -16,11 +16,18 @@ pub struct Sections<'a> {
 const FACT_MARKERS: &[&str] = &[
     // 经审理查明, and 本院审理查明 / 原审审理查明 / 二审审理查明 of appeals and retrials.
     "审理查明",
-    "公诉机关指控",
-    "检察院指控",
+    // 公诉机关指控, 检察院起诉指控, 起诉书指控, 自诉人…指控.
+    "指控",
     "本院查明",
     "诉称",
     "原审查明",
+    // An appeal restates the first instance's findings first (原审认定, 原判认定, 原审判决认定,
+    // 原审法院审理认定, 北京市丰台区人民法院判决认定); its own 上诉称 and 审理查明 come after.
+    "原审认定",
+    "原判认定",
+    "判决认定",
+    "审理认定",
+    "审查查明",
 ];
 /// Where the reasoning starts.
 pub const REASONING_MARKER: &str = "本院认为";
@@ -52,7 +59,7 @@ pub fn split_sections(text: &str) -> Sections<'_> {
         None => first_of(text, RESULT_MARKERS),
     };
     let facts_end = reasoning_at.or(result_at).unwrap_or(text.len());
-    let facts_at = first_of(&text[..facts_end], FACT_MARKERS);
+    let facts_at = first_of(&text[..facts_end], FACT_MARKERS).map(|at| sentence_start(text, at));
     let result = result_at.and_then(|start| trimmed(cut_operative_tail(&text[start..])));
     Sections {
         facts: facts_at.and_then(|start| trimmed(&text[start..facts_end])),
@@ -61,6 +68,24 @@ pub fn split_sections(text: &str) -> Sections<'_> {
         result,
     }
 }
+
+/// Where the sentence holding `at` starts, so that a part opens with its subject (`公诉机关指控`,
+/// `重庆市渝中区人民检察院指控`, `原审判决认定`) rather than the marker's own words. At most
+/// [`SUBJECT_REACH`] characters back; a longer run is no subject and the marker stays the start.
+fn sentence_start(text: &str, at: usize) -> usize {
+    let mut start = at;
+    for (i, c) in text[..at].char_indices().rev().take(SUBJECT_REACH + 1) {
+        if matches!(c, '。' | '；' | ';' | '！' | '？' | '\n') || c.is_whitespace() {
+            return start;
+        }
+        start = i;
+    }
+    match start == 0 {
+        true => 0,
+        false => at,
+    }
+}
+const SUBJECT_REACH: usize = 30;
 
 fn trimmed(s: &str) -> Option<&str> {
     let s = s.trim_matches(|c: char| c.is_whitespace() || matches!(c, '：' | ':' | '，' | ','));
@@ -149,8 +174,21 @@ mod tests {
         // only refers to them and names 原审查明 last.
         let text = "原审审理查明：被告人王位醉酒驾驶机动车，血液中乙醇含量为116.8mg／100ml。 原审认为：被告人王位构成危险驾驶罪。 再审查明的事实与原审查明的事实相同。 判决如下：维持原判。";
         let facts = split_sections(text).facts.unwrap();
-        assert!(facts.starts_with("审理查明：被告人王位醉酒驾驶"), "{facts}");
+        assert!(
+            facts.starts_with("原审审理查明：被告人王位醉酒驾驶"),
+            "{facts}"
+        );
         assert!(facts.contains("116.8mg"), "{facts}");
+    }
+
+    #[test]
+    fn an_appeal_reads_the_first_instance_findings() {
+        // judge-af7b0355, abridged: the appellant's 上诉称 and the court's 二审审理查明 come after
+        // the findings restated from the first instance.
+        let text = "原审判决认定，被告人张德来驾驶小型轿车与杨某1相撞，杨某1经抢救无效死亡。 张德来上诉称，请求二审法院对其从轻处罚。 二审审理查明：原审判决认定事实清楚。 本院认为，原判量刑适当。判决如下：驳回上诉，维持原判。";
+        let facts = split_sections(text).facts.unwrap();
+        assert!(facts.starts_with("原审判决认定，被告人张德来"), "{facts}");
+        assert!(facts.contains("死亡"), "{facts}");
     }
 
     #[test]
