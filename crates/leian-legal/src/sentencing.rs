@@ -367,6 +367,27 @@ static VICTIM: LazyLock<Regex> = LazyLock::new(|| {
         .expect("victim pattern")
 });
 
+const TWO_OR_MORE_DEAD: &str = "死亡二人以上";
+
+/// A victim named before the death the same clause tells (`被害人袭祥壮当场死亡`,
+/// `被害人许春辉经送医抢救不治死亡`).
+static DEAD_VICTIM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"被害人([\p{Han}\d]{1,4}?)(?:当场|经|因|被|送|抢救|于)[^。；，]{0,20}?死亡")
+        .expect("dead victim pattern")
+});
+
+/// How many victims the text names as dead, each name once.
+fn dead_victims(text: &str) -> usize {
+    let mut names: Vec<&str> = DEAD_VICTIM
+        .captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
 /// How many victims the text names with an injury of `grade` (1 轻微伤, 2 轻伤, 3 重伤): the
 /// victim named last before each such injury in its sentence, each name once (the prosecution's
 /// account and the court's name the same victims). At least one.
@@ -453,7 +474,7 @@ const AGGRAVATIONS: &[Aggravation] = &[
     },
     Aggravation {
         charge: "交通肇事罪",
-        name: "死亡二人以上",
+        name: TWO_OR_MORE_DEAD,
         pattern: "(?:[二两三四五六七八九十2-9]|[1-9][0-9])人(?:当场)?死亡|死亡(?:[二两三四五六七八九十2-9]|[1-9][0-9])人",
         also: Some("全部责任|主要责任"),
         bracket: 2,
@@ -729,7 +750,11 @@ impl CaseFeatures {
             features.circumstances.remove("前科");
         }
         for (aggravation, (pattern, also)) in AGGRAVATIONS.iter().zip(AGGRAVATION_PATTERNS.iter()) {
-            if affirmed(pattern) && also.as_ref().is_none_or(|also| also.is_match(text)) {
+            let stated = affirmed(pattern)
+                // Two or more dead, each told of by name (`致被害人袭祥壮当场死亡，被害人许春辉经送医
+                // 抢救不治死亡`), as well as counted (`致二人死亡`).
+                || (aggravation.name == TWO_OR_MORE_DEAD && dead_victims(text) >= 2);
+            if stated && also.as_ref().is_none_or(|also| also.is_match(text)) {
                 features.circumstances.insert(aggravation.name);
             }
         }
@@ -2118,6 +2143,26 @@ mod tests {
             "被告人一人犯数罪，应数罪并罚。被告人洪锋在实施强奸过程中，自动放弃犯罪，系犯罪中止。",
         );
         assert!(!several.circumstances.contains("中止"));
+    }
+
+    #[test]
+    fn two_dead_named_one_by_one_are_two_dead() {
+        let read = |text: &str| CaseFeatures::read(text, &analyze_text(text));
+        // judge-4172df73, abridged
+        let crash = read(
+            "两车相撞，致被害人袭祥壮当场死亡，被害人许春辉经送医抢救不治死亡。被告人赵建军被认定承担交通事故的主要责任。",
+        );
+        let range = statutory_range("交通肇事罪", &crash.for_charge("交通肇事罪")).unwrap();
+        assert_eq!(range.from_months, Some(36));
+        // One victim named twice is one death.
+        let once = read(
+            "致被害人沈某受伤，后经医院抢救无效死亡。被害人沈某因抢救无效于同年11月12日死亡。郭某应承担事故的全部责任。",
+        );
+        assert!(!once.circumstances.contains(TWO_OR_MORE_DEAD));
+        assert_eq!(
+            dead_victims("被害人沈某经抢救无效死亡；被害人沈某因颅脑损伤死亡。"),
+            1
+        );
     }
 
     #[test]
