@@ -25,6 +25,10 @@ pub struct Analysis {
     pub quantities: Vec<Quantity>,
     pub circumstances: Vec<Circumstance>,
     pub disputed_issues: Vec<DisputedIssue>,
+    /// Where the text's defence pleads, found once for every reading that must skip it
+    /// (circumstances here, a defendant's age and mind in the sentencing features).
+    #[serde(skip)]
+    pub(crate) defence_pleas: DefencePleas,
 }
 
 /// A charge or cause of action the facts may involve.
@@ -323,7 +327,7 @@ static PLEA_END: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The defence's pleas in a text (see [`DEFENCE_PLEA`]): each from just after its opening words
 /// to where it ends. Found once per text, then asked of every match.
-#[derive(Debug)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct DefencePleas(Vec<std::ops::Range<usize>>);
 
 impl DefencePleas {
@@ -515,13 +519,15 @@ pub fn case_narrative(text: &str) -> String {
 
 /// Analyses a fact summary on its own (no similar cases consulted).
 pub fn analyze_text(text: &str) -> Analysis {
+    let defence_pleas = DefencePleas::of(text);
     Analysis {
         charges: charges_in(text),
         causes: causes_in(text),
         amounts: amounts_in(text),
         quantities: quantities_in(text),
-        circumstances: circumstances_in(text),
+        circumstances: circumstances_in(text, &defence_pleas),
         disputed_issues: disputed_issues_in(text),
+        defence_pleas,
     }
 }
 
@@ -989,9 +995,8 @@ fn drug_near(text: &str, start: usize, end: usize) -> Option<String> {
     )
 }
 
-fn circumstances_in(text: &str) -> Vec<Circumstance> {
+fn circumstances_in(text: &str, pleas: &DefencePleas) -> Vec<Circumstance> {
     let mut found: Vec<Circumstance> = Vec::new();
-    let pleas = DefencePleas::of(text);
     for (name, pattern) in CIRCUMSTANCE_PATTERNS.iter() {
         if leian_core::deadline::expired() {
             break;

@@ -657,7 +657,8 @@ fn drug_equivalent_grams(weights: &[DrugWeight]) -> f64 {
 
 impl CaseFeatures {
     /// [`CaseFeatures::from_analysis`] with what only the words tell: the amount bracket the
-    /// text states and the latest year it mentions.
+    /// text states and the latest year it mentions. `analysis` is `text`'s own (its offsets and
+    /// defence pleas point into it).
     pub fn read(text: &str, analysis: &Analysis) -> CaseFeatures {
         let mut features = CaseFeatures::from_analysis(analysis);
         features.stated_amount_bracket = STATED_AMOUNT
@@ -675,11 +676,10 @@ impl CaseFeatures {
                 .any(|m| !negated_before(text, m.start()))
         };
         // The defendant's age and mind as the facts affirm them, not the defence's plea.
-        let pleas = DefencePleas::of(text);
         let found = |pattern: &Regex| {
-            pattern
-                .find_iter(text)
-                .any(|m| !negated_before(text, m.start()) && !pleas.hold(m.start()))
+            pattern.find_iter(text).any(|m| {
+                !negated_before(text, m.start()) && !analysis.defence_pleas.hold(m.start())
+            })
         };
         for (name, pattern) in [
             (MINOR, &*MINOR_DEFENDANT),
@@ -690,15 +690,15 @@ impl CaseFeatures {
                 false => features.circumstances.remove(name),
             };
         }
-        // A count that failed (`因惊动报警器而未能得逞`) among others that took something is no
-        // attempted crime: the crime was committed.
         // Among several crimes (数罪并罚) a crime prepared or given up may be any of them: the
         // estimate, made for one charge, does not take it for that one.
         if features.circumstances.contains("数罪") {
             features.circumstances.remove("预备");
             features.circumstances.remove("中止");
         }
-        // A crime prepared or given up is not also attempted: its 未得逞 tells the same failure.
+        // A count that failed (`因惊动报警器而未能得逞`) among others that took something is no
+        // attempted crime: the crime was committed. Nor is a crime prepared or given up also
+        // attempted: its 未得逞 tells the same failure.
         if affirmed(&COMPLETED_TAKING)
             || features.circumstances.contains("预备")
             || features.circumstances.contains("中止")
